@@ -1,0 +1,514 @@
+"""Skip-gram losses and their gradients, in plain NumPy.
+
+This module is the numerical core of skw2v. It imports only NumPy and SciPy,
+holds no random state and never touches an estimator: every function maps
+arrays to arrays, so each loss can be checked against finite differences.
+
+Notation follows the classic word2vec exercise: ``v_c`` is the *input*
+("center") vector of the center word, ``u_w`` the *output* ("outside") vector
+of word ``w``, ``U`` the ``(V, d)`` matrix of output vectors and ``o`` the
+observed outside word.
+
+Full softmax cross-entropy (exact)::
+
+    J = -u_o . v_c + log sum_w exp(u_w . v_c)
+    dJ/dv_c   = -u_o + sum_w p(w|c) u_w
+    dJ/du_o   = (p(o|c) - 1) v_c
+    dJ/du_w   = +p(w|c) v_c            (w != o)
+
+The last line corrects a sign typo that circulates in course solutions
+(``-p(w|c) v_c``); the finite-difference tests settle it.
+
+Negative sampling with negatives ``k = 1..K`` (drawn by the caller)::
+
+    J = -log sigma(u_o . v_c) - sum_k log sigma(-u_k . v_c)
+    dJ/dv_c = (sigma(u_o . v_c) - 1) u_o + sum_k sigma(u_k . v_c) u_k
+    dJ/du_o = (sigma(u_o . v_c) - 1) v_c
+    dJ/du_k = sigma(u_k . v_c) v_c
+
+Gradients with respect to ``U`` are returned in *sparse row form*: an array of
+row ids and an array of row gradients. Ids may repeat (a negative drawn twice,
+or equal to the positive word); the gradient of the loss with respect to
+``U`` is the accumulation of all rows with the same id, see
+:func:`scatter_add`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy.special import expit, log_expit, logsumexp
+
+__all__ = [
+    "LOSSES",
+    "LossOutput",
+    "NegativeSamplingLoss",
+    "SkipGramLoss",
+    "SoftmaxLoss",
+    "get_loss",
+    "log_sigmoid",
+    "scatter_add",
+    "sigmoid",
+    "sigmoid_grad",
+    "skipgram_loss_and_grad",
+    "softmax",
+]
+
+
+# --------------------------------------------------------------------------
+# Elementary functions
+# --------------------------------------------------------------------------
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Numerically stable softmax along ``axis``.
+
+    Uses shift invariance, ``softmax(x + c) = softmax(x)``: the maximum along
+    ``axis`` is subtracted before exponentiating, so no ``exp`` overflows.
+
+    Parameters
+    ----------
+    x : array-like of float
+        Logits.
+    axis : int, default=-1
+        Axis along which the probabilities sum to one.
+
+    Returns
+    -------
+    p : ndarray of the same shape as ``x``
+        Probabilities; floating dtypes are preserved, other inputs give float64.
+    """
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
+    z = x - np.max(x, axis=axis, keepdims=True)
+    np.exp(z, out=z)
+    z /= np.sum(z, axis=axis, keepdims=True)
+    return z
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic sigmoid ``1 / (1 + exp(-x))``, stable for any finite ``x``.
+
+    Parameters
+    ----------
+    x : array-like of float
+        Input values.
+
+    Returns
+    -------
+    s : ndarray
+        ``sigma(x)`` with the dtype of ``x`` (float64 for non-float input).
+    """
+    return expit(np.asarray(x))
+
+
+def sigmoid_grad(x: np.ndarray) -> np.ndarray:
+    """Derivative of the sigmoid, ``sigma(x) * (1 - sigma(x))``.
+
+    Computed as ``sigma(x) * sigma(-x)``, which keeps full relative precision
+    for large ``|x|`` where ``1 - sigma(x)`` would cancel.
+
+    Parameters
+    ----------
+    x : array-like of float
+        Input values.
+
+    Returns
+    -------
+    g : ndarray
+        The derivative evaluated at ``x``.
+    """
+    x = np.asarray(x)
+    return expit(x) * expit(-x)
+
+
+def log_sigmoid(x: np.ndarray) -> np.ndarray:
+    """``log(sigma(x))`` computed without overflow or ``log(0)``.
+
+    Parameters
+    ----------
+    x : array-like of float
+        Input values.
+
+    Returns
+    -------
+    out : ndarray
+        ``log sigma(x)``; finite for every finite ``x``.
+    """
+    return log_expit(np.asarray(x))
+
+
+def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=1.0) -> None:
+    """Add ``scale * values[i]`` to ``target[rows[i]]``, accumulating repeats.
+
+    ``target[rows] += values`` silently keeps only one of several updates to
+    the same row; this function applies all of them.
+
+    Parameters
+    ----------
+    target : ndarray of shape (n_rows, n_features)
+        Modified in place.
+    rows : ndarray of int of shape (n,)
+        Row ids, repeats allowed.
+    values : ndarray of shape (n, n_features)
+        Row updates.
+    scale : float, default=1.0
+        Multiplier applied to ``values``.
+    """
+    rows = np.asarray(rows).ravel()
+    if rows.size == 0:
+        return
+    values = np.asarray(values).reshape(rows.size, -1)
+    uniq, inverse = np.unique(rows, return_inverse=True)
+    if uniq.size == rows.size:
+        target[rows] += (scale * values).astype(target.dtype, copy=False)
+        return
+    summed = np.zeros((uniq.size, values.shape[1]), dtype=np.result_type(values, target))
+    np.add.at(summed, inverse.ravel(), values)
+    if scale != 1.0:
+        summed *= scale
+    target[uniq] += summed.astype(target.dtype, copy=False)
+
+
+# --------------------------------------------------------------------------
+# The loss protocol
+# --------------------------------------------------------------------------
+class LossOutput(NamedTuple):
+    """What a :class:`SkipGramLoss` returns for a batch of pairs.
+
+    Attributes
+    ----------
+    loss : float
+        Sum of the per-pair losses over the batch, as a Python float (float64).
+    grad_center : ndarray of shape (n_pairs, n_features)
+        Gradient with respect to each row of ``center_vectors``.
+    output_rows : ndarray of int of shape (n_rows,)
+        Row ids of ``output_vectors`` that have a gradient. May repeat.
+    grad_output : ndarray of shape (n_rows, n_features)
+        Gradient rows for ``output_rows``; rows with equal ids add up.
+    """
+
+    loss: float
+    grad_center: np.ndarray
+    output_rows: np.ndarray
+    grad_output: np.ndarray
+
+
+class SkipGramLoss:
+    """Base class and public protocol of skip-gram losses.
+
+    A loss maps a batch of ``(center vector, outside word)`` pairs to the
+    summed loss and its gradients. It must be a deterministic function of its
+    array arguments (randomness, such as negative samples, is passed in), and
+    it must be picklable and clonable: store constructor arguments as
+    attributes of the same name, as scikit-learn estimators do.
+
+    To write your own loss, subclass this, set :attr:`requires_negatives`, and
+    implement :meth:`loss_and_grad`. Optionally override :meth:`pair_log_likelihood`
+    if your loss defines a likelihood different from ``-loss``.
+
+    Attributes
+    ----------
+    requires_negatives : bool
+        Whether the trainer must draw ``negative_ids`` for each pair.
+    """
+
+    requires_negatives: bool = False
+
+    def loss_and_grad(
+        self,
+        center_vectors: np.ndarray,
+        outside_ids: np.ndarray,
+        output_vectors: np.ndarray,
+        negative_ids: np.ndarray | None = None,
+    ) -> LossOutput:
+        """Summed loss and gradients for a batch of pairs.
+
+        Parameters
+        ----------
+        center_vectors : ndarray of shape (n_pairs, n_features)
+            Input vectors ``v_c``, one row per pair.
+        outside_ids : ndarray of int of shape (n_pairs,)
+            The observed outside word ``o`` of each pair.
+        output_vectors : ndarray of shape (n_words, n_features)
+            The output matrix ``U``.
+        negative_ids : ndarray of int of shape (n_pairs, n_negatives), default=None
+            Negative samples, required when :attr:`requires_negatives` is true.
+
+        Returns
+        -------
+        out : LossOutput
+        """
+        raise NotImplementedError
+
+    def __call__(self, center_vectors, outside_ids, output_vectors, negative_ids=None):
+        """Alias of :meth:`loss_and_grad`."""
+        return self.loss_and_grad(center_vectors, outside_ids, output_vectors, negative_ids)
+
+    # scikit-learn's clone() uses get_params / set_params when present.
+    def get_params(self, deep: bool = True) -> dict:
+        """Constructor parameters, for :func:`sklearn.base.clone`.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Unused; present for scikit-learn compatibility.
+
+        Returns
+        -------
+        params : dict
+        """
+        import inspect
+
+        sig = inspect.signature(type(self).__init__)
+        names = [
+            p.name
+            for p in sig.parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+        return {name: getattr(self, name) for name in names}
+
+    def set_params(self, **params) -> SkipGramLoss:
+        """Set constructor parameters.
+
+        Parameters
+        ----------
+        **params : dict
+            New values.
+
+        Returns
+        -------
+        self : SkipGramLoss
+        """
+        valid = self.get_params()
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(f"Invalid parameter {key!r} for {type(self).__name__}.")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and self.get_params() == other.get_params()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(sorted(self.get_params().items()))))
+
+
+def _check_batch(center_vectors, outside_ids, output_vectors):
+    center_vectors = np.asarray(center_vectors)
+    output_vectors = np.asarray(output_vectors)
+    outside_ids = np.asarray(outside_ids)
+    if center_vectors.ndim != 2 or output_vectors.ndim != 2:
+        raise ValueError(
+            "center_vectors and output_vectors must be 2-D, got shapes "
+            f"{center_vectors.shape} and {output_vectors.shape}."
+        )
+    if center_vectors.shape[1] != output_vectors.shape[1]:
+        raise ValueError(
+            f"center_vectors has {center_vectors.shape[1]} features but output_vectors has "
+            f"{output_vectors.shape[1]}."
+        )
+    if outside_ids.shape != (center_vectors.shape[0],):
+        raise ValueError(
+            f"outside_ids must have shape ({center_vectors.shape[0]},), got {outside_ids.shape}."
+        )
+    return center_vectors, outside_ids, output_vectors
+
+
+class NegativeSamplingLoss(SkipGramLoss):
+    """Skip-gram negative-sampling loss (Mikolov et al., 2013).
+
+    For each pair, ``J = -log sigma(u_o . v_c) - sum_k log sigma(-u_k . v_c)``
+    over the ``K`` negatives supplied by the caller. Cost per pair is
+    ``O(K d)``.
+
+    A negative equal to the positive word, or drawn twice, is treated as a
+    separate term, exactly as in word2vec.
+    """
+
+    requires_negatives = True
+
+    def __init__(self):
+        pass
+
+    def loss_and_grad(self, center_vectors, outside_ids, output_vectors, negative_ids=None):
+        """Summed negative-sampling loss and gradients, see :class:`SkipGramLoss`."""
+        v, o, U = _check_batch(center_vectors, outside_ids, output_vectors)
+        if negative_ids is None:
+            raise ValueError("NegativeSamplingLoss needs negative_ids of shape (n_pairs, K).")
+        neg = np.asarray(negative_ids)
+        if neg.ndim != 2 or neg.shape[0] != v.shape[0]:
+            raise ValueError(
+                f"negative_ids must have shape ({v.shape[0]}, K), got {neg.shape}."
+            )
+        n, k = neg.shape
+        # Targets: column 0 is the positive word, columns 1..K the negatives.
+        rows = np.empty((n, k + 1), dtype=np.intp)
+        rows[:, 0] = o
+        rows[:, 1:] = neg
+        targets = U[rows]  # (n, K+1, d)
+        scores = np.einsum("nd,nkd->nk", v, targets)
+        sign = np.ones(k + 1, dtype=scores.dtype)
+        sign[0] = -1.0
+        # J = -log sigma(s_o) - sum log sigma(-s_k) = -sum log sigma(-sign * s)
+        loss = -float(np.sum(log_expit(-sign * scores), dtype=np.float64))
+        # dJ/ds_o = sigma(s_o) - 1 ; dJ/ds_k = sigma(s_k)
+        g = expit(scores)
+        g[:, 0] -= 1.0
+        grad_center = np.einsum("nk,nkd->nd", g, targets)
+        grad_output = g[:, :, None] * v[:, None, :]
+        return LossOutput(
+            loss, grad_center, rows.reshape(-1), grad_output.reshape(n * (k + 1), -1)
+        )
+
+
+class SoftmaxLoss(SkipGramLoss):
+    """Exact full-softmax cross-entropy over the whole vocabulary.
+
+    ``J = -log p(o|c)`` with ``p(w|c) = exp(u_w . v_c) / sum_j exp(u_j . v_c)``.
+    Cost per pair is ``O(V d)``: use it for small vocabularies or as a
+    reference. The ``(n_pairs, V)`` logits are computed in chunks of at most
+    ``max_chunk_elements`` numbers, so memory stays bounded whatever the
+    vocabulary and batch size.
+
+    Parameters
+    ----------
+    max_chunk_elements : int, default=4_194_304
+        Upper bound on the number of logits held at once (16 MiB in float32).
+    """
+
+    requires_negatives = False
+
+    def __init__(self, max_chunk_elements: int = 4_194_304):
+        self.max_chunk_elements = max_chunk_elements
+
+    def _chunks(self, n_pairs, n_words):
+        if not (isinstance(self.max_chunk_elements, (int, np.integer))
+                and self.max_chunk_elements >= 1):
+            raise ValueError(
+                "max_chunk_elements must be a positive integer, got "
+                f"{self.max_chunk_elements!r}."
+            )
+        step = max(1, int(self.max_chunk_elements) // max(n_words, 1))
+        for start in range(0, n_pairs, step):
+            yield slice(start, min(start + step, n_pairs))
+
+    def loss_and_grad(self, center_vectors, outside_ids, output_vectors, negative_ids=None):
+        """Summed softmax cross-entropy and gradients, see :class:`SkipGramLoss`.
+
+        The output gradient covers every row of ``output_vectors``:
+        ``output_rows`` is ``arange(V)``.
+        """
+        v, o, U = _check_batch(center_vectors, outside_ids, output_vectors)
+        n = v.shape[0]
+        dtype = np.result_type(v, U)
+        grad_center = np.empty((n, U.shape[1]), dtype=dtype)
+        grad_output = np.zeros(U.shape, dtype=dtype)
+        loss = 0.0
+        for sl in self._chunks(n, U.shape[0]):
+            vc = v[sl]
+            logits = vc @ U.T  # (b, V)
+            oo = o[sl]
+            idx = np.arange(logits.shape[0])
+            lse = logsumexp(logits, axis=1)
+            loss += float(np.sum(lse.astype(np.float64) - logits[idx, oo], dtype=np.float64))
+            # dJ/dlogits = softmax(logits) - onehot(o), fused in place.
+            logits -= lse[:, None]
+            np.exp(logits, out=logits)
+            logits[idx, oo] -= 1.0
+            grad_center[sl] = logits @ U
+            grad_output += logits.T @ vc
+        return LossOutput(loss, grad_center, np.arange(U.shape[0]), grad_output)
+
+
+#: Registry of the built-in losses, keyed by their ``loss=`` string.
+LOSSES: dict[str, type[SkipGramLoss]] = {
+    "negative_sampling": NegativeSamplingLoss,
+    "softmax": SoftmaxLoss,
+}
+
+
+def get_loss(loss) -> SkipGramLoss:
+    """Resolve a ``loss`` parameter to a loss object.
+
+    Parameters
+    ----------
+    loss : str or SkipGramLoss
+        A key of :data:`LOSSES` or an object implementing the protocol (a
+        ``loss_and_grad`` method and a ``requires_negatives`` attribute).
+
+    Returns
+    -------
+    loss : SkipGramLoss
+        A new instance for strings, the object itself otherwise.
+
+    Raises
+    ------
+    ValueError
+        If ``loss`` is an unknown string or does not implement the protocol.
+    """
+    if isinstance(loss, str):
+        try:
+            return LOSSES[loss]()
+        except KeyError:
+            raise ValueError(
+                f"Unknown loss {loss!r}. Use one of {sorted(LOSSES)} or an object "
+                "implementing skw2v.losses.SkipGramLoss."
+            ) from None
+    if callable(getattr(loss, "loss_and_grad", None)) and hasattr(loss, "requires_negatives"):
+        return loss
+    raise ValueError(
+        f"loss must be one of {sorted(LOSSES)} or an object with a loss_and_grad method "
+        f"and a requires_negatives attribute (see skw2v.losses.SkipGramLoss); got {loss!r}."
+    )
+
+
+def skipgram_loss_and_grad(
+    input_vectors: np.ndarray,
+    output_vectors: np.ndarray,
+    center_ids: np.ndarray,
+    outside_ids: np.ndarray,
+    loss: SkipGramLoss | str = "negative_sampling",
+    negative_ids: np.ndarray | None = None,
+):
+    """Skip-gram loss summed over pairs, with sparse gradients for both matrices.
+
+    For a center word ``c`` and its window ``c-m .. c+m``, the skip-gram loss
+    is ``sum_{-m <= j <= m, j != 0} F(w_{c+j}, v_c)``: pass one pair per
+    window position. The gradient with respect to an input vector ``v_j``
+    with ``j`` not a center of any pair is zero, so only the center rows are
+    returned.
+
+    Parameters
+    ----------
+    input_vectors : ndarray of shape (n_words, n_features)
+        Input ("center") vectors ``V``.
+    output_vectors : ndarray of shape (n_words, n_features)
+        Output ("outside") vectors ``U``.
+    center_ids : ndarray of int of shape (n_pairs,)
+    outside_ids : ndarray of int of shape (n_pairs,)
+    loss : str or SkipGramLoss, default="negative_sampling"
+    negative_ids : ndarray of int of shape (n_pairs, K), default=None
+
+    Returns
+    -------
+    loss : float
+        Summed loss (float64).
+    input_rows : ndarray of int
+        Row ids of ``input_vectors`` with a gradient (repeats allowed).
+    grad_input : ndarray
+        Their gradient rows.
+    output_rows : ndarray of int
+        Row ids of ``output_vectors`` with a gradient (repeats allowed).
+    grad_output : ndarray
+        Their gradient rows.
+    """
+    loss = get_loss(loss)
+    center_ids = np.asarray(center_ids)
+    out = loss.loss_and_grad(input_vectors[center_ids], outside_ids, output_vectors, negative_ids)
+    return out.loss, center_ids, out.grad_center, out.output_rows, out.grad_output
+
