@@ -1,14 +1,34 @@
-"""skw2v: word2vec skip-gram embeddings as a scikit-learn estimator."""
+"""skw2v: word2vec skip-gram embeddings as a scikit-learn estimator.
+
+The estimator and word-vector classes are imported lazily, so that
+``import skw2v.losses`` stays free of scikit-learn and joblib.
+"""
 
 __version__ = "0.1.0"
 
-from . import losses  # noqa: E402
-from .losses import NegativeSamplingLoss, SkipGramLoss, SoftmaxLoss  # noqa: E402
+_LAZY = {
+    "SkipGramVectorizer": "._estimator",
+    "EpochInfo": "._estimator",
+    "TrainingDiverged": "._estimator",
+    "KeyedVectors": ".keyedvectors",
+    "SkipGramLoss": ".losses",
+    "SoftmaxLoss": ".losses",
+    "NegativeSamplingLoss": ".losses",
+}
+_SUBMODULES = ("losses", "gradcheck", "evaluation", "keyedvectors")
 
-__all__ = [
-    "NegativeSamplingLoss",
-    "SkipGramLoss",
-    "SoftmaxLoss",
-    "__version__",
-    "losses",
-]
+__all__ = sorted([*_LAZY, *_SUBMODULES, "__version__"])
+
+
+def __getattr__(name):
+    import importlib
+
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    if name in _SUBMODULES:
+        return importlib.import_module("." + name, __name__)
+    raise AttributeError(f"module 'skw2v' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

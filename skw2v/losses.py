@@ -38,6 +38,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from scipy.sparse import csr_matrix as _csr_matrix
 from scipy.special import expit, log_expit, logsumexp
 
 __all__ = [
@@ -159,15 +160,24 @@ def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=
     if rows.size == 0:
         return
     values = np.asarray(values).reshape(rows.size, -1)
-    uniq, inverse = np.unique(rows, return_inverse=True)
-    if uniq.size == rows.size:
-        target[rows] += (scale * values).astype(target.dtype, copy=False)
+    # Sort the ids, then sum each run of equal ids with one sparse product
+    # (an (n_unique, n) CSR matrix of ``scale`` entries times ``values``).
+    # This is several times faster than ``np.add.at`` on large batches.
+    order = np.argsort(rows, kind="stable")
+    sorted_rows = rows[order]
+    first = np.empty(rows.size, dtype=bool)
+    first[0] = True
+    np.not_equal(sorted_rows[1:], sorted_rows[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    dtype = np.result_type(values.dtype, target.dtype)
+    if starts.size == rows.size:
+        target[sorted_rows] += (values[order] * dtype.type(scale)).astype(target.dtype,
+                                                                           copy=False)
         return
-    summed = np.zeros((uniq.size, values.shape[1]), dtype=np.result_type(values, target))
-    np.add.at(summed, inverse.ravel(), values)
-    if scale != 1.0:
-        summed *= scale
-    target[uniq] += summed.astype(target.dtype, copy=False)
+    indptr = np.append(starts, rows.size)
+    data = np.full(rows.size, scale, dtype=dtype)
+    summer = _csr_matrix((data, order, indptr), shape=(starts.size, rows.size))
+    target[sorted_rows[starts]] += (summer @ values).astype(target.dtype, copy=False)
 
 
 # --------------------------------------------------------------------------

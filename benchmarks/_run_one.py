@@ -1,0 +1,81 @@
+"""Train one model (skw2v or gensim) in this process and print a JSON record.
+
+Used by ``bench_train.py``, which runs each configuration in a fresh process so
+that peak RSS is measured per run. Not meant to be called by hand, though it
+can be: ``python benchmarks/_run_one.py '{"lib": "skw2v", ...}'``.
+"""
+
+import gzip
+import json
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+
+CHUNK = 10_000  # tokens per document, as gensim's Text8Corpus / LineSentence
+
+
+def load_corpus(path, max_tokens=None, repeat=1):
+    with gzip.open(path, "rt") as fh:
+        toks = fh.read().split()
+    if max_tokens:
+        toks = toks[:max_tokens]
+    toks = toks * repeat
+    return [toks[i:i + CHUNK] for i in range(0, len(toks), CHUNK)], len(toks)
+
+
+def main():
+    cfg = json.loads(sys.argv[1])
+    docs, n_tokens = load_corpus(cfg["corpus"], cfg.get("max_tokens"), cfg.get("repeat", 1))
+    p = cfg["params"]
+    rec = {"lib": cfg["lib"], "n_jobs": cfg["n_jobs"], "n_tokens": n_tokens}
+    if cfg["lib"] == "skw2v":
+        from skw2v import SkipGramVectorizer
+
+        est = SkipGramVectorizer(
+            n_components=p["dim"], window=p["window"], n_negatives=p["negative"],
+            epochs=p["epochs"], min_count=p["min_count"], subsample=p["sample"],
+            analyzer=list, n_jobs=cfg["n_jobs"], random_state=cfg.get("seed", 0),
+            **cfg.get("extra", {}))
+        t0 = time.perf_counter()
+        est.fit(docs)
+        fit_s = time.perf_counter() - t0
+        kv = est.wv_
+        rec["effective_words"] = int(est.n_pairs_.sum())  # pairs, for reference
+        rec["loss_curve"] = est.loss_curve_.tolist()
+    else:
+        from gensim.models import Word2Vec
+
+        from skw2v.keyedvectors import KeyedVectors
+
+        t0 = time.perf_counter()
+        m = Word2Vec(docs, vector_size=p["dim"], window=p["window"], negative=p["negative"],
+                     epochs=p["epochs"], min_count=p["min_count"], sample=p["sample"], sg=1,
+                     workers=cfg["n_jobs"], seed=cfg.get("seed", 0) + 1)
+        fit_s = time.perf_counter() - t0
+        kv = KeyedVectors.from_gensim(m.wv)
+        rec["effective_words"] = int(m.corpus_total_words)
+    rec["fit_seconds"] = fit_s
+    rec["words_per_second"] = n_tokens * p["epochs"] / fit_s
+    rec["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rec["vocab_size"] = len(kv)
+    if cfg.get("evaluate", True):
+        from skw2v.evaluation import evaluate_analogies, evaluate_similarity
+
+        data = cfg["data_dir"]
+        a = evaluate_analogies(kv, os.path.join(data, "questions-words.txt"),
+                               restrict_vocab=30000, case_insensitive=True)
+        rec["analogy_30k"] = a.accuracy
+        rec["analogy_coverage"] = a.coverage
+        rec["ws353"] = evaluate_similarity(kv, os.path.join(data, "ws353.txt")).spearman
+        rec["men"] = evaluate_similarity(kv, os.path.join(data, "men3000.txt")).spearman
+    if cfg.get("save"):
+        kv.save_word2vec_format(cfg["save"], binary=True)
+    np.random.seed(0)
+    print("RESULT " + json.dumps(rec))
+
+
+if __name__ == "__main__":
+    main()

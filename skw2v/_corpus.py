@@ -1,0 +1,104 @@
+"""Encoded corpora and skip-gram pair generation, as array operations.
+
+A corpus is one flat ``int32`` array of word ids plus ``int64`` document
+offsets (``offsets[i]:offsets[i+1]`` is document ``i``). Windows never cross a
+document boundary. Imports only NumPy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def subsample_corpus(ids, offsets, keep_prob, rng):
+    """Drop frequent words at random, once per epoch.
+
+    Parameters
+    ----------
+    ids : ndarray of int32 of shape (n_tokens,)
+    offsets : ndarray of int64 of shape (n_documents + 1,)
+    keep_prob : ndarray of float of shape (n_words,)
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ids : ndarray of int32
+        The kept tokens.
+    offsets : ndarray of int64
+        Document offsets in the kept array.
+    """
+    if np.all(keep_prob >= 1.0):
+        return ids, offsets
+    p = keep_prob.astype(np.float32)[ids]
+    keep = rng.random(ids.size, dtype=np.float32) < p
+    csum = np.zeros(ids.size + 1, dtype=np.int64)
+    np.cumsum(keep, out=csum[1:])
+    return ids[keep], csum[offsets]
+
+
+def document_bounds(offsets, start, stop):
+    """Start and end offsets of the document of each position in ``[start, stop)``.
+
+    Parameters
+    ----------
+    offsets : ndarray of int64 of shape (n_documents + 1,)
+    start, stop : int
+
+    Returns
+    -------
+    lo, hi : ndarray of int64 of shape (stop - start,)
+    """
+    first = np.searchsorted(offsets, start, side="right") - 1
+    last = np.searchsorted(offsets, stop, side="left")
+    bounds = offsets[first:last + 1]
+    lengths = np.diff(np.clip(bounds, start, stop))
+    lo = np.repeat(bounds[:-1], lengths)
+    hi = np.repeat(bounds[1:], lengths)
+    return lo, hi
+
+
+def skipgram_pairs(ids, offsets, start, stop, window, rng=None):
+    """All (center, outside) pairs whose center lies in ``[start, stop)``.
+
+    Each center draws its radius uniformly from ``1..window`` (word2vec's
+    dynamic window), and pairs are produced in text order: by center
+    position, then by offset from ``-window`` to ``+window``.
+
+    Parameters
+    ----------
+    ids : ndarray of int32 of shape (n_tokens,)
+    offsets : ndarray of int64 of shape (n_documents + 1,)
+    start, stop : int
+        Range of center positions.
+    window : int
+        Maximum radius.
+    rng : numpy.random.Generator or None
+        Draws the radii; None uses the full ``window`` for every center
+        (deterministic, as for scoring).
+
+    Returns
+    -------
+    centers, outside : ndarray of int32 of shape (n_pairs,)
+        Word ids.
+    position : ndarray of intp of shape (n_pairs,)
+        Center position of each pair, relative to ``start`` (non-decreasing:
+        the pairs of one window are contiguous).
+    """
+    n = stop - start
+    if n <= 0:
+        empty = np.empty(0, dtype=np.int32)
+        return empty, empty, np.empty(0, dtype=np.intp)
+    lo, hi = document_bounds(offsets, start, stop)
+    if rng is None:
+        radius = np.full(n, window, dtype=np.int32)
+    else:
+        radius = rng.integers(1, window + 1, size=n, dtype=np.int32)
+    pos = np.arange(start, stop, dtype=np.int64)
+    offs = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])
+    target = pos[:, None] + offs[None, :]
+    valid = (np.abs(offs)[None, :] <= radius[:, None]) & (target >= lo[:, None]) & (
+        target < hi[:, None])
+    rows, cols = np.nonzero(valid)
+    centers = ids[rows + start]
+    outside = ids[target[rows, cols]]
+    return centers, outside, rows

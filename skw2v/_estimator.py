@@ -1,0 +1,644 @@
+"""SkipGramVectorizer: the scikit-learn estimator."""
+
+from __future__ import annotations
+
+import logging
+import numbers
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ._corpus import skipgram_pairs, subsample_corpus
+from ._parallel import count_and_encode, train_epoch
+from ._text import DEFAULT_TOKEN_PATTERN, analyze_document, build_analyzer, check_documents
+from ._vocab import draw_negatives, keep_probabilities, noise_sampler, order_vocabulary
+from .losses import LOSSES, get_loss
+
+logger = logging.getLogger("skw2v")
+
+_POOLINGS = ("mean", "sum", "max", "tfidf", "sif")
+
+
+class TrainingDiverged(FloatingPointError):
+    """Raised when training produces NaN or infinite values."""
+
+
+class EpochInfo:
+    """What an epoch callback receives about the training in progress.
+
+    Attributes
+    ----------
+    epoch : int
+        The epoch just finished, counted from 0.
+    loss : float
+        Mean loss per pair of that epoch.
+    loss_curve : ndarray of float64
+        Mean loss of every epoch so far.
+    learning_rate : float
+        Learning rate at the end of the epoch.
+    vectors : ndarray of shape (n_words, n_components)
+        The input vectors as they are now (do not modify).
+    output_vectors : ndarray of shape (n_words, n_components)
+        The output vectors as they are now (do not modify).
+    """
+
+    def __init__(self, epoch, loss, loss_curve, learning_rate, vectors, output_vectors):
+        self.epoch = epoch
+        self.loss = loss
+        self.loss_curve = loss_curve
+        self.learning_rate = learning_rate
+        self.vectors = vectors
+        self.output_vectors = output_vectors
+
+    def __repr__(self):
+        return f"EpochInfo(epoch={self.epoch}, loss={self.loss:.6g})"
+
+
+def _is_int(x):
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def _is_real(x):
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+class SkipGramVectorizer(TransformerMixin, BaseEstimator):
+    """Learn word2vec skip-gram vectors and turn documents into dense features.
+
+    ``fit`` learns one vector per word with the skip-gram objective (each
+    word's vector predicts the words around it); ``transform`` pools the
+    vectors of each document's words into one row, so the estimator can sit
+    in a :class:`~sklearn.pipeline.Pipeline` in front of any classifier.
+
+    Parameters
+    ----------
+    n_components : int, default=100
+        Dimension of the word vectors (and of the output rows).
+    window : int, default=5
+        Maximum distance between a center word and an outside word. Each
+        center draws its radius uniformly from ``1..window``.
+    loss : {"negative_sampling", "softmax"} or SkipGramLoss, default="negative_sampling"
+        Training objective. ``"softmax"`` is the exact full-softmax
+        cross-entropy, ``O(V)`` per pair; ``"negative_sampling"`` is
+        ``O(n_negatives)`` per pair. An object implementing
+        :class:`skw2v.losses.SkipGramLoss` plugs in a custom loss.
+    n_negatives : int, default=5
+        Negative samples per pair (gensim's ``negative``), when the loss uses
+        them.
+    noise_exponent : float, default=0.75
+        Negatives are drawn from ``count ** noise_exponent``.
+    min_count : int, default=5
+        Words seen fewer times are dropped before training. Windows span over
+        dropped words, as in word2vec.
+    max_vocab_size : int or None, default=None
+        Keep at most this many of the most frequent words.
+    subsample : float, default=1e-3
+        Threshold of word2vec's frequent-word subsampling; 0 disables it.
+    epochs : int, default=5
+        Passes over the corpus.
+    learning_rate : float, default=0.025
+        Initial SGD step size (gensim's ``alpha``).
+    min_learning_rate : float, default=1e-4
+        Final step size; the rate decays linearly over all epochs.
+    batch_size : int, default=1024
+        Number of (center, outside) pairs per vectorised SGD step. Pairs are
+        taken in text order.
+    pooling : {"mean", "sum", "max", "tfidf", "sif"}, default="mean"
+        How ``transform`` combines the vectors of a document's words.
+        ``"tfidf"`` weights them by the idf learned in ``fit``; ``"sif"``
+        weights them by ``sif_alpha / (sif_alpha + p(w))`` and removes the
+        first principal component of the training documents (Arora et al.,
+        2017).
+    sif_alpha : float, default=1e-3
+        The ``a`` of SIF weighting.
+    norm : {"l2"} or None, default=None
+        Normalise each output row to unit length.
+    dtype : {np.float32, np.float64}, default=np.float32
+        Storage type of the vectors.
+    input : {"content", "filename", "file"}, default="content"
+        As in :class:`~sklearn.feature_extraction.text.CountVectorizer`.
+    encoding : str, default="utf-8"
+    decode_error : {"strict", "ignore", "replace"}, default="strict"
+    strip_accents : {"ascii", "unicode"} or None, default=None
+    lowercase : bool, default=True
+    preprocessor : callable or None, default=None
+    tokenizer : callable or None, default=None
+    token_pattern : str or None, default=r"(?u)\\b\\w\\w+\\b"
+    analyzer : "word" or callable, default="word"
+        A callable receives each document and returns its tokens; with
+        ``analyzer=list`` (or ``lambda d: d``) documents can be lists of tokens.
+    n_jobs : int or None, default=None
+        Parallel jobs for tokenising and training (joblib convention: None is
+        1 unless in a :func:`joblib.parallel_config` context, -1 is all
+        cores). With one job the result depends only on ``random_state``.
+        With several, training runs shards on threads that update the same
+        vectors without locks, so results vary slightly from run to run.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, subsampling, windows and negatives.
+    verbose : int, default=0
+        Log progress per epoch (words/s, loss, learning rate) through the
+        ``"skw2v"`` logger; shows a tqdm bar when tqdm is installed.
+    callbacks : callable, list of callables or None, default=None
+        Each is called as ``callback(estimator, info)`` after every epoch with
+        an :class:`EpochInfo`; returning ``True`` stops training early.
+
+    Attributes
+    ----------
+    vocabulary_ : dict
+        Token -> row of :attr:`vectors_`.
+    index_to_key_ : list of str
+        Row -> token, most frequent first.
+    word_counts_ : ndarray of int64 of shape (n_words,)
+    vectors_ : ndarray of shape (n_words, n_components)
+        The word vectors (input vectors).
+    output_vectors_ : ndarray of shape (n_words, n_components)
+        The output (context) vectors.
+    loss_curve_ : ndarray of float64 of shape (n_epochs_done,)
+        Mean loss per training pair of each epoch (not cumulative).
+    n_pairs_ : ndarray of int64 of shape (n_epochs_done,)
+        Training pairs of each epoch.
+    idf_ : ndarray of float64 of shape (n_words,)
+        Smoothed inverse document frequency of each word in the training corpus.
+    sif_component_ : ndarray of shape (n_components,)
+        First principal direction of the SIF embeddings of the training documents.
+    n_tokens_ : int
+        In-vocabulary tokens of the training corpus.
+
+    See Also
+    --------
+    sklearn.feature_extraction.text.CountVectorizer : Same text options.
+
+    Examples
+    --------
+    >>> from skw2v import SkipGramVectorizer
+    >>> docs = ["the cat sat on the mat", "the dog sat on the log"] * 20
+    >>> vec = SkipGramVectorizer(n_components=8, min_count=1, epochs=2, random_state=0)
+    >>> X = vec.fit_transform(docs)
+    >>> X.shape
+    (40, 8)
+    """
+
+    def __init__(self, *, n_components=100, window=5, loss="negative_sampling", n_negatives=5,
+                 noise_exponent=0.75, min_count=5, max_vocab_size=None, subsample=1e-3,
+                 epochs=5, learning_rate=0.025, min_learning_rate=1e-4, batch_size=1024,
+                 pooling="mean", sif_alpha=1e-3, norm=None, dtype=np.float32,
+                 input="content", encoding="utf-8", decode_error="strict", strip_accents=None,
+                 lowercase=True, preprocessor=None, tokenizer=None,
+                 token_pattern=DEFAULT_TOKEN_PATTERN, analyzer="word", n_jobs=None,
+                 random_state=None, verbose=0, callbacks=None):
+        self.n_components = n_components
+        self.window = window
+        self.loss = loss
+        self.n_negatives = n_negatives
+        self.noise_exponent = noise_exponent
+        self.min_count = min_count
+        self.max_vocab_size = max_vocab_size
+        self.subsample = subsample
+        self.epochs = epochs
+        self.learning_rate = learning_rate
+        self.min_learning_rate = min_learning_rate
+        self.batch_size = batch_size
+        self.pooling = pooling
+        self.sif_alpha = sif_alpha
+        self.norm = norm
+        self.dtype = dtype
+        self.input = input
+        self.encoding = encoding
+        self.decode_error = decode_error
+        self.strip_accents = strip_accents
+        self.lowercase = lowercase
+        self.preprocessor = preprocessor
+        self.tokenizer = tokenizer
+        self.token_pattern = token_pattern
+        self.analyzer = analyzer
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    # ------------------------------------------------------------------ tags
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = True
+        tags.non_deterministic = False
+        return tags
+
+    # ------------------------------------------------------------ validation
+    def _validate_params(self):
+        def bad(name, value, expected, fix):
+            raise ValueError(
+                f"The {name!r} parameter of SkipGramVectorizer must be {expected}; got "
+                f"{value!r}. {fix}")
+
+        def check_int(name, lo, fix=""):
+            v = getattr(self, name)
+            if not _is_int(v) or v < lo:
+                bad(name, v, f"an int >= {lo}", fix)
+
+        def check_real(name, lo, hi=np.inf, lo_open=False, hi_open=True, fix=""):
+            v = getattr(self, name)
+            ok = _is_real(v) and np.isfinite(v)
+            if ok:
+                ok = (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi)
+            if not ok:
+                lb = "(" if lo_open else "["
+                rb = ")" if hi_open else "]"
+                bad(name, v, f"a finite float in {lb}{lo}, {hi}{rb}", fix)
+
+        check_int("n_components", 1, "Typical values are 50-300.")
+        check_int("window", 1, "Use window=5 for word2vec's default.")
+        check_int("min_count", 1, "Use min_count=1 to keep every word.")
+        check_int("epochs", 1)
+        check_int("batch_size", 1, "Use batch_size=1024.")
+        check_int("verbose", 0)
+        if self.max_vocab_size is not None:
+            check_int("max_vocab_size", 1, "Use None for no limit.")
+        check_real("learning_rate", 0, lo_open=True,
+                   fix="Use a positive value such as 0.025.")
+        check_real("min_learning_rate", 0, fix="Use a value such as 1e-4.")
+        if self.min_learning_rate > self.learning_rate:
+            bad("min_learning_rate", self.min_learning_rate,
+                f"<= learning_rate ({self.learning_rate})", "Lower it.")
+        check_real("subsample", 0, 1, fix="Use 1e-3 (word2vec's default) or 0 to disable.")
+        check_real("noise_exponent", 0, fix="Use 0.75.")
+        check_real("sif_alpha", 0, lo_open=True, fix="Use 1e-3.")
+        loss = get_loss(self.loss)  # raises a clear ValueError
+        if loss.requires_negatives:
+            check_int("n_negatives", 1, "Use n_negatives=5.")
+        if self.pooling not in _POOLINGS:
+            bad("pooling", self.pooling, f"one of {list(_POOLINGS)}", "")
+        if self.norm not in (None, "l2"):
+            bad("norm", self.norm, "'l2' or None", "")
+        try:
+            dt = np.dtype(self.dtype)
+        except TypeError:
+            dt = None
+        if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+            bad("dtype", self.dtype, "np.float32 or np.float64", "")
+        if self.input not in ("content", "filename", "file"):
+            bad("input", self.input, "one of 'content', 'filename', 'file'", "")
+        if self.decode_error not in ("strict", "ignore", "replace"):
+            bad("decode_error", self.decode_error, "one of 'strict', 'ignore', 'replace'", "")
+        if not (self.analyzer == "word" or callable(self.analyzer)):
+            bad("analyzer", self.analyzer, "'word' or a callable returning tokens",
+                "For character n-grams use CountVectorizer; skip-gram needs word sequences.")
+        if self.n_jobs is not None and (not _is_int(self.n_jobs) or self.n_jobs == 0):
+            bad("n_jobs", self.n_jobs, "a non-zero int or None", "Use -1 for all cores.")
+        cbs = self._callback_list()
+        for cb in cbs:
+            if not callable(cb):
+                bad("callbacks", self.callbacks, "a callable, a list of callables or None", "")
+        return loss, dt
+
+    def _callback_list(self):
+        if self.callbacks is None:
+            return []
+        if callable(self.callbacks):
+            return [self.callbacks]
+        return list(self.callbacks)
+
+    # ---------------------------------------------------------------- fitting
+    def fit(self, raw_documents, y=None):
+        """Learn the vocabulary and the word vectors.
+
+        Parameters
+        ----------
+        raw_documents : iterable
+            Documents: str, or file names / file objects with ``input``, or
+            anything a callable ``analyzer`` accepts. A one-shot generator is
+            read exactly once.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SkipGramVectorizer
+        """
+        loss, dtype = self._validate_params()
+        raw_documents = check_documents(raw_documents)
+        if self.verbose:
+            _ensure_log_handler()
+        analyzer = build_analyzer(self)
+        t0 = time.perf_counter()
+        tokens, counts, ids, offsets = count_and_encode(
+            raw_documents, analyzer, input_kind=self.input,
+            callable_analyzer=callable(self.analyzer), n_jobs=self.n_jobs)
+        if offsets.size == 1:
+            raise ValueError("The corpus is empty: raw_documents contained no documents.")
+        order = order_vocabulary(tokens, counts, self.min_count, self.max_vocab_size)
+        if order.size == 0:
+            raise ValueError(
+                f"Empty vocabulary: no token occurs at least min_count={self.min_count} times "
+                f"({len(tokens)} distinct tokens, {ids.size} tokens in all). Lower min_count, "
+                "or check the tokenisation options (token_pattern drops one-letter words by "
+                "default).")
+        remap = np.full(len(tokens), -1, dtype=np.int32)
+        remap[order] = np.arange(order.size, dtype=np.int32)
+        enc = remap[ids]
+        keep = enc >= 0
+        del ids
+        csum = np.zeros(enc.size + 1, dtype=np.int64)
+        np.cumsum(keep, out=csum[1:])
+        offsets = csum[offsets]
+        enc = enc[keep]
+        del keep, csum
+        index_to_key = [tokens[i] for i in order]
+        word_counts = counts[order]
+        if self.verbose:
+            logger.info("vocabulary: %d words kept of %d, %d tokens, %d documents (%.1fs)",
+                        order.size, len(tokens), enc.size, offsets.size - 1,
+                        time.perf_counter() - t0)
+        self._train(enc, offsets, index_to_key, word_counts, loss, dtype)
+        return self
+
+    def _seeds(self):
+        rs = check_random_state(self.random_state)
+        return int(rs.randint(np.iinfo(np.int32).max))
+
+    def _train(self, ids, offsets, index_to_key, word_counts, loss, dtype):
+        doc_len = np.diff(offsets)
+        if not np.any(doc_len >= 2):
+            raise ValueError(
+                "No training pairs: every document has fewer than 2 in-vocabulary tokens. "
+                "Pass longer documents or lower min_count.")
+        seed = self._seeds()
+        n_words, dim = len(index_to_key), self.n_components
+        init_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
+        W_in = ((init_rng.random((n_words, dim)) - 0.5) / dim).astype(dtype)
+        W_out = np.zeros((n_words, dim), dtype=dtype)
+        keep_prob = keep_probabilities(word_counts, self.subsample)
+        sampler = noise_sampler(word_counts, self.noise_exponent)
+        lr0, lr1 = float(self.learning_rate), float(self.min_learning_rate)
+        epochs = self.epochs
+        callbacks = self._callback_list()
+        curve, pair_counts = [], []
+        bar = _progress_bar(self.verbose, total=epochs * ids.size)
+        try:
+            for epoch in range(epochs):
+                t_epoch = time.perf_counter()
+                ep_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, epoch)))
+                kept, kept_off = subsample_corpus(ids, offsets, keep_prob, ep_rng)
+                shard_seeds = np.random.SeedSequence(seed, spawn_key=(2, epoch)).spawn(256)
+                lr_a = lr0 - (lr0 - lr1) * epoch / epochs
+                lr_b = lr0 - (lr0 - lr1) * (epoch + 1) / epochs
+                scale = ids.size / max(kept.size, 1)
+                progress = None
+                if bar is not None:
+                    def progress(n, scale=scale):
+                        bar.update(int(n * scale))
+                total, n_pairs = train_epoch(
+                    W_in, W_out, kept, kept_off, n_jobs=self.n_jobs, seeds=shard_seeds,
+                    lr_start=lr_a, lr_stop=lr_b, progress=progress, window=self.window,
+                    loss=loss, n_negatives=self.n_negatives, sampler=sampler,
+                    batch_size=self.batch_size)
+                mean_loss = total / max(n_pairs, 1)
+                if not (np.isfinite(mean_loss) and np.isfinite(W_in).all()
+                        and np.isfinite(W_out).all()):
+                    raise TrainingDiverged(
+                        f"Training diverged in epoch {epoch + 1}: the loss or the vectors became "
+                        f"NaN or infinite (learning_rate={self.learning_rate}). Lower "
+                        "learning_rate (for example by a factor of 10) or batch_size.")
+                curve.append(mean_loss)
+                pair_counts.append(n_pairs)
+                dt = time.perf_counter() - t_epoch
+                if self.verbose:
+                    logger.info("epoch %d/%d: loss %.5f, %d pairs, %.0f words/s, lr %.5f",
+                                epoch + 1, epochs, mean_loss, n_pairs, ids.size / max(dt, 1e-9),
+                                lr_b)
+                    if bar is not None:
+                        bar.set_postfix(loss=f"{mean_loss:.4f}", lr=f"{lr_b:.5f}")
+                info = EpochInfo(epoch, mean_loss, np.array(curve), lr_b, W_in, W_out)
+                stop = False
+                for cb in callbacks:
+                    stop = bool(cb(self, info)) or stop
+                if stop:
+                    break
+        finally:
+            if bar is not None:
+                bar.close()
+        # Only now, with training complete and finite, publish the fitted state.
+        self._set_fitted(index_to_key, word_counts, W_in, W_out, np.array(curve, np.float64),
+                         np.array(pair_counts, np.int64), ids, offsets)
+
+    def _set_fitted(self, index_to_key, word_counts, W_in, W_out, curve, pair_counts, ids,
+                    offsets):
+        self.index_to_key_ = list(index_to_key)
+        self.vocabulary_ = {w: i for i, w in enumerate(self.index_to_key_)}
+        self.word_counts_ = np.asarray(word_counts, dtype=np.int64)
+        self.vectors_ = W_in
+        self.output_vectors_ = W_out
+        self.loss_curve_ = curve
+        self.n_pairs_ = pair_counts
+        self.n_tokens_ = int(ids.size)
+        counts = _doc_term_matrix(ids, offsets, len(index_to_key))
+        n_docs = counts.shape[0]
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        self.idf_ = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+        self.sif_component_ = np.zeros(self.n_components, dtype=W_in.dtype)
+        self.sif_component_ = self._sif_component(counts)
+
+    def _sif_component(self, counts):
+        emb = self._pool(counts, "sif", remove_component=False)
+        nonzero = np.any(emb != 0, axis=1)
+        emb = emb[nonzero]
+        if emb.shape[0] < 2:
+            return np.zeros(self.n_components, dtype=self.vectors_.dtype)
+        _, _, vt = np.linalg.svd(emb.astype(np.float64), full_matrices=False)
+        return vt[0].astype(self.vectors_.dtype)
+
+    # -------------------------------------------------------------- transform
+    def _doc_counts(self, raw_documents):
+        analyzer = build_analyzer(self)
+        vocab = self.vocabulary_
+        indptr, indices = [0], []
+        callable_analyzer = callable(self.analyzer)
+        for i, doc in enumerate(raw_documents):
+            toks = analyze_document(analyzer, doc, i, self.input, callable_analyzer)
+            indices.extend(j for j in map(vocab.get, toks) if j is not None)
+            indptr.append(len(indices))
+        indices = np.asarray(indices, dtype=np.int64)
+        indptr = np.asarray(indptr, dtype=np.int64)
+        X = sp.csr_matrix((np.ones(indices.size), indices, indptr),
+                          shape=(indptr.size - 1, len(vocab)))
+        X.sum_duplicates()
+        return X
+
+    def _pool(self, counts, pooling, remove_component=True):
+        W = self.vectors_
+        n_docs = counts.shape[0]
+        if pooling == "max":
+            out = np.zeros((n_docs, W.shape[1]), dtype=W.dtype)
+            nnz = np.diff(counts.indptr)
+            rows = np.flatnonzero(nnz)
+            if rows.size:
+                gathered = W[counts.indices]
+                out[rows] = np.maximum.reduceat(gathered, counts.indptr[rows], axis=0)
+            return out
+        if pooling == "sum":
+            weights = counts
+        elif pooling == "mean":
+            weights = counts
+        elif pooling == "tfidf":
+            weights = counts @ sp.diags(self.idf_)
+        else:  # sif
+            p = self.word_counts_ / self.word_counts_.sum()
+            weights = counts @ sp.diags(self.sif_alpha / (self.sif_alpha + p))
+        out = np.asarray(weights @ W.astype(np.float64))
+        if pooling != "sum":
+            denom = np.asarray(counts.sum(axis=1)).ravel()
+            if pooling == "tfidf":
+                denom = np.asarray(weights.sum(axis=1)).ravel()
+            nz = denom > 0
+            out[nz] /= denom[nz, None]
+        if pooling == "sif" and remove_component:
+            u = self.sif_component_.astype(np.float64)
+            out -= np.outer(out @ u, u)
+        return out.astype(W.dtype)
+
+    def transform(self, raw_documents):
+        """Turn documents into pooled word-vector rows.
+
+        Out-of-vocabulary tokens are skipped. A document without any known
+        token gives a zero row, and one warning reports how many there were.
+
+        Parameters
+        ----------
+        raw_documents : iterable
+            Documents, as for :meth:`fit`.
+
+        Returns
+        -------
+        X : ndarray of shape (n_documents, n_components)
+        """
+        check_is_fitted(self, "vectors_")
+        raw_documents = check_documents(raw_documents)
+        counts = self._doc_counts(raw_documents)
+        out = self._pool(counts, self.pooling)
+        empty = int(np.sum(np.diff(counts.indptr) == 0))
+        if empty:
+            warnings.warn(
+                f"{empty} of {counts.shape[0]} documents have no in-vocabulary token; their "
+                "rows are zero.", UserWarning, stacklevel=2)
+        if self.norm == "l2":
+            n = np.linalg.norm(out, axis=1)
+            nz = n > 0
+            out[nz] /= n[nz, None]
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        names : ndarray of str of shape (n_components,)
+        """
+        check_is_fitted(self, "vectors_")
+        return np.asarray([f"skipgramvectorizer{i}" for i in range(self.n_components)],
+                          dtype=object)
+
+    # ------------------------------------------------------------------ score
+    def score(self, raw_documents, y=None):
+        """Mean log-likelihood of the skip-gram pairs of held-out documents.
+
+        Every (center, outside) pair within ``window`` (no subsampling, no
+        random radius) is scored with the fitted vectors. For
+        ``loss="softmax"`` this is the exact mean ``log p(o|c)``; for other
+        losses it is minus the mean loss per pair, with negatives drawn from
+        a fixed seed, so the score is deterministic for a fitted model. Higher
+        is better; scores of different losses are not comparable.
+
+        Parameters
+        ----------
+        raw_documents : iterable
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self, "vectors_")
+        raw_documents = check_documents(raw_documents)
+        counts_ids, offsets = self._encode(raw_documents)
+        loss = get_loss(self.loss)
+        sampler = noise_sampler(self.word_counts_, self.noise_exponent)
+        rng = np.random.default_rng(0)
+        total, n = 0.0, 0
+        if counts_ids.size:
+            # full windows: radius = window for every center
+            c, o, _ = skipgram_pairs(counts_ids, offsets, 0, counts_ids.size, self.window)
+            for b in range(0, c.size, 4096):
+                cc, oo = c[b:b + 4096], o[b:b + 4096]
+                neg = (draw_negatives(sampler, (cc.size, self.n_negatives), rng)
+                       if loss.requires_negatives else None)
+                # the outside word's input vector predicts the center word, as in training
+                total += loss.loss_and_grad(self.vectors_[oo], cc, self.output_vectors_,
+                                            neg).loss
+                n += cc.size
+        if n == 0:
+            raise ValueError("No skip-gram pairs to score: the documents have fewer than two "
+                             "in-vocabulary tokens each.")
+        return -total / n
+
+    def _encode(self, raw_documents):
+        X_ids, offsets = [], [0]
+        analyzer = build_analyzer(self)
+        vocab = self.vocabulary_
+        for i, doc in enumerate(raw_documents):
+            toks = analyze_document(analyzer, doc, i, self.input, callable(self.analyzer))
+            X_ids.extend(j for j in map(vocab.get, toks) if j is not None)
+            offsets.append(len(X_ids))
+        return np.asarray(X_ids, dtype=np.int32), np.asarray(offsets, dtype=np.int64)
+
+    # -------------------------------------------------------------- word API
+    @property
+    def wv_(self):
+        """The fitted word vectors as :class:`skw2v.KeyedVectors`."""
+        if not hasattr(self, "vectors_"):
+            raise NotFittedError("This SkipGramVectorizer instance is not fitted yet. Call "
+                                 "'fit' with appropriate arguments before using 'wv_'.")
+        from .keyedvectors import KeyedVectors
+
+        return KeyedVectors(self.index_to_key_, self.vectors_, counts=self.word_counts_)
+
+
+def _doc_term_matrix(ids, offsets, n_words):
+    X = sp.csr_matrix((np.ones(ids.size), ids, offsets), shape=(offsets.size - 1, n_words))
+    X.sum_duplicates()
+    return X
+
+
+def _ensure_log_handler():
+    """Make ``verbose`` output visible when the application configured no logging."""
+    if not logger.hasHandlers():
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[skw2v] %(message)s"))
+        logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+
+
+def _progress_bar(verbose, total):
+    if not verbose:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="word", unit_scale=True, desc="skw2v", leave=False)
+
+
+__all__ = ["EpochInfo", "LOSSES", "SkipGramVectorizer", "TrainingDiverged"]

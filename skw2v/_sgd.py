@@ -1,0 +1,192 @@
+"""One pass of mini-batch SGD over a range of an encoded corpus.
+
+Pure array code (NumPy and SciPy): the caller passes the weight matrices, the
+encoded corpus and a random generator; this module keeps no state.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.special import expit, log_expit
+
+from ._corpus import skipgram_pairs
+from ._vocab import draw_negatives
+from .losses import NegativeSamplingLoss, scatter_add
+
+#: Number of center positions whose pairs are generated at once.
+PAIR_BLOCK = 65_536
+
+
+class RangeResult(NamedTuple):
+    """Loss sum (float64) and number of pairs trained in one range."""
+
+    loss: float
+    n_pairs: int
+    n_words: int
+
+
+def window_groups(position):
+    """Relabel the windows of a batch 0..G-1 and give their pair offsets.
+
+    Parameters
+    ----------
+    position : ndarray of int of shape (n_pairs,)
+        Non-decreasing window (center position) of each pair.
+
+    Returns
+    -------
+    group : ndarray of intp of shape (n_pairs,)
+        Window index of each pair, from 0.
+    indptr : ndarray of intp of shape (G + 1,)
+        Pairs of window ``g`` are ``indptr[g]:indptr[g + 1]``.
+    """
+    n = position.size
+    change = np.empty(n, dtype=bool)
+    change[0] = True
+    np.not_equal(position[1:], position[:-1], out=change[1:])
+    indptr = np.append(np.flatnonzero(change), n)
+    group = np.cumsum(change) - 1
+    return group, indptr
+
+
+def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
+    """Fused negative-sampling SGD step on a mini-batch of whole windows.
+
+    Each pair trains the input vector of a context word (``inputs``) to
+    predict its window's center word (``targets[group]``) against the
+    window's ``K`` shared negatives, as in Ji et al. (2016): the negatives
+    are drawn once per window, so the output rows of a window are gathered,
+    updated and scattered once. The result equals (to rounding)
+    :class:`~skw2v.losses.NegativeSamplingLoss` on
+    ``(W_in[inputs], targets[group], W_out, negatives[group])`` followed by
+    an accumulating ``-lr`` step on both matrices.
+
+    Parameters
+    ----------
+    W_in, W_out : ndarray of shape (n_words, n_features)
+        Modified in place.
+    inputs : ndarray of int of shape (n_pairs,)
+    group : ndarray of intp of shape (n_pairs,)
+        Window of each pair (from :func:`window_groups`).
+    indptr : ndarray of intp of shape (G + 1,)
+    targets : ndarray of int of shape (G,)
+        Center word of each window.
+    negatives : ndarray of int of shape (G, K)
+    lr : float
+
+    Returns
+    -------
+    loss : float
+        Summed loss of the batch before the update (float64).
+    """
+    n_groups, k = negatives.shape
+    n = inputs.size
+    rows = np.empty((n_groups, k + 1), dtype=np.intp)
+    rows[:, 0] = targets
+    rows[:, 1:] = negatives
+    out_rows = W_out.take(rows.ravel(), axis=0).reshape(n_groups, k + 1, -1)
+    per_pair = out_rows.take(group, axis=0)  # (n, K+1, d), local gather
+    v = W_in.take(inputs, axis=0)
+    scores = np.einsum("nkd,nd->nk", per_pair, v)
+    g = expit(scores)
+    scores[:, 1:] *= -1.0
+    loss = -float(np.sum(log_expit(scores), dtype=np.float64))
+    g[:, 0] -= 1.0
+    grad_v = np.einsum("nk,nkd->nd", g, per_pair)
+    # window sums of g_k * v, via one sparse (G, n) @ (n, (K+1) d) product
+    per_pair_grad = (g[:, :, None] * v[:, None, :]).reshape(n, -1)
+    summer = csr_matrix((np.ones(n, dtype=v.dtype), np.arange(n), indptr),
+                        shape=(n_groups, n))
+    grad_out = (summer @ per_pair_grad).reshape(n_groups * (k + 1), -1)
+    scatter_add(W_in, inputs, grad_v, scale=-lr)
+    scatter_add(W_out, rows.ravel(), grad_out, scale=-lr)
+    return loss
+
+
+def generic_step(W_in, W_out, inputs, group, targets, negatives, lr, loss):
+    """One SGD step through any :class:`~skw2v.losses.SkipGramLoss`."""
+    neg = negatives[group] if negatives is not None else None
+    out = loss.loss_and_grad(W_in.take(inputs, axis=0), targets[group], W_out, neg)
+    scatter_add(W_in, inputs, out.grad_center, scale=-lr)
+    scatter_add(W_out, out.output_rows, out.grad_output, scale=-lr)
+    return out.loss
+
+
+def batch_bounds(position, batch_size):
+    """Cut pairs into batches of about ``batch_size`` pairs at window boundaries."""
+    n = position.size
+    if n == 0:
+        return np.zeros(1, dtype=np.intp)
+    change = np.empty(n, dtype=bool)
+    change[0] = True
+    np.not_equal(position[1:], position[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    # cut at the first window that starts at or after each multiple of batch_size
+    at = np.searchsorted(starts, np.arange(batch_size, n, batch_size))
+    cuts = starts[at[at < starts.size]]
+    return np.unique(np.concatenate(([0], cuts, [n])))
+
+
+def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negatives, sampler,
+                batch_size, lr_start, lr_stop, rng, callback=None):
+    """Train on the windows whose centers lie in ``[start, stop)`` of ``ids``.
+
+    The learning rate decreases linearly from ``lr_start`` at ``start`` to
+    ``lr_stop`` at ``stop``. Windows are taken in text order and grouped into
+    mini-batches of about ``batch_size`` pairs (whole windows).
+
+    Parameters
+    ----------
+    W_in, W_out : ndarray of shape (n_words, n_features)
+        Modified in place.
+    ids : ndarray of int32
+        The (subsampled) encoded corpus.
+    offsets : ndarray of int64
+        Document offsets into ``ids``.
+    start, stop : int
+        Range of center positions.
+    window : int
+    loss : SkipGramLoss
+    n_negatives : int
+    sampler : AliasSampler
+        Noise distribution (used when ``loss.requires_negatives``).
+    batch_size : int
+    lr_start, lr_stop : float
+    rng : numpy.random.Generator
+    callback : callable, default=None
+        Called as ``callback(n_positions_done)`` after each block of centers.
+
+    Returns
+    -------
+    result : RangeResult
+    """
+    fused = type(loss) is NegativeSamplingLoss
+    needs_neg = bool(loss.requires_negatives)
+    total_loss = 0.0
+    total_pairs = 0
+    span = max(stop - start, 1)
+    for block_start in range(start, stop, PAIR_BLOCK):
+        block_stop = min(block_start + PAIR_BLOCK, stop)
+        centers, outside, position = skipgram_pairs(ids, offsets, block_start, block_stop,
+                                                    window, rng)
+        bounds = batch_bounds(position, batch_size)
+        for b, e in zip(bounds[:-1], bounds[1:]):
+            frac = (block_start + position[b] - start) / span
+            lr = lr_start + (lr_stop - lr_start) * frac
+            group, indptr = window_groups(position[b:e])
+            targets = centers[b:e][indptr[:-1]]
+            neg = (draw_negatives(sampler, (targets.size, n_negatives), rng)
+                   if needs_neg else None)
+            inputs = outside[b:e]
+            if fused:
+                total_loss += ns_window_step(W_in, W_out, inputs, group, indptr, targets,
+                                             neg, lr)
+            else:
+                total_loss += generic_step(W_in, W_out, inputs, group, targets, neg, lr, loss)
+        total_pairs += centers.size
+        if callback is not None:
+            callback(block_stop - block_start)
+    return RangeResult(total_loss, total_pairs, stop - start)

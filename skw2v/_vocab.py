@@ -1,0 +1,149 @@
+"""Vocabulary: pruning, deterministic ordering, subsampling and noise tables.
+
+Imports only NumPy. Functions take and return arrays; no state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def order_vocabulary(tokens, counts, min_count=1, max_vocab_size=None):
+    """Prune and order a vocabulary.
+
+    Words with ``count >= min_count`` are kept, sorted by count descending and
+    then by token (code-point order), so the order never depends on hashing or
+    on the order of the corpus. ``max_vocab_size`` then keeps the most
+    frequent words.
+
+    Parameters
+    ----------
+    tokens : sequence of str
+        Distinct tokens.
+    counts : ndarray of int of shape (n_tokens,)
+        Their counts.
+    min_count : int, default=1
+    max_vocab_size : int or None, default=None
+
+    Returns
+    -------
+    order : ndarray of intp
+        Indices into ``tokens`` of the kept words, in vocabulary order.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    keep = np.flatnonzero(counts >= min_count)
+    if keep.size == 0:
+        return keep
+    tok = np.array([tokens[i] for i in keep], dtype=object)
+    # sort by token first, then stable sort by -count: count desc, token asc.
+    by_token = np.argsort(tok.astype(str), kind="stable")
+    keep = keep[by_token]
+    keep = keep[np.argsort(-counts[keep], kind="stable")]
+    if max_vocab_size is not None:
+        keep = keep[:max_vocab_size]
+    return keep
+
+
+def keep_probabilities(counts, subsample):
+    """word2vec's frequent-word subsampling: probability of keeping each word.
+
+    With ``f = count / total`` and threshold ``t``, a word is kept with
+    probability ``min(1, (sqrt(f / t) + 1) * t / f)`` (the formula of the
+    word2vec C tool and gensim). ``subsample=0`` keeps every word.
+
+    Parameters
+    ----------
+    counts : ndarray of int of shape (n_words,)
+    subsample : float
+        Threshold ``t`` in ``[0, 1)``.
+
+    Returns
+    -------
+    p : ndarray of float64 of shape (n_words,)
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if subsample == 0 or counts.size == 0:
+        return np.ones_like(counts)
+    tc = subsample * counts.sum()
+    p = (np.sqrt(counts / tc) + 1.0) * tc / counts
+    return np.minimum(p, 1.0)
+
+
+def noise_cdf(counts, exponent=0.75):
+    """Cumulative noise distribution ``count ** exponent`` for negative sampling.
+
+    Parameters
+    ----------
+    counts : ndarray of int of shape (n_words,)
+    exponent : float, default=0.75
+
+    Returns
+    -------
+    cdf : ndarray of float64 of shape (n_words,)
+        Increasing, with ``cdf[-1] == 1``.
+    """
+    w = np.asarray(counts, dtype=np.float64) ** exponent
+    cdf = np.cumsum(w)
+    cdf /= cdf[-1]
+    cdf[-1] = 1.0
+    return cdf
+
+
+class AliasSampler:
+    """Exact O(1) sampling from a discrete distribution (Walker/Vose alias method).
+
+    Parameters
+    ----------
+    weights : ndarray of float of shape (n,)
+        Non-negative weights, not all zero.
+    """
+
+    def __init__(self, weights):
+        w = np.asarray(weights, dtype=np.float64)
+        n = w.size
+        scaled = w * (n / w.sum())
+        prob = np.ones(n, dtype=np.float64)
+        alias = np.arange(n, dtype=np.int32)
+        small = [i for i in range(n) if scaled[i] < 1.0]
+        large = [i for i in range(n) if scaled[i] >= 1.0]
+        while small and large:
+            s = small.pop()
+            g = large[-1]
+            prob[s] = scaled[s]
+            alias[s] = g
+            scaled[g] -= 1.0 - scaled[s]
+            if scaled[g] < 1.0:
+                large.pop()
+                small.append(g)
+        # leftovers are 1 up to rounding
+        self.prob = prob.astype(np.float32)
+        self.alias = alias
+
+    def sample(self, size, rng):
+        """Draw ``size`` ids (int32) with ``rng``."""
+        n = self.prob.size
+        i = rng.integers(0, n, size=size, dtype=np.int32)
+        u = rng.random(size, dtype=np.float32)
+        return np.where(u < self.prob[i], i, self.alias[i])
+
+
+def noise_sampler(counts, exponent=0.75):
+    """An :class:`AliasSampler` over ``count ** exponent``."""
+    return AliasSampler(np.asarray(counts, dtype=np.float64) ** exponent)
+
+
+def draw_negatives(sampler, size, rng):
+    """Draw word ids from the noise distribution.
+
+    Parameters
+    ----------
+    sampler : AliasSampler
+        From :func:`noise_sampler`.
+    size : int or tuple of int
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ids : ndarray of int32
+    """
+    return sampler.sample(size, rng)

@@ -1,0 +1,1120 @@
+"""Word vectors with similarity queries and word2vec file input/output.
+
+:class:`KeyedVectors` holds an ordered vocabulary (``index_to_key``, usually
+sorted by decreasing frequency) and one vector per word. It answers the usual
+queries (nearest neighbours, analogies, odd one out) with cosine similarity
+on unit-normed vectors, and reads and writes the two word2vec file formats of
+the original C tool:
+
+Text format::
+
+    <n_words> <vector_size>\\n
+    <word> <x_1> <x_2> ... <x_d>\\n          (one line per word)
+
+Binary format::
+
+    <n_words> <vector_size>\\n
+    <word> <d little-endian float32 values>  (one record per word)
+
+The writer produces files byte-identical to those of gensim 4 for the same
+float32 vectors: numbers are printed with ``str`` of the NumPy scalar (the
+shortest string that round-trips), and binary records carry no trailing
+newline. The reader also accepts the newline that the C tool writes after
+each binary record. Paths ending in ``.gz`` or ``.bz2`` are compressed and
+decompressed transparently. No pickle is ever used.
+
+This module imports only NumPy and the standard library; gensim is imported
+lazily by :meth:`KeyedVectors.to_gensim`.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import os
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
+
+import numpy as np
+
+__all__ = ["KeyedVectors"]
+
+PathLike = str | os.PathLike
+
+# Bytes read at a time when parsing binary files.
+_CHUNK_BYTES = 1 << 20
+# A binary record whose word is longer than this is taken as file corruption.
+_MAX_WORD_BYTES = 1 << 16
+# Rows per block when computing norms in float64.
+_NORM_BLOCK_ROWS = 1 << 15
+
+
+# --------------------------------------------------------------------------
+# File helpers
+# --------------------------------------------------------------------------
+def _open_file(path: PathLike, mode: str) -> IO[bytes]:
+    """Open ``path`` in binary ``mode``, (de)compressing ``.gz`` and ``.bz2``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        File path.
+    mode : {"rb", "wb"}
+        Binary open mode.
+
+    Returns
+    -------
+    file : binary file object
+    """
+    name = os.fsdecode(os.fspath(path)).lower()
+    if name.endswith(".gz"):
+        return gzip.open(path, mode)
+    if name.endswith(".bz2"):
+        return bz2.open(path, mode)
+    return open(path, mode)
+
+
+def _format_error(path: PathLike, where: str, message: str) -> str:
+    """Build the ``"<file>: <where>: <message>"`` text of a format error."""
+    return f"{os.fsdecode(os.fspath(path))}: {where}: {message}"
+
+
+def _parse_header(line: bytes, path: PathLike, encoding: str) -> tuple[int, int]:
+    """Parse the ``"<n_words> <vector_size>"`` header line of a word2vec file.
+
+    Parameters
+    ----------
+    line : bytes
+        The first line of the file, newline included.
+    path : str or os.PathLike
+        File name, for error messages.
+    encoding : str
+        Text encoding of the file.
+
+    Returns
+    -------
+    n_words, vector_size : int
+    """
+    try:
+        parts = line.decode(encoding).split()
+        if len(parts) != 2:
+            raise ValueError
+        n_words, vector_size = int(parts[0]), int(parts[1])
+    except ValueError:
+        raise ValueError(
+            _format_error(
+                path,
+                "line 1",
+                f"expected a header '<n_words> <vector_size>', got {line[:80]!r}",
+            )
+        ) from None
+    if n_words < 0 or vector_size < 0:
+        raise ValueError(_format_error(path, "line 1", f"negative size in header {line!r}"))
+    return n_words, vector_size
+
+
+class _BinaryRecordReader:
+    """Sequential reader of ``word + b" " + float32 bytes`` records.
+
+    Reads the underlying file in chunks, so that files larger than memory
+    can be parsed with a bounded buffer.
+
+    Parameters
+    ----------
+    fin : binary file object
+        Positioned just after the header line.
+    header_bytes : int
+        Length of the header line, used to report byte offsets.
+    """
+
+    def __init__(self, fin: IO[bytes], header_bytes: int) -> None:
+        self._fin = fin
+        self._buf = b""
+        self._pos = 0
+        self._eof = False
+        self._consumed = header_bytes  # file offset of self._buf[0]
+
+    @property
+    def offset(self) -> int:
+        """Byte offset in the (decompressed) file of the next unread byte."""
+        return self._consumed + self._pos
+
+    def _fill(self) -> bool:
+        """Append one chunk to the buffer; return False at end of file."""
+        if self._eof:
+            return False
+        chunk = self._fin.read(_CHUNK_BYTES)
+        if not chunk:
+            self._eof = True
+            return False
+        self._consumed += self._pos
+        self._buf = self._buf[self._pos :] + chunk
+        self._pos = 0
+        return True
+
+    def skip_newlines(self) -> None:
+        """Skip ``b"\\n"`` bytes (the C tool ends each record with one)."""
+        while True:
+            while self._pos < len(self._buf) and self._buf[self._pos] == 0x0A:
+                self._pos += 1
+            if self._pos < len(self._buf) or not self._fill():
+                return
+
+    def read_word(self) -> bytes | None:
+        """Read the bytes up to the next space and consume the space.
+
+        Returns
+        -------
+        word : bytes or None
+            None at end of file before any space was found.
+
+        Raises
+        ------
+        ValueError
+            If no space follows within ``_MAX_WORD_BYTES`` bytes.
+        """
+        start = self._pos
+        search_from = start
+        while True:
+            i = self._buf.find(b" ", search_from)
+            if i >= 0:
+                word = self._buf[start:i]
+                self._pos = i + 1
+                return word
+            search_from = len(self._buf)
+            if search_from - start > _MAX_WORD_BYTES:
+                raise ValueError(f"no space after {_MAX_WORD_BYTES} bytes of word")
+            pending = len(self._buf) - start
+            if not self._fill():
+                return None
+            # _fill drops the consumed prefix: re-base the indices.
+            start, search_from = 0, pending
+
+    def read_exact(self, n_bytes: int) -> bytes | None:
+        """Read exactly ``n_bytes`` bytes, or return None at end of file."""
+        while len(self._buf) - self._pos < n_bytes:
+            if not self._fill():
+                return None
+        out = self._buf[self._pos : self._pos + n_bytes]
+        self._pos += n_bytes
+        return out
+
+    def rest_is_blank(self) -> bool:
+        """Whether everything left in the file is ASCII whitespace."""
+        while True:
+            if self._buf[self._pos :].strip():
+                return False
+            self._pos = len(self._buf)
+            if not self._fill():
+                return True
+
+
+def _read_text_vectors(
+    fin: IO[bytes],
+    path: PathLike,
+    n_words: int,
+    vector_size: int,
+    encoding: str,
+    unicode_errors: str,
+    check_trailing: bool,
+) -> tuple[list[str], np.ndarray]:
+    """Read ``n_words`` text lines ``word x_1 ... x_d`` after the header."""
+    keys: list[str] = []
+    vectors = np.empty((n_words, vector_size), dtype=np.float64)
+    for row in range(n_words):
+        line_no = row + 2
+        raw = fin.readline()
+        if not raw:
+            raise ValueError(
+                _format_error(
+                    path,
+                    f"line {line_no}",
+                    f"unexpected end of file: the header announces {n_words} vectors "
+                    f"but only {row} were found (truncated file?)",
+                )
+            )
+        try:
+            line = raw.decode(encoding, errors=unicode_errors)
+        except UnicodeDecodeError as exc:
+            raise ValueError(
+                _format_error(path, f"line {line_no}", f"cannot decode: {exc}")
+            ) from exc
+        parts = line.rstrip().split(" ")
+        if len(parts) != vector_size + 1:
+            raise ValueError(
+                _format_error(
+                    path,
+                    f"line {line_no}",
+                    f"expected a word and {vector_size} numbers, got {len(parts) - 1} "
+                    "fields after the word (wrong vector size or truncated line?)",
+                )
+            )
+        try:
+            vectors[row] = np.array(parts[1:], dtype=np.float64)
+        except ValueError:
+            bad = next(p for p in parts[1:] if not _is_float(p))
+            raise ValueError(
+                _format_error(path, f"line {line_no}", f"cannot parse {bad[:40]!r} as a number")
+            ) from None
+        keys.append(parts[0])
+    if check_trailing:
+        line_no = n_words + 2
+        for raw in iter(fin.readline, b""):
+            if raw.strip():
+                raise ValueError(
+                    _format_error(
+                        path,
+                        f"line {line_no}",
+                        f"unexpected extra data: the header announces only {n_words} vectors",
+                    )
+                )
+            line_no += 1
+    return keys, vectors
+
+
+def _is_float(text: str) -> bool:
+    """Whether ``float(text)`` succeeds."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_binary_vectors(
+    fin: IO[bytes],
+    path: PathLike,
+    n_words: int,
+    vector_size: int,
+    header_bytes: int,
+    encoding: str,
+    unicode_errors: str,
+    check_trailing: bool,
+) -> tuple[list[str], np.ndarray]:
+    """Read ``n_words`` binary records after the header."""
+    reader = _BinaryRecordReader(fin, header_bytes)
+    keys: list[str] = []
+    vectors = np.empty((n_words, vector_size), dtype=np.float32)
+    n_bytes = 4 * vector_size
+    for row in range(n_words):
+        reader.skip_newlines()
+        where = f"vector #{row + 1} (byte offset {reader.offset})"
+        truncated = (
+            f"unexpected end of file: the header announces {n_words} vectors but only "
+            f"{row} are complete (truncated file?)"
+        )
+        try:
+            word = reader.read_word()
+        except ValueError as exc:
+            raise ValueError(_format_error(path, where, f"corrupted record: {exc}")) from None
+        if word is None:
+            raise ValueError(_format_error(path, where, truncated))
+        data = reader.read_exact(n_bytes)
+        if data is None:
+            raise ValueError(_format_error(path, where, truncated))
+        try:
+            keys.append(word.decode(encoding, errors=unicode_errors))
+        except UnicodeDecodeError as exc:
+            raise ValueError(_format_error(path, where, f"cannot decode word: {exc}")) from exc
+        vectors[row] = np.frombuffer(data, dtype="<f4")
+    if check_trailing and not reader.rest_is_blank():
+        raise ValueError(
+            _format_error(
+                path,
+                f"byte offset {reader.offset}",
+                f"unexpected extra data: the header announces only {n_words} vectors",
+            )
+        )
+    return keys, vectors
+
+
+# --------------------------------------------------------------------------
+# KeyedVectors
+# --------------------------------------------------------------------------
+class KeyedVectors:
+    """An ordered vocabulary of words, each with a dense vector.
+
+    Parameters
+    ----------
+    index_to_key : sequence of str
+        The words, unique, in index order (conventionally by decreasing
+        frequency, which is what ``restrict_vocab`` arguments rely on).
+    vectors : array-like of shape (n_words, vector_size)
+        One row per word. Floating dtypes are kept; other numeric input is
+        converted to float64. All values must be finite.
+    counts : array-like of int of shape (n_words,), optional
+        Word frequencies, stored as int64.
+
+    Attributes
+    ----------
+    index_to_key : list of str
+        The words in index order. Treat as read-only.
+    key_to_index : dict of str to int
+        Inverse of ``index_to_key``. Treat as read-only.
+    vectors : ndarray of shape (n_words, vector_size)
+        The word vectors. Assigning a new array re-validates it and clears the
+        cached unit-normed vectors; after modifying it *in place*, assign it to
+        itself (``kv.vectors = kv.vectors``) to clear the cache.
+    counts : ndarray of int64 of shape (n_words,) or None
+        Word frequencies, if known.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kv = KeyedVectors(["a", "b", "c"], np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]]))
+    >>> kv.most_similar("a", topn=1)[0][0]
+    'b'
+    """
+
+    def __init__(
+        self,
+        index_to_key: Sequence[str],
+        vectors: Any,
+        counts: Any = None,
+    ) -> None:
+        keys = list(index_to_key)
+        for i, key in enumerate(keys):
+            if not isinstance(key, str):
+                raise TypeError(f"keys must be str, got {type(key).__name__} at index {i}")
+        key_to_index: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            if key in key_to_index:
+                raise ValueError(
+                    f"duplicate key {key!r} at indices {key_to_index[key]} and {i}; "
+                    "keys must be unique"
+                )
+            key_to_index[key] = i
+        self.index_to_key: list[str] = keys
+        self.key_to_index: dict[str, int] = key_to_index
+        self._normed: np.ndarray | None = None
+        self.vectors = vectors  # validated by the property setter
+        self.counts = self._check_counts(counts)
+
+    # ------------------------------------------------------------------
+    # Validation and basic protocol
+    # ------------------------------------------------------------------
+    def _check_vectors(self, vectors: Any) -> np.ndarray:
+        """Validate ``vectors`` against the vocabulary and return it as an ndarray."""
+        arr = np.asarray(vectors)
+        if arr.dtype.kind == "c":
+            raise TypeError("vectors must be real, got a complex array")
+        if arr.dtype.kind not in "f":
+            if arr.dtype.kind not in "biu":
+                raise TypeError(f"vectors must be numeric, got dtype {arr.dtype}")
+            arr = arr.astype(np.float64)
+        if arr.ndim != 2:
+            raise ValueError(f"vectors must be 2-D (n_words, vector_size), got shape {arr.shape}")
+        if arr.shape[0] != len(self.index_to_key):
+            raise ValueError(
+                f"vectors has {arr.shape[0]} rows but there are {len(self.index_to_key)} keys"
+            )
+        finite = np.isfinite(arr)
+        if not finite.all():
+            bad_rows = np.flatnonzero(~finite.all(axis=1))
+            first = int(bad_rows[0])
+            raise ValueError(
+                f"vectors contain non-finite values (NaN or inf) in {bad_rows.size} row(s); "
+                f"first at row {first} (key {self.index_to_key[first]!r})"
+            )
+        return np.ascontiguousarray(arr)
+
+    def _check_counts(self, counts: Any) -> np.ndarray | None:
+        """Validate ``counts`` and return it as int64, or None."""
+        if counts is None:
+            return None
+        arr = np.asarray(counts)
+        if arr.shape != (len(self.index_to_key),):
+            raise ValueError(f"counts must have shape ({len(self.index_to_key)},), got {arr.shape}")
+        if arr.dtype.kind not in "biu":
+            if arr.dtype.kind != "f" or not np.all(np.isfinite(arr) & (arr == np.round(arr))):
+                raise ValueError("counts must be integers")
+        arr = arr.astype(np.int64)
+        if np.any(arr < 0):
+            raise ValueError("counts must be non-negative")
+        return arr
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """ndarray of shape (n_words, vector_size): the word vectors."""
+        return self._vectors
+
+    @vectors.setter
+    def vectors(self, value: Any) -> None:
+        self._vectors = self._check_vectors(value)
+        self._normed = None
+
+    @property
+    def vector_size(self) -> int:
+        """int: Dimensionality of the vectors."""
+        return int(self._vectors.shape[1])
+
+    def __len__(self) -> int:
+        """Number of words."""
+        return len(self.index_to_key)
+
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is a word of the vocabulary."""
+        try:
+            return key in self.key_to_index
+        except TypeError:  # unhashable
+            return False
+
+    def __iter__(self):
+        """Iterate over the words in index order."""
+        return iter(self.index_to_key)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(n_keys={len(self)}, vector_size={self.vector_size}, "
+            f"dtype={self._vectors.dtype})"
+        )
+
+    def _missing(self, key: object) -> KeyError:
+        """Build a helpful KeyError for a word that is not in the vocabulary."""
+        message = f"word {key!r} not in vocabulary ({len(self)} words)"
+        if isinstance(key, str):
+            variants = [v for v in (key.lower(), key.upper(), key.capitalize()) if v != key]
+            found = [v for v in dict.fromkeys(variants) if v in self.key_to_index]
+            if found:
+                message += "; did you mean " + " or ".join(repr(v) for v in found) + "?"
+        return KeyError(message)
+
+    def get_index(self, key: str) -> int:
+        """Return the row index of ``key``.
+
+        Parameters
+        ----------
+        key : str
+            A word.
+
+        Returns
+        -------
+        index : int
+
+        Raises
+        ------
+        KeyError
+            If ``key`` is not in the vocabulary.
+        """
+        try:
+            return self.key_to_index[key]
+        except (KeyError, TypeError):
+            raise self._missing(key) from None
+
+    def get_vector(self, key: str, norm: bool = False) -> np.ndarray:
+        """Return the vector of one word.
+
+        Parameters
+        ----------
+        key : str
+            A word.
+        norm : bool, default=False
+            Return the unit-normed vector (zero vectors stay zero).
+
+        Returns
+        -------
+        vector : ndarray of shape (vector_size,)
+            A read-only view.
+
+        Raises
+        ------
+        KeyError
+            If ``key`` is not in the vocabulary.
+        """
+        index = self.get_index(key)
+        source = self.get_normed_vectors() if norm else self._vectors
+        row = source[index].view()
+        row.flags.writeable = False
+        return row
+
+    def __getitem__(self, key: str | Iterable[str]) -> np.ndarray:
+        """Vector of a word, or stacked vectors of a list of words.
+
+        Parameters
+        ----------
+        key : str or sequence of str
+            A word, or several.
+
+        Returns
+        -------
+        vectors : ndarray of shape (vector_size,) or (n_keys, vector_size)
+            A read-only view for a single word, a new array for a sequence.
+
+        Raises
+        ------
+        KeyError
+            If a word is not in the vocabulary.
+        """
+        if isinstance(key, str):
+            return self.get_vector(key)
+        if isinstance(key, (list, tuple, np.ndarray)):
+            indices = np.array([self.get_index(k) for k in key], dtype=np.intp)
+            return self._vectors[indices]
+        raise self._missing(key)
+
+    def get_normed_vectors(self) -> np.ndarray:
+        """Return all vectors scaled to unit Euclidean norm.
+
+        Computed once and cached until :attr:`vectors` is reassigned. Norms are
+        accumulated in float64; rows of zeros stay zero instead of becoming
+        NaN.
+
+        Returns
+        -------
+        normed : ndarray of shape (n_words, vector_size)
+            Read-only, same dtype as :attr:`vectors`.
+        """
+        if self._normed is None:
+            vectors = self._vectors
+            normed = np.empty_like(vectors)
+            for start in range(0, len(vectors), _NORM_BLOCK_ROWS):
+                block = vectors[start : start + _NORM_BLOCK_ROWS].astype(np.float64)
+                norms = np.sqrt(np.einsum("ij,ij->i", block, block))
+                norms[norms == 0.0] = 1.0
+                normed[start : start + _NORM_BLOCK_ROWS] = block / norms[:, None]
+            normed.flags.writeable = False
+            self._normed = normed
+        return self._normed
+
+    # ------------------------------------------------------------------
+    # Similarity queries
+    # ------------------------------------------------------------------
+    def _term_vector(self, term: Any) -> tuple[np.ndarray, int | None]:
+        """Unit vector of a query term (a word or a vector) and its index, if a word."""
+        if isinstance(term, str):
+            index = self.get_index(term)
+            return self.get_normed_vectors()[index].astype(np.float64), index
+        vec = np.asarray(term, dtype=np.float64)
+        if vec.shape != (self.vector_size,):
+            raise ValueError(
+                f"query vectors must have shape ({self.vector_size},), got {vec.shape}"
+            )
+        if not np.all(np.isfinite(vec)):
+            raise ValueError("query vector contains non-finite values")
+        norm = np.linalg.norm(vec)
+        return (vec / norm if norm > 0 else vec), None
+
+    @staticmethod
+    def _as_term_list(value: Any) -> list:
+        """Wrap a single word or vector into a list; turn a 2-D array into rows."""
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, np.ndarray):
+            if value.ndim == 1:
+                return [value]
+            if value.ndim == 2:
+                return list(value)
+            raise ValueError(f"query arrays must be 1-D or 2-D, got shape {value.shape}")
+        return list(value)
+
+    def _restricted(self, restrict_vocab: int | None) -> int:
+        """Number of leading words searched, validated."""
+        if restrict_vocab is None:
+            return len(self)
+        if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)):
+            raise TypeError(f"restrict_vocab must be an int or None, got {restrict_vocab!r}")
+        if restrict_vocab < 1:
+            raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
+        return min(int(restrict_vocab), len(self))
+
+    def _top(
+        self, scores: np.ndarray, exclude: Iterable[int], topn: int
+    ) -> list[tuple[str, float]]:
+        """Best ``topn`` (key, score) pairs, ties broken by index, ``exclude`` skipped."""
+        masked = scores.astype(np.float64)
+        excluded = [i for i in set(exclude) if i < len(masked)]
+        masked[excluded] = -np.inf
+        k = min(topn, len(masked) - len(excluded))
+        if k <= 0:
+            return []
+        if k < len(masked):
+            candidates = np.argpartition(-masked, k - 1)[:k]
+        else:
+            candidates = np.arange(len(masked))
+        # The partition may cut through a tie: widen to all entries tied with the k-th.
+        kth = masked[candidates].min()
+        candidates = np.flatnonzero(masked >= kth)
+        order = candidates[np.lexsort((candidates, -masked[candidates]))][:k]
+        return [(self.index_to_key[i], float(scores[i])) for i in order]
+
+    @staticmethod
+    def _check_topn(topn: int | None) -> None:
+        if topn is None:
+            return
+        if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)):
+            raise TypeError(f"topn must be an int or None, got {topn!r}")
+        if topn < 0:
+            raise ValueError(f"topn must be >= 0, got {topn}")
+
+    def most_similar(
+        self,
+        positive: Any = None,
+        negative: Any = None,
+        topn: int | None = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]] | np.ndarray:
+        """Find the words closest in cosine to a combination of query terms.
+
+        Each term, a word or a vector, is scaled to unit norm; positive terms
+        get weight +1 and negative terms weight -1; the weighted mean is
+        normalised and compared with every word by cosine similarity. With
+        ``positive=[b, c], negative=[a]`` this is the 3CosAdd analogy method
+        of word2vec's ``word-analogy`` tool (see :meth:`analogy`).
+
+        Unlike gensim, vectors passed as terms are normalised too, so that
+        every term weighs the same whatever its length.
+
+        Parameters
+        ----------
+        positive : str, ndarray or list of (str or ndarray), optional
+            Terms that attract. A 2-D array is a list of vectors.
+        negative : str, ndarray or list of (str or ndarray), optional
+            Terms that repel.
+        topn : int or None, default=10
+            Number of words to return. ``None`` returns the similarity of
+            every searched word, input words included, as an array.
+        restrict_vocab : int, optional
+            Only search the first ``restrict_vocab`` words.
+
+        Returns
+        -------
+        result : list of (str, float) or ndarray
+            ``(word, cosine)`` pairs sorted by decreasing cosine (ties by
+            index), with the query words left out; or, if ``topn`` is None, an
+            ndarray of shape (n_searched,) of cosines.
+
+        Raises
+        ------
+        KeyError
+            If a query word is not in the vocabulary.
+        ValueError
+            If no term is given, or a vector has the wrong shape.
+        """
+        self._check_topn(topn)
+        positive = self._as_term_list(positive)
+        negative = self._as_term_list(negative)
+        if not positive and not negative:
+            raise ValueError("most_similar() needs at least one positive or negative term")
+        n_search = self._restricted(restrict_vocab)
+        mean = np.zeros(self.vector_size, dtype=np.float64)
+        exclude: list[int] = []
+        for terms, sign in ((positive, 1.0), (negative, -1.0)):
+            for term in terms:
+                vec, index = self._term_vector(term)
+                mean += sign * vec
+                if index is not None:
+                    exclude.append(index)
+        norm = np.linalg.norm(mean)
+        if norm > 0:
+            mean /= norm
+        normed = self.get_normed_vectors()[:n_search]
+        scores = normed @ mean.astype(normed.dtype)
+        if topn is None:
+            return scores
+        return self._top(scores, exclude, int(topn))
+
+    def most_similar_cosmul(
+        self,
+        positive: Any = None,
+        negative: Any = None,
+        topn: int | None = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]] | np.ndarray:
+        """Find similar words with the multiplicative 3CosMul objective.
+
+        Cosines are shifted to ``[0, 1]`` as ``(1 + cos) / 2``; the score of a
+        word is the product over positive terms divided by the product over
+        negative terms plus ``1e-6`` (Levy and Goldberg, 2014).
+
+        Parameters
+        ----------
+        positive : str, ndarray or list of (str or ndarray), optional
+            Terms in the numerator. At least one is required.
+        negative : str, ndarray or list of (str or ndarray), optional
+            Terms in the denominator.
+        topn : int or None, default=10
+            Number of words to return; ``None`` returns all scores.
+        restrict_vocab : int, optional
+            Only search the first ``restrict_vocab`` words.
+
+        Returns
+        -------
+        result : list of (str, float) or ndarray
+            ``(word, score)`` pairs by decreasing score, query words left
+            out; or all scores if ``topn`` is None.
+
+        Raises
+        ------
+        KeyError
+            If a query word is not in the vocabulary.
+        ValueError
+            If there is no positive term.
+        """
+        self._check_topn(topn)
+        positive = self._as_term_list(positive)
+        negative = self._as_term_list(negative)
+        if not positive:
+            raise ValueError("most_similar_cosmul() needs at least one positive term")
+        n_search = self._restricted(restrict_vocab)
+        normed = self.get_normed_vectors()[:n_search].astype(np.float64)
+        exclude: list[int] = []
+        numerator = np.ones(n_search)
+        denominator = np.ones(n_search)
+        for terms, product in ((positive, numerator), (negative, denominator)):
+            for term in terms:
+                vec, index = self._term_vector(term)
+                product *= (1.0 + normed @ vec) / 2.0
+                if index is not None:
+                    exclude.append(index)
+        scores = numerator / (denominator + 1e-6) if negative else numerator
+        if topn is None:
+            return scores
+        return self._top(scores, exclude, int(topn))
+
+    def analogy(
+        self,
+        a: str,
+        b: str,
+        c: str,
+        topn: int = 1,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """Solve "``a`` is to ``b`` as ``c`` is to ?" with 3CosAdd.
+
+        The answer maximises ``cos(x, b - a + c)`` on unit-normed vectors,
+        over words other than ``a``, ``b`` and ``c``.
+
+        Parameters
+        ----------
+        a, b, c : str
+            The query words.
+        topn : int, default=1
+            Number of candidates to return.
+        restrict_vocab : int, optional
+            Only search the first ``restrict_vocab`` words.
+
+        Returns
+        -------
+        candidates : list of (str, float)
+            Best answers first, with their cosine.
+
+        Raises
+        ------
+        KeyError
+            If a query word is not in the vocabulary.
+        """
+        return self.most_similar(
+            positive=[b, c], negative=[a], topn=topn, restrict_vocab=restrict_vocab
+        )
+
+    def similarity(self, w1: str, w2: str) -> float:
+        """Cosine similarity of two words.
+
+        Parameters
+        ----------
+        w1, w2 : str
+            Words.
+
+        Returns
+        -------
+        cosine : float
+            0.0 if either vector is zero.
+
+        Raises
+        ------
+        KeyError
+            If a word is not in the vocabulary.
+        """
+        normed = self.get_normed_vectors()
+        u = normed[self.get_index(w1)].astype(np.float64)
+        v = normed[self.get_index(w2)].astype(np.float64)
+        return float(u @ v)
+
+    def distance(self, w1: str, w2: str) -> float:
+        """Cosine distance ``1 - similarity(w1, w2)``.
+
+        Parameters
+        ----------
+        w1, w2 : str
+            Words.
+
+        Returns
+        -------
+        distance : float
+            In ``[0, 2]`` up to rounding.
+
+        Raises
+        ------
+        KeyError
+            If a word is not in the vocabulary.
+        """
+        return 1.0 - self.similarity(w1, w2)
+
+    def n_similarity(self, ws1: Sequence[str], ws2: Sequence[str]) -> float:
+        """Cosine similarity between the mean vectors of two sets of words.
+
+        As in gensim, the raw (not unit-normed) vectors are averaged.
+
+        Parameters
+        ----------
+        ws1, ws2 : sequence of str
+            Non-empty lists of words.
+
+        Returns
+        -------
+        cosine : float
+            0.0 if either mean vector is zero.
+
+        Raises
+        ------
+        KeyError
+            If a word is not in the vocabulary.
+        ValueError
+            If either list is empty.
+        """
+        if isinstance(ws1, str) or isinstance(ws2, str):
+            raise TypeError("n_similarity() takes two lists of words, not strings")
+        if len(ws1) == 0 or len(ws2) == 0:
+            raise ValueError("n_similarity() needs two non-empty lists of words")
+        means = []
+        for words in (ws1, ws2):
+            mean = self[list(words)].astype(np.float64).mean(axis=0)
+            norm = np.linalg.norm(mean)
+            means.append(mean / norm if norm > 0 else mean)
+        return float(means[0] @ means[1])
+
+    def doesnt_match(self, words: Sequence[str]) -> str:
+        """Find the word furthest from the others.
+
+        The unit-normed vectors of ``words`` are averaged and the word with the
+        lowest cosine to that mean is returned (the first such word on ties).
+
+        Parameters
+        ----------
+        words : sequence of str
+            Non-empty list of words.
+
+        Returns
+        -------
+        word : str
+
+        Raises
+        ------
+        KeyError
+            If a word is not in the vocabulary.
+        ValueError
+            If ``words`` is empty.
+        """
+        if isinstance(words, str):
+            raise TypeError("doesnt_match() takes a list of words, not a string")
+        words = list(words)
+        if not words:
+            raise ValueError("doesnt_match() needs at least one word")
+        indices = [self.get_index(w) for w in words]
+        vecs = self.get_normed_vectors()[indices].astype(np.float64)
+        mean = vecs.mean(axis=0)
+        norm = np.linalg.norm(mean)
+        if norm > 0:
+            mean /= norm
+        return words[int(np.argmin(vecs @ mean))]
+
+    # ------------------------------------------------------------------
+    # word2vec format
+    # ------------------------------------------------------------------
+    def save_word2vec_format(self, path: PathLike, binary: bool = False) -> None:
+        """Write the vectors in the word2vec text or binary format.
+
+        Words are written in index order. Text files print each value with
+        ``str`` of the NumPy scalar of :attr:`vectors`' dtype; binary files
+        store little-endian float32. For float32 vectors the output is
+        byte-identical to gensim's ``save_word2vec_format`` (for a gensim
+        model without counts, or whose counts are in decreasing order).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination; a ``.gz`` or ``.bz2`` suffix compresses the file.
+        binary : bool, default=False
+            Write the binary format instead of text.
+
+        Raises
+        ------
+        ValueError
+            If a word is empty or contains a space or a newline, which the
+            format cannot represent.
+        """
+        for key in self.index_to_key:
+            if not key or " " in key or "\n" in key:
+                raise ValueError(
+                    f"word {key!r} cannot be stored in word2vec format "
+                    "(empty, or contains a space or newline)"
+                )
+        vectors = self._vectors
+        with _open_file(path, "wb") as fout:
+            fout.write(f"{len(self)} {self.vector_size}\n".encode())
+            if binary:
+                data = np.ascontiguousarray(vectors, dtype="<f4")
+                for key, row in zip(self.index_to_key, data, strict=True):
+                    fout.write(key.encode() + b" " + row.tobytes())
+            else:
+                for key, row in zip(self.index_to_key, vectors, strict=True):
+                    # Iterating a row yields NumPy scalars, whose str() is the shortest
+                    # round-tripping representation in the row's own precision.
+                    fout.write(f"{key} {' '.join(map(str, row))}\n".encode())
+
+    @classmethod
+    def load_word2vec_format(
+        cls,
+        path: PathLike,
+        binary: bool = False,
+        encoding: str = "utf8",
+        unicode_errors: str = "strict",
+        limit: int | None = None,
+        dtype: Any = np.float32,
+    ) -> KeyedVectors:
+        """Read vectors in the word2vec text or binary format.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Source file; ``.gz`` and ``.bz2`` files are decompressed.
+        binary : bool, default=False
+            Read the binary format instead of text.
+        encoding : str, default="utf8"
+            Encoding of the words.
+        unicode_errors : str, default="strict"
+            Error handler for undecodable words, e.g. ``"ignore"`` for files
+            whose words were cut inside a multi-byte character.
+        limit : int, optional
+            Read only the first ``limit`` vectors.
+        dtype : dtype, default=np.float32
+            Floating dtype of the returned vectors.
+
+        Returns
+        -------
+        kv : KeyedVectors
+            Without counts (the format does not store them).
+
+        Raises
+        ------
+        ValueError
+            If the file is malformed: bad header, wrong number of values on a
+            line, unparsable or non-finite number, truncated file, data after
+            the announced vectors, undecodable or duplicate word. The message
+            names the file and the line (text) or record and byte offset
+            (binary).
+        """
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise ValueError(f"dtype must be a floating dtype, got {dtype}")
+        if limit is not None and (isinstance(limit, bool) or limit < 0):
+            raise ValueError(f"limit must be a non-negative int or None, got {limit!r}")
+        with _open_file(path, "rb") as fin:
+            header = fin.readline()
+            n_words, vector_size = _parse_header(header, path, encoding)
+            n_read = n_words if limit is None else min(n_words, int(limit))
+            check_trailing = n_read == n_words
+            if binary:
+                keys, vectors = _read_binary_vectors(
+                    fin,
+                    path,
+                    n_read,
+                    vector_size,
+                    len(header),
+                    encoding,
+                    unicode_errors,
+                    check_trailing,
+                )
+            else:
+                keys, vectors = _read_text_vectors(
+                    fin, path, n_read, vector_size, encoding, unicode_errors, check_trailing
+                )
+        seen: dict[str, int] = {}
+        for row, key in enumerate(keys):
+            if key in seen:
+                where = f"line {row + 2}" if not binary else f"vector #{row + 1}"
+                raise ValueError(
+                    _format_error(
+                        path,
+                        where,
+                        f"duplicate word {key!r} (first seen as vector #{seen[key] + 1})",
+                    )
+                )
+            seen[key] = row
+        finite = np.isfinite(vectors).all(axis=1)
+        if not finite.all():
+            row = int(np.flatnonzero(~finite)[0])
+            where = f"line {row + 2}" if not binary else f"vector #{row + 1}"
+            raise ValueError(
+                _format_error(path, where, f"non-finite value (NaN or inf) for {keys[row]!r}")
+            )
+        with np.errstate(over="raise"):
+            try:
+                vectors = vectors.astype(dtype, copy=False)
+            except FloatingPointError:
+                raise ValueError(
+                    _format_error(path, "data", f"values overflow dtype {dtype}")
+                ) from None
+        return cls(keys, vectors)
+
+    # ------------------------------------------------------------------
+    # gensim interoperability
+    # ------------------------------------------------------------------
+    def to_gensim(self):
+        """Convert to a :class:`gensim.models.KeyedVectors`.
+
+        Keys, order and vectors (copied, same dtype) are kept; counts, if any,
+        become gensim's ``"count"`` attribute.
+
+        Returns
+        -------
+        kv : gensim.models.KeyedVectors
+
+        Raises
+        ------
+        ImportError
+            If gensim is not installed.
+        """
+        try:
+            from gensim.models import KeyedVectors as GensimKeyedVectors
+        except ImportError as exc:
+            raise ImportError(
+                "KeyedVectors.to_gensim() requires gensim; install it with `pip install gensim`"
+            ) from exc
+        out = GensimKeyedVectors(self.vector_size, count=0, dtype=self._vectors.dtype)
+        if len(self):
+            out.add_vectors(list(self.index_to_key), self._vectors.copy())
+        if self.counts is not None:
+            out.allocate_vecattrs(attrs=["count"], types=[np.int64])
+            out.expandos["count"][:] = self.counts
+        return out
+
+    @classmethod
+    def from_gensim(cls, kv: Any) -> KeyedVectors:
+        """Build from a gensim ``KeyedVectors`` (or a model with a ``wv`` attribute).
+
+        Parameters
+        ----------
+        kv : gensim.models.KeyedVectors or gensim.models.Word2Vec
+            Source; its keys must all be str. The vectors are copied.
+
+        Returns
+        -------
+        kv : KeyedVectors
+            With counts taken from gensim's ``"count"`` attribute when present.
+            Note that gensim invents decreasing counts for vectors it loaded
+            from a word2vec file.
+        """
+        if not hasattr(kv, "index_to_key") and hasattr(kv, "wv"):
+            kv = kv.wv
+        keys = list(kv.index_to_key)
+        vectors = np.array(kv.vectors[: len(keys)], copy=True)
+        counts = None
+        expandos = getattr(kv, "expandos", None) or {}
+        if "count" in expandos:
+            raw = np.asarray(expandos["count"])[: len(keys)]
+            if raw.dtype.kind in "biu":
+                counts = raw
+        return cls(keys, vectors, counts=counts)

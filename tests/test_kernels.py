@@ -1,0 +1,167 @@
+"""Training kernels: fused steps against the reference loss, pair generation, sampling."""
+
+import numpy as np
+import pytest
+
+from skw2v._corpus import document_bounds, skipgram_pairs, subsample_corpus
+from skw2v._sgd import batch_bounds, generic_step, ns_window_step, window_groups
+from skw2v._vocab import AliasSampler, keep_probabilities, noise_sampler, order_vocabulary
+from skw2v.losses import NegativeSamplingLoss, SoftmaxLoss, scatter_add
+
+
+def random_batch(seed=0, n_words=12, dim=6, k=4):
+    rng = np.random.default_rng(seed)
+    W_in = rng.normal(scale=0.3, size=(n_words, dim))
+    W_out = rng.normal(scale=0.3, size=(n_words, dim))
+    position = np.sort(rng.integers(0, 15, 60))
+    group, indptr = window_groups(position)
+    n_groups = indptr.size - 1
+    targets = rng.integers(0, n_words, n_groups)
+    inputs = rng.integers(0, n_words, position.size)
+    negatives = rng.integers(0, n_words, (n_groups, k))
+    negatives[0, :2] = targets[0]  # a negative equal to the positive, duplicated
+    return W_in, W_out, inputs, group, indptr, targets, negatives
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_ns_step_equals_reference_loss_step(dtype):
+    W_in, W_out, inputs, group, indptr, targets, neg = random_batch()
+    W_in, W_out = W_in.astype(dtype), W_out.astype(dtype)
+    a_in, a_out = W_in.copy(), W_out.copy()
+    b_in, b_out = W_in.copy(), W_out.copy()
+    la = ns_window_step(a_in, a_out, inputs, group, indptr, targets, neg, 0.1)
+    lb = generic_step(b_in, b_out, inputs, group, targets, neg, 0.1, NegativeSamplingLoss())
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert la == pytest.approx(lb, rel=rtol)
+    np.testing.assert_allclose(a_in, b_in, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(a_out, b_out, rtol=rtol, atol=rtol)
+    assert not np.allclose(a_in, W_in)  # the step did something
+    assert not np.allclose(a_out, W_out)
+
+
+def test_generic_step_is_gradient_descent_on_the_loss():
+    """A small step along -grad lowers the summed loss (first-order check)."""
+    W_in, W_out, inputs, group, indptr, targets, _ = random_batch(seed=3)
+    loss = SoftmaxLoss()
+
+    def total(Wi, Wo):
+        return loss.loss_and_grad(Wi[inputs], targets[group], Wo).loss
+
+    before = total(W_in, W_out)
+    generic_step(W_in, W_out, inputs, group, targets, None, 1e-3, loss)
+    assert total(W_in, W_out) < before
+
+
+def test_scatter_add_matches_add_at_on_large_random_batches():
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        W = rng.normal(size=(300, 7)).astype(dtype)
+        rows = rng.zipf(1.5, 5000) % 300
+        vals = rng.normal(size=(5000, 7)).astype(dtype)
+        ref = W.astype(np.float64)
+        np.add.at(ref, rows, -0.3 * vals.astype(np.float64))
+        scatter_add(W, rows, vals, scale=-0.3)
+        tol = 1e-10 if dtype == np.float64 else 1e-4
+        np.testing.assert_allclose(W, ref, rtol=tol, atol=tol)
+
+
+def test_window_groups_and_batch_bounds():
+    position = np.array([0, 0, 0, 2, 2, 5, 6, 6, 6, 6])
+    group, indptr = window_groups(position)
+    np.testing.assert_array_equal(group, [0, 0, 0, 1, 1, 2, 3, 3, 3, 3])
+    np.testing.assert_array_equal(indptr, [0, 3, 5, 6, 10])
+    b = batch_bounds(position, 4)
+    # cuts only where a window starts, batches cover everything once
+    assert b[0] == 0 and b[-1] == position.size
+    assert set(b[1:-1]) <= set(indptr[1:-1])
+    np.testing.assert_array_equal(b, [0, 5, 10])
+
+
+# ---------------------------------------------------------------- pairs
+def test_pairs_never_cross_documents_and_respect_radius():
+    rng = np.random.default_rng(1)
+    lengths = rng.integers(1, 30, 40)
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    n = offsets[-1]
+    ids = np.arange(n, dtype=np.int32)  # id == position, so pairs reveal positions
+    doc_of = np.repeat(np.arange(lengths.size), lengths)
+    c, o, pos = skipgram_pairs(ids, offsets, 0, n, 4, rng)
+    assert np.all(doc_of[c] == doc_of[o])
+    d = np.abs(c.astype(int) - o)
+    assert d.min() >= 1 and d.max() <= 4
+    assert np.all(np.diff(pos) >= 0)
+    np.testing.assert_array_equal(c, pos)  # centers come in text order
+    # full window, deterministic: exact count of in-document pairs
+    c2, _, _ = skipgram_pairs(ids, offsets, 0, n, 3)
+    expected = sum(2 * sum(max(L - k, 0) for k in range(1, 4)) for L in lengths)
+    assert c2.size == expected
+
+
+def test_pairs_on_a_subrange_match_the_whole():
+    rng = np.random.default_rng(2)
+    offsets = np.array([0, 7, 20, 21, 40])
+    ids = np.arange(40, dtype=np.int32)
+    whole = skipgram_pairs(ids, offsets, 0, 40, 3)
+    parts = [skipgram_pairs(ids, offsets, a, b, 3) for a, b in [(0, 5), (5, 22), (22, 40)]]
+    np.testing.assert_array_equal(whole[0], np.concatenate([p[0] for p in parts]))
+    np.testing.assert_array_equal(whole[1], np.concatenate([p[1] for p in parts]))
+    lo, hi = document_bounds(offsets, 5, 22)
+    np.testing.assert_array_equal(lo[:2], [0, 0])
+    np.testing.assert_array_equal(hi[-2:], [21, 40])
+    assert rng is not None
+
+
+def test_dynamic_window_radius_is_uniform():
+    rng = np.random.default_rng(3)
+    n, window = 200_000, 5
+    ids = np.arange(n, dtype=np.int32)
+    c, o, _ = skipgram_pairs(ids, np.array([0, n]), 0, n, window, rng)
+    dist = np.abs(c.astype(np.int64) - o)
+    # P(offset k used) = P(radius >= k) = (window - k + 1) / window, on both sides
+    freq = np.bincount(dist, minlength=window + 1)[1:] / (2 * n)
+    expected = (window - np.arange(1, window + 1) + 1) / window
+    np.testing.assert_allclose(freq, expected, atol=0.005)
+
+
+# ---------------------------------------------------------------- vocab and sampling
+def test_order_vocabulary_is_count_desc_then_token():
+    tokens = ["b", "a", "c", "d", "e"]
+    counts = np.array([3, 3, 5, 1, 3])
+    order = order_vocabulary(tokens, counts, min_count=2)
+    assert [tokens[i] for i in order] == ["c", "a", "b", "e"]
+    order = order_vocabulary(tokens, counts, min_count=1, max_vocab_size=2)
+    assert [tokens[i] for i in order] == ["c", "a"]
+    assert order_vocabulary(tokens, counts, min_count=10).size == 0
+
+
+def test_keep_probabilities_formula_and_rates():
+    counts = np.array([1_000_000, 100_000, 10_000, 100])
+    t = 1e-3
+    p = keep_probabilities(counts, t)
+    f = counts / counts.sum()
+    np.testing.assert_allclose(p, np.minimum(1, (np.sqrt(f / t) + 1) * t / f))
+    assert p[-1] == 1.0 and p[0] < 0.2
+    np.testing.assert_array_equal(keep_probabilities(counts, 0), 1.0)
+    # empirical rates of subsample_corpus
+    rng = np.random.default_rng(4)
+    ids = np.repeat(np.arange(4, dtype=np.int32), counts)
+    rng.shuffle(ids)
+    kept, off = subsample_corpus(ids, np.array([0, 500_000, ids.size]), p, rng)
+    rate = np.bincount(kept, minlength=4) / counts
+    # binomial standard error <= 0.005 for these counts; 4 sigma
+    np.testing.assert_allclose(rate[:3], p[:3], atol=0.02)
+    assert off[0] == 0 and off[-1] == kept.size and 0 < off[1] < kept.size
+
+
+def test_alias_sampler_frequencies():
+    rng = np.random.default_rng(5)
+    counts = np.array([1000, 300, 50, 5, 1, 0])
+    s = noise_sampler(counts, 0.75)
+    x = s.sample(400_000, rng)
+    p = counts**0.75 / np.sum(counts**0.75)
+    freq = np.bincount(x, minlength=counts.size) / x.size
+    # binomial standard error is at most 8e-4 here; allow 5 sigma
+    np.testing.assert_allclose(freq, p, atol=4e-3)
+    assert freq[-1] == 0.0
+    uniform = AliasSampler(np.ones(4)).sample(100_000, rng)
+    np.testing.assert_allclose(np.bincount(uniform) / 1e5, 0.25, atol=0.01)
