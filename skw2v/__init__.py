@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "SkipGramVectorizer": "._estimator",
     "EpochInfo": "._estimator",
+    "Checkpoint": "._estimator",
     "TrainingDiverged": "._estimator",
     "KeyedVectors": ".keyedvectors",
     "SkipGramLoss": ".losses",

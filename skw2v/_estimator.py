@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import numbers
 import time
 import warnings
+import zipfile
 
 import numpy as np
 import scipy.sparse as sp
@@ -15,6 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._corpus import skipgram_pairs, subsample_corpus
+from ._io import atomic_savez
 from ._parallel import count_and_encode, train_epoch
 from ._text import DEFAULT_TOKEN_PATTERN, analyze_document, build_analyzer, check_documents
 from ._vocab import draw_negatives, keep_probabilities, noise_sampler, order_vocabulary
@@ -48,16 +51,121 @@ class EpochInfo:
         The output vectors as they are now (do not modify).
     """
 
-    def __init__(self, epoch, loss, loss_curve, learning_rate, vectors, output_vectors):
+    def __init__(self, epoch, loss, loss_curve, learning_rate, vectors, output_vectors,
+                 state=None):
         self.epoch = epoch
         self.loss = loss
         self.loss_curve = loss_curve
         self.learning_rate = learning_rate
         self.vectors = vectors
         self.output_vectors = output_vectors
+        self._state = state
 
     def __repr__(self):
         return f"EpochInfo(epoch={self.epoch}, loss={self.loss:.6g})"
+
+
+_CHECKPOINT_FORMAT = "skw2v-checkpoint"
+_CHECKPOINT_VERSION = 1
+
+
+class _TrainState:
+    """Everything needed to continue a fit after a given number of epochs."""
+
+    def __init__(self, epoch, vectors, output_vectors, loss_curve, n_pairs, seed,
+                 epochs_planned, index_to_key=None, word_counts=None, params=None):
+        self.epoch = int(epoch)
+        self.vectors = vectors
+        self.output_vectors = output_vectors
+        self.loss_curve = np.asarray(loss_curve, dtype=np.float64)
+        self.n_pairs = np.asarray(n_pairs, dtype=np.int64)
+        self.seed = int(seed)
+        self.epochs_planned = int(epochs_planned)
+        self.index_to_key = index_to_key
+        self.word_counts = word_counts
+        self.params = params
+
+    def save(self, path):
+        meta = {"format": _CHECKPOINT_FORMAT, "version": _CHECKPOINT_VERSION,
+                "epoch": self.epoch, "seed": self.seed, "epochs_planned": self.epochs_planned,
+                "params": self.params}
+        atomic_savez(
+            path, vectors=self.vectors, output_vectors=self.output_vectors,
+            loss_curve=self.loss_curve, n_pairs=self.n_pairs,
+            index_to_key=np.asarray(self.index_to_key, dtype=str),
+            word_counts=np.asarray(self.word_counts, dtype=np.int64),
+            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+
+    def check_compatible(self, est, index_to_key, word_counts):
+        params = est._checkpoint_params()
+        if self.params != params:
+            diff = sorted(k for k in set(params) | set(self.params or {})
+                          if (self.params or {}).get(k) != params.get(k))
+            raise ValueError(
+                f"The checkpoint was written with different parameters ({diff}); resume with "
+                "the parameters of the interrupted fit.")
+        if list(self.index_to_key) != list(index_to_key) or not np.array_equal(
+                self.word_counts, word_counts):
+            raise ValueError(
+                "The checkpoint's vocabulary differs from this corpus's; resume with the same "
+                "documents as the interrupted fit.")
+        if self.epoch >= self.epochs_planned:
+            raise ValueError(f"The checkpoint is already at the last epoch ({self.epoch}); "
+                             "there is nothing to resume.")
+
+
+def load_checkpoint(path):
+    """Read a checkpoint written by :class:`Checkpoint` (never unpickles)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{path!s} is not a readable skw2v checkpoint: {exc}") from exc
+    try:
+        meta = json.loads(arrays["meta"].tobytes().decode())
+        if meta.get("format") != _CHECKPOINT_FORMAT:
+            raise ValueError("not a checkpoint")
+        if meta.get("version", 0) > _CHECKPOINT_VERSION:
+            raise ValueError(f"checkpoint format version {meta['version']} is newer than this "
+                             f"skw2v supports ({_CHECKPOINT_VERSION}); upgrade skw2v")
+        return _TrainState(meta["epoch"], arrays["vectors"], arrays["output_vectors"],
+                           arrays["loss_curve"], arrays["n_pairs"], meta["seed"],
+                           meta["epochs_planned"], arrays["index_to_key"].tolist(),
+                           arrays["word_counts"], meta["params"])
+    except (KeyError, ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path!s} is not a valid skw2v checkpoint: {exc}") from exc
+
+
+class Checkpoint:
+    """Epoch callback that writes a resumable checkpoint.
+
+    After every ``every``-th epoch the training state (vectors, epoch, loss
+    curve, random seed, vocabulary) is written atomically to ``path``, as an
+    ``.npz`` file of plain arrays. Pass the same path as ``resume_from`` to
+    :meth:`SkipGramVectorizer.fit` to continue an interrupted fit.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Checkpoint file (overwritten each time).
+    every : int, default=1
+        Write after every ``every`` epochs.
+
+    Examples
+    --------
+    >>> from skw2v import Checkpoint, SkipGramVectorizer
+    >>> vec = SkipGramVectorizer(callbacks=[Checkpoint("w2v.ckpt.npz")])  # doctest: +SKIP
+    >>> vec.fit(docs, resume_from="w2v.ckpt.npz")  # after an interruption  # doctest: +SKIP
+    """
+
+    def __init__(self, path, every=1):
+        self.path = path
+        self.every = every
+
+    def __call__(self, estimator, info):
+        if (info.epoch + 1) % self.every == 0 and info._state is not None:
+            info._state.save(self.path)
+        return False
 
 
 def _is_int(x):
@@ -306,7 +414,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         return list(self.callbacks)
 
     # ---------------------------------------------------------------- fitting
-    def fit(self, raw_documents, y=None):
+    def fit(self, raw_documents, y=None, *, resume_from=None):
         """Learn the vocabulary and the word vectors.
 
         Parameters
@@ -317,6 +425,11 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
             read exactly once.
         y : None
             Ignored.
+        resume_from : str, path-like or None, default=None
+            A checkpoint written by :class:`Checkpoint` during an earlier fit
+            with the same parameters and corpus. Training continues after the
+            checkpoint's epoch; with ``n_jobs=1`` the result is identical to an
+            uninterrupted fit.
 
         Returns
         -------
@@ -356,42 +469,108 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
             logger.info("vocabulary: %d words kept of %d, %d tokens, %d documents (%.1fs)",
                         order.size, len(tokens), enc.size, offsets.size - 1,
                         time.perf_counter() - t0)
-        self._train(enc, offsets, index_to_key, word_counts, loss, dtype)
+        state = None
+        if resume_from is not None:
+            state = load_checkpoint(resume_from)
+            state.check_compatible(self, index_to_key, word_counts)
+        self._train(enc, offsets, index_to_key, word_counts, loss, dtype, state=state)
         return self
 
-    def _seeds(self):
+    def partial_fit(self, raw_documents, y=None):
+        """Continue training on more documents, with the vocabulary frozen.
+
+        On an unfitted estimator this is :meth:`fit`. Otherwise the words of
+        ``raw_documents`` that are in :attr:`vocabulary_` are trained for
+        ``epochs`` more epochs, starting from the current vectors, with the
+        learning rate decaying again from ``learning_rate`` to
+        ``min_learning_rate`` (as gensim's ``train`` on new sentences).
+        New words are ignored: the vocabulary, ``word_counts_`` (and so the
+        subsampling and noise distributions), ``idf_`` and ``sif_component_``
+        stay those of the first fit. ``loss_curve_`` and ``n_pairs_`` grow
+        by the new epochs. Each call draws fresh, reproducible random streams
+        (they depend on ``random_state`` and the number of epochs done).
+
+        Parameters
+        ----------
+        raw_documents : iterable
+            Documents, as for :meth:`fit`.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SkipGramVectorizer
+        """
+        if not hasattr(self, "vectors_"):
+            return self.fit(raw_documents)
+        loss, dtype = self._validate_params()
+        if self.n_components != self.vectors_.shape[1]:
+            raise ValueError(
+                f"n_components={self.n_components} differs from the fitted vectors' "
+                f"{self.vectors_.shape[1]} dimensions; partial_fit cannot change it. Call fit "
+                "to start over.")
+        raw_documents = check_documents(raw_documents)
+        if self.verbose:
+            _ensure_log_handler()
+        ids, offsets = self._encode(raw_documents)
+        state = _TrainState(
+            epoch=len(self.loss_curve_), vectors=self.vectors_.astype(dtype, copy=True),
+            output_vectors=self.output_vectors_.astype(dtype, copy=True),
+            loss_curve=self.loss_curve_, n_pairs=self.n_pairs_, seed=self._seed_,
+            epochs_planned=len(self.loss_curve_) + self.epochs)
+        self._train(ids, offsets, self.index_to_key_, self.word_counts_, loss, dtype,
+                    state=state, schedule_start=len(self.loss_curve_), keep_statistics=True)
+        return self
+
+    def _draw_seed(self):
         rs = check_random_state(self.random_state)
         return int(rs.randint(np.iinfo(np.int32).max))
 
-    def _train(self, ids, offsets, index_to_key, word_counts, loss, dtype):
+    def _train(self, ids, offsets, index_to_key, word_counts, loss, dtype, state=None,
+               schedule_start=0, keep_statistics=False):
+        """Run the epochs; publish the fitted attributes only at the end.
+
+        ``state`` (a :class:`_TrainState`) resumes from its vectors and epoch.
+        ``schedule_start`` is the epoch at which the learning-rate schedule
+        starts again from ``learning_rate`` (``partial_fit``).
+        """
         doc_len = np.diff(offsets)
         if not np.any(doc_len >= 2):
             raise ValueError(
                 "No training pairs: every document has fewer than 2 in-vocabulary tokens. "
                 "Pass longer documents or lower min_count.")
-        seed = self._seeds()
         n_words, dim = len(index_to_key), self.n_components
-        init_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
-        W_in = ((init_rng.random((n_words, dim)) - 0.5) / dim).astype(dtype)
-        W_out = np.zeros((n_words, dim), dtype=dtype)
+        if state is None:
+            seed = self._draw_seed()
+            init_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
+            W_in = ((init_rng.random((n_words, dim)) - 0.5) / dim).astype(dtype)
+            W_out = np.zeros((n_words, dim), dtype=dtype)
+            curve, pair_counts, first_epoch = [], [], 0
+        else:
+            seed = state.seed
+            W_in = state.vectors.astype(dtype, copy=True)
+            W_out = state.output_vectors.astype(dtype, copy=True)
+            curve, pair_counts = list(state.loss_curve), list(state.n_pairs)
+            first_epoch = state.epoch
+        last_epoch = schedule_start + self.epochs
         keep_prob = keep_probabilities(word_counts, self.subsample)
         sampler = noise_sampler(word_counts, self.noise_exponent)
         lr0, lr1 = float(self.learning_rate), float(self.min_learning_rate)
-        epochs = self.epochs
         callbacks = self._callback_list()
-        curve, pair_counts = [], []
-        bar = _progress_bar(self.verbose, total=epochs * ids.size)
+        bar = _progress_bar(self.verbose, total=(last_epoch - first_epoch) * ids.size)
         try:
-            for epoch in range(epochs):
+            for epoch in range(first_epoch, last_epoch):
                 t_epoch = time.perf_counter()
                 ep_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, epoch)))
                 kept, kept_off = subsample_corpus(ids, offsets, keep_prob, ep_rng)
                 shard_seeds = np.random.SeedSequence(seed, spawn_key=(2, epoch)).spawn(256)
-                lr_a = lr0 - (lr0 - lr1) * epoch / epochs
-                lr_b = lr0 - (lr0 - lr1) * (epoch + 1) / epochs
-                scale = ids.size / max(kept.size, 1)
+                frac_a = (epoch - schedule_start) / self.epochs
+                frac_b = (epoch + 1 - schedule_start) / self.epochs
+                lr_a, lr_b = lr0 - (lr0 - lr1) * frac_a, lr0 - (lr0 - lr1) * frac_b
                 progress = None
                 if bar is not None:
+                    scale = ids.size / max(kept.size, 1)
+
                     def progress(n, scale=scale):
                         bar.update(int(n * scale))
                 total, n_pairs = train_epoch(
@@ -399,23 +578,28 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                     lr_start=lr_a, lr_stop=lr_b, progress=progress, window=self.window,
                     loss=loss, n_negatives=self.n_negatives, sampler=sampler,
                     batch_size=self.batch_size)
-                mean_loss = total / max(n_pairs, 1)
-                if not (np.isfinite(mean_loss) and np.isfinite(W_in).all()
+                mean_loss = total / n_pairs if n_pairs else float("nan")
+                if not (np.isfinite(total) and np.isfinite(W_in).all()
                         and np.isfinite(W_out).all()):
                     raise TrainingDiverged(
                         f"Training diverged in epoch {epoch + 1}: the loss or the vectors became "
                         f"NaN or infinite (learning_rate={self.learning_rate}). Lower "
-                        "learning_rate (for example by a factor of 10) or batch_size.")
+                        "learning_rate (for example by a factor of 10) or batch_size. The "
+                        "estimator keeps its previous state.")
                 curve.append(mean_loss)
                 pair_counts.append(n_pairs)
                 dt = time.perf_counter() - t_epoch
                 if self.verbose:
                     logger.info("epoch %d/%d: loss %.5f, %d pairs, %.0f words/s, lr %.5f",
-                                epoch + 1, epochs, mean_loss, n_pairs, ids.size / max(dt, 1e-9),
-                                lr_b)
+                                epoch + 1, last_epoch, mean_loss, n_pairs,
+                                ids.size / max(dt, 1e-9), lr_b)
                     if bar is not None:
                         bar.set_postfix(loss=f"{mean_loss:.4f}", lr=f"{lr_b:.5f}")
-                info = EpochInfo(epoch, mean_loss, np.array(curve), lr_b, W_in, W_out)
+                info = EpochInfo(epoch, mean_loss, np.array(curve), lr_b, W_in, W_out,
+                                 state=_TrainState(epoch + 1, W_in, W_out, np.array(curve),
+                                                   np.array(pair_counts), seed, last_epoch,
+                                                   index_to_key, word_counts,
+                                                   self._checkpoint_params()))
                 stop = False
                 for cb in callbacks:
                     stop = bool(cb(self, info)) or stop
@@ -425,84 +609,36 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
             if bar is not None:
                 bar.close()
         # Only now, with training complete and finite, publish the fitted state.
-        self._set_fitted(index_to_key, word_counts, W_in, W_out, np.array(curve, np.float64),
-                         np.array(pair_counts, np.int64), ids, offsets)
+        fitted = dict(
+            index_to_key_=list(index_to_key),
+            word_counts_=np.asarray(word_counts, dtype=np.int64),
+            vectors_=W_in, output_vectors_=W_out,
+            loss_curve_=np.array(curve, np.float64), n_pairs_=np.array(pair_counts, np.int64),
+            _seed_=seed)
+        if keep_statistics:
+            fitted.update(n_tokens_=self.n_tokens_ + int(ids.size))
+        else:
+            counts = _doc_term_matrix(ids, offsets, n_words)
+            df = np.bincount(counts.indices, minlength=n_words)
+            idf = np.log((1.0 + counts.shape[0]) / (1.0 + df)) + 1.0
+            fitted.update(n_tokens_=int(ids.size), idf_=idf,
+                          sif_component_=_sif_component(counts, W_in, fitted["word_counts_"],
+                                                        self.sif_alpha))
+        fitted["vocabulary_"] = {w: i for i, w in enumerate(fitted["index_to_key_"])}
+        for name, value in fitted.items():
+            setattr(self, name, value)
 
-    def _set_fitted(self, index_to_key, word_counts, W_in, W_out, curve, pair_counts, ids,
-                    offsets):
-        self.index_to_key_ = list(index_to_key)
-        self.vocabulary_ = {w: i for i, w in enumerate(self.index_to_key_)}
-        self.word_counts_ = np.asarray(word_counts, dtype=np.int64)
-        self.vectors_ = W_in
-        self.output_vectors_ = W_out
-        self.loss_curve_ = curve
-        self.n_pairs_ = pair_counts
-        self.n_tokens_ = int(ids.size)
-        counts = _doc_term_matrix(ids, offsets, len(index_to_key))
-        n_docs = counts.shape[0]
-        df = np.bincount(counts.indices, minlength=counts.shape[1])
-        self.idf_ = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
-        self.sif_component_ = np.zeros(self.n_components, dtype=W_in.dtype)
-        self.sif_component_ = self._sif_component(counts)
-
-    def _sif_component(self, counts):
-        emb = self._pool(counts, "sif", remove_component=False)
-        nonzero = np.any(emb != 0, axis=1)
-        emb = emb[nonzero]
-        if emb.shape[0] < 2:
-            return np.zeros(self.n_components, dtype=self.vectors_.dtype)
-        _, _, vt = np.linalg.svd(emb.astype(np.float64), full_matrices=False)
-        return vt[0].astype(self.vectors_.dtype)
+    def _checkpoint_params(self):
+        """The parameters that must match for a checkpoint to be resumed."""
+        names = ("n_components", "window", "n_negatives", "noise_exponent", "min_count",
+                 "max_vocab_size", "subsample", "epochs", "learning_rate",
+                 "min_learning_rate", "batch_size")
+        params = {n: getattr(self, n) for n in names}
+        params["loss"] = self.loss if isinstance(self.loss, str) else type(self.loss).__name__
+        params["dtype"] = np.dtype(self.dtype).name
+        return params
 
     # -------------------------------------------------------------- transform
-    def _doc_counts(self, raw_documents):
-        analyzer = build_analyzer(self)
-        vocab = self.vocabulary_
-        indptr, indices = [0], []
-        callable_analyzer = callable(self.analyzer)
-        for i, doc in enumerate(raw_documents):
-            toks = analyze_document(analyzer, doc, i, self.input, callable_analyzer)
-            indices.extend(j for j in map(vocab.get, toks) if j is not None)
-            indptr.append(len(indices))
-        indices = np.asarray(indices, dtype=np.int64)
-        indptr = np.asarray(indptr, dtype=np.int64)
-        X = sp.csr_matrix((np.ones(indices.size), indices, indptr),
-                          shape=(indptr.size - 1, len(vocab)))
-        X.sum_duplicates()
-        return X
-
-    def _pool(self, counts, pooling, remove_component=True):
-        W = self.vectors_
-        n_docs = counts.shape[0]
-        if pooling == "max":
-            out = np.zeros((n_docs, W.shape[1]), dtype=W.dtype)
-            nnz = np.diff(counts.indptr)
-            rows = np.flatnonzero(nnz)
-            if rows.size:
-                gathered = W[counts.indices]
-                out[rows] = np.maximum.reduceat(gathered, counts.indptr[rows], axis=0)
-            return out
-        if pooling == "sum":
-            weights = counts
-        elif pooling == "mean":
-            weights = counts
-        elif pooling == "tfidf":
-            weights = counts @ sp.diags(self.idf_)
-        else:  # sif
-            p = self.word_counts_ / self.word_counts_.sum()
-            weights = counts @ sp.diags(self.sif_alpha / (self.sif_alpha + p))
-        out = np.asarray(weights @ W.astype(np.float64))
-        if pooling != "sum":
-            denom = np.asarray(counts.sum(axis=1)).ravel()
-            if pooling == "tfidf":
-                denom = np.asarray(weights.sum(axis=1)).ravel()
-            nz = denom > 0
-            out[nz] /= denom[nz, None]
-        if pooling == "sif" and remove_component:
-            u = self.sif_component_.astype(np.float64)
-            out -= np.outer(out @ u, u)
-        return out.astype(W.dtype)
-
     def transform(self, raw_documents):
         """Turn documents into pooled word-vector rows.
 
@@ -520,8 +656,10 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "vectors_")
         raw_documents = check_documents(raw_documents)
-        counts = self._doc_counts(raw_documents)
-        out = self._pool(counts, self.pooling)
+        counts = _doc_term_matrix(*self._encode(raw_documents), len(self.index_to_key_))
+        out = _pool(counts, self.vectors_, self.pooling, idf=self.idf_,
+                    word_counts=self.word_counts_, sif_alpha=self.sif_alpha,
+                    sif_component=self.sif_component_)
         empty = int(np.sum(np.diff(counts.indptr) == 0))
         if empty:
             warnings.warn(
@@ -615,6 +753,60 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         return KeyedVectors(self.index_to_key_, self.vectors_, counts=self.word_counts_)
 
 
+def _pool(counts, W, pooling, *, idf=None, word_counts=None, sif_alpha=None,
+          sif_component=None):
+    """Pool word vectors ``W`` over the documents of a count matrix.
+
+    Parameters
+    ----------
+    counts : scipy.sparse.csr_matrix of shape (n_documents, n_words)
+        Token counts (duplicates summed, indices sorted).
+    W : ndarray of shape (n_words, n_components)
+    pooling : {"mean", "sum", "max", "tfidf", "sif"}
+    idf, word_counts, sif_alpha, sif_component
+        Statistics needed by ``"tfidf"`` and ``"sif"``; with
+        ``sif_component=None`` the SIF rows are returned before the common
+        component is removed.
+
+    Returns
+    -------
+    X : ndarray of shape (n_documents, n_components), dtype of ``W``
+    """
+    n_docs = counts.shape[0]
+    if pooling == "max":
+        out = np.zeros((n_docs, W.shape[1]), dtype=W.dtype)
+        rows = np.flatnonzero(np.diff(counts.indptr))
+        if rows.size:
+            out[rows] = np.maximum.reduceat(W[counts.indices], counts.indptr[rows], axis=0)
+        return out
+    if pooling in ("sum", "mean"):
+        weights = counts
+    elif pooling == "tfidf":
+        weights = counts @ sp.diags(idf)
+    else:  # sif: a / (a + p(w)), averaged over the document's tokens
+        p = word_counts / word_counts.sum()
+        weights = counts @ sp.diags(sif_alpha / (sif_alpha + p))
+    out = np.asarray(weights @ W.astype(np.float64))
+    if pooling != "sum":
+        denom = np.asarray((weights if pooling == "tfidf" else counts).sum(axis=1)).ravel()
+        nz = denom > 0
+        out[nz] /= denom[nz, None]
+    if pooling == "sif" and sif_component is not None:
+        u = sif_component.astype(np.float64)
+        out -= np.outer(out @ u, u)
+    return out.astype(W.dtype)
+
+
+def _sif_component(counts, W, word_counts, sif_alpha):
+    """First right singular vector of the SIF rows of the training documents."""
+    emb = _pool(counts, W, "sif", word_counts=word_counts, sif_alpha=sif_alpha)
+    emb = emb[np.any(emb != 0, axis=1)]
+    if emb.shape[0] < 2:
+        return np.zeros(W.shape[1], dtype=W.dtype)
+    _, _, vt = np.linalg.svd(emb.astype(np.float64), full_matrices=False)
+    return vt[0].astype(W.dtype)
+
+
 def _doc_term_matrix(ids, offsets, n_words):
     X = sp.csr_matrix((np.ones(ids.size), ids, offsets), shape=(offsets.size - 1, n_words))
     X.sum_duplicates()
@@ -641,4 +833,4 @@ def _progress_bar(verbose, total):
     return tqdm(total=total, unit="word", unit_scale=True, desc="skw2v", leave=False)
 
 
-__all__ = ["EpochInfo", "LOSSES", "SkipGramVectorizer", "TrainingDiverged"]
+__all__ = ["Checkpoint", "EpochInfo", "LOSSES", "SkipGramVectorizer", "TrainingDiverged"]

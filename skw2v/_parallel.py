@@ -59,7 +59,7 @@ def count_and_encode(raw_documents, analyzer, *, input_kind, callable_analyzer, 
 def split_range(n, n_shards):
     """Cut ``range(n)`` into ``n_shards`` contiguous, nearly equal parts."""
     bounds = np.linspace(0, n, n_shards + 1).round().astype(np.int64)
-    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 
 def train_epoch(W_in, W_out, ids, offsets, *, n_jobs, seeds, lr_start, lr_stop, progress=None,

@@ -173,7 +173,7 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
         centers, outside, position = skipgram_pairs(ids, offsets, block_start, block_stop,
                                                     window, rng)
         bounds = batch_bounds(position, batch_size)
-        for b, e in zip(bounds[:-1], bounds[1:]):
+        for b, e in zip(bounds[:-1], bounds[1:], strict=True):
             frac = (block_start + position[b] - start) / span
             lr = lr_start + (lr_stop - lr_start) * frac
             group, indptr = window_groups(position[b:e])

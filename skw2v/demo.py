@@ -54,8 +54,9 @@ def main(argv=None) -> int:
     clf.fit(d_train, y_train)  # learns the word vectors, then the classifier
     fit_s = time.perf_counter() - t0
     vec = clf[0]
-    print(f"\npipeline trained on {len(d_train)} articles in {fit_s:.1f}s: {len(vec.vocabulary_):,} "
-          f"words, loss per epoch {np.round(vec.loss_curve_, 3).tolist()}")
+    curve = np.round(vec.loss_curve_, 3).tolist()
+    print(f"\npipeline trained on {len(d_train)} articles in {fit_s:.1f}s: "
+          f"{len(vec.vocabulary_):,} words, loss per epoch {curve}")
 
     print("\nnearest neighbours (cosine):")
     kv = vec.wv_
