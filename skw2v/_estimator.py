@@ -366,7 +366,9 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         check_int("min_count", 1, "Use min_count=1 to keep every word.")
         check_int("epochs", 1)
         check_int("batch_size", 1, "Use batch_size=1024.")
-        check_int("verbose", 0)
+        if not (isinstance(self.verbose, (bool, np.bool_)) or (_is_int(self.verbose)
+                                                                and self.verbose >= 0)):
+            bad("verbose", self.verbose, "a bool or an int >= 0", "")
         if self.max_vocab_size is not None:
             check_int("max_vocab_size", 1, "Use None for no limit.")
         check_real("learning_rate", 0, lo_open=True,
@@ -386,7 +388,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         if self.norm not in (None, "l2"):
             bad("norm", self.norm, "'l2' or None", "")
         try:
-            dt = np.dtype(self.dtype)
+            dt = None if self.dtype is None else np.dtype(self.dtype)
         except TypeError:
             dt = None
         if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
@@ -474,6 +476,8 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
             state = load_checkpoint(resume_from)
             state.check_compatible(self, index_to_key, word_counts)
         self._train(enc, offsets, index_to_key, word_counts, loss, dtype, state=state)
+        if getattr(self, "_keep_encoded", False):
+            self._encoded = (enc, offsets)
         return self
 
     def partial_fit(self, raw_documents, y=None):
@@ -655,8 +659,49 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         X : ndarray of shape (n_documents, n_components)
         """
         check_is_fitted(self, "vectors_")
+        self._check_output_params()
         raw_documents = check_documents(raw_documents)
-        counts = _doc_term_matrix(*self._encode(raw_documents), len(self.index_to_key_))
+        return self._pool_encoded(*self._encode(raw_documents))
+
+    def fit_transform(self, raw_documents, y=None, **fit_params):
+        """Fit, then transform the same documents, reading them only once.
+
+        Equivalent to ``fit(raw_documents).transform(raw_documents)``, but
+        the documents are analysed once, so a one-shot generator works.
+
+        Parameters
+        ----------
+        raw_documents : iterable
+        y : None
+            Ignored.
+        **fit_params : dict
+            Passed to :meth:`fit` (for example ``resume_from``).
+
+        Returns
+        -------
+        X : ndarray of shape (n_documents, n_components)
+        """
+        self._keep_encoded = True
+        try:
+            self.fit(raw_documents, y, **fit_params)
+            ids, offsets = self._encoded
+        finally:
+            self._keep_encoded = False
+            self.__dict__.pop("_encoded", None)
+        self._check_output_params()
+        return self._pool_encoded(ids, offsets)
+
+    def _check_output_params(self):
+        if self.pooling not in _POOLINGS:
+            raise ValueError(f"The 'pooling' parameter of SkipGramVectorizer must be one of "
+                             f"{list(_POOLINGS)}; got {self.pooling!r}.")
+        if self.norm not in (None, "l2"):
+            raise ValueError(f"The 'norm' parameter of SkipGramVectorizer must be 'l2' or None; "
+                             f"got {self.norm!r}.")
+
+    def _pool_encoded(self, ids, offsets):
+        """Pool the rows of documents given as encoded ids and offsets."""
+        counts = _doc_term_matrix(ids, offsets, len(self.index_to_key_))
         out = _pool(counts, self.vectors_, self.pooling, idf=self.idf_,
                     word_counts=self.word_counts_, sif_alpha=self.sif_alpha,
                     sif_component=self.sif_component_)
@@ -684,7 +729,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         names : ndarray of str of shape (n_components,)
         """
         check_is_fitted(self, "vectors_")
-        return np.asarray([f"skipgramvectorizer{i}" for i in range(self.n_components)],
+        return np.asarray([f"skipgramvectorizer{i}" for i in range(self.vectors_.shape[1])],
                           dtype=object)
 
     # ------------------------------------------------------------------ score
@@ -808,7 +853,10 @@ def _sif_component(counts, W, word_counts, sif_alpha):
 
 
 def _doc_term_matrix(ids, offsets, n_words):
-    X = sp.csr_matrix((np.ones(ids.size), ids, offsets), shape=(offsets.size - 1, n_words))
+    """Document-term count matrix of an encoded corpus (the inputs are not modified)."""
+    # copies: csr_matrix shares the index arrays, and sum_duplicates compacts them in place
+    X = sp.csr_matrix((np.ones(ids.size), ids.astype(np.int64), offsets.astype(np.int64)),
+                      shape=(offsets.size - 1, n_words))
     X.sum_duplicates()
     return X
 

@@ -34,11 +34,10 @@ def order_vocabulary(tokens, counts, min_count=1, max_vocab_size=None):
     keep = np.flatnonzero(counts >= min_count)
     if keep.size == 0:
         return keep
-    tok = np.array([tokens[i] for i in keep], dtype=object)
-    # sort by token first, then stable sort by -count: count desc, token asc.
-    by_token = np.argsort(tok.astype(str), kind="stable")
-    keep = keep[by_token]
-    keep = keep[np.argsort(-counts[keep], kind="stable")]
+    # Python's str ordering is code-point order for every string (NumPy's
+    # fixed-width unicode would drop trailing NUL characters).
+    c = counts.tolist()
+    keep = np.array(sorted(keep.tolist(), key=lambda i: (-c[i], tokens[i])), dtype=np.intp)
     if max_vocab_size is not None:
         keep = keep[:max_vocab_size]
     return keep
