@@ -1,0 +1,145 @@
+"""Resumption, incremental training, interruption and concurrency."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from skw2v import Checkpoint, SkipGramVectorizer, TrainingDiverged
+
+
+class Interrupt:
+    """Callback that raises KeyboardInterrupt after a given epoch."""
+
+    def __init__(self, after_epoch):
+        self.after_epoch = after_epoch
+
+    def __call__(self, est, info):
+        if info.epoch == self.after_epoch:
+            raise KeyboardInterrupt
+
+
+def test_checkpoint_resume_equals_uninterrupted_fit(planted, small_params, tmp_path):
+    docs = list(planted[0])
+    full = SkipGramVectorizer(**small_params).fit(docs)
+    ckpt = tmp_path / "fit.ckpt.npz"
+    est = SkipGramVectorizer(**small_params, callbacks=[Checkpoint(ckpt), Interrupt(2)])
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(docs)
+    assert not hasattr(est, "vectors_")  # interrupted fit leaves it unfitted
+    resumed = SkipGramVectorizer(**small_params).fit(docs, resume_from=ckpt)
+    np.testing.assert_array_equal(resumed.vectors_, full.vectors_)
+    np.testing.assert_array_equal(resumed.output_vectors_, full.output_vectors_)
+    np.testing.assert_array_equal(resumed.loss_curve_, full.loss_curve_)
+    np.testing.assert_array_equal(resumed.transform(docs), full.transform(docs))
+
+
+def test_resume_rejects_other_parameters_or_corpus(planted, small_params, tmp_path):
+    docs = list(planted[0])
+    ckpt = tmp_path / "c.npz"
+    est = SkipGramVectorizer(**small_params, callbacks=[Checkpoint(ckpt), Interrupt(0)])
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(docs)
+    with pytest.raises(ValueError, match="different parameters.*window"):
+        SkipGramVectorizer(**{**small_params, "window": 2}).fit(docs, resume_from=ckpt)
+    with pytest.raises(ValueError, match="vocabulary differs"):
+        SkipGramVectorizer(**small_params).fit(docs[:30], resume_from=ckpt)
+    (tmp_path / "junk.npz").write_bytes(b"not a zip file")
+    with pytest.raises(ValueError, match="not a readable skw2v checkpoint"):
+        SkipGramVectorizer(**small_params).fit(docs, resume_from=tmp_path / "junk.npz")
+
+
+def test_interrupt_keeps_previous_fitted_state(planted, small_params):
+    docs = list(planted[0])
+    est = SkipGramVectorizer(**small_params).fit(docs)
+    before = est.vectors_.copy()
+    curve = est.loss_curve_.copy()
+    est.set_params(callbacks=[Interrupt(1)], random_state=1)
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(docs)
+    np.testing.assert_array_equal(est.vectors_, before)
+    np.testing.assert_array_equal(est.loss_curve_, curve)
+    # partial_fit numbers its epochs after the ones already done
+    est.set_params(callbacks=[Interrupt(len(curve) + 1)])
+    with pytest.raises(KeyboardInterrupt):
+        est.partial_fit(docs)
+    np.testing.assert_array_equal(est.vectors_, before)
+    np.testing.assert_array_equal(est.loss_curve_, curve)
+
+
+def test_divergence_leaves_previous_state(planted, small_params):
+    docs = list(planted[0])
+    est = SkipGramVectorizer(**small_params).fit(docs)
+    before = est.vectors_.copy()
+    est.set_params(learning_rate=1e30)
+    with pytest.raises(TrainingDiverged, match="learning_rate"):
+        est.fit(docs)
+    np.testing.assert_array_equal(est.vectors_, before)
+    assert np.all(np.isfinite(est.vectors_))
+
+
+def test_partial_fit_continues_with_frozen_vocabulary(planted, small_params):
+    docs = list(planted[0])
+    est = SkipGramVectorizer(**small_params).fit(docs[:45])
+    vocab = dict(est.vocabulary_)
+    counts = est.word_counts_.copy()
+    before = est.vectors_.copy()
+    est.partial_fit(docs[45:] + ["brandnewword t0w1 brandnewword t0w2"])
+    assert est.vocabulary_ == vocab  # new words are ignored
+    np.testing.assert_array_equal(est.word_counts_, counts)
+    assert len(est.loss_curve_) == 2 * small_params["epochs"]
+    assert len(est.n_pairs_) == 2 * small_params["epochs"]
+    assert not np.array_equal(est.vectors_, before)
+    assert np.all(np.isfinite(est.vectors_))
+
+
+def test_partial_fit_is_reproducible_and_fits_when_unfitted(planted, small_params):
+    docs = list(planted[0])
+    a = SkipGramVectorizer(**small_params).partial_fit(docs)
+    b = SkipGramVectorizer(**small_params).fit(docs)
+    np.testing.assert_array_equal(a.vectors_, b.vectors_)
+    a.partial_fit(docs)
+    b.partial_fit(docs)
+    np.testing.assert_array_equal(a.vectors_, b.vectors_)
+
+
+def test_partial_fit_rejects_changed_dimension(planted, small_params):
+    docs = list(planted[0])
+    est = SkipGramVectorizer(**small_params).fit(docs)
+    est.set_params(n_components=small_params["n_components"] + 1)
+    with pytest.raises(ValueError, match="n_components"):
+        est.partial_fit(docs)
+
+
+def test_partial_fit_improves_planted_topics(make_corpus, small_params, separation):
+    docs, _, topics = make_corpus(n_docs=60, seed=3)
+    est = SkipGramVectorizer(**{**small_params, "epochs": 1}).fit(docs)
+    first = separation(est.index_to_key_, est.vectors_, topics)
+    for _ in range(4):
+        est.partial_fit(docs)
+    assert separation(est.index_to_key_, est.vectors_, topics) >= max(first, 0.9)
+
+
+def test_transform_is_thread_safe(planted, small_params):
+    docs = list(planted[0])
+    est = SkipGramVectorizer(**{**small_params, "pooling": "sif"}).fit(docs)
+    expected = est.transform(docs)
+    results, errors = [None] * 8, []
+
+    def work(i):
+        try:
+            for _ in range(5):
+                out = est.transform(docs)
+                if not np.array_equal(out, expected):
+                    raise AssertionError("different result under concurrency")
+            results[i] = out
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert all(r is not None for r in results)
