@@ -786,6 +786,45 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
             offsets.append(len(X_ids))
         return np.asarray(X_ids, dtype=np.int32), np.asarray(offsets, dtype=np.int64)
 
+    # ------------------------------------------------------------ persistence
+    def save(self, path):
+        """Save the fitted model to a safe ``.npz`` file (arrays and JSON only).
+
+        The write is atomic: an existing file at ``path`` is replaced only
+        once the new one is complete on disk. Parameters that are callables
+        or objects (a custom ``analyzer``, ``tokenizer``, ``callbacks``, a
+        loss object) are not stored; :meth:`load` warns and resets them to
+        their defaults. Unlike a pickle, loading the file never runs code.
+
+        Parameters
+        ----------
+        path : str or path-like
+        """
+        from ._persist import save_model
+
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Load a model written by :meth:`save`.
+
+        The file is read with ``allow_pickle=False`` and checked (format,
+        version, shapes, SHA-256 checksum): a truncated, corrupted or
+        modified file raises ``ValueError``.
+
+        Parameters
+        ----------
+        path : str or path-like
+
+        Returns
+        -------
+        estimator : SkipGramVectorizer
+            Fitted; ``transform`` gives exactly the saved model's output.
+        """
+        from ._persist import load_model
+
+        return load_model(path)
+
     # -------------------------------------------------------------- word API
     @property
     def wv_(self):

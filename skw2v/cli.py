@@ -1,0 +1,658 @@
+"""The ``skw2v`` command line tool: train, evaluate and query word vectors.
+
+Subcommands
+-----------
+``skw2v train CORPUS... -o OUT``
+    Train skip-gram vectors on plain-text files (``.gz`` and ``.bz2`` are
+    decompressed) and write them in the word2vec text or binary format.
+``skw2v evaluate VECTORS --analogies FILE --similarity FILE...``
+    Score word2vec-format vectors on analogy questions and word-similarity
+    data sets.
+``skw2v neighbors VECTORS WORD...``
+    Print the nearest neighbours of words.
+
+Results go to standard output; progress, logs and errors go to standard
+error. Expected failures (missing or malformed files, invalid parameters,
+unknown words) print a single ``skw2v: error: <reason>`` line and exit with a
+non-zero status; ``--debug`` shows the full traceback instead.
+
+Exit status: 0 on success, 1 on an error (or an unknown word for
+``neighbors``), 2 on invalid command-line usage, 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import contextlib
+import io
+import logging
+import math
+import os
+import re
+import sys
+import time
+import zlib
+from collections.abc import Iterator, Sequence
+
+from . import __version__
+
+__all__ = ["WHITESPACE_TOKEN_PATTERN", "build_parser", "iter_documents", "main"]
+
+#: Token pattern of the default whitespace tokenisation: ``re.findall`` with it
+#: gives exactly ``str.split()``. It is a plain string (unlike a callable
+#: analyzer), so models saved with ``--save-model`` keep their tokenisation.
+WHITESPACE_TOKEN_PATTERN = r"\S+"
+
+logger = logging.getLogger("skw2v")
+
+
+# --------------------------------------------------------------------------
+# Argument parsing
+# --------------------------------------------------------------------------
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keep the line breaks of descriptions; show meaningful defaults of options."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if ("default" not in text and action.option_strings and default is not None
+                and default is not False and default != [] and default is not argparse.SUPPRESS):
+            text += " (default: %(default)s)"
+        return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose usage errors are one ``skw2v: error:`` line."""
+
+    def error(self, message):
+        self.exit(2, f"skw2v: error: {message} (see '{self.prog} --help')\n")
+
+
+def _int_at_least(lo):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < lo:
+            raise argparse.ArgumentTypeError(f"must be >= {lo}, got {value}")
+        return value
+
+    parse.__name__ = f"int>={lo}"
+    return parse
+
+
+def _float_in(lo, hi=math.inf, lo_open=False):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        ok = math.isfinite(value) and (value > lo if lo_open else value >= lo) and value <= hi
+        if not ok:
+            lb = "(" if lo_open else "["
+            raise argparse.ArgumentTypeError(f"must be in {lb}{lo}, {hi}], got {text}")
+        return value
+
+    parse.__name__ = "float"
+    return parse
+
+
+def _encoding(text):
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"unknown encoding {text!r}") from None
+    return text
+
+
+def _regex(text):
+    try:
+        pattern = re.compile(text)
+    except re.error as exc:
+        raise argparse.ArgumentTypeError(f"invalid regular expression {text!r}: {exc}") from None
+    if pattern.search("") is not None:
+        raise argparse.ArgumentTypeError(
+            f"the regular expression {text!r} matches the empty string, which would make empty "
+            "tokens; use + instead of *")
+    if pattern.groups > 1:
+        raise argparse.ArgumentTypeError(
+            f"the regular expression {text!r} has {pattern.groups} capturing groups; use at "
+            "most one (the group is the token), e.g. with (?:...) for the others")
+    return text
+
+
+def _nonzero_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be non-zero (use -1 for all cores)")
+    return value
+
+
+_MAIN_EPILOG = """\
+examples:
+  skw2v train corpus.txt.gz -o vectors.txt --dim 100 --epochs 5
+  skw2v train docs/*.txt --whole-file -o vectors.bin --binary --save-model model.npz
+  skw2v evaluate vectors.bin --analogies questions-words.txt --similarity wordsim353.tsv
+  skw2v neighbors vectors.bin king queen --topn 5
+"""
+
+_TRAIN_DESCRIPTION = """\
+Train word2vec skip-gram vectors on plain-text files and write them in the
+word2vec format.
+
+Each CORPUS is a plain-text file; names ending in .gz or .bz2 are
+decompressed. By default every non-blank line is one document (a window never
+spans two lines); with --whole-file every file is one document. Files are
+streamed line by line, never concatenated in memory (with --whole-file one
+file at a time is held in memory).
+
+Tokens are the runs of non-whitespace characters of each line, exactly as
+str.split() finds them (punctuation stays attached and one-letter words are
+kept), lower-cased unless --no-lowercase. --token-pattern REGEX uses
+scikit-learn's regex tokenizer instead (re.findall with REGEX, as in
+CountVectorizer; e.g. '(?u)\\b\\w\\w+\\b' keeps words of two or more word
+characters).
+
+The summary line "<words> words, <dims> dims, <seconds> s, final loss <loss>"
+is printed on standard output; progress is shown on standard error.
+"""
+
+_EVALUATE_DESCRIPTION = """\
+Evaluate word vectors stored in the word2vec text or binary format (detected
+automatically unless --binary or --text is given).
+
+--analogies: a question file in the format of Google's questions-words.txt
+(': section' lines, then lines 'a b c d': a is to b as c is to d). Each
+question is answered with 3CosAdd among the first --restrict-vocab words, as
+gensim and word2vec's compute-accuracy do; the accuracy, counts and coverage
+of every section and of the total are printed.
+
+--similarity: word-pair files with lines 'word1 word2 score' (tab- or
+space-separated, e.g. WordSim-353, MEN). For each file the Spearman and
+Pearson correlations between the human scores and the model's cosine
+similarities are printed, with the coverage (pairs whose two words are
+known).
+
+Words are compared case-insensitively. Results are printed on standard output.
+"""
+
+_NEIGHBORS_DESCRIPTION = """\
+Print the nearest neighbours of each WORD by cosine similarity: a line 'WORD:'
+followed by one line per neighbour with its cosine. An unknown word is
+reported on standard error and makes the exit status 1; the other words are
+still printed.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser of the ``skw2v`` command.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+    """
+    parser = _Parser(
+        prog="skw2v",
+        description="word2vec skip-gram embeddings: train vectors on text files, evaluate "
+                    "them, and query nearest neighbours.",
+        epilog=_MAIN_EPILOG,
+        formatter_class=_HelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"skw2v {__version__}",
+                        help="print the skw2v version and exit")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true",
+                        help="show the full Python traceback on errors instead of a one-line "
+                             "message")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                title="commands")
+
+    # ---------------------------------------------------------------- train
+    train = sub.add_parser(
+        "train", parents=[common], formatter_class=_HelpFormatter,
+        help="train skip-gram vectors on text files", description=_TRAIN_DESCRIPTION)
+    train.add_argument("corpus", nargs="+", metavar="CORPUS",
+                       help="plain-text training files (.gz and .bz2 are decompressed)")
+    train.add_argument("-o", "--output", required=True, metavar="OUT",
+                       help="where to write the vectors in word2vec format (a .gz or .bz2 "
+                            "suffix compresses the file)")
+    train.add_argument("--binary", action="store_true",
+                       help="write the word2vec binary format instead of text")
+    train.add_argument("--save-model", metavar="PATH", default=None,
+                       help="also save the whole fitted SkipGramVectorizer (vocabulary, counts, "
+                            "input and output vectors, parameters) as a native skw2v .npz "
+                            "model file, loadable with skw2v._persist.load_model")
+    train.add_argument("--loss", choices=("negative_sampling", "softmax"),
+                       default="negative_sampling",
+                       help="training objective: negative sampling, or the exact full "
+                            "softmax (O(vocabulary) per pair, only for small vocabularies)")
+    train.add_argument("--dim", type=_int_at_least(1), default=100, metavar="N",
+                       help="dimension of the word vectors")
+    train.add_argument("--window", type=_int_at_least(1), default=5, metavar="N",
+                       help="maximum distance between a center word and a context word")
+    train.add_argument("--negative", type=_int_at_least(1), default=5, metavar="N",
+                       help="negative samples per (center, context) pair (negative_sampling "
+                            "loss only)")
+    train.add_argument("--epochs", type=_int_at_least(1), default=5, metavar="N",
+                       help="passes over the corpus")
+    train.add_argument("--min-count", type=_int_at_least(1), default=5, metavar="N",
+                       help="drop words seen fewer than N times")
+    train.add_argument("--subsample", type=_float_in(0.0, 1.0), default=1e-3, metavar="T",
+                       help="threshold of word2vec's frequent-word subsampling; 0 disables it")
+    train.add_argument("--learning-rate", type=_float_in(0.0, lo_open=True), default=0.025,
+                       metavar="LR", help="initial SGD learning rate (decays linearly)")
+    train.add_argument("--min-learning-rate", type=_float_in(0.0), default=None, metavar="LR",
+                       help="final learning rate (default: 1e-4, or the initial learning rate "
+                            "if that is smaller)")
+    train.add_argument("--batch-size", type=_int_at_least(1), default=1024, metavar="N",
+                       help="(center, context) pairs per vectorised SGD step")
+    train.add_argument("--jobs", type=_nonzero_int, default=None, metavar="N",
+                       help="parallel jobs for tokenising and training (-1: all cores; default: "
+                            "1). With several jobs results vary slightly between runs")
+    train.add_argument("--seed", type=_int_at_least(0), default=None, metavar="N",
+                       help="random seed; with one job the output is then reproducible "
+                            "(default: a fresh random seed)")
+    train.add_argument("--lowercase", action=argparse.BooleanOptionalAction, default=True,
+                       help="lower-case the text before tokenising (--no-lowercase keeps case)")
+    train.add_argument("--token-pattern", metavar="REGEX", default=None, type=_regex,
+                       help="tokenise with scikit-learn's regex tokenizer (re.findall with "
+                            "REGEX) instead of splitting on whitespace")
+    train.add_argument("--encoding", default="utf-8", type=_encoding,
+                       help="text encoding of the corpus files")
+    train.add_argument("--decode-error", choices=("strict", "replace", "ignore"),
+                       default="strict",
+                       help="what to do with bytes that cannot be decoded: fail, replace them "
+                            "with U+FFFD, or drop them")
+    split = train.add_mutually_exclusive_group()
+    split.add_argument("--split-lines", dest="whole_file", action="store_false",
+                       help="every non-blank line is one document (the default)")
+    split.add_argument("--whole-file", dest="whole_file", action="store_true",
+                       help="every file is one document (windows span line breaks)")
+    train.set_defaults(whole_file=False)
+    train.add_argument("-q", "--quiet", action="store_true",
+                       help="no progress or log output on standard error (errors are still "
+                            "reported)")
+
+    # ------------------------------------------------------------- evaluate
+    evaluate = sub.add_parser(
+        "evaluate", parents=[common], formatter_class=_HelpFormatter,
+        help="score vectors on analogy and word-similarity benchmarks",
+        description=_EVALUATE_DESCRIPTION)
+    evaluate.add_argument("vectors", metavar="VECTORS",
+                          help="word vectors in word2vec text or binary format (.gz/.bz2 ok)")
+    _add_format_options(evaluate)
+    evaluate.add_argument("--analogies", metavar="FILE", default=None,
+                          help="analogy questions: ': section' header lines followed by "
+                               "lines 'a b c d' (a is to b as c is to d)")
+    evaluate.add_argument("--similarity", metavar="FILE", nargs="+", action="extend",
+                          default=[],
+                          help="one or more word-similarity files (may be repeated)")
+    evaluate.add_argument("--restrict-vocab", type=_int_at_least(0), default=30000, metavar="N",
+                          help="search analogy answers among the N most frequent words (the "
+                               "first N of the file); 0 uses all words. Similarity pairs use "
+                               "the whole vocabulary")
+
+    # ------------------------------------------------------------ neighbors
+    neighbors = sub.add_parser(
+        "neighbors", parents=[common], formatter_class=_HelpFormatter,
+        help="print the nearest neighbours of words",
+        description=_NEIGHBORS_DESCRIPTION)
+    neighbors.add_argument("vectors", metavar="VECTORS",
+                           help="word vectors in word2vec text or binary format (.gz/.bz2 ok)")
+    neighbors.add_argument("words", nargs="+", metavar="WORD", help="query words")
+    neighbors.add_argument("--topn", type=_int_at_least(1), default=10, metavar="N",
+                           help="number of neighbours per word")
+    _add_format_options(neighbors)
+    return parser
+
+
+def _add_format_options(parser):
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--binary", dest="binary", action="store_const", const=True,
+                       default=None,
+                       help="the vectors file is in word2vec binary format (default: detected "
+                            "from the file)")
+    group.add_argument("--text", dest="binary", action="store_const", const=False,
+                       help="the vectors file is in word2vec text format (default: detected "
+                            "from the file)")
+
+
+# --------------------------------------------------------------------------
+# Input
+# --------------------------------------------------------------------------
+def _check_input_file(path: str) -> None:
+    if not os.path.exists(path):
+        raise FileNotFoundError(2, "No such file or directory", path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(21, "Is a directory", path)
+
+
+def _check_output_dir(path: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(2, "output directory does not exist", directory)
+    if os.path.isdir(path):
+        raise IsADirectoryError(21, "output path is a directory", path)
+
+
+def iter_documents(paths: Sequence[str], whole_file: bool = False, encoding: str = "utf-8",
+                   errors: str = "strict") -> Iterator[str]:
+    """Stream the documents of text files.
+
+    Parameters
+    ----------
+    paths : sequence of str
+        Plain-text files; ``.gz`` and ``.bz2`` files are decompressed.
+    whole_file : bool, default=False
+        Yield each file as one document instead of one document per line.
+    encoding : str, default="utf-8"
+        Text encoding.
+    errors : {"strict", "replace", "ignore"}, default="strict"
+        Decoding error handler.
+
+    Yields
+    ------
+    document : str
+        A non-blank line (without its line break), or the text of a whole
+        file. Files are read lazily, one line at a time. Any line break
+        (``\\n``, ``\\r\\n``, ``\\r``) ends a line; a UTF-8 byte-order mark is
+        dropped.
+
+    Raises
+    ------
+    ValueError
+        If a line cannot be decoded, or a compressed file is corrupted or
+        truncated; the message gives the file (and line).
+    """
+    from .keyedvectors import _open_file
+
+    if codecs.lookup(encoding).name == "utf-8":
+        encoding = "utf-8-sig"  # drop a byte-order mark, which would glue onto the first word
+    for path in paths:
+        line_no = 0
+        try:
+            with _open_file(path, "rb") as raw, io.TextIOWrapper(
+                    raw, encoding=encoding, errors=errors, newline=None) as fin:
+                parts: list[str] = []
+                for line_no, line in enumerate(fin, start=1):  # noqa: B007 (see except)
+                    if whole_file:
+                        parts.append(line)
+                    elif not line.isspace():
+                        yield line.rstrip("\n")
+                if whole_file:
+                    yield "".join(parts)
+        except UnicodeDecodeError as exc:
+            where = _decode_error_line(path, encoding) or line_no + 1
+            raise ValueError(
+                f"{path}: line {where}: cannot decode as {encoding} ({exc.reason}); "
+                "pass the right --encoding, or --decode-error replace") from None
+        except (EOFError, zlib.error) as exc:
+            raise ValueError(f"{path}: cannot read compressed file ({exc}); truncated or "
+                             "corrupted?") from None
+        except OSError as exc:
+            if exc.errno is None:  # gzip.BadGzipFile, bz2 "Invalid data stream"
+                raise ValueError(f"{path}: cannot read compressed file ({exc})") from None
+            raise
+
+
+def _decode_error_line(path: str, encoding: str) -> int | None:
+    """Line number of the first decoding error of a file (exact for ASCII-compatible codecs).
+
+    The text reader decodes in large blocks, so its errors do not tell the line.
+    """
+    from .keyedvectors import _open_file
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    n_newlines = 0
+    try:
+        with _open_file(path, "rb") as fin:
+            for piece in fin:
+                try:
+                    n_newlines += decoder.decode(piece).count("\n")
+                except UnicodeDecodeError:
+                    return n_newlines + 1
+    except (OSError, EOFError, zlib.error):
+        return None
+    return None
+
+
+def _sniff_binary(path: str) -> bool:
+    """Guess whether a word2vec file is binary by trying to parse its first record as text."""
+    from .keyedvectors import _open_file
+
+    with _open_file(path, "rb") as fin:
+        header = fin.readline(4096)
+        try:
+            n_words, dim = (int(x) for x in header.split())
+        except ValueError:
+            return False  # let the text reader report the bad header
+        if n_words == 0:
+            return False
+        line = fin.readline((1 << 16) + 64 * (dim + 1))
+    try:
+        parts = line.decode("utf-8").rstrip().split(" ")
+    except UnicodeDecodeError:
+        return True
+    if len(parts) != dim + 1:
+        return True
+    try:
+        for part in parts[1:]:
+            float(part)
+    except ValueError:
+        return True
+    return False
+
+
+def _load_vectors(path: str, binary: bool | None):
+    from .keyedvectors import KeyedVectors
+
+    _check_input_file(path)
+    try:
+        if binary is None:
+            binary = _sniff_binary(path)
+        kv = KeyedVectors.load_word2vec_format(path, binary=binary)
+    except (EOFError, zlib.error) as exc:
+        raise ValueError(f"{path}: cannot read compressed file ({exc}); truncated or "
+                         "corrupted?") from None
+    except OSError as exc:
+        if exc.errno is None:
+            raise ValueError(f"{path}: cannot read compressed file ({exc})") from None
+        raise
+    logger.info("loaded %d vectors of dimension %d from %s (word2vec %s format)", len(kv),
+                kv.vector_size, path, "binary" if binary else "text")
+    return kv
+
+
+# --------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------
+def _cmd_train(args) -> int:
+    from ._estimator import SkipGramVectorizer
+    from ._io import atomic_file
+    from ._persist import save_model
+
+    for path in args.corpus:
+        _check_input_file(path)
+    _check_output_dir(args.output)
+    if args.save_model:
+        _check_output_dir(args.save_model)
+    min_lr = args.min_learning_rate
+    if min_lr is None:
+        min_lr = min(1e-4, args.learning_rate)
+    n_docs, exhausted = 0, False
+
+    def documents():
+        nonlocal n_docs, exhausted
+        for doc in iter_documents(args.corpus, whole_file=args.whole_file,
+                                  encoding=args.encoding, errors=args.decode_error):
+            n_docs += 1
+            yield doc
+        exhausted = True
+
+    estimator = SkipGramVectorizer(
+        n_components=args.dim, window=args.window, loss=args.loss, n_negatives=args.negative,
+        min_count=args.min_count, subsample=args.subsample, epochs=args.epochs,
+        learning_rate=args.learning_rate, min_learning_rate=min_lr,
+        batch_size=args.batch_size, lowercase=args.lowercase,
+        token_pattern=args.token_pattern or WHITESPACE_TOKEN_PATTERN,
+        n_jobs=args.jobs, random_state=args.seed, verbose=0 if args.quiet else 1)
+    logger.info("training on %d file(s): %s", len(args.corpus), ", ".join(args.corpus))
+    start = time.perf_counter()
+    try:
+        estimator.fit(documents())
+    except ValueError as exc:
+        if exhausted and n_docs == 0:
+            raise ValueError("the corpus is empty: the file(s) contain no non-blank line") from exc
+        if str(exc).startswith("Empty vocabulary"):
+            raise ValueError(
+                f"empty vocabulary: no word occurs at least --min-count {args.min_count} times "
+                f"in the {n_docs} documents; lower --min-count") from exc
+        raise
+    seconds = time.perf_counter() - start
+    logger.info("read %d documents, %d tokens kept", n_docs, estimator.n_tokens_)
+
+    kv = estimator.wv_
+    lower = args.output.lower()
+    suffix = ".gz" if lower.endswith(".gz") else ".bz2" if lower.endswith(".bz2") else ""
+    with atomic_file(args.output, suffix=suffix) as tmp:
+        kv.save_word2vec_format(tmp.name, binary=args.binary)
+    logger.info("wrote %s vectors to %s", "binary" if args.binary else "text", args.output)
+    if args.save_model:
+        save_model(estimator, args.save_model)
+        logger.info("saved the model to %s", args.save_model)
+    final_loss = float(estimator.loss_curve_[-1])
+    print(f"{len(kv)} words, {kv.vector_size} dims, {seconds:.2f} s, final loss "
+          f"{final_loss:.6g}")
+    return 0
+
+
+def _fmt(x: float, width: int) -> str:
+    return f"{x:{width}.4f}"
+
+
+def _cmd_evaluate(args) -> int:
+    from .evaluation import evaluate_analogies, evaluate_similarity, read_analogies, read_similarity
+
+    if not args.analogies and not args.similarity:
+        raise ValueError("nothing to evaluate: pass --analogies FILE and/or --similarity FILE")
+    # Parse the (small) benchmark files first: fail fast, before loading the vectors.
+    questions = read_analogies(args.analogies) if args.analogies else None
+    pair_sets = [(path, read_similarity(path)) for path in args.similarity]
+    kv = _load_vectors(args.vectors, args.binary)
+    blocks = []
+    if questions is not None:
+        result = evaluate_analogies(kv, questions, restrict_vocab=args.restrict_vocab or None)
+        blocks.append(f"analogies: {args.analogies} (answers searched among "
+                      f"{result.restrict_vocab} words)\n{result.summary()}")
+        if result.n_attempted == 0:
+            logger.warning("no analogy question has all four words in the vocabulary")
+    if pair_sets:
+        results = [(path, evaluate_similarity(kv, pairs, restrict_vocab=None))
+                   for path, pairs in pair_sets]
+        width = max(len("similarity"), *(len(p) for p, _ in results))
+        lines = [f"{'similarity':<{width}}  spearman   pearson      used     pairs  coverage"]
+        for path, r in results:
+            lines.append(f"{path:<{width}}  {_fmt(r.spearman, 8)}  {_fmt(r.pearson, 8)}  "
+                         f"{r.n_used:8d}  {r.n_pairs:8d}  {_fmt(r.coverage, 8)}")
+        blocks.append("\n".join(lines))
+    print("\n\n".join(blocks))
+    return 0
+
+
+def _cmd_neighbors(args) -> int:
+    kv = _load_vectors(args.vectors, args.binary)
+    status = 0
+    for word in args.words:
+        try:
+            neighbours = kv.most_similar(word, topn=args.topn)
+        except KeyError as exc:
+            sys.stdout.flush()
+            print(f"skw2v: error: {_message(exc)}", file=sys.stderr, flush=True)
+            status = 1
+            continue
+        print(f"{word}:")
+        width = max([len(w) for w, _ in neighbours], default=0)
+        for other, cosine in neighbours:
+            print(f"  {other:<{width}}  {cosine:.4f}")
+    return status
+
+
+_COMMANDS = {"train": _cmd_train, "evaluate": _cmd_evaluate, "neighbors": _cmd_neighbors}
+
+
+# --------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------
+def _message(exc: BaseException) -> str:
+    """One-line description of an expected error."""
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        text = f"{exc.strerror}: {os.fsdecode(exc.filename)}"
+    elif isinstance(exc, KeyError) and len(exc.args) == 1:
+        text = str(exc.args[0])
+    elif isinstance(exc, MemoryError):
+        text = f"out of memory {exc}".strip()
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
+
+
+@contextlib.contextmanager
+def _logging_to_stderr(quiet: bool):
+    """Send the ``skw2v`` logger to standard error for the duration of a command."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[skw2v] %(message)s"))
+    old = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old[0])
+        logger.propagate = old[1]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``skw2v`` command.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments without the program name; defaults to
+        ``sys.argv[1:]``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 1 on an error, 2 on invalid usage (raised as
+        :class:`SystemExit` by argparse), 130 when interrupted.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        with _logging_to_stderr(getattr(args, "quiet", False)):
+            return _COMMANDS[args.command](args)
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`): stop quietly.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("skw2v: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, TypeError, OSError, KeyError, EOFError, MemoryError,
+            FloatingPointError) as exc:  # FloatingPointError: skw2v.TrainingDiverged
+        if args.debug:
+            raise
+        sys.stdout.flush()
+        print(f"skw2v: error: {_message(exc)}", file=sys.stderr)
+        return 1

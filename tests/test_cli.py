@@ -1,0 +1,520 @@
+"""The ``skw2v`` command line tool, end to end (``python -m skw2v``) and in-process."""
+
+import argparse
+import bz2
+import gzip
+import inspect
+import math
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from sklearn.feature_extraction.text import CountVectorizer
+
+import skw2v
+from skw2v import KeyedVectors
+from skw2v._persist import load_model
+from skw2v.cli import WHITESPACE_TOKEN_PATTERN, build_parser, iter_documents, main
+
+TINY = ["--dim", "8", "--epochs", "2", "--min-count", "1", "--subsample", "0", "--seed", "1",
+        "--jobs", "1"]
+SUMMARY = re.compile(r"^(\d+) words, (\d+) dims, ([0-9.]+) s, final loss (\S+)$")
+ERROR_LINE = re.compile(r"^skw2v: error: \S.*$")
+
+
+def run(*args, cwd):
+    """Run ``python -m skw2v ARGS`` and return the completed process."""
+    return subprocess.run([sys.executable, "-m", "skw2v", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def assert_one_line_error(stderr, *fragments):
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert ERROR_LINE.match(lines[0]), stderr
+    assert "Traceback" not in stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, stderr)
+
+
+def corpus_lines(seed=0, n_docs=60):
+    rng = np.random.default_rng(seed)
+    topics = [[f"t{t}w{i}" for i in range(6)] for t in range(3)]
+    lines = [" ".join(rng.choice(topics[d % 3], size=10)) for d in range(n_docs)]
+    # upper case, punctuation and one-letter words: whitespace tokenisation keeps them all
+    lines[0] += " Hello WORLD don't a"
+    lines[1] += "\ta  hello-there\t"
+    return lines
+
+
+def expected_vocabulary(lines, lowercase=True):
+    return {(w.lower() if lowercase else w) for line in lines for w in line.split()}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """A small corpus as plain, gzip and bz2 files (with blank lines)."""
+    d = tmp_path_factory.mktemp("corpus")
+    lines = corpus_lines()
+    text = "\n".join(lines[:30]) + "\n\n   \n" + "\r\n".join(lines[30:]) + "\n"
+    (d / "c.txt").write_text(text, encoding="utf-8")
+    with gzip.open(d / "c.txt.gz", "wt", encoding="utf-8") as f:
+        f.write(text)
+    with bz2.open(d / "c.txt.bz2", "wt", encoding="utf-8") as f:
+        f.write(text)
+    return d, lines
+
+
+@pytest.fixture(scope="module")
+def trained(corpus):
+    """One end-to-end training run on the plain-text corpus."""
+    d, lines = corpus
+    proc = run("train", "c.txt", "-o", "v.txt", *TINY, cwd=d)
+    return d, lines, proc
+
+
+# --------------------------------------------------------------------------
+# train
+# --------------------------------------------------------------------------
+def test_train_end_to_end(trained):
+    d, lines, proc = trained
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.splitlines()
+    assert len(out) == 1, proc.stdout
+    m = SUMMARY.match(out[0])
+    assert m, out[0]
+    kv = KeyedVectors.load_word2vec_format(d / "v.txt")
+    assert int(m.group(1)) == len(kv)
+    assert int(m.group(2)) == kv.vector_size == 8
+    loss = float(m.group(4))
+    assert math.isfinite(loss) and loss > 0
+    # whitespace tokenisation, lower-cased, min-count 1: every token is a word
+    assert set(kv.index_to_key) == expected_vocabulary(lines)
+    assert {"don't", "a", "hello-there", "world"} <= set(kv.index_to_key)
+    # progress and logs on stderr only
+    assert "epoch 1/2" in proc.stderr and "epoch 2/2" in proc.stderr
+    assert "[skw2v]" not in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_compressed_corpora_give_identical_vectors_and_quiet(trained):
+    d, _, first = trained
+    assert first.returncode == 0
+    gz = run("train", "c.txt.gz", "-o", "v_gz.txt", "-q", *TINY, cwd=d)
+    assert gz.returncode == 0, gz.stderr
+    assert gz.stderr == ""  # --quiet: nothing on stderr
+    assert SUMMARY.match(gz.stdout.strip())
+    assert (d / "v_gz.txt").read_bytes() == (d / "v.txt").read_bytes()
+    # bz2, in-process
+    assert main(["train", str(d / "c.txt.bz2"), "-o", str(d / "v_bz2.txt"), "-q", *TINY]) == 0
+    assert (d / "v_bz2.txt").read_bytes() == (d / "v.txt").read_bytes()
+
+
+def test_train_binary_and_compressed_output(trained):
+    d, _, first = trained
+    assert first.returncode == 0
+    proc = run("train", "c.txt", "-o", "v.bin", "--binary", "-q", *TINY, cwd=d)
+    assert proc.returncode == 0, proc.stderr
+    text_kv = KeyedVectors.load_word2vec_format(d / "v.txt")
+    bin_kv = KeyedVectors.load_word2vec_format(d / "v.bin", binary=True)
+    assert bin_kv.index_to_key == text_kv.index_to_key
+    np.testing.assert_array_equal(bin_kv.vectors, text_kv.vectors)
+    with pytest.raises(ValueError):  # really binary, not text
+        KeyedVectors.load_word2vec_format(d / "v.bin", binary=False)
+    assert main(["train", str(d / "c.txt"), "-o", str(d / "v.txt.gz"), "-q", *TINY]) == 0
+    with gzip.open(d / "v.txt.gz", "rb") as f:
+        assert f.read() == (d / "v.txt").read_bytes()
+    assert sorted(p.name for p in d.iterdir() if p.name.startswith(".")) == []  # no temp files
+
+
+def test_lowercase_and_token_pattern_options(corpus, tmp_path, capsys):
+    d, lines = corpus
+    out = tmp_path / "v.txt"
+    assert main(["train", str(d / "c.txt"), "-o", str(out), "--no-lowercase", "-q", *TINY]) == 0
+    assert set(KeyedVectors.load_word2vec_format(out).index_to_key) == \
+        expected_vocabulary(lines, lowercase=False)
+    pattern = r"(?u)\b\w\w+\b"
+    assert main(["train", str(d / "c.txt"), "-o", str(out), "--token-pattern", pattern, "-q",
+                 *TINY]) == 0
+    expected = {w.lower() for line in lines for w in re.findall(pattern, line)}
+    vocab = set(KeyedVectors.load_word2vec_format(out).index_to_key)
+    assert vocab == expected
+    assert "a" not in vocab and "don" in vocab  # sklearn's default regex behaviour
+    capsys.readouterr()
+
+
+def idf(doc_freq, n_docs):
+    return np.log((1.0 + n_docs) / (1.0 + doc_freq)) + 1.0
+
+
+@pytest.mark.parametrize("mode", ["--split-lines", "--whole-file"])
+def test_documents_and_save_model(corpus, tmp_path, mode, capsys):
+    d, lines = corpus
+    files = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    files[0].write_text("\n".join(lines[:20]) + "\n")
+    files[1].write_text("\n".join(lines[20:]) + "\n")
+    model = tmp_path / "model.npz"
+    argv = ["train", *map(str, files), "-o", str(tmp_path / "v.txt"), mode, "--save-model",
+            str(model), "-q", *TINY]
+    assert main(argv) == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the CLI's tokenisation is stored as plain data
+        est = load_model(model)
+    kv = KeyedVectors.load_word2vec_format(tmp_path / "v.txt")
+    assert est.index_to_key_ == kv.index_to_key
+    np.testing.assert_array_equal(est.vectors_, kv.vectors)
+    docs = ([line.lower().split() for line in lines] if mode == "--split-lines" else
+            [" ".join(lines[:20]).lower().split(), " ".join(lines[20:]).lower().split()])
+    df = np.array([sum(w in set(doc) for doc in docs) for w in est.index_to_key_])
+    np.testing.assert_allclose(est.idf_, idf(df, len(docs)))
+    assert est.n_tokens_ == sum(len(doc) for doc in docs)
+    # the saved model tokenises new text exactly like the CLI did
+    X = est.transform(["T0W1 t0w2 don't", "hello-there a"])
+    np.testing.assert_allclose(X[0], kv[["t0w1", "t0w2", "don't"]].mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(X[1], kv[["hello-there", "a"]].mean(axis=0), rtol=1e-6)
+    capsys.readouterr()
+
+
+def test_iter_documents_streams_lazily(corpus, tmp_path):
+    d, lines = corpus
+    docs = iter_documents([str(d / "c.txt.gz"), str(tmp_path / "missing.txt")])
+    assert inspect.isgenerator(docs)
+    # the first file is read without touching the second (which does not exist)
+    assert [next(docs) for _ in range(len(lines))] == lines  # blank lines and \r\n dropped
+    with pytest.raises(FileNotFoundError):
+        next(docs)
+    whole = list(iter_documents([str(d / "c.txt.bz2")], whole_file=True))
+    assert len(whole) == 1 and whole[0].split() == " ".join(lines).split()
+
+
+def test_iter_documents_encodings_and_line_breaks(tmp_path):
+    path = tmp_path / "bom.txt"
+    path.write_bytes("\ufeffhello world\r\nsecond line\rthird\n\n".encode())
+    assert list(iter_documents([str(path)])) == ["hello world", "second line", "third"]
+    path = tmp_path / "u16.txt"
+    path.write_text("héllo wörld\nzwei\n", encoding="utf-16")
+    assert list(iter_documents([str(path)], encoding="utf-16")) == ["héllo wörld", "zwei"]
+    path.write_bytes(b"ok line\nbad \xff byte\n" + b"more\n" * 10000)
+    assert list(iter_documents([str(path)], errors="replace"))[1] == "bad \ufffd byte"
+    with pytest.raises(ValueError, match="line 2"):
+        list(iter_documents([str(path)]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+       | st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2028\u3000ab", max_size=20))
+def test_whitespace_pattern_is_str_split(text):
+    assert re.findall(WHITESPACE_TOKEN_PATTERN, text) == text.split()
+    analyzer = CountVectorizer(token_pattern=WHITESPACE_TOKEN_PATTERN).build_analyzer()
+    assert analyzer(text) == text.lower().split()
+
+
+# --------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------
+def test_missing_corpus_file(tmp_path):
+    proc = run("train", "nope.txt", "-o", "v.txt", *TINY, cwd=tmp_path)
+    assert proc.returncode != 0
+    assert_one_line_error(proc.stderr, "nope.txt")
+    assert proc.stdout == ""
+    assert not (tmp_path / "v.txt").exists()
+
+
+def test_debug_shows_traceback(tmp_path):
+    proc = run("train", "nope.txt", "-o", "v.txt", "--debug", cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "Traceback" in proc.stderr and "FileNotFoundError" in proc.stderr
+
+
+@pytest.mark.parametrize("argv, fragments, status", [
+    (["--min-count", "1000"], ["--min-count"], 1),  # empty vocabulary
+    (["--learning-rate", "0.001", "--min-learning-rate", "0.01"], ["min_learning_rate"], 1),
+    (["--dim", "0"], ["--dim"], 2),
+    (["--jobs", "0"], ["--jobs"], 2),
+    (["--subsample", "2"], ["--subsample"], 2),
+    (["--encoding", "no-such-codec"], ["--encoding"], 2),
+    (["--token-pattern", "(a)(b)"], ["--token-pattern"], 2),
+    (["--split-lines", "--whole-file"], ["--whole-file"], 2),
+    (["--loss", "hinge"], ["--loss"], 2),
+])
+def test_invalid_training_options(corpus, tmp_path, capsys, argv, fragments, status):
+    d, _ = corpus
+    out = tmp_path / "v.txt"
+    try:
+        code = main(["train", str(d / "c.txt"), "-o", str(out), "-q", "--dim", "4",
+                     "--epochs", "1", *argv])
+    except SystemExit as exc:  # argparse usage errors
+        code = exc.code
+    assert code == status
+    captured = capsys.readouterr()
+    assert_one_line_error(captured.err, *fragments)
+    assert captured.out == ""
+    assert not out.exists()
+
+
+def test_empty_corpus_and_bad_input_files(tmp_path, capsys):
+    (tmp_path / "empty.txt").write_text("\n  \n")
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 au lait\n".encode("latin-1") * 3)
+    (tmp_path / "broken.txt.gz").write_bytes(gzip.compress(b"some text here\n" * 50)[:40])
+    out = str(tmp_path / "v.txt")
+    cases = [("empty.txt", ["empty"]), ("latin1.txt", ["latin1.txt", "line 1", "--encoding"]),
+             ("broken.txt.gz", ["broken.txt.gz"]), (".", ["directory"])]
+    for name, fragments in cases:
+        assert main(["train", str(tmp_path / name), "-o", out, "-q", "--min-count", "1"]) == 1
+        assert_one_line_error(capsys.readouterr().err, *fragments)
+    # the same latin-1 file trains with the right encoding
+    assert main(["train", str(tmp_path / "latin1.txt"), "-o", out, "-q", "--min-count", "1",
+                 "--dim", "4", "--encoding", "latin-1"]) == 0
+    assert "café" in KeyedVectors.load_word2vec_format(out)
+    capsys.readouterr()
+
+
+def test_missing_output_directory_fails_before_training(corpus, tmp_path, capsys):
+    d, _ = corpus
+    code = main(["train", str(d / "c.txt"), "-o", str(tmp_path / "no" / "v.txt"), *TINY])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "directory")
+    assert "epoch" not in err
+
+
+# --------------------------------------------------------------------------
+# evaluate and neighbors, on hand-made vectors with known answers
+# --------------------------------------------------------------------------
+WORDS = ["man", "woman", "king", "queen", "boy", "girl", "apple", "pear"]
+VECTORS = np.array([[1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 1], [2, 0, 0.2], [0, 3, 0.1],
+                    [-1, -1, 5], [-1, -2, 4]], dtype=np.float32)
+ANALOGIES = """\
+: royal
+man woman king queen
+man king woman queen
+man woman king apple
+man woman boy zebra
+: fruit
+apple pear man woman
+"""
+SIMILARITY = "man\twoman\t5\nking\tqueen\t4\nman\tapple\t1\nfoo\tbar\t3\nboy\tgirl\t2\n"
+SIMILARITY_2 = "# comment\napple pear 9\nman pear 1\nking man 5\n"
+
+
+def cosine(a, b):
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+def answer(a, b, c, n_vocab=None):
+    """3CosAdd on unit vectors, excluding the query words: the reference implementation."""
+    n_vocab = n_vocab or len(WORDS)
+    unit = VECTORS[:n_vocab] / np.linalg.norm(VECTORS[:n_vocab], axis=1, keepdims=True)
+    idx = {w: i for i, w in enumerate(WORDS[:n_vocab])}
+    target = unit[idx[b]] - unit[idx[a]] + unit[idx[c]]
+    scores = unit @ target
+    scores[[idx[a], idx[b], idx[c]]] = -np.inf
+    return WORDS[int(np.argmax(scores))]
+
+
+def expected_sections(n_vocab=None):
+    n_vocab = n_vocab or len(WORDS)
+    sections, name = {}, None
+    for line in ANALOGIES.splitlines():
+        if line.startswith(":"):
+            name = line[1:].strip()
+            sections[name] = [0, 0, 0]
+            continue
+        q = line.split()
+        sections[name][2] += 1
+        if all(w in WORDS[:n_vocab] for w in q):
+            sections[name][1] += 1
+            sections[name][0] += answer(*q[:3], n_vocab=n_vocab) == q[3]
+    total = [sum(v[i] for v in sections.values()) for i in range(3)]
+    return {**sections, "total": total}
+
+
+def expected_similarity(text):
+    gold, model, n = [], [], 0
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        w1, w2, score = line.split()
+        n += 1
+        if w1 in WORDS and w2 in WORDS:
+            gold.append(float(score))
+            model.append(cosine(VECTORS[WORDS.index(w1)], VECTORS[WORDS.index(w2)]))
+    return stats.spearmanr(gold, model)[0], stats.pearsonr(gold, model)[0], len(gold), n
+
+
+@pytest.fixture(scope="module")
+def eval_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("eval")
+    KeyedVectors(WORDS, VECTORS).save_word2vec_format(d / "vec.txt")
+    KeyedVectors(WORDS, VECTORS).save_word2vec_format(d / "vec.bin.gz", binary=True)
+    (d / "questions.txt").write_text(ANALOGIES)
+    (d / "sim.tsv").write_text(SIMILARITY)
+    (d / "sim2.txt").write_text(SIMILARITY_2)
+    return d
+
+
+def parse_table(text, first_column):
+    rows = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if parts and parts[0] in first_column:
+            rows[parts[0]] = parts[1:]
+    return rows
+
+
+@pytest.mark.parametrize("vectors, extra", [("vec.txt", []), ("vec.bin.gz", []),
+                                            ("vec.bin.gz", ["--binary"])])
+def test_evaluate_end_to_end(eval_files, vectors, extra):
+    # sanity of the hand-made benchmark: one wrong answer, one OOV question
+    sections = expected_sections()
+    assert sections["royal"] == [2, 3, 4]
+    proc = run("evaluate", vectors, "--analogies", "questions.txt", "--similarity", "sim.tsv",
+               "sim2.txt", *extra, cwd=eval_files)
+    assert proc.returncode == 0, proc.stderr
+    rows = parse_table(proc.stdout, ["royal", "fruit", "total"])
+    assert set(rows) == {"royal", "fruit", "total"}
+    for name, (correct, attempted, total) in sections.items():
+        acc, n_correct, n_attempted, n_total, coverage = rows[name]
+        assert (int(n_correct), int(n_attempted), int(n_total)) == (correct, attempted, total)
+        assert float(acc) == pytest.approx(correct / attempted, abs=1e-4)
+        assert float(coverage) == pytest.approx(attempted / total, abs=1e-4)
+    sims = parse_table(proc.stdout, ["sim.tsv", "sim2.txt"])
+    for name, text in (("sim.tsv", SIMILARITY), ("sim2.txt", SIMILARITY_2)):
+        spearman, pearson, used, pairs = expected_similarity(text)
+        got = sims[name]
+        assert float(got[0]) == pytest.approx(spearman, abs=1e-4)
+        assert float(got[1]) == pytest.approx(pearson, abs=1e-4)
+        assert (int(got[2]), int(got[3])) == (used, pairs)
+        assert float(got[4]) == pytest.approx(used / pairs, abs=1e-4)
+    assert "Traceback" not in proc.stderr
+
+
+def test_evaluate_restrict_vocab(eval_files, capsys):
+    assert main(["evaluate", str(eval_files / "vec.txt"), "--analogies",
+                 str(eval_files / "questions.txt"), "--restrict-vocab", "4"]) == 0
+    rows = parse_table(capsys.readouterr().out, ["royal", "fruit", "total"])
+    for name, (correct, attempted, total) in expected_sections(n_vocab=4).items():
+        assert [int(x) for x in rows[name][1:4]] == [correct, attempted, total]
+
+
+def test_evaluate_errors(eval_files, tmp_path, capsys):
+    (tmp_path / "garbage.txt").write_text("this is not\na vectors file\n")
+    cases = [
+        ([str(tmp_path / "nope.txt"), "--similarity", str(eval_files / "sim.tsv")], ["nope.txt"]),
+        ([str(tmp_path / "garbage.txt"), "--similarity", str(eval_files / "sim.tsv")],
+         ["garbage.txt"]),
+        ([str(eval_files / "vec.txt"), "--analogies", str(eval_files / "sim.tsv")],
+         ["sim.tsv"]),  # a similarity file is not an analogy file
+        ([str(eval_files / "vec.txt")], ["--analogies"]),  # nothing to evaluate
+        ([str(eval_files / "vec.bin.gz"), "--text", "--similarity", str(eval_files / "sim.tsv")],
+         ["vec.bin.gz"]),
+    ]
+    for argv, fragments in cases:
+        assert main(["evaluate", *argv]) == 1
+        captured = capsys.readouterr()
+        assert_one_line_error(captured.err, *fragments)
+        assert captured.out == ""
+
+
+def parse_neighbors(stdout):
+    blocks, current = {}, None
+    for line in stdout.splitlines():
+        if line.endswith(":") and not line.startswith(" "):
+            current = blocks.setdefault(line[:-1], [])
+        else:
+            word, score = line.split()
+            current.append((word, float(score)))
+    return blocks
+
+
+def test_neighbors_end_to_end(eval_files):
+    proc = run("neighbors", "vec.bin.gz", "king", "unicorn", "apple", "--topn", "3",
+               cwd=eval_files)
+    assert proc.returncode == 1  # because of the unknown word
+    errors = [line for line in proc.stderr.splitlines() if not line.startswith("[skw2v]")]
+    assert_one_line_error("\n".join(errors), "unicorn")
+    blocks = parse_neighbors(proc.stdout)
+    assert list(blocks) == ["king", "apple"]  # the others are still printed, in order
+    for query, got in blocks.items():
+        q = VECTORS[WORDS.index(query)]
+        ranked = sorted(((cosine(q, v), w) for w, v in zip(WORDS, VECTORS, strict=True)
+                         if w != query), reverse=True)[:3]
+        assert [w for w, _ in got] == [w for _, w in ranked]
+        assert [s for _, s in got] == pytest.approx([s for s, _ in ranked], abs=1e-4)
+
+
+def test_neighbors_text_format_all_known(eval_files, capsys):
+    assert main(["neighbors", str(eval_files / "vec.txt"), "man", "--topn", "2", "--text"]) == 0
+    blocks = parse_neighbors(capsys.readouterr().out)
+    assert list(blocks) == ["man"] and len(blocks["man"]) == 2
+
+
+def test_neighbors_missing_file(tmp_path):
+    proc = run("neighbors", "nope.bin", "king", cwd=tmp_path)
+    assert proc.returncode != 0
+    assert_one_line_error(proc.stderr, "nope.bin")
+
+
+# --------------------------------------------------------------------------
+# help and version
+# --------------------------------------------------------------------------
+SPEC_OPTIONS = {
+    "train": ["-o", "--output", "--binary", "--loss", "negative_sampling", "softmax", "--dim",
+              "--window", "--negative", "--epochs", "--min-count", "--subsample",
+              "--learning-rate", "--batch-size", "--jobs", "--seed", "--lowercase",
+              "--no-lowercase", "--split-lines", "--whole-file", "-q", "--quiet",
+              "--token-pattern", "--save-model", "--debug", "CORPUS"],
+    "evaluate": ["--binary", "--analogies", "--similarity", "--restrict-vocab", "--debug",
+                 "VECTORS"],
+    "neighbors": ["--topn", "--binary", "--debug", "VECTORS", "WORD"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(SPEC_OPTIONS))
+def test_subcommand_help_mentions_every_option(command, tmp_path):
+    proc = run(command, "--help", cwd=tmp_path)
+    assert proc.returncode == 0
+    for option in SPEC_OPTIONS[command]:
+        assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", proc.stdout), option
+
+
+def test_every_option_has_a_description():
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(subparsers.choices) == set(SPEC_OPTIONS)
+    for name, sub in subparsers.choices.items():
+        assert sub.description and len(sub.description) > 80, name
+        for action in sub._actions:
+            assert action.help and len(action.help) > 10, (name, action.dest)
+
+
+def test_main_help_and_version(tmp_path):
+    proc = run("--help", cwd=tmp_path)
+    assert proc.returncode == 0
+    for command in SPEC_OPTIONS:
+        assert command in proc.stdout
+    assert "--version" in proc.stdout
+    proc = run("--version", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"skw2v {skw2v.__version__}"
+
+
+def test_no_command_is_a_usage_error(tmp_path):
+    proc = run(cwd=tmp_path)
+    assert proc.returncode == 2
+    assert_one_line_error(proc.stderr)
+
+
+@pytest.mark.skipif(shutil.which("skw2v") is None, reason="console script not installed")
+def test_console_script(tmp_path):
+    proc = subprocess.run(["skw2v", "--version"], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path)
+    assert proc.returncode == 0
+    assert skw2v.__version__ in proc.stdout
