@@ -19,9 +19,6 @@ from .losses import NegativeSamplingLoss, scatter_add
 #: Number of center positions whose pairs are generated at once.
 PAIR_BLOCK = 65_536
 
-#: Experimental: cap on how many summed updates a repeated row takes per batch.
-MAX_REPEAT = None
-
 
 class RangeResult(NamedTuple):
     """Loss sum (float64) and number of pairs trained in one range."""
@@ -104,8 +101,8 @@ def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
     summer = csr_matrix((np.ones(n, dtype=v.dtype), np.arange(n), indptr),
                         shape=(n_groups, n))
     grad_out = (summer @ per_pair_grad).reshape(n_groups * (k + 1), -1)
-    scatter_add(W_in, inputs, grad_v, scale=-lr, max_repeat=MAX_REPEAT)
-    scatter_add(W_out, rows.ravel(), grad_out, scale=-lr, max_repeat=MAX_REPEAT)
+    scatter_add(W_in, inputs, grad_v, scale=-lr)
+    scatter_add(W_out, rows.ravel(), grad_out, scale=-lr)
     return loss
 
 

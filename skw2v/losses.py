@@ -139,8 +139,7 @@ def log_sigmoid(x: np.ndarray) -> np.ndarray:
     return log_expit(np.asarray(x))
 
 
-def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=1.0,
-                max_repeat: float | None = None) -> None:
+def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=1.0) -> None:
     """Add ``scale * values[i]`` to ``target[rows[i]]``, accumulating repeats.
 
     ``target[rows] += values`` silently keeps only one of several updates to
@@ -156,10 +155,6 @@ def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=
         Row updates.
     scale : float, default=1.0
         Multiplier applied to ``values``.
-    max_repeat : float or None, default=None
-        If given, the summed update of a row that occurs ``n > max_repeat``
-        times is scaled by ``max_repeat / n``: a row never moves by more than
-        ``max_repeat`` average updates in one call. None sums exactly.
     """
     rows = np.asarray(rows).ravel()
     if rows.size == 0:
@@ -180,12 +175,7 @@ def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=
                                                                            copy=False)
         return
     indptr = np.append(starts, rows.size)
-    if max_repeat is None:
-        data = np.full(rows.size, scale, dtype=dtype)
-    else:
-        repeats = np.diff(indptr)
-        factor = scale * np.minimum(1.0, max_repeat / repeats)
-        data = np.repeat(factor.astype(dtype), repeats)
+    data = np.full(rows.size, scale, dtype=dtype)
     summer = _csr_matrix((data, order, indptr), shape=(starts.size, rows.size))
     target[sorted_rows[starts]] += (summer @ values).astype(target.dtype, copy=False)
 
