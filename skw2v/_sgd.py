@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.special import expit, log_expit
+from scipy.special import expit
 
 from ._corpus import skipgram_pairs
 from ._vocab import draw_negatives
@@ -26,6 +25,20 @@ class RangeResult(NamedTuple):
     loss: float
     n_pairs: int
     n_words: int
+
+
+def _ns_loss(scores):
+    """Summed negative-sampling loss from ``(n, K+1)`` scores (column 0 positive).
+
+    ``-log sigma(s_o) - sum_k log sigma(-s_k)``, written with the stable
+    softplus ``log(1 + exp(-|x|)) + max(-x, 0) = -log sigma(x)``, which is
+    several times cheaper than ``log_expit``. ``scores`` is modified.
+    """
+    scores[:, 1:] *= -1.0  # x = s_o for the positive, -s_k for negatives
+    total = np.sum(np.log1p(np.exp(-np.abs(scores))), dtype=np.float64)
+    np.negative(scores, out=scores)
+    np.maximum(scores, 0.0, out=scores)
+    return float(total + np.sum(scores, dtype=np.float64))
 
 
 def window_groups(position):
@@ -88,21 +101,24 @@ def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
     rows[:, 0] = targets
     rows[:, 1:] = negatives
     out_rows = W_out.take(rows.ravel(), axis=0).reshape(n_groups, k + 1, -1)
-    per_pair = out_rows.take(group, axis=0)  # (n, K+1, d), local gather
+    # Windows padded to the longest one, so each window is one small matrix
+    # product: (pairs x d) @ (d x K+1). Padding rows are zero and get zero
+    # gradients, so they change nothing.
+    slot = np.arange(n) - indptr[group]
+    width = int(np.max(np.diff(indptr)))
     v = W_in.take(inputs, axis=0)
-    scores = np.einsum("nkd,nd->nk", per_pair, v)
+    v_pad = np.zeros((n_groups, width, v.shape[1]), dtype=v.dtype)
+    v_pad[group, slot] = v
+    scores = np.matmul(v_pad, out_rows.transpose(0, 2, 1))[group, slot]  # (n, K+1)
     g = expit(scores)
-    scores[:, 1:] *= -1.0
-    loss = -float(np.sum(log_expit(scores), dtype=np.float64))
+    loss = _ns_loss(scores)
     g[:, 0] -= 1.0
-    grad_v = np.einsum("nk,nkd->nd", g, per_pair)
-    # window sums of g_k * v, via one sparse (G, n) @ (n, (K+1) d) product
-    per_pair_grad = (g[:, :, None] * v[:, None, :]).reshape(n, -1)
-    summer = csr_matrix((np.ones(n, dtype=v.dtype), np.arange(n), indptr),
-                        shape=(n_groups, n))
-    grad_out = (summer @ per_pair_grad).reshape(n_groups * (k + 1), -1)
+    g_pad = np.zeros((n_groups, width, k + 1), dtype=g.dtype)
+    g_pad[group, slot] = g
+    grad_v = np.matmul(g_pad, out_rows)[group, slot]  # (n, d)
+    grad_out = np.matmul(g_pad.transpose(0, 2, 1), v_pad)  # (G, K+1, d)
     scatter_add(W_in, inputs, grad_v, scale=-lr)
-    scatter_add(W_out, rows.ravel(), grad_out, scale=-lr)
+    scatter_add(W_out, rows.ravel(), grad_out.reshape(n_groups * (k + 1), -1), scale=-lr)
     return loss
 
 

@@ -165,3 +165,18 @@ def test_alias_sampler_frequencies():
     assert freq[-1] == 0.0
     uniform = AliasSampler(np.ones(4)).sample(100_000, rng)
     np.testing.assert_allclose(np.bincount(uniform) / 1e5, 0.25, atol=0.01)
+
+
+def test_fused_loss_is_exact_and_finite_for_extreme_scores():
+    from scipy.special import log_expit
+
+    from skw2v._sgd import _ns_loss
+
+    scores = np.array([[1000.0, -1000.0, 30.0, -30.0], [-1000.0, 1000.0, 0.0, 1e-3],
+                       [5.0, -5.0, 2.0, -2.0]])
+    expected = -np.sum(log_expit(scores[:, :1])) - np.sum(log_expit(-scores[:, 1:]))
+    got = _ns_loss(scores.copy())
+    assert np.isfinite(got)
+    assert got == pytest.approx(expected, rel=1e-12)
+    got32 = _ns_loss(scores.astype(np.float32))
+    assert got32 == pytest.approx(expected, rel=1e-6)
