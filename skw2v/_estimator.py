@@ -244,9 +244,26 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
     n_jobs : int or None, default=None
         Parallel jobs for tokenising and training (joblib convention: None is
         1 unless in a :func:`joblib.parallel_config` context, -1 is all
-        cores). With one job the result depends only on ``random_state``.
-        With several, training runs shards on threads that update the same
-        vectors without locks, so results vary slightly from run to run.
+        cores). With ``n_shards=None`` and one job the result depends only on
+        ``random_state``; with several jobs, training runs shards on threads
+        that update the same vectors without locks, so results vary slightly
+        from run to run. With ``n_shards`` set, ``n_jobs`` never changes the
+        result.
+    n_shards : int or None, default=None
+        None trains in shared memory (see ``n_jobs``). An int selects the
+        synchronised, deterministic scheme: each epoch is cut into
+        ``n_shards`` shards that train on private copies of the vectors and
+        are summed in shard order at every synchronisation. The result
+        depends on ``n_shards``, ``syncs_per_epoch`` and ``random_state``
+        only, so it is the same with any ``n_jobs`` and any joblib backend
+        (threads, processes, or Dask via
+        ``joblib.parallel_config(backend="dask")``). Costs: one copy of both
+        matrices per running shard, and updates of one round do not see each
+        other (quality drops slowly as ``n_shards`` grows).
+    syncs_per_epoch : int, default=1
+        With ``n_shards``: how many times per epoch the shards' changes are
+        combined. More syncs track sequential SGD more closely and ship the
+        vectors to the workers more often.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, subsampling, windows and negatives.
     verbose : int, default=0
@@ -299,7 +316,8 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                  input="content", encoding="utf-8", decode_error="strict", strip_accents=None,
                  lowercase=True, preprocessor=None, tokenizer=None,
                  token_pattern=DEFAULT_TOKEN_PATTERN, analyzer="word", n_jobs=None,
-                 random_state=None, verbose=0, callbacks=None):
+                 n_shards=None, syncs_per_epoch=1, random_state=None, verbose=0,
+                 callbacks=None):
         self.n_components = n_components
         self.window = window
         self.loss = loss
@@ -326,6 +344,8 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         self.token_pattern = token_pattern
         self.analyzer = analyzer
         self.n_jobs = n_jobs
+        self.n_shards = n_shards
+        self.syncs_per_epoch = syncs_per_epoch
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -400,6 +420,9 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         if not (self.analyzer == "word" or callable(self.analyzer)):
             bad("analyzer", self.analyzer, "'word' or a callable returning tokens",
                 "For character n-grams use CountVectorizer; skip-gram needs word sequences.")
+        if self.n_shards is not None:
+            check_int("n_shards", 1, "Use None for shared-memory training.")
+        check_int("syncs_per_epoch", 1, "Use 1 to synchronise once per epoch.")
         if self.n_jobs is not None and (not _is_int(self.n_jobs) or self.n_jobs == 0):
             bad("n_jobs", self.n_jobs, "a non-zero int or None", "Use -1 for all cores.")
         cbs = self._callback_list()
@@ -567,7 +590,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                 t_epoch = time.perf_counter()
                 ep_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, epoch)))
                 kept, kept_off = subsample_corpus(ids, offsets, keep_prob, ep_rng)
-                shard_seeds = np.random.SeedSequence(seed, spawn_key=(2, epoch)).spawn(256)
+                shard_seed = np.random.SeedSequence(seed, spawn_key=(2, epoch))
                 frac_a = (epoch - schedule_start) / self.epochs
                 frac_b = (epoch + 1 - schedule_start) / self.epochs
                 lr_a, lr_b = lr0 - (lr0 - lr1) * frac_a, lr0 - (lr0 - lr1) * frac_b
@@ -578,7 +601,8 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                     def progress(n, scale=scale):
                         bar.update(int(n * scale))
                 total, n_pairs = train_epoch(
-                    W_in, W_out, kept, kept_off, n_jobs=self.n_jobs, seeds=shard_seeds,
+                    W_in, W_out, kept, kept_off, n_jobs=self.n_jobs, seed=shard_seed,
+                    n_shards=self.n_shards, syncs_per_epoch=self.syncs_per_epoch,
                     lr_start=lr_a, lr_stop=lr_b, progress=progress, window=self.window,
                     loss=loss, n_negatives=self.n_negatives, sampler=sampler,
                     batch_size=self.batch_size)

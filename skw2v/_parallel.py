@@ -62,23 +62,37 @@ def split_range(n, n_shards):
     return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 
-def train_epoch(W_in, W_out, ids, offsets, *, n_jobs, seeds, lr_start, lr_stop, progress=None,
-                **kwargs):
+def train_epoch(W_in, W_out, ids, offsets, *, n_jobs, seed, lr_start, lr_stop, progress=None,
+                n_shards=None, syncs_per_epoch=1, **kwargs):
     """Train one epoch over shards of ``ids``.
 
-    With one job, the whole corpus is a single shard trained in order. With
-    ``n`` jobs, the corpus is cut into ``n`` contiguous shards trained at the
-    same time by threads that update the shared matrices in place
-    (Hogwild-style): NumPy releases the GIL inside the large array
-    operations. Each shard sweeps the learning rate from ``lr_start`` to
-    ``lr_stop``, as the single shard does.
+    Two schemes:
+
+    * ``n_shards=None`` (shared memory, the default): with one job the whole
+      corpus is one shard trained in order. With ``n`` jobs it is cut into
+      ``n`` contiguous shards trained at the same time by threads that update
+      the shared matrices in place (Hogwild-style; NumPy releases the GIL in
+      the large array operations). Fast, but with several jobs the result
+      depends on thread timing.
+    * ``n_shards=k`` (synchronised, deterministic): the epoch is cut into
+      ``k`` shards, and each shard into ``syncs_per_epoch`` slices. In each
+      round, every shard trains its next slice on a private copy of the
+      vectors, starting from the same synchronised state; then the shards'
+      changes are added to the vectors in shard order. The result depends on
+      ``k``, ``syncs_per_epoch`` and the seed, never on ``n_jobs`` or on the
+      joblib backend, so it runs unchanged on threads, processes (loky) or
+      a Dask cluster (``joblib.parallel_config(backend="dask")``). The
+      vectors are shipped to the workers once per round.
+
+    Each shard sweeps the learning rate from ``lr_start`` to ``lr_stop``
+    over the epoch, as the single shard does.
 
     Parameters
     ----------
-    seeds : list of numpy.random.SeedSequence
-        One per possible shard; shard ``j`` uses ``seeds[j]``.
+    seed : numpy.random.SeedSequence
+        Root of the shards' random streams.
     progress : callable or None
-        Called with a number of center positions done.
+        Called with a number of center positions done (shared-memory scheme).
 
     Returns
     -------
@@ -86,19 +100,80 @@ def train_epoch(W_in, W_out, ids, offsets, *, n_jobs, seeds, lr_start, lr_stop, 
         Summed loss over the epoch.
     n_pairs : int
     """
+    from threadpoolctl import threadpool_limits
+
+    if n_shards is not None:
+        return _train_epoch_synced(W_in, W_out, ids, offsets, n_jobs=n_jobs, seed=seed,
+                                   lr_start=lr_start, lr_stop=lr_stop, n_shards=n_shards,
+                                   n_rounds=syncs_per_epoch, progress=progress, **kwargs)
     n_jobs = effective_n_jobs(n_jobs)
     shards = split_range(ids.size, n_jobs)
+    seeds = seed.spawn(len(shards))
+
     def run(j, a, b):
         return train_range(W_in, W_out, ids, offsets, a, b, lr_start=lr_start, lr_stop=lr_stop,
                            rng=np.random.default_rng(seeds[j]), callback=progress, **kwargs)
+
     if len(shards) <= 1:
         results = [run(j, a, b) for j, (a, b) in enumerate(shards)]
     else:
-        from threadpoolctl import threadpool_limits
-
         with threadpool_limits(1, user_api="blas"):
             results = Parallel(n_jobs=len(shards), backend="threading")(
                 delayed(run)(j, a, b) for j, (a, b) in enumerate(shards))
     loss = float(sum(r.loss for r in results))
     n_pairs = int(sum(r.n_pairs for r in results))
     return loss, n_pairs
+
+
+def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, lr_stop,
+                        kwargs):
+    """Train ``[start, stop)`` on copies of the vectors; return the changes.
+
+    A top-level function of arrays, so that joblib ships ``W_in``, ``W_out``,
+    ``ids`` and ``offsets`` to process or Dask workers once per ``Parallel``
+    call (as top-level arguments they are memory-mapped or scattered).
+
+    Returns
+    -------
+    delta_in, delta_out : ndarray
+        ``trained - original`` for both matrices.
+    result : RangeResult
+    """
+    from threadpoolctl import threadpool_limits
+
+    A = np.array(W_in, copy=True)
+    B = np.array(W_out, copy=True)
+    with threadpool_limits(1, user_api="blas"):
+        result = train_range(A, B, ids, offsets, start, stop, lr_start=lr_start,
+                             lr_stop=lr_stop, rng=np.random.default_rng(seed), **kwargs)
+    A -= W_in
+    B -= W_out
+    return A, B, result
+
+
+def _train_epoch_synced(W_in, W_out, ids, offsets, *, n_jobs, seed, lr_start, lr_stop,
+                        n_shards, n_rounds, progress=None, **kwargs):
+    shards = split_range(ids.size, n_shards)
+    seeds = seed.spawn(n_shards * n_rounds)
+    loss, n_pairs = 0.0, 0
+    for r in range(n_rounds):
+        tasks = []
+        for j, (a, b) in enumerate(shards):
+            cuts = np.linspace(a, b, n_rounds + 1).round().astype(np.int64)
+            lo, hi = int(cuts[r]), int(cuts[r + 1])
+            if hi <= lo:
+                continue
+            lr_a = lr_start + (lr_stop - lr_start) * (lo - a) / (b - a)
+            lr_b = lr_start + (lr_stop - lr_start) * (hi - a) / (b - a)
+            tasks.append(delayed(train_slice_on_copy)(
+                W_in, W_out, ids, offsets, lo, hi, seeds[j * n_rounds + r], lr_a, lr_b,
+                kwargs))
+        results = Parallel(n_jobs=n_jobs, prefer="threads")(tasks)
+        for d_in, d_out, res in results:  # shard order: deterministic
+            W_in += d_in
+            W_out += d_out
+            loss += res.loss
+            n_pairs += res.n_pairs
+            if progress is not None:
+                progress(res.n_words)
+    return float(loss), int(n_pairs)

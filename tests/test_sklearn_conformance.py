@@ -34,7 +34,8 @@ NON_DEFAULT_PARAMS = dict(
     min_learning_rate=0.001, batch_size=64, pooling="sif", sif_alpha=0.01, norm="l2",
     dtype=np.float64, input="content", encoding="latin-1", decode_error="replace",
     strip_accents="unicode", lowercase=False, preprocessor=str.strip, tokenizer=str.split,
-    token_pattern=None, analyzer="word", n_jobs=2, random_state=7, verbose=1,
+    token_pattern=None, analyzer="word", n_jobs=2, n_shards=3, syncs_per_epoch=2,
+    random_state=7, verbose=1,
     callbacks=[print],
 )
 
