@@ -16,7 +16,7 @@ _LAZY = {
     "SoftmaxLoss": ".losses",
     "NegativeSamplingLoss": ".losses",
 }
-_SUBMODULES = ("losses", "gradcheck", "evaluation", "keyedvectors")
+_SUBMODULES = ("losses", "gradcheck", "evaluation", "keyedvectors", "datasets")
 
 __all__ = sorted([*_LAZY, *_SUBMODULES, "__version__"])
 

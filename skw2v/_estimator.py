@@ -237,31 +237,30 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
     lowercase : bool, default=True
     preprocessor : callable or None, default=None
     tokenizer : callable or None, default=None
-    token_pattern : str or None, default=r"(?u)\\b\\w\\w+\\b"
+    token_pattern : str or None, default=``r"(?u)\\b\\w\\w+\\b"``
     analyzer : "word" or callable, default="word"
         A callable receives each document and returns its tokens; with
         ``analyzer=list`` (or ``lambda d: d``) documents can be lists of tokens.
     n_jobs : int or None, default=None
         Parallel jobs for tokenising and training (joblib convention: None is
         1 unless in a :func:`joblib.parallel_config` context, -1 is all
-        cores). With ``n_shards=None`` and one job the result depends only on
-        ``random_state``; with several jobs, training runs shards on threads
-        that update the same vectors without locks, so results vary slightly
-        from run to run. With ``n_shards`` set, ``n_jobs`` never changes the
-        result.
+        cores). Training jobs run in processes (joblib's default backend), or
+        on whatever backend :func:`joblib.parallel_config` selects, Dask
+        included. With ``n_shards=None`` the number of jobs sets the number
+        of shards, and so the result; set ``n_shards`` to make the result
+        independent of ``n_jobs``.
     n_shards : int or None, default=None
-        None trains in shared memory (see ``n_jobs``). An int selects the
-        synchronised, deterministic scheme: each epoch is cut into
-        ``n_shards`` shards that train on private copies of the vectors and
-        are summed in shard order at every synchronisation. The result
-        depends on ``n_shards``, ``syncs_per_epoch`` and ``random_state``
-        only, so it is the same with any ``n_jobs`` and any joblib backend
-        (threads, processes, or Dask via
-        ``joblib.parallel_config(backend="dask")``). Costs: one copy of both
-        matrices per running shard, and updates of one round do not see each
-        other (quality drops slowly as ``n_shards`` grows).
+        Number of shards trained in parallel per epoch. Each shard trains on
+        a private copy of the vectors, and the shards' changes are summed in
+        shard order at every synchronisation, so the result depends on
+        ``n_shards``, ``syncs_per_epoch`` and ``random_state`` only: the same
+        with any ``n_jobs`` and any joblib backend. None uses one shard per
+        job; with one job that is plain sequential mini-batch SGD. Costs of
+        more shards: a copy of both matrices per running shard, the vectors
+        shipped to the workers at each synchronisation, and updates within a
+        round that do not see each other (see the user guide on parallelism).
     syncs_per_epoch : int, default=1
-        With ``n_shards``: how many times per epoch the shards' changes are
+        With several shards, how many times per epoch their changes are
         combined. More syncs track sequential SGD more closely and ship the
         vectors to the workers more often.
     random_state : int, RandomState instance or None, default=None
@@ -600,12 +599,14 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
 
                     def progress(n, scale=scale):
                         bar.update(int(n * scale))
-                total, n_pairs = train_epoch(
-                    W_in, W_out, kept, kept_off, n_jobs=self.n_jobs, seed=shard_seed,
-                    n_shards=self.n_shards, syncs_per_epoch=self.syncs_per_epoch,
-                    lr_start=lr_a, lr_stop=lr_b, progress=progress, window=self.window,
-                    loss=loss, n_negatives=self.n_negatives, sampler=sampler,
-                    batch_size=self.batch_size)
+                # non-finite values are detected below and raised as TrainingDiverged
+                with np.errstate(over="ignore", invalid="ignore"):
+                    total, n_pairs = train_epoch(
+                        W_in, W_out, kept, kept_off, n_jobs=self.n_jobs, seed=shard_seed,
+                        n_shards=self.n_shards, syncs_per_epoch=self.syncs_per_epoch,
+                        lr_start=lr_a, lr_stop=lr_b, progress=progress, window=self.window,
+                        loss=loss, n_negatives=self.n_negatives, sampler=sampler,
+                        batch_size=self.batch_size)
                 mean_loss = total / n_pairs if n_pairs else float("nan")
                 if not (np.isfinite(total) and np.isfinite(W_in).all()
                         and np.isfinite(W_out).all()):

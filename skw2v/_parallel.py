@@ -64,35 +64,31 @@ def split_range(n, n_shards):
 
 def train_epoch(W_in, W_out, ids, offsets, *, n_jobs, seed, lr_start, lr_stop, progress=None,
                 n_shards=None, syncs_per_epoch=1, **kwargs):
-    """Train one epoch over shards of ``ids``.
+    """Train one epoch, on one shard or on synchronised shards.
 
-    Two schemes:
+    With a single shard (``n_shards=None`` and one job, or ``n_shards=1``
+    with one sync), the corpus is trained in order: plain mini-batch SGD.
 
-    * ``n_shards=None`` (shared memory, the default): with one job the whole
-      corpus is one shard trained in order. With ``n`` jobs it is cut into
-      ``n`` contiguous shards trained at the same time by threads that update
-      the shared matrices in place (Hogwild-style; NumPy releases the GIL in
-      the large array operations). Fast, but with several jobs the result
-      depends on thread timing.
-    * ``n_shards=k`` (synchronised, deterministic): the epoch is cut into
-      ``k`` shards, and each shard into ``syncs_per_epoch`` slices. In each
-      round, every shard trains its next slice on a private copy of the
-      vectors, starting from the same synchronised state; then the shards'
-      changes are added to the vectors in shard order. The result depends on
-      ``k``, ``syncs_per_epoch`` and the seed, never on ``n_jobs`` or on the
-      joblib backend, so it runs unchanged on threads, processes (loky) or
-      a Dask cluster (``joblib.parallel_config(backend="dask")``). The
-      vectors are shipped to the workers once per round.
+    Otherwise the epoch is cut into ``n_shards`` contiguous shards
+    (``n_shards=None`` means one per job), and each shard into
+    ``syncs_per_epoch`` slices. In each round, every shard trains its next
+    slice on a private copy of the vectors, starting from the same
+    synchronised state; then the shards' changes are added to the vectors in
+    shard order. The result depends on the number of shards,
+    ``syncs_per_epoch`` and the seed, never on which worker ran what, so it
+    is the same on threads, processes (loky, the default) or a Dask cluster
+    (``joblib.parallel_config(backend="dask")``). The vectors are shipped to
+    the workers once per round, as top-level arguments of the task.
 
     Each shard sweeps the learning rate from ``lr_start`` to ``lr_stop``
-    over the epoch, as the single shard does.
+    over the epoch, as a single shard does.
 
     Parameters
     ----------
     seed : numpy.random.SeedSequence
         Root of the shards' random streams.
     progress : callable or None
-        Called with a number of center positions done (shared-memory scheme).
+        Called with a number of center positions done.
 
     Returns
     -------
@@ -100,29 +96,16 @@ def train_epoch(W_in, W_out, ids, offsets, *, n_jobs, seed, lr_start, lr_stop, p
         Summed loss over the epoch.
     n_pairs : int
     """
-    from threadpoolctl import threadpool_limits
-
-    if n_shards is not None:
-        return _train_epoch_synced(W_in, W_out, ids, offsets, n_jobs=n_jobs, seed=seed,
-                                   lr_start=lr_start, lr_stop=lr_stop, n_shards=n_shards,
-                                   n_rounds=syncs_per_epoch, progress=progress, **kwargs)
-    n_jobs = effective_n_jobs(n_jobs)
-    shards = split_range(ids.size, n_jobs)
-    seeds = seed.spawn(len(shards))
-
-    def run(j, a, b):
-        return train_range(W_in, W_out, ids, offsets, a, b, lr_start=lr_start, lr_stop=lr_stop,
-                           rng=np.random.default_rng(seeds[j]), callback=progress, **kwargs)
-
-    if len(shards) <= 1:
-        results = [run(j, a, b) for j, (a, b) in enumerate(shards)]
-    else:
-        with threadpool_limits(1, user_api="blas"):
-            results = Parallel(n_jobs=len(shards), backend="threading")(
-                delayed(run)(j, a, b) for j, (a, b) in enumerate(shards))
-    loss = float(sum(r.loss for r in results))
-    n_pairs = int(sum(r.n_pairs for r in results))
-    return loss, n_pairs
+    if n_shards is None:
+        n_shards = effective_n_jobs(n_jobs)
+    if n_shards == 1 and syncs_per_epoch == 1:
+        result = train_range(W_in, W_out, ids, offsets, 0, ids.size, lr_start=lr_start,
+                             lr_stop=lr_stop, rng=np.random.default_rng(seed.spawn(1)[0]),
+                             callback=progress, **kwargs)
+        return float(result.loss), int(result.n_pairs)
+    return _train_epoch_synced(W_in, W_out, ids, offsets, n_jobs=n_jobs, seed=seed,
+                               lr_start=lr_start, lr_stop=lr_stop, n_shards=n_shards,
+                               n_rounds=syncs_per_epoch, progress=progress, **kwargs)
 
 
 def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, lr_stop,
@@ -168,7 +151,7 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, n_jobs, seed, lr_start, lr
             tasks.append(delayed(train_slice_on_copy)(
                 W_in, W_out, ids, offsets, lo, hi, seeds[j * n_rounds + r], lr_a, lr_b,
                 kwargs))
-        results = Parallel(n_jobs=n_jobs, prefer="threads")(tasks)
+        results = Parallel(n_jobs=n_jobs)(tasks)
         for d_in, d_out, res in results:  # shard order: deterministic
             W_in += d_in
             W_out += d_out

@@ -226,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--save-model", metavar="PATH", default=None,
                        help="also save the whole fitted SkipGramVectorizer (vocabulary, counts, "
                             "input and output vectors, parameters) as a native skw2v .npz "
-                            "model file, loadable with skw2v._persist.load_model")
+                            "model file, loadable with skw2v.SkipGramVectorizer.load")
     train.add_argument("--loss", choices=("negative_sampling", "softmax"),
                        default="negative_sampling",
                        help="training objective: negative sampling, or the exact full "

@@ -361,6 +361,7 @@ class KeyedVectors:
     Examples
     --------
     >>> import numpy as np
+    >>> from skw2v import KeyedVectors
     >>> kv = KeyedVectors(["a", "b", "c"], np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]]))
     >>> kv.most_similar("a", topn=1)[0][0]
     'b'

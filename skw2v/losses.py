@@ -214,8 +214,8 @@ class SkipGramLoss:
     attributes of the same name, as scikit-learn estimators do.
 
     To write your own loss, subclass this, set :attr:`requires_negatives`, and
-    implement :meth:`loss_and_grad`. Optionally override :meth:`pair_log_likelihood`
-    if your loss defines a likelihood different from ``-loss``.
+    implement :meth:`loss_and_grad`. :meth:`SkipGramVectorizer.score` reports
+    ``-loss`` per pair as the goodness of fit.
 
     Attributes
     ----------

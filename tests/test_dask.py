@@ -33,12 +33,13 @@ def test_fit_on_dask_equals_local_synced_fit(client, planted, small_params, sepa
     assert len({t["worker"] for t in tasks}) == 2
 
 
-def test_shared_memory_mode_on_dask_falls_back_to_threads(client, planted, small_params):
-    """n_shards=None trains with local threads even under the dask backend."""
-    docs = list(planted[0])
+def test_default_shards_use_the_whole_cluster(client, planted, small_params, separation):
+    """Under the dask backend n_jobs means the cluster; n_shards=None follows it."""
+    docs, _, topics = planted
     with parallel_config(backend="dask"):
-        est = SkipGramVectorizer(**small_params, n_jobs=2).fit(docs)
+        est = SkipGramVectorizer(**small_params, n_jobs=1).fit(list(docs))
     assert np.all(np.isfinite(est.vectors_))
+    assert separation(est.index_to_key_, est.vectors_, topics) >= 0.9
 
 
 def test_fit_survives_a_worker_dying_between_syncs(client, planted, small_params):
