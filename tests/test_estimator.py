@@ -153,15 +153,21 @@ def test_callable_analyzer_without_extra_params_does_not_warn(planted, small_par
 @pytest.mark.parametrize("bad, index, type_name", [
     (None, 1, "NoneType"),
     (42, 2, "int"),
+    (["t1w1", "t1w2"], 1, "list"),  # a pre-tokenised document without analyzer=list
+    (b"t0w1 t0w2", None, None),  # bytes are decoded with `encoding`: not an error
 ])
 @pytest.mark.parametrize("method", ["fit", "transform"])
 def test_bad_document_type_raises_type_error_naming_index(planted, small_params, bad, index,
                                                           type_name, method):
     docs = ["t0w1 t0w2 t0w3", "t1w1 t1w2", "t2w1 t2w2"]
-    docs[index] = bad
     est = SkipGramVectorizer(**small_params)
     if method == "transform":
         est.fit(list(planted[0]))
+    if index is None:
+        docs[0] = bad
+        getattr(est, method)(docs)
+        return
+    docs[index] = bad
     with pytest.raises(TypeError, match=rf"\b{index}\b") as exc:
         getattr(est, method)(docs)
     assert type_name in str(exc.value)
@@ -702,3 +708,14 @@ def test_random_unicode_documents(docs):
     assert np.all(np.isfinite(X))
     for row, toks in zip(X, tokens, strict=True):
         assert np.any(row != 0) or not toks
+
+
+def test_huge_document_is_used_whole(small_params):
+    """A 300,000-token document is neither truncated nor split: every pair counts."""
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(50)]
+    doc = " ".join(rng.choice(words, size=300_000))
+    est = SkipGramVectorizer(**{**small_params, "window": 1, "epochs": 1}).fit([doc])
+    assert est.n_tokens_ == 300_000
+    # window=1: every adjacent pair, in both directions
+    assert est.n_pairs_[0] == 2 * (300_000 - 1)
