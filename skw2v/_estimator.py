@@ -263,6 +263,14 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         With several shards, how many times per epoch their changes are
         combined. More syncs track sequential SGD more closely and ship the
         vectors to the workers more often.
+    initial_vectors : KeyedVectors, str, path-like or None, default=None
+        Pretrained vectors to start training from: the input vectors of words
+        found in them are copied (their dimension must equal
+        ``n_components``); the other words are initialised at random as
+        usual. A path is read with
+        :meth:`KeyedVectors.load_word2vec_format` (binary when it ends in
+        ``.bin`` or ``.bin.gz``). To *use* pretrained vectors without
+        training, see :meth:`from_keyed_vectors`.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, subsampling, windows and negatives.
     verbose : int, default=0
@@ -315,8 +323,8 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                  input="content", encoding="utf-8", decode_error="strict", strip_accents=None,
                  lowercase=True, preprocessor=None, tokenizer=None,
                  token_pattern=DEFAULT_TOKEN_PATTERN, analyzer="word", n_jobs=None,
-                 n_shards=None, syncs_per_epoch=1, random_state=None, verbose=0,
-                 callbacks=None):
+                 n_shards=None, syncs_per_epoch=1, initial_vectors=None, random_state=None,
+                 verbose=0, callbacks=None):
         self.n_components = n_components
         self.window = window
         self.loss = loss
@@ -345,6 +353,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.n_shards = n_shards
         self.syncs_per_epoch = syncs_per_epoch
+        self.initial_vectors = initial_vectors
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -571,6 +580,8 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
             init_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
             W_in = ((init_rng.random((n_words, dim)) - 0.5) / dim).astype(dtype)
             W_out = np.zeros((n_words, dim), dtype=dtype)
+            if self.initial_vectors is not None:
+                self._copy_initial_vectors(W_in, index_to_key)
             curve, pair_counts, first_epoch = [], [], 0
         else:
             seed = state.seed
@@ -656,6 +667,85 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         fitted["vocabulary_"] = {w: i for i, w in enumerate(fitted["index_to_key_"])}
         for name, value in fitted.items():
             setattr(self, name, value)
+
+    def _copy_initial_vectors(self, W_in, index_to_key):
+        """Overwrite the rows of ``W_in`` of words found in ``initial_vectors``."""
+        from .keyedvectors import KeyedVectors
+
+        kv = self.initial_vectors
+        if not isinstance(kv, KeyedVectors):
+            path = str(kv)
+            kv = KeyedVectors.load_word2vec_format(
+                kv, binary=path.endswith((".bin", ".bin.gz")))
+        if kv.vector_size != W_in.shape[1]:
+            raise ValueError(
+                f"initial_vectors have {kv.vector_size} dimensions but n_components="
+                f"{W_in.shape[1]}; set n_components={kv.vector_size}.")
+        pairs = [(i, kv.key_to_index[w]) for i, w in enumerate(index_to_key)
+                 if w in kv.key_to_index]
+        if not pairs:
+            warnings.warn("No word of the vocabulary is in initial_vectors; training starts "
+                          "from random vectors.", UserWarning, stacklevel=4)
+            return
+        rows, src = np.array(pairs).T
+        W_in[rows] = kv.vectors[src]
+        if self.verbose:
+            logger.info("initial_vectors: %d of %d words initialised from pretrained vectors",
+                        rows.size, len(index_to_key))
+
+    @classmethod
+    def from_keyed_vectors(cls, keyed_vectors, **params):
+        """An estimator that transforms with pretrained vectors, without training.
+
+        The result is fitted: ``transform``, ``wv_``, ``save`` and
+        ``partial_fit`` (which then trains further, starting from these
+        input vectors and zero output vectors) all work. With no corpus,
+        ``idf_`` is all ones (so ``pooling="tfidf"`` equals ``"mean"``), and
+        ``"sif"`` pooling needs word counts: they come from
+        ``keyed_vectors.counts`` when present, else from the rank of each
+        word under Zipf's law (count proportional to 1 / rank, as vector
+        files list words by decreasing frequency); ``sif_component_`` is
+        zero.
+
+        Parameters
+        ----------
+        keyed_vectors : KeyedVectors or str or path-like
+            The vectors, or a word2vec-format file (binary when the name ends
+            in ``.bin`` or ``.bin.gz``).
+        **params : dict
+            Other parameters of the estimator (text options, ``pooling``,
+            ``norm``, ...). ``n_components`` is set from the vectors.
+
+        Returns
+        -------
+        estimator : SkipGramVectorizer
+        """
+        from .keyedvectors import KeyedVectors
+
+        kv = keyed_vectors
+        if not isinstance(kv, KeyedVectors):
+            path = str(kv)
+            kv = KeyedVectors.load_word2vec_format(
+                kv, binary=path.endswith((".bin", ".bin.gz")))
+        est = cls(**{**params, "n_components": kv.vector_size})
+        loss, dtype = est._validate_params()
+        n = len(kv)
+        if n == 0:
+            raise ValueError("keyed_vectors is empty.")
+        counts = (np.asarray(kv.counts, dtype=np.int64) if kv.counts is not None
+                  else np.maximum(1, np.round(1e6 / np.arange(1, n + 1))).astype(np.int64))
+        est.index_to_key_ = list(kv.index_to_key)
+        est.vocabulary_ = {w: i for i, w in enumerate(est.index_to_key_)}
+        est.word_counts_ = counts
+        est.vectors_ = np.array(kv.vectors, dtype=dtype)
+        est.output_vectors_ = np.zeros_like(est.vectors_)
+        est.loss_curve_ = np.zeros(0, dtype=np.float64)
+        est.n_pairs_ = np.zeros(0, dtype=np.int64)
+        est.n_tokens_ = 0
+        est.idf_ = np.ones(n, dtype=np.float64)
+        est.sif_component_ = np.zeros(kv.vector_size, dtype=dtype)
+        est._seed_ = est._draw_seed()
+        return est
 
     def _checkpoint_params(self):
         """The parameters that must match for a checkpoint to be resumed."""

@@ -143,3 +143,37 @@ def test_transform_is_thread_safe(planted, small_params):
         t.join()
     assert not errors, errors
     assert all(r is not None for r in results)
+
+
+def test_from_keyed_vectors_transforms_without_training(planted, small_params, tmp_path):
+    from skw2v import KeyedVectors
+
+    docs = list(planted[0])
+    trained = SkipGramVectorizer(**small_params).fit(docs)
+    path = tmp_path / "vectors.txt"
+    trained.wv_.save_word2vec_format(path)
+    pre = SkipGramVectorizer.from_keyed_vectors(path, pooling="mean")
+    assert pre.n_components == small_params["n_components"]
+    np.testing.assert_allclose(pre.transform(docs), trained.transform(docs), rtol=1e-6)
+    kv = KeyedVectors.load_word2vec_format(path)
+    pre2 = SkipGramVectorizer.from_keyed_vectors(kv, pooling="sif")
+    assert pre2.transform(docs[:3]).shape == (3, small_params["n_components"])
+    # and it can train further from there
+    pre.set_params(min_count=1, subsample=0.0, epochs=1)
+    pre.partial_fit(docs)
+    assert len(pre.loss_curve_) == 1 and np.all(np.isfinite(pre.vectors_))
+
+
+def test_initial_vectors_start_training_from_pretrained(planted, small_params, separation):
+    docs, _, topics = planted
+    good = SkipGramVectorizer(**small_params).fit(list(docs))
+    # one epoch at a tiny learning rate barely moves the vectors: the start shows
+    params = {**small_params, "epochs": 1, "learning_rate": 1e-6, "min_learning_rate": 0.0}
+    warm = SkipGramVectorizer(**params, initial_vectors=good.wv_).fit(list(docs))
+    cold = SkipGramVectorizer(**params).fit(list(docs))
+    np.testing.assert_allclose(warm.vectors_, good.vectors_, atol=1e-3)
+    assert separation(warm.index_to_key_, warm.vectors_, topics) == 1.0
+    assert separation(cold.index_to_key_, cold.vectors_, topics) < 0.5
+    with pytest.raises(ValueError, match="n_components"):
+        SkipGramVectorizer(**{**params, "n_components": 3},
+                           initial_vectors=good.wv_).fit(list(docs))
