@@ -12,8 +12,6 @@ import resource
 import sys
 import time
 
-import numpy as np
-
 CHUNK = 10_000  # tokens per document, as gensim's Text8Corpus / LineSentence
 
 
@@ -73,7 +71,6 @@ def main():
         rec["men"] = evaluate_similarity(kv, os.path.join(data, "men3000.txt")).spearman
     if cfg.get("save"):
         kv.save_word2vec_format(cfg["save"], binary=True)
-    np.random.seed(0)
     print("RESULT " + json.dumps(rec))
 
 
