@@ -131,19 +131,16 @@ def generic_step(W_in, W_out, inputs, group, targets, negatives, lr, loss):
     return out.loss
 
 
-def batch_bounds(position, batch_size):
-    """Cut pairs into batches of about ``batch_size`` pairs at window boundaries."""
-    n = position.size
-    if n == 0:
-        return np.zeros(1, dtype=np.intp)
-    change = np.empty(n, dtype=bool)
-    change[0] = True
-    np.not_equal(position[1:], position[:-1], out=change[1:])
-    starts = np.flatnonzero(change)
-    # cut at the first window that starts at or after each multiple of batch_size
-    at = np.searchsorted(starts, np.arange(batch_size, n, batch_size))
-    cuts = starts[at[at < starts.size]]
-    return np.unique(np.concatenate(([0], cuts, [n])))
+def _group_batches(indptr, batch_size):
+    """Window indices that cut batches of about ``batch_size`` pairs.
+
+    A batch ends at the first window boundary at or after each multiple of
+    ``batch_size`` pairs, so batches hold whole windows.
+    """
+    n = int(indptr[-1])
+    at = np.searchsorted(indptr[:-1], np.arange(batch_size, n, batch_size))
+    cuts = at[at < indptr.size - 1]
+    return np.unique(np.concatenate(([0], cuts, [indptr.size - 1])))
 
 
 def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negatives, sampler,
@@ -188,14 +185,25 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
         block_stop = min(block_start + PAIR_BLOCK, stop)
         centers, outside, position = skipgram_pairs(ids, offsets, block_start, block_stop,
                                                     window, rng)
-        bounds = batch_bounds(position, batch_size)
-        for b, e in zip(bounds[:-1], bounds[1:], strict=True):
+        if centers.size == 0:
+            if callback is not None:
+                callback(block_stop - block_start)
+            continue
+        # Windows, their center words and their negatives for the whole block
+        # at once; batches are then runs of whole windows.
+        group_all, indptr_all = window_groups(position)
+        targets_all = centers[indptr_all[:-1]]
+        neg_all = (draw_negatives(sampler, (targets_all.size, n_negatives), rng)
+                   if needs_neg else None)
+        gbounds = _group_batches(indptr_all, batch_size)
+        for g0, g1 in zip(gbounds[:-1], gbounds[1:], strict=True):
+            b, e = indptr_all[g0], indptr_all[g1]
             frac = (block_start + position[b] - start) / span
             lr = lr_start + (lr_stop - lr_start) * frac
-            group, indptr = window_groups(position[b:e])
-            targets = centers[b:e][indptr[:-1]]
-            neg = (draw_negatives(sampler, (targets.size, n_negatives), rng)
-                   if needs_neg else None)
+            group = group_all[b:e] - g0
+            indptr = indptr_all[g0:g1 + 1] - b
+            targets = targets_all[g0:g1]
+            neg = neg_all[g0:g1] if needs_neg else None
             inputs = outside[b:e]
             if fused:
                 total_loss += ns_window_step(W_in, W_out, inputs, group, indptr, targets,

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .keyedvectors import KeyedVectors, _open_file
+from .keyedvectors import KeyedVectors, _is_float, _open_file
 
 __all__ = [
     "AnalogyResult",
@@ -375,7 +375,7 @@ def read_similarity(
         fields = [f.strip() for f in (text.split(sep) if sep is not None else text.split())]
         if first_data_line:
             first_data_line = False
-            if len(fields) >= 3 and not _is_number(fields[-1]):
+            if len(fields) >= 3 and not _is_float(fields[-1]):
                 continue  # header line
         if len(fields) != 3:
             raise ValueError(
@@ -395,14 +395,6 @@ def read_similarity(
             raise ValueError(f"{name}: line {line_no}: score {raw_score!r} is not finite")
         pairs.append((w1, w2, score))
     return pairs
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from skw2v._corpus import document_bounds, skipgram_pairs, subsample_corpus
-from skw2v._sgd import batch_bounds, generic_step, ns_window_step, window_groups
+from skw2v._sgd import _group_batches, generic_step, ns_window_step, window_groups
 from skw2v._vocab import AliasSampler, keep_probabilities, noise_sampler, order_vocabulary
 from skw2v.losses import NegativeSamplingLoss, SoftmaxLoss, scatter_add
 
@@ -70,11 +70,32 @@ def test_window_groups_and_batch_bounds():
     group, indptr = window_groups(position)
     np.testing.assert_array_equal(group, [0, 0, 0, 1, 1, 2, 3, 3, 3, 3])
     np.testing.assert_array_equal(indptr, [0, 3, 5, 6, 10])
-    b = batch_bounds(position, 4)
+    b = indptr[_group_batches(indptr, 4)]
     # cuts only where a window starts, batches cover everything once
     assert b[0] == 0 and b[-1] == position.size
     assert set(b[1:-1]) <= set(indptr[1:-1])
     np.testing.assert_array_equal(b, [0, 5, 10])
+
+
+def reference_cuts(indptr, batch_size):
+    """First window start at or after each multiple of batch_size (plain Python)."""
+    n = int(indptr[-1])
+    cuts = {0, n}
+    for m in range(batch_size, n, batch_size):
+        later = [int(s) for s in indptr[:-1] if s >= m]
+        if later:
+            cuts.add(later[0])
+    return sorted(cuts)
+
+
+def test_group_batches_match_reference():
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        position = np.sort(rng.integers(0, int(rng.integers(1, 200)), int(rng.integers(1, 800))))
+        batch_size = int(rng.integers(1, 100))
+        _, indptr = window_groups(position)
+        got = indptr[_group_batches(indptr, batch_size)].tolist()
+        assert got == reference_cuts(indptr, batch_size)
 
 
 # ---------------------------------------------------------------- pairs
