@@ -21,7 +21,7 @@ from ._io import atomic_savez
 from ._parallel import count_and_encode, train_epoch
 from ._text import DEFAULT_TOKEN_PATTERN, analyze_document, build_analyzer, check_documents
 from ._vocab import draw_negatives, keep_probabilities, noise_sampler, order_vocabulary
-from .losses import LOSSES, get_loss
+from .losses import LOSSES, NegativeSamplingLoss, SoftmaxLoss, get_loss
 
 logger = logging.getLogger("skw2v")
 
@@ -626,6 +626,21 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                         f"NaN or infinite (learning_rate={self.learning_rate}). Lower "
                         "learning_rate (for example by a factor of 10) or batch_size. The "
                         "estimator keeps its previous state.")
+                # A finite blow-up: SGD with a decaying step never multiplies the
+                # loss tenfold. The reference is the first epoch, or the loss of
+                # the word2vec initialisation (output vectors zero) for built-ins.
+                reference = [c for c in curve[:1] if np.isfinite(c)]
+                if isinstance(loss, NegativeSamplingLoss):
+                    reference.append((self.n_negatives + 1) * np.log(2.0))
+                elif isinstance(loss, SoftmaxLoss):
+                    reference.append(np.log(n_words))
+                if reference and n_pairs and mean_loss > 10.0 * max(reference):
+                    raise TrainingDiverged(
+                        f"Training diverged in epoch {epoch + 1}: the mean loss per pair grew "
+                        f"to {mean_loss:.4g}, over 10 times its starting value "
+                        f"{max(reference):.4g} (learning_rate={self.learning_rate}, "
+                        f"batch_size={self.batch_size}). Lower learning_rate (for example by a "
+                        "factor of 10) or batch_size. The estimator keeps its previous state.")
                 curve.append(mean_loss)
                 pair_counts.append(n_pairs)
                 dt = time.perf_counter() - t_epoch

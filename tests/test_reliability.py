@@ -158,8 +158,9 @@ def test_from_keyed_vectors_transforms_without_training(planted, small_params, t
     kv = KeyedVectors.load_word2vec_format(path)
     pre2 = SkipGramVectorizer.from_keyed_vectors(kv, pooling="sif")
     assert pre2.transform(docs[:3]).shape == (3, small_params["n_components"])
-    # and it can train further from there
-    pre.set_params(min_count=1, subsample=0.0, epochs=1)
+    # and it can train further from there (small batches: a 24-word vocabulary
+    # repeats every row ~40 times in a 1024-pair batch)
+    pre.set_params(min_count=1, subsample=0.0, epochs=1, batch_size=64)
     pre.partial_fit(docs)
     assert len(pre.loss_curve_) == 1 and np.all(np.isfinite(pre.vectors_))
 
@@ -177,3 +178,16 @@ def test_initial_vectors_start_training_from_pretrained(planted, small_params, s
     with pytest.raises(ValueError, match="n_components"):
         SkipGramVectorizer(**{**params, "n_components": 3},
                            initial_vectors=good.wv_).fit(list(docs))
+
+
+@pytest.mark.parametrize("loss", ["negative_sampling", "softmax"])
+def test_finite_blow_up_raises_training_diverged(planted, small_params, loss):
+    """lr=0.05 on a 24-word vocabulary with 1024-pair batches explodes without NaN."""
+    docs = list(planted[0])
+    est = SkipGramVectorizer(**small_params, loss=loss, learning_rate=0.05)
+    with pytest.raises(TrainingDiverged, match="over 10 times its starting value"):
+        est.fit(docs)
+    assert not hasattr(est, "vectors_")
+    # the same data trains fine with smaller batches or the default step
+    ok = SkipGramVectorizer(**small_params, loss=loss, learning_rate=0.05, batch_size=64)
+    assert np.all(np.isfinite(ok.fit(docs).loss_curve_))
