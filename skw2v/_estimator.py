@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import numbers
+import os
+import shutil
+import tempfile
 import time
 import warnings
 import zipfile
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
@@ -18,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._corpus import skipgram_pairs, subsample_corpus
 from ._io import atomic_savez
-from ._parallel import count_and_encode, train_epoch
+from ._parallel import count_and_encode, shared_memory_backend, train_epoch
 from ._text import DEFAULT_TOKEN_PATTERN, analyze_document, build_analyzer, check_documents
 from ._vocab import draw_negatives, keep_probabilities, noise_sampler, order_vocabulary
 from .losses import LOSSES, NegativeSamplingLoss, SoftmaxLoss, get_loss
@@ -244,23 +248,25 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
     n_jobs : int or None, default=None
         Parallel jobs for tokenising and training (joblib convention: None is
         1 unless in a :func:`joblib.parallel_config` context, -1 is all
-        cores). Training jobs run in processes (joblib's default backend), or
-        on whatever backend :func:`joblib.parallel_config` selects, Dask
-        included. With ``n_shards=None`` the number of jobs sets the number
-        of shards, and so the result; set ``n_shards`` to make the result
-        independent of ``n_jobs``.
+        cores). With ``n_shards=None`` and several jobs, the jobs train
+        contiguous shards of each epoch at the same time on the *same*
+        vectors, held in memory-mapped files, without locks (Hogwild, as
+        gensim's worker threads do): the quality of sequential training at
+        parallel speed, but results vary slightly from run to run. Under a
+        Dask backend, which shares no memory, the synchronised scheme of
+        ``n_shards`` is used with one shard per worker.
     n_shards : int or None, default=None
-        Number of shards trained in parallel per epoch. Each shard trains on
-        a private copy of the vectors, and the shards' changes are summed in
-        shard order at every synchronisation, so the result depends on
-        ``n_shards``, ``syncs_per_epoch`` and ``random_state`` only: the same
-        with any ``n_jobs`` and any joblib backend. None uses one shard per
-        job; with one job that is plain sequential mini-batch SGD. Costs of
-        more shards: a copy of both matrices per running shard, the vectors
-        shipped to the workers at each synchronisation, and updates within a
-        round that do not see each other (see the user guide on parallelism).
+        Set it for results that do not depend on ``n_jobs`` or on the joblib
+        backend: each epoch is cut into ``n_shards`` shards that train on
+        private copies of the vectors, and the shards' changes are summed in
+        shard order at every synchronisation. The result depends on
+        ``n_shards``, ``syncs_per_epoch`` and ``random_state`` only, the same
+        on threads, processes or a Dask cluster. Costs: a copy of both
+        matrices per running shard, the vectors shipped to the workers at
+        each synchronisation, and lower quality than sequential training
+        (updates within a round do not see each other).
     syncs_per_epoch : int, default=1
-        With several shards, how many times per epoch their changes are
+        With ``n_shards``, how many times per epoch the shards' changes are
         combined. More syncs track sequential SGD more closely and ship the
         vectors to the workers more often.
     initial_vectors : KeyedVectors, str, path-like or None, default=None
@@ -595,6 +601,17 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         lr0, lr1 = float(self.learning_rate), float(self.min_learning_rate)
         callbacks = self._callback_list()
         bar = _progress_bar(self.verbose, total=(last_epoch - first_epoch) * ids.size)
+        n_shards, shared_dir = self.n_shards, None
+        if n_shards is None and effective_n_jobs(self.n_jobs) > 1:
+            if shared_memory_backend():
+                # Hogwild on local workers: the vectors live in memory-mapped
+                # files that every worker process opens in place.
+                shared_dir = tempfile.mkdtemp(prefix="skw2v-", dir=_shared_memory_dir())
+                W_in = _shared_copy(W_in, os.path.join(shared_dir, "vectors"))
+                W_out = _shared_copy(W_out, os.path.join(shared_dir, "output_vectors"))
+            else:
+                # a cluster shares no memory: synchronised shards, one per worker
+                n_shards = effective_n_jobs(self.n_jobs)
         try:
             for epoch in range(first_epoch, last_epoch):
                 t_epoch = time.perf_counter()
@@ -614,7 +631,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                 with np.errstate(over="ignore", invalid="ignore"):
                     total, n_pairs = train_epoch(
                         W_in, W_out, kept, kept_off, n_jobs=self.n_jobs, seed=shard_seed,
-                        n_shards=self.n_shards, syncs_per_epoch=self.syncs_per_epoch,
+                        n_shards=n_shards, syncs_per_epoch=self.syncs_per_epoch,
                         lr_start=lr_a, lr_stop=lr_b, progress=progress, window=self.window,
                         loss=loss, n_negatives=self.n_negatives, sampler=sampler,
                         batch_size=self.batch_size)
@@ -663,6 +680,9 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         finally:
             if bar is not None:
                 bar.close()
+            if shared_dir is not None:
+                W_in, W_out = np.array(W_in), np.array(W_out)
+                shutil.rmtree(shared_dir, ignore_errors=True)
         # Only now, with training complete and finite, publish the fitted state.
         fitted = dict(
             index_to_key_=list(index_to_key),
@@ -1019,6 +1039,21 @@ def _sif_component(counts, W, word_counts, sif_alpha):
         return np.zeros(W.shape[1], dtype=W.dtype)
     _, _, vt = np.linalg.svd(emb.astype(np.float64), full_matrices=False)
     return vt[0].astype(W.dtype)
+
+
+def _shared_memory_dir():
+    """A RAM-backed folder for shared vectors when the OS has one, else the default."""
+    shm = "/dev/shm"
+    if os.path.isdir(shm) and os.access(shm, os.W_OK):
+        return shm
+    return None
+
+
+def _shared_copy(array, path):
+    """Copy ``array`` into a new ``np.memmap`` file at ``path`` (opened read-write)."""
+    out = np.memmap(path, dtype=array.dtype, mode="w+", shape=array.shape)
+    out[:] = array
+    return out
 
 
 def _doc_term_matrix(ids, offsets, n_words):

@@ -62,23 +62,39 @@ def split_range(n, n_shards):
     return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 
+def shared_memory_backend():
+    """Whether the active joblib backend runs workers on this machine.
+
+    Threads and local processes (loky, multiprocessing) can share
+    ``np.memmap`` arrays; a Dask cluster cannot.
+    """
+    from joblib.parallel import get_active_backend
+
+    backend, _ = get_active_backend()
+    name = type(backend).__name__.lower()
+    return any(k in name for k in ("loky", "threading", "multiprocessing", "sequential"))
+
+
 def train_epoch(W_in, W_out, ids, offsets, *, n_jobs, seed, lr_start, lr_stop, progress=None,
                 n_shards=None, syncs_per_epoch=1, **kwargs):
-    """Train one epoch, on one shard or on synchronised shards.
+    """Train one epoch: sequentially, in shared memory, or on synchronised shards.
 
-    With a single shard (``n_shards=None`` and one job, or ``n_shards=1``
-    with one sync), the corpus is trained in order: plain mini-batch SGD.
-
-    Otherwise the epoch is cut into ``n_shards`` contiguous shards
-    (``n_shards=None`` means one per job), and each shard into
-    ``syncs_per_epoch`` slices. In each round, every shard trains its next
-    slice on a private copy of the vectors, starting from the same
-    synchronised state; then the shards' changes are added to the vectors in
-    shard order. The result depends on the number of shards,
-    ``syncs_per_epoch`` and the seed, never on which worker ran what, so it
-    is the same on threads, processes (loky, the default) or a Dask cluster
-    (``joblib.parallel_config(backend="dask")``). The vectors are shipped to
-    the workers once per round, as top-level arguments of the task.
+    * One job and ``n_shards=None``: the corpus is trained in order, plain
+      mini-batch SGD.
+    * Several jobs and ``n_shards=None``: the corpus is cut into one
+      contiguous shard per job, and the shards train at the same time on the
+      *same* vectors, without locks (Hogwild, as gensim's worker threads
+      do). ``W_in`` and ``W_out`` must then be ``np.memmap`` arrays that the
+      workers (local processes or threads) open in place. Not bitwise
+      reproducible: updates interleave differently on every run.
+    * ``n_shards=k``: the epoch is cut into ``k`` shards, and each shard into
+      ``syncs_per_epoch`` slices. In each round, every shard trains its next
+      slice on a private copy of the vectors, starting from the same
+      synchronised state; then the shards' changes are added in shard order.
+      The result depends on ``k``, ``syncs_per_epoch`` and the seed, never on
+      which worker ran what, so it is the same on threads, processes or a
+      Dask cluster (``joblib.parallel_config(backend="dask")``). The vectors
+      are shipped to the workers once per round, as top-level arguments.
 
     Each shard sweeps the learning rate from ``lr_start`` to ``lr_stop``
     over the epoch, as a single shard does.
@@ -97,15 +113,34 @@ def train_epoch(W_in, W_out, ids, offsets, *, n_jobs, seed, lr_start, lr_stop, p
     n_pairs : int
     """
     if n_shards is None:
-        n_shards = effective_n_jobs(n_jobs)
-    if n_shards == 1 and syncs_per_epoch == 1:
-        result = train_range(W_in, W_out, ids, offsets, 0, ids.size, lr_start=lr_start,
-                             lr_stop=lr_stop, rng=np.random.default_rng(seed.spawn(1)[0]),
-                             callback=progress, **kwargs)
-        return float(result.loss), int(result.n_pairs)
+        n_jobs = effective_n_jobs(n_jobs)
+        if n_jobs == 1:
+            result = train_range(W_in, W_out, ids, offsets, 0, ids.size, lr_start=lr_start,
+                                 lr_stop=lr_stop, rng=np.random.default_rng(seed.spawn(1)[0]),
+                                 callback=progress, **kwargs)
+            return float(result.loss), int(result.n_pairs)
+        shards = split_range(ids.size, n_jobs)
+        seeds = seed.spawn(len(shards))
+        results = Parallel(n_jobs=n_jobs)(
+            delayed(train_slice_in_place)(W_in, W_out, ids, offsets, a, b, seeds[j], lr_start,
+                                          lr_stop, kwargs)
+            for j, (a, b) in enumerate(shards))
+        if progress is not None:
+            progress(ids.size)
+        return float(sum(r.loss for r in results)), int(sum(r.n_pairs for r in results))
     return _train_epoch_synced(W_in, W_out, ids, offsets, n_jobs=n_jobs, seed=seed,
                                lr_start=lr_start, lr_stop=lr_stop, n_shards=n_shards,
                                n_rounds=syncs_per_epoch, progress=progress, **kwargs)
+
+
+def train_slice_in_place(W_in, W_out, ids, offsets, start, stop, seed, lr_start, lr_stop,
+                         kwargs):
+    """Train ``[start, stop)`` directly on shared ``np.memmap`` vectors (Hogwild)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        return train_range(W_in, W_out, ids, offsets, start, stop, lr_start=lr_start,
+                           lr_stop=lr_stop, rng=np.random.default_rng(seed), **kwargs)
 
 
 def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, lr_stop,
