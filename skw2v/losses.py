@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.sparse import csr_matrix as _csr_matrix
-from scipy.special import expit, log_expit, logsumexp
+from scipy.special import expit, log_expit
 
 __all__ = [
     "LOSSES",
@@ -424,11 +424,16 @@ class SoftmaxLoss(SkipGramLoss):
             logits = vc @ U.T  # (b, V)
             oo = o[sl]
             idx = np.arange(logits.shape[0])
-            lse = logsumexp(logits, axis=1)
-            loss += float(np.sum(lse.astype(np.float64) - logits[idx, oo], dtype=np.float64))
-            # dJ/dlogits = softmax(logits) - onehot(o), fused in place.
-            logits -= lse[:, None]
+            true_logit = logits[idx, oo].astype(np.float64)
+            # log-sum-exp by the seed's shift invariance, fused in place:
+            # p = exp(z - max) / sum exp(z - max); J = log sum exp(z) - z_o.
+            zmax = logits.max(axis=1)
+            logits -= zmax[:, None]
             np.exp(logits, out=logits)
+            total = logits.sum(axis=1, dtype=np.float64)
+            loss += float(np.sum(np.log(total) + zmax - true_logit))
+            # dJ/dlogits = softmax(logits) - onehot(o)
+            logits *= (1.0 / total).astype(logits.dtype)[:, None]
             logits[idx, oo] -= 1.0
             grad_center[sl] = logits @ U
             grad_output += logits.T @ vc
