@@ -55,6 +55,8 @@ def main(argv=None):
                     help="folder with questions-words.txt, ws353.txt, men3000.txt "
                          "(default: the corpus's folder)")
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--seed-offset", type=int, default=0,
+                    help="repetition r uses seed r + offset (to add repetitions to a run)")
     ap.add_argument("--jobs", type=int, nargs="+", default=[1])
     ap.add_argument("--max-tokens", type=int, default=None)
     ap.add_argument("--repeat-corpus", type=int, default=1)
@@ -70,9 +72,10 @@ def main(argv=None):
             for lib in args.libs:
                 cfg = dict(lib=lib, n_jobs=n_jobs, corpus=args.corpus, params=params,
                            data_dir=data_dir, max_tokens=args.max_tokens,
-                           repeat=args.repeat_corpus, seed=rep, extra=json.loads(args.extra))
+                           repeat=args.repeat_corpus, seed=rep + args.seed_offset,
+                           extra=json.loads(args.extra))
                 rec = run(cfg)
-                rec["rep"] = rep
+                rec["rep"] = rep + args.seed_offset
                 records.append(rec)
                 print(f"  rep {rep} {lib:6s} n_jobs={n_jobs}: "
                       + ", ".join(f"{m}={rec.get(m, float('nan')):.4g}" for m in METRICS),
