@@ -63,11 +63,20 @@ def main(argv=None):
     ap.add_argument("--libs", nargs="+", default=["skw2v", "gensim"])
     ap.add_argument("--extra", default="{}", help="JSON dict of extra skw2v parameters")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--merge", nargs="+", metavar="JSON", default=None,
+                    help="run nothing: merge the records of earlier runs' JSON files (same "
+                         "corpus and settings) and print the table of medians")
     args = ap.parse_args(argv)
     params = dict(dim=100, window=5, negative=5, epochs=5, min_count=5, sample=1e-3)
     data_dir = args.data_dir or os.path.dirname(os.path.abspath(args.corpus))
     records = []
-    for rep in range(args.repeats):
+    if args.merge:
+        for path in args.merge:
+            with open(path) as fh:
+                records.extend(json.load(fh)["records"])
+        args.repeats = len({(r["rep"]) for r in records})
+        args.jobs = sorted({r["n_jobs"] for r in records})
+    for rep in range(0 if args.merge else args.repeats):
         for n_jobs in args.jobs:
             for lib in args.libs:
                 cfg = dict(lib=lib, n_jobs=n_jobs, corpus=args.corpus, params=params,
