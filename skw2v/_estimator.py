@@ -705,13 +705,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
 
     def _copy_initial_vectors(self, W_in, index_to_key):
         """Overwrite the rows of ``W_in`` of words found in ``initial_vectors``."""
-        from .keyedvectors import KeyedVectors
-
-        kv = self.initial_vectors
-        if not isinstance(kv, KeyedVectors):
-            path = str(kv)
-            kv = KeyedVectors.load_word2vec_format(
-                kv, binary=path.endswith((".bin", ".bin.gz")))
+        kv = _load_keyed_vectors(self.initial_vectors)
         if kv.vector_size != W_in.shape[1]:
             raise ValueError(
                 f"initial_vectors have {kv.vector_size} dimensions but n_components="
@@ -755,13 +749,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         -------
         estimator : SkipGramVectorizer
         """
-        from .keyedvectors import KeyedVectors
-
-        kv = keyed_vectors
-        if not isinstance(kv, KeyedVectors):
-            path = str(kv)
-            kv = KeyedVectors.load_word2vec_format(
-                kv, binary=path.endswith((".bin", ".bin.gz")))
+        kv = _load_keyed_vectors(keyed_vectors)
         est = cls(**{**params, "n_components": kv.vector_size})
         loss, dtype = est._validate_params()
         n = len(kv)
@@ -1039,6 +1027,16 @@ def _sif_component(counts, W, word_counts, sif_alpha):
         return np.zeros(W.shape[1], dtype=W.dtype)
     _, _, vt = np.linalg.svd(emb.astype(np.float64), full_matrices=False)
     return vt[0].astype(W.dtype)
+
+
+def _load_keyed_vectors(vectors):
+    """A KeyedVectors as is, or one read from a word2vec file (binary for .bin/.bin.gz)."""
+    from .keyedvectors import KeyedVectors
+
+    if isinstance(vectors, KeyedVectors):
+        return vectors
+    binary = str(vectors).endswith((".bin", ".bin.gz"))
+    return KeyedVectors.load_word2vec_format(vectors, binary=binary)
 
 
 def _shared_memory_dir():
