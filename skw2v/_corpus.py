@@ -57,7 +57,7 @@ def document_bounds(offsets, start, stop):
     return lo, hi
 
 
-def skipgram_pairs(ids, offsets, start, stop, window, rng=None):
+def skipgram_pairs(ids, offsets, start, stop, window, rng=None, base=0):
     """All (center, outside) pairs whose center lies in ``[start, stop)``.
 
     Each center draws its radius uniformly from ``1..window`` (word2vec's
@@ -66,8 +66,12 @@ def skipgram_pairs(ids, offsets, start, stop, window, rng=None):
 
     Parameters
     ----------
-    ids : ndarray of int32 of shape (n_tokens,)
+    ids : ndarray of int32
+        Tokens at positions ``base, base + 1, ...``: the whole corpus, or any
+        slice of it holding ``[start - window, stop + window)`` (clipped to
+        the corpus).
     offsets : ndarray of int64 of shape (n_documents + 1,)
+        Document offsets in the whole corpus.
     start, stop : int
         Range of center positions.
     window : int
@@ -75,6 +79,8 @@ def skipgram_pairs(ids, offsets, start, stop, window, rng=None):
     rng : numpy.random.Generator or None
         Draws the radii; None uses the full ``window`` for every center
         (deterministic, as for scoring).
+    base : int, default=0
+        Corpus position of ``ids[0]``.
 
     Returns
     -------
@@ -99,6 +105,6 @@ def skipgram_pairs(ids, offsets, start, stop, window, rng=None):
     valid = (np.abs(offs)[None, :] <= radius[:, None]) & (target >= lo[:, None]) & (
         target < hi[:, None])
     rows, cols = np.nonzero(valid)
-    centers = ids[rows + start]
-    outside = ids[target[rows, cols]]
+    centers = ids[rows + (start - base)]
+    outside = ids[target[rows, cols] - base]
     return centers, outside, rows

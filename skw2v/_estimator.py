@@ -20,10 +20,25 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._corpus import skipgram_pairs, subsample_corpus
+from ._corpus import skipgram_pairs
 from ._io import atomic_savez
 from ._parallel import count_and_encode, shared_memory_backend, train_epoch
-from ._text import DEFAULT_TOKEN_PATTERN, analyze_document, build_analyzer, check_documents
+from ._store import (
+    TokenFile,
+    TokenSink,
+    Workspace,
+    document_blocks,
+    parse_nbytes,
+    remap_compact,
+    subsample,
+)
+from ._text import (
+    DEFAULT_TOKEN_PATTERN,
+    analyze_document,
+    build_analyzer,
+    can_stream,
+    check_documents,
+)
 from ._vocab import draw_negatives, keep_probabilities, noise_sampler, order_vocabulary
 from .losses import LOSSES, NegativeSamplingLoss, SoftmaxLoss, get_loss
 
@@ -269,6 +284,21 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         With ``n_shards``, how many times per epoch the shards' changes are
         combined. More syncs track sequential SGD more closely and ship the
         vectors to the workers more often.
+    spill_threshold : int, str or None, default=None
+        Size in bytes above which the encoded corpus (4 bytes per token) is
+        kept on disk instead of in memory: an int, or a string such as
+        ``"500M"`` or ``"2G"``. ``None`` keeps it in memory; ``0`` always
+        spills. A spilled corpus (and each epoch's subsampled copy) is read
+        back in blocks of 4M tokens, so the process's memory stays at the
+        vectors plus a few blocks whatever the corpus size; the files are
+        deleted at the end of ``fit``, on errors too. With
+        ``input="filename"`` or ``"file"`` and the built-in word analyzer,
+        files are also read in 1 MiB pieces (cut at whitespace), so no whole
+        file is ever held in memory. See :ref:`memory`.
+    temp_folder : str, path-like or None, default=None
+        Folder for the spilled corpus; ``None`` uses the system temporary
+        folder (``TMPDIR``). Choose a local disk with room for about 8
+        bytes per token.
     initial_vectors : KeyedVectors, str, path-like or None, default=None
         Pretrained vectors to start training from: the input vectors of words
         found in them are copied (their dimension must equal
@@ -329,8 +359,8 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                  input="content", encoding="utf-8", decode_error="strict", strip_accents=None,
                  lowercase=True, preprocessor=None, tokenizer=None,
                  token_pattern=DEFAULT_TOKEN_PATTERN, analyzer="word", n_jobs=None,
-                 n_shards=None, syncs_per_epoch=1, initial_vectors=None, random_state=None,
-                 verbose=0, callbacks=None):
+                 n_shards=None, syncs_per_epoch=1, spill_threshold=None, temp_folder=None,
+                 initial_vectors=None, random_state=None, verbose=0, callbacks=None):
         self.n_components = n_components
         self.window = window
         self.loss = loss
@@ -359,6 +389,8 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.n_shards = n_shards
         self.syncs_per_epoch = syncs_per_epoch
+        self.spill_threshold = spill_threshold
+        self.temp_folder = temp_folder
         self.initial_vectors = initial_vectors
         self.random_state = random_state
         self.verbose = verbose
@@ -437,6 +469,10 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         if self.n_shards is not None:
             check_int("n_shards", 1, "Use None for shared-memory training.")
         check_int("syncs_per_epoch", 1, "Use 1 to synchronise once per epoch.")
+        parse_nbytes(self.spill_threshold)
+        if self.temp_folder is not None and not isinstance(self.temp_folder, (str, os.PathLike)):
+            bad("temp_folder", self.temp_folder, "None or a directory path",
+                "Use None for the system's temporary folder.")
         if self.n_jobs is not None and (not _is_int(self.n_jobs) or self.n_jobs == 0):
             bad("n_jobs", self.n_jobs, "a non-zero int or None", "Use -1 for all cores.")
         cbs = self._callback_list()
@@ -474,15 +510,30 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         -------
         self : SkipGramVectorizer
         """
+        with self._workspace() as workspace:
+            self._fit(raw_documents, workspace, resume_from=resume_from)
+        return self
+
+    def _workspace(self):
+        self._validate_params()  # before any folder is touched
+        return Workspace(parse_nbytes(self.spill_threshold), self.temp_folder)
+
+    def _fit(self, raw_documents, workspace, resume_from=None):
+        """Fit; return the encoded corpus (which may live in ``workspace``)."""
         loss, dtype = self._validate_params()
         raw_documents = check_documents(raw_documents)
         if self.verbose:
             _ensure_log_handler()
         analyzer = build_analyzer(self)
+        stream = None
+        if can_stream(self):
+            stream = dict(encoding=self.encoding, decode_error=self.decode_error,
+                          analyzer=build_analyzer(self, input="content"))
         t0 = time.perf_counter()
         tokens, counts, ids, offsets = count_and_encode(
             raw_documents, analyzer, input_kind=self.input,
-            callable_analyzer=callable(self.analyzer), n_jobs=self.n_jobs)
+            callable_analyzer=callable(self.analyzer), n_jobs=self.n_jobs,
+            sink=TokenSink(workspace, "tokens.i32"), stream=stream)
         if offsets.size == 1:
             raise ValueError("The corpus is empty: raw_documents contained no documents.")
         order = order_vocabulary(tokens, counts, self.min_count, self.max_vocab_size)
@@ -494,28 +545,23 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                 "default).")
         remap = np.full(len(tokens), -1, dtype=np.int32)
         remap[order] = np.arange(order.size, dtype=np.int32)
-        enc = remap[ids]
-        keep = enc >= 0
+        enc, offsets = remap_compact(ids, offsets, remap)
         del ids
-        csum = np.zeros(enc.size + 1, dtype=np.int64)
-        np.cumsum(keep, out=csum[1:])
-        offsets = csum[offsets]
-        enc = enc[keep]
-        del keep, csum
         index_to_key = [tokens[i] for i in order]
         word_counts = counts[order]
         if self.verbose:
             logger.info("vocabulary: %d words kept of %d, %d tokens, %d documents (%.1fs)",
                         order.size, len(tokens), enc.size, offsets.size - 1,
                         time.perf_counter() - t0)
+            if isinstance(enc, TokenFile):
+                logger.info("corpus spilled to %s (%.1f MB)", enc.path, enc.size * 4e-6)
         state = None
         if resume_from is not None:
             state = load_checkpoint(resume_from)
             state.check_compatible(self, index_to_key, word_counts)
-        self._train(enc, offsets, index_to_key, word_counts, loss, dtype, state=state)
-        if getattr(self, "_keep_encoded", False):
-            self._encoded = (enc, offsets)
-        return self
+        self._train(enc, offsets, index_to_key, word_counts, loss, dtype, state=state,
+                    workspace=workspace)
+        return enc, offsets
 
     def partial_fit(self, raw_documents, y=None):
         """Continue training on more documents, with the vocabulary frozen.
@@ -568,12 +614,14 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         return int(rs.randint(np.iinfo(np.int32).max))
 
     def _train(self, ids, offsets, index_to_key, word_counts, loss, dtype, state=None,
-               schedule_start=0, keep_statistics=False):
+               schedule_start=0, keep_statistics=False, workspace=None):
         """Run the epochs; publish the fitted attributes only at the end.
 
         ``state`` (a :class:`_TrainState`) resumes from its vectors and epoch.
         ``schedule_start`` is the epoch at which the learning-rate schedule
-        starts again from ``learning_rate`` (``partial_fit``).
+        starts again from ``learning_rate`` (``partial_fit``). ``ids`` may be
+        a :class:`~skw2v._store.TokenFile` in ``workspace``; each epoch's
+        subsampled copy then goes to the workspace too.
         """
         doc_len = np.diff(offsets)
         if not np.any(doc_len >= 2):
@@ -616,7 +664,9 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
             for epoch in range(first_epoch, last_epoch):
                 t_epoch = time.perf_counter()
                 ep_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, epoch)))
-                kept, kept_off = subsample_corpus(ids, offsets, keep_prob, ep_rng)
+                sink = (TokenSink(workspace, "kept.i32", spill=True)
+                        if isinstance(ids, TokenFile) else None)
+                kept, kept_off = subsample(ids, offsets, keep_prob, ep_rng, sink=sink)
                 shard_seed = np.random.SeedSequence(seed, spawn_key=(2, epoch))
                 frac_a = (epoch - schedule_start) / self.epochs
                 frac_b = (epoch + 1 - schedule_start) / self.epochs
@@ -693,12 +743,9 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         if keep_statistics:
             fitted.update(n_tokens_=self.n_tokens_ + int(ids.size))
         else:
-            counts = _doc_term_matrix(ids, offsets, n_words)
-            df = np.bincount(counts.indices, minlength=n_words)
-            idf = np.log((1.0 + counts.shape[0]) / (1.0 + df)) + 1.0
-            fitted.update(n_tokens_=int(ids.size), idf_=idf,
-                          sif_component_=_sif_component(counts, W_in, fitted["word_counts_"],
-                                                        self.sif_alpha))
+            idf, sif_component = _corpus_statistics(ids, offsets, W_in, fitted["word_counts_"],
+                                                    self.sif_alpha)
+            fitted.update(n_tokens_=int(ids.size), idf_=idf, sif_component_=sif_component)
         fitted["vocabulary_"] = {w: i for i, w in enumerate(fitted["index_to_key_"])}
         for name, value in fitted.items():
             setattr(self, name, value)
@@ -819,15 +866,10 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         -------
         X : ndarray of shape (n_documents, n_components)
         """
-        self._keep_encoded = True
-        try:
-            self.fit(raw_documents, y, **fit_params)
-            ids, offsets = self._encoded
-        finally:
-            self._keep_encoded = False
-            self.__dict__.pop("_encoded", None)
-        self._check_output_params()
-        return self._pool_encoded(ids, offsets)
+        with self._workspace() as workspace:
+            ids, offsets = self._fit(raw_documents, workspace, **fit_params)
+            self._check_output_params()
+            return self._pool_encoded(ids, offsets)
 
     def _check_output_params(self):
         if self.pooling not in _POOLINGS:
@@ -838,15 +880,18 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                              f"got {self.norm!r}.")
 
     def _pool_encoded(self, ids, offsets):
-        """Pool the rows of documents given as encoded ids and offsets."""
-        counts = _doc_term_matrix(ids, offsets, len(self.index_to_key_))
-        out = _pool(counts, self.vectors_, self.pooling, idf=self.idf_,
-                    word_counts=self.word_counts_, sif_alpha=self.sif_alpha,
-                    sif_component=self.sif_component_)
-        empty = int(np.sum(np.diff(counts.indptr) == 0))
+        """Pool the rows of documents given as encoded ids and offsets (block by block)."""
+        n_docs = offsets.size - 1
+        out = np.zeros((n_docs, self.vectors_.shape[1]), dtype=self.vectors_.dtype)
+        for first, counts in document_blocks(ids, offsets, len(self.index_to_key_)):
+            out[first:first + counts.shape[0]] = _pool(
+                counts, self.vectors_, self.pooling, idf=self.idf_,
+                word_counts=self.word_counts_, sif_alpha=self.sif_alpha,
+                sif_component=self.sif_component_)
+        empty = int(np.sum(np.diff(offsets) == 0))
         if empty:
             warnings.warn(
-                f"{empty} of {counts.shape[0]} documents have no in-vocabulary token; their "
+                f"{empty} of {n_docs} documents have no in-vocabulary token; their "
                 "rows are zero.", UserWarning, stacklevel=2)
         if self.norm == "l2":
             n = np.linalg.norm(out, axis=1)
@@ -1019,14 +1064,34 @@ def _pool(counts, W, pooling, *, idf=None, word_counts=None, sif_alpha=None,
     return out.astype(W.dtype)
 
 
-def _sif_component(counts, W, word_counts, sif_alpha):
-    """First right singular vector of the SIF rows of the training documents."""
-    emb = _pool(counts, W, "sif", word_counts=word_counts, sif_alpha=sif_alpha)
-    emb = emb[np.any(emb != 0, axis=1)]
-    if emb.shape[0] < 2:
-        return np.zeros(W.shape[1], dtype=W.dtype)
-    _, _, vt = np.linalg.svd(emb.astype(np.float64), full_matrices=False)
-    return vt[0].astype(W.dtype)
+def _corpus_statistics(ids, offsets, W, word_counts, sif_alpha):
+    """``idf_`` and ``sif_component_`` of the training corpus, block by block.
+
+    The SIF component is the first right singular vector of the matrix of
+    the documents' SIF rows (zero rows left out), computed as the top
+    eigenvector of their Gram matrix, accumulated over blocks of documents,
+    so no per-document matrix is ever held. Its sign is chosen so that its
+    largest entry in absolute value is positive (the removal
+    ``x - (x.u) u`` does not depend on it).
+    """
+    n_words, dim = W.shape
+    df = np.zeros(n_words, dtype=np.int64)
+    gram = np.zeros((dim, dim), dtype=np.float64)
+    n_rows = 0
+    for _, counts in document_blocks(ids, offsets, n_words):
+        df += np.bincount(counts.indices, minlength=n_words)
+        emb = _pool(counts, W, "sif", word_counts=word_counts, sif_alpha=sif_alpha)
+        emb = emb[np.any(emb != 0, axis=1)].astype(np.float64)
+        gram += emb.T @ emb
+        n_rows += emb.shape[0]
+    idf = np.log((1.0 + offsets.size - 1) / (1.0 + df)) + 1.0
+    if n_rows < 2:
+        return idf, np.zeros(dim, dtype=W.dtype)
+    _, vecs = np.linalg.eigh(gram)
+    u = vecs[:, -1]
+    if u[np.argmax(np.abs(u))] < 0:
+        u = -u
+    return idf, u.astype(W.dtype)
 
 
 def _load_keyed_vectors(vectors):
@@ -1052,15 +1117,6 @@ def _shared_copy(array, path):
     out = np.memmap(path, dtype=array.dtype, mode="w+", shape=array.shape)
     out[:] = array
     return out
-
-
-def _doc_term_matrix(ids, offsets, n_words):
-    """Document-term count matrix of an encoded corpus (the inputs are not modified)."""
-    # copies: csr_matrix shares the index arrays, and sum_duplicates compacts them in place
-    X = sp.csr_matrix((np.ones(ids.size), ids.astype(np.int64), offsets.astype(np.int64)),
-                      shape=(offsets.size - 1, n_words))
-    X.sum_duplicates()
-    return X
 
 
 def _ensure_log_handler():

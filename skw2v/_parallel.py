@@ -7,20 +7,34 @@ order, so they never depend on which worker finished first.
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
 from ._sgd import train_range
-from ._text import iter_chunks, tokenize_chunk
+from ._store import TokenFile, TokenSink, Workspace, read_tokens
+from ._text import iter_chunks, iter_file_pieces, tokenize_chunk
 
 
 def count_and_encode(raw_documents, analyzer, *, input_kind, callable_analyzer, n_jobs=None,
-                     chunk_size=1000):
+                     chunk_size=1000, sink=None, stream=None):
     """Tokenise every document once, counting words and keeping provisional ids.
 
     The documents are read exactly once (a one-shot generator works), in
     chunks of ``chunk_size`` documents that are tokenised in parallel when
-    ``n_jobs`` allows it.
+    ``n_jobs`` allows it. With ``stream``, files are read in pieces instead
+    (see :func:`~skw2v._text.iter_file_pieces`), so no whole file is ever in
+    memory.
+
+    Parameters
+    ----------
+    sink : TokenSink or None
+        Receives the ids chunk by chunk (and may spill them to disk); None
+        keeps them in memory.
+    stream : dict or None
+        ``encoding`` and ``decode_error`` of the files, and ``analyzer``, the
+        analyzer for text pieces (``input='content'``).
 
     Returns
     -------
@@ -28,32 +42,59 @@ def count_and_encode(raw_documents, analyzer, *, input_kind, callable_analyzer, 
         Distinct tokens, in order of first appearance in the corpus.
     counts : ndarray of int64
         Count of each token.
-    ids : ndarray of int32
+    ids : ndarray of int32 or TokenFile
         The whole corpus as indices into ``tokens``.
     offsets : ndarray of int64 of shape (n_documents + 1,)
     """
-    chunks = iter_chunks(raw_documents, chunk_size)
+    if sink is None:
+        sink = TokenSink(Workspace(), "tokens", spill=False)
+    if stream is not None:
+        chunks = iter_file_pieces(raw_documents, input_kind, stream["encoding"],
+                                  stream["decode_error"], chunk_docs=chunk_size)
+        analyzer, input_kind = stream["analyzer"], "content"
+    else:
+        chunks = ((range(start, start + len(docs)), docs)
+                  for start, docs in iter_chunks(raw_documents, chunk_size))
     args = dict(input_kind=input_kind, callable_analyzer=callable_analyzer)
     if effective_n_jobs(n_jobs) == 1:
-        results = (tokenize_chunk(analyzer, docs, start, **args) for start, docs in chunks)
+        results = ((idx, tokenize_chunk(analyzer, docs, idx, **args)) for idx, docs in chunks)
     else:
-        results = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(tokenize_chunk)(analyzer, docs, start, **args) for start, docs in chunks)
+        # the indices stay here; only the documents travel to the workers
+        index_queue: deque = deque()
+
+        def tasks():
+            for idx, docs in chunks:
+                index_queue.append(idx)
+                yield delayed(tokenize_chunk)(analyzer, docs, idx, **args)
+
+        results = ((index_queue.popleft(), r) for r in Parallel(
+            n_jobs=n_jobs, return_as="generator")(tasks()))
     vocab: dict[str, int] = {}
-    id_parts: list[np.ndarray] = []
+    counts = np.zeros(1024, dtype=np.int64)
+    doc_parts: list[np.ndarray] = []
     len_parts: list[np.ndarray] = []
-    for local_tokens, local_ids, lengths in results:
+    for idx, (local_tokens, local_ids, lengths) in results:
         setdefault = vocab.setdefault
         mapping = np.fromiter((setdefault(t, len(vocab)) for t in local_tokens),
                               dtype=np.int32, count=len(local_tokens))
-        id_parts.append(mapping[local_ids] if local_ids.size else local_ids)
+        if len(vocab) > counts.size:
+            counts = np.concatenate([counts, np.zeros(max(len(vocab), 2 * counts.size)
+                                                      - counts.size, dtype=np.int64)])
+        if local_ids.size:
+            # ``mapping`` has no repeats, so a fancy-indexed add is exact
+            counts[mapping] += np.bincount(local_ids, minlength=mapping.size)
+            sink.append(mapping[local_ids])
+        doc_parts.append(np.asarray(idx, dtype=np.int64))
         len_parts.append(lengths)
-    ids = np.concatenate(id_parts) if id_parts else np.empty(0, dtype=np.int32)
+    ids = sink.finish()
+    piece_docs = np.concatenate(doc_parts) if doc_parts else np.empty(0, dtype=np.int64)
     lengths = np.concatenate(len_parts) if len_parts else np.empty(0, dtype=np.int64)
-    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    n_docs = int(piece_docs[-1]) + 1 if piece_docs.size else 0
+    if piece_docs.size != n_docs:  # several pieces per document: add their lengths
+        lengths = np.bincount(piece_docs, weights=lengths, minlength=n_docs).astype(np.int64)
+    offsets = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    counts = np.bincount(ids, minlength=len(vocab)).astype(np.int64)
-    return list(vocab), counts, ids, offsets
+    return list(vocab), counts[:len(vocab)].copy(), ids, offsets
 
 
 def split_range(n, n_shards):
@@ -144,12 +185,14 @@ def train_slice_in_place(W_in, W_out, ids, offsets, start, stop, seed, lr_start,
 
 
 def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, lr_stop,
-                        kwargs):
+                        kwargs, base=0):
     """Train ``[start, stop)`` on copies of the vectors; return the changes.
 
-    A top-level function of arrays, so that joblib ships ``W_in``, ``W_out``,
-    ``ids`` and ``offsets`` to process or Dask workers once per ``Parallel``
-    call (as top-level arguments they are memory-mapped or scattered).
+    A top-level function of arrays, so that joblib ships ``W_in``, ``W_out``
+    and the token slice ``ids`` (positions from ``base``, holding the slice
+    and the window around it) to process or Dask workers as top-level
+    arguments: memory-mapped or scattered, never pickled per batch. Only
+    the slice travels, not the corpus.
 
     Returns
     -------
@@ -163,7 +206,8 @@ def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, 
     B = np.array(W_out, copy=True)
     with threadpool_limits(1, user_api="blas"):
         result = train_range(A, B, ids, offsets, start, stop, lr_start=lr_start,
-                             lr_stop=lr_stop, rng=np.random.default_rng(seed), **kwargs)
+                             lr_stop=lr_stop, rng=np.random.default_rng(seed), base=base,
+                             **kwargs)
     A -= W_in
     B -= W_out
     return A, B, result
@@ -183,9 +227,14 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, n_jobs, seed, lr_start, lr
                 continue
             lr_a = lr_start + (lr_stop - lr_start) * (lo - a) / (b - a)
             lr_b = lr_start + (lr_stop - lr_start) * (hi - a) / (b - a)
+            if isinstance(ids, TokenFile) and shared_memory_backend():
+                part, base = ids, 0  # local workers read the file themselves
+            else:  # ship only the slice (and the window around it), not the corpus
+                base = max(lo - kwargs["window"], 0)
+                part = read_tokens(ids, base, hi + kwargs["window"])
             tasks.append(delayed(train_slice_on_copy)(
-                W_in, W_out, ids, offsets, lo, hi, seeds[j * n_rounds + r], lr_a, lr_b,
-                kwargs))
+                W_in, W_out, part, offsets, lo, hi, seeds[j * n_rounds + r], lr_a, lr_b,
+                kwargs, base))
         results = Parallel(n_jobs=n_jobs)(tasks)
         for d_in, d_out, res in results:  # shard order: deterministic
             W_in += d_in

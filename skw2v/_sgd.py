@@ -12,6 +12,7 @@ import numpy as np
 from scipy.special import expit
 
 from ._corpus import skipgram_pairs
+from ._store import TokenFile
 from ._vocab import draw_negatives
 from .losses import NegativeSamplingLoss, scatter_add
 
@@ -144,7 +145,7 @@ def _group_batches(indptr, batch_size):
 
 
 def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negatives, sampler,
-                batch_size, lr_start, lr_stop, rng, callback=None):
+                batch_size, lr_start, lr_stop, rng, callback=None, base=0):
     """Train on the windows whose centers lie in ``[start, stop)`` of ``ids``.
 
     The learning rate decreases linearly from ``lr_start`` at ``start`` to
@@ -155,10 +156,13 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
     ----------
     W_in, W_out : ndarray of shape (n_words, n_features)
         Modified in place.
-    ids : ndarray of int32
-        The (subsampled) encoded corpus.
+    ids : ndarray of int32 or TokenFile
+        The (subsampled) encoded corpus, or a slice of it starting at corpus
+        position ``base`` that holds ``[start - window, stop + window)``. A
+        :class:`~skw2v._store.TokenFile` is read one block of centers (plus
+        the window on each side) at a time.
     offsets : ndarray of int64
-        Document offsets into ``ids``.
+        Document offsets in the whole corpus.
     start, stop : int
         Range of center positions.
     window : int
@@ -171,6 +175,8 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
     rng : numpy.random.Generator
     callback : callable, default=None
         Called as ``callback(n_positions_done)`` after each block of centers.
+    base : int, default=0
+        Corpus position of ``ids[0]`` (for an in-memory slice).
 
     Returns
     -------
@@ -183,8 +189,13 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
     span = max(stop - start, 1)
     for block_start in range(start, stop, PAIR_BLOCK):
         block_stop = min(block_start + PAIR_BLOCK, stop)
-        centers, outside, position = skipgram_pairs(ids, offsets, block_start, block_stop,
-                                                    window, rng)
+        if isinstance(ids, TokenFile):
+            local_base = max(block_start - window, 0)
+            local = ids.read(local_base, block_stop + window)
+        else:
+            local, local_base = ids, base
+        centers, outside, position = skipgram_pairs(local, offsets, block_start, block_stop,
+                                                    window, rng, base=local_base)
         if centers.size == 0:
             if callback is not None:
                 callback(block_stop - block_start)

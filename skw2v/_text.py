@@ -6,6 +6,8 @@ The analyzer is scikit-learn's own: :meth:`CountVectorizer.build_analyzer`
 
 from __future__ import annotations
 
+import codecs
+import re
 import warnings
 from collections.abc import Iterable, Iterator
 
@@ -15,7 +17,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 
 
-def build_analyzer(est):
+def build_analyzer(est, input=None):
     """Build the ``doc -> tokens`` callable from an estimator's text parameters.
 
     Parameters
@@ -24,6 +26,9 @@ def build_analyzer(est):
         Source of ``input``, ``encoding``, ``decode_error``, ``strip_accents``,
         ``lowercase``, ``preprocessor``, ``tokenizer``, ``token_pattern`` and
         ``analyzer``.
+    input : str or None, default=None
+        Overrides ``est.input`` (``"content"`` for pieces of files that were
+        read already).
 
     Returns
     -------
@@ -45,7 +50,8 @@ def build_analyzer(est):
         warnings.warn("The parameter 'token_pattern' will not be used since 'tokenizer' is "
                       "not None.", UserWarning, stacklevel=3)
     cv = CountVectorizer(
-        input=est.input, encoding=est.encoding, decode_error=est.decode_error,
+        input=est.input if input is None else input, encoding=est.encoding,
+        decode_error=est.decode_error,
         strip_accents=est.strip_accents, lowercase=est.lowercase,
         preprocessor=est.preprocessor, tokenizer=est.tokenizer,
         token_pattern=est.token_pattern, analyzer=est.analyzer,
@@ -150,8 +156,10 @@ def iter_chunks(docs: Iterable, chunk_size: int) -> Iterator[tuple[int, list]]:
         yield start, chunk
 
 
-def tokenize_chunk(analyzer, docs, first_index, input_kind, callable_analyzer):
-    """Tokenise a chunk of documents into local ids.
+def tokenize_chunk(analyzer, docs, indices, input_kind, callable_analyzer):
+    """Tokenise a chunk of documents (or pieces of documents) into local ids.
+
+    ``indices`` gives the document index of each item, for error messages.
 
     Returns
     -------
@@ -160,14 +168,120 @@ def tokenize_chunk(analyzer, docs, first_index, input_kind, callable_analyzer):
     ids : ndarray of int32
         Every token of the chunk, as an index into ``tokens``.
     lengths : ndarray of int64
-        Number of tokens of each document.
+        Number of tokens of each item.
     """
     local: dict[str, int] = {}
     ids: list[int] = []
     lengths = np.empty(len(docs), dtype=np.int64)
     setdefault = local.setdefault
     for j, doc in enumerate(docs):
-        toks = analyze_document(analyzer, doc, first_index + j, input_kind, callable_analyzer)
+        toks = analyze_document(analyzer, doc, indices[j], input_kind, callable_analyzer)
         lengths[j] = len(toks)
         ids.extend([setdefault(t, len(local)) for t in toks])
     return list(local), np.asarray(ids, dtype=np.int32), lengths
+
+
+#: Bytes read from a file at a time when streaming it.
+PIECE_BYTES = 1 << 20
+_ASCII_SPACE = " \n\t\r\x0b\x0c"
+
+
+def can_stream(est):
+    """Whether files can be tokenised piece by piece with the same result.
+
+    True for ``input='filename'`` or ``'file'`` with the built-in word
+    analyzer, no ``preprocessor`` or ``tokenizer``, and a ``token_pattern``
+    that never matches across whitespace: then cutting a file at a
+    whitespace character changes no token.
+    """
+    if est.input not in ("filename", "file") or est.analyzer != "word":
+        return False
+    if est.preprocessor is not None or est.tokenizer is not None or est.token_pattern is None:
+        return False
+    try:
+        rx = re.compile(est.token_pattern)
+    except (re.error, TypeError):
+        return False
+    for ws in _ASCII_SPACE:
+        for probe in (f"ab{ws}cd", f"a{ws}b", ws, ws * 2, f"ab{ws}", f"{ws}ab"):
+            if any(ws in m.group(0) for m in rx.finditer(probe)):
+                return False
+    return True
+
+
+def _file_pieces(doc, index, input_kind, encoding, decode_error, piece_bytes):
+    """Decoded text of one file, in pieces cut at ASCII whitespace.
+
+    Consecutive pieces share the whitespace character at the cut, so a
+    pattern's one-character look-around sees the same text. At least one
+    (possibly empty) piece is yielded.
+    """
+    if input_kind == "filename":
+        if not isinstance(doc, (str, bytes)) and not hasattr(doc, "__fspath__"):
+            raise TypeError(
+                f"Document {index} is of type {type(doc).__name__}; with input='filename' "
+                "every document must be a path.")
+        handle = open(doc, "rb")  # noqa: SIM115 - closed below
+    else:
+        if not hasattr(doc, "read"):
+            raise TypeError(
+                f"Document {index} is of type {type(doc).__name__}; with input='file' every "
+                "document must be a file object (with a read() method).")
+        handle = doc
+    decoder = codecs.getincrementaldecoder(encoding)(errors=decode_error)
+    carry, consumed, yielded = "", 0, False
+    try:
+        while True:
+            raw = handle.read(piece_bytes)
+            if isinstance(raw, bytes):
+                try:
+                    text = decoder.decode(raw, final=not raw)
+                except UnicodeDecodeError as exc:
+                    raise ValueError(
+                        f"Document {index} could not be decoded ({exc.reason} near byte "
+                        f"{consumed + exc.start}). Pass the right 'encoding', or set "
+                        "decode_error='replace' or 'ignore'.") from exc
+            else:  # a file opened in text mode
+                text = raw
+            consumed += len(raw)
+            if not raw:
+                if carry or not yielded:
+                    yield carry + text
+                return
+            buf = carry + text
+            cut = max(buf.rfind(c) for c in _ASCII_SPACE)
+            if cut < 0:
+                carry = buf
+                continue
+            yield buf[:cut + 1]
+            yielded = True
+            carry = buf[cut:]
+    finally:
+        if handle is not doc:
+            handle.close()
+
+
+def iter_file_pieces(docs, input_kind, encoding, decode_error, *, chunk_docs=1000,
+                     chunk_chars=1 << 22, piece_bytes=None):
+    """Chunks of decoded pieces of files, never a whole file at once.
+
+    Yields
+    ------
+    indices : list of int
+        Document (file) index of each piece.
+    pieces : list of str
+    """
+    piece_bytes = PIECE_BYTES if piece_bytes is None else piece_bytes
+    indices: list[int] = []
+    pieces: list[str] = []
+    size = 0
+    for i, doc in enumerate(docs):
+        for piece in _file_pieces(doc, i, input_kind, encoding, decode_error, piece_bytes):
+            indices.append(i)
+            pieces.append(piece)
+            size += len(piece)
+            if size >= chunk_chars or len(pieces) >= chunk_docs:
+                yield indices, pieces
+                indices, pieces, size = [], [], 0
+    if pieces:
+        yield indices, pieces

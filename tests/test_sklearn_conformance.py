@@ -35,6 +35,7 @@ NON_DEFAULT_PARAMS = dict(
     dtype=np.float64, input="content", encoding="latin-1", decode_error="replace",
     strip_accents="unicode", lowercase=False, preprocessor=str.strip, tokenizer=str.split,
     token_pattern=None, analyzer="word", n_jobs=2, n_shards=3, syncs_per_epoch=2,
+    spill_threshold="64M", temp_folder="/scratch",
     initial_vectors="pretrained.txt",
     random_state=7, verbose=1,
     callbacks=[print],

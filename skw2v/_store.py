@@ -1,0 +1,357 @@
+"""Encoded corpora in memory or on disk, processed in bounded blocks.
+
+An encoded corpus is a flat ``int32`` array of word ids plus ``int64``
+document offsets. Past a size threshold the id array is *spilled*: written to
+a raw ``int32`` file in a temporary folder and read back in blocks with
+``np.fromfile``. Blocks are read, not memory-mapped, so the pages of the file
+live in the operating system's page cache and never count towards the
+process's resident memory; the resident set stays at the model plus a few
+blocks.
+
+Every pass here (remapping to the final vocabulary, per-epoch subsampling,
+document statistics) works block by block, for in-memory arrays too, so an
+in-memory corpus costs 4 bytes per token plus one block, not the 17-21 bytes
+per token of whole-array NumPy expressions. Imports only NumPy and SciPy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+
+import numpy as np
+import scipy.sparse as sp
+
+#: Tokens per block of the block-wise passes (16 MiB of int32).
+BLOCK_TOKENS = 1 << 22
+
+_ITEMSIZE = np.dtype(np.int32).itemsize
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_nbytes(value, name="spill_threshold"):
+    """Parse a byte count: None, a non-negative int, or a string such as ``"500M"``.
+
+    Parameters
+    ----------
+    value : None, int or str
+        Suffixes K, M, G and T (powers of 1024, an optional trailing ``B``)
+        are understood, case-insensitively.
+    name : str
+        Parameter name for error messages.
+
+    Returns
+    -------
+    nbytes : int or None
+    """
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"The '{name}' parameter must be None, a number of bytes or a string "
+                         f"such as '500M'; got {value!r}.")
+    if isinstance(value, (int, np.integer)):
+        if value < 0:
+            raise ValueError(f"The '{name}' parameter must be >= 0 bytes; got {value}. Use "
+                             "None to keep the corpus in memory.")
+        return int(value)
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([KMGT]?)B?\s*", value.upper())
+        if m:
+            return int(float(m.group(1)) * _UNITS[m.group(2)])
+    raise ValueError(f"The '{name}' parameter must be None, a number of bytes or a string such "
+                     f"as '500M' or '2G'; got {value!r}.")
+
+
+class TokenFile:
+    """An ``int32`` token array kept in a raw file and read in blocks.
+
+    Pickling copies only the path and the size, so a local worker process
+    opens the same file. A Dask worker on another machine cannot: the
+    synchronised training mode ships in-memory slices instead.
+
+    Parameters
+    ----------
+    path : str
+    size : int
+        Number of tokens.
+    """
+
+    dtype = np.dtype(np.int32)
+
+    def __init__(self, path, size):
+        self.path = str(path)
+        self.size = int(size)
+
+    def __len__(self):
+        return self.size
+
+    def __repr__(self):
+        return f"TokenFile({self.path!r}, size={self.size})"
+
+    def read(self, start, stop):
+        """Tokens ``[start, stop)`` as a new in-memory array."""
+        start, stop = max(int(start), 0), min(int(stop), self.size)
+        if stop <= start:
+            return np.empty(0, dtype=np.int32)
+        return np.fromfile(self.path, dtype=np.int32, count=stop - start,
+                           offset=start * _ITEMSIZE)
+
+
+def read_tokens(ids, start, stop):
+    """Tokens ``[start, stop)`` of an in-memory array (a view) or a :class:`TokenFile`."""
+    if isinstance(ids, TokenFile):
+        return ids.read(start, stop)
+    return ids[max(int(start), 0):int(stop)]
+
+
+def n_tokens(ids):
+    """Length of an in-memory array or a :class:`TokenFile`."""
+    return len(ids)
+
+
+class Workspace:
+    """Where encoded corpora above ``threshold`` bytes are written.
+
+    The folder is created on first use, under ``folder`` (None: the system
+    temporary folder, which honours ``TMPDIR``), and removed with everything
+    in it by :meth:`close`, which also runs on leaving a ``with`` block,
+    whether by an error or not.
+
+    Parameters
+    ----------
+    threshold : int or None
+        A corpus larger than this many bytes is spilled; None never spills,
+        0 always does.
+    folder : str, path-like or None
+    """
+
+    def __init__(self, threshold=None, folder=None):
+        self.threshold = threshold
+        self.folder = None if folder is None else os.fspath(folder)
+        self.path = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def spills(self, nbytes):
+        """Whether a corpus of ``nbytes`` bytes goes to disk."""
+        return self.threshold is not None and nbytes > self.threshold
+
+    def file(self, name):
+        """Path of a file of this workspace (the folder is made on first use)."""
+        if self.path is None:
+            if self.folder is not None and not os.path.isdir(self.folder):
+                raise ValueError(
+                    f"temp_folder={self.folder!r} is not an existing directory; create it or "
+                    "pass another folder.")
+            self.path = tempfile.mkdtemp(prefix="skw2v-corpus-", dir=self.folder)
+        return os.path.join(self.path, name)
+
+    def close(self):
+        """Delete the folder and its files."""
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path = None
+
+
+class TokenSink:
+    """Collect ``int32`` token blocks, in memory until they outgrow the threshold.
+
+    Parameters
+    ----------
+    workspace : Workspace
+    name : str
+        File name inside the workspace when spilled.
+    spill : bool or None, default=None
+        True writes to disk from the start, False never does, None decides
+        by the workspace threshold as the corpus grows.
+    """
+
+    def __init__(self, workspace, name, spill=None):
+        self.workspace = workspace
+        self.name = name
+        self.parts: list[np.ndarray] = []
+        self.size = 0
+        self.handle = None
+        self.spill = spill
+        if spill:
+            self._open()
+
+    def _open(self):
+        path = self.workspace.file(self.name)
+        self.handle = open(path, "wb")  # noqa: SIM115 - closed in finish()/abort()
+        for part in self.parts:
+            part.tofile(self.handle)
+        self.parts = []
+
+    def append(self, block):
+        """Add a block of tokens (copied)."""
+        block = np.ascontiguousarray(block, dtype=np.int32)
+        self.size += block.size
+        if self.handle is not None:
+            block.tofile(self.handle)
+            return
+        self.parts.append(block.copy() if block.base is not None else block)
+        if self.spill is None and self.workspace.spills(self.size * _ITEMSIZE):
+            self._open()
+
+    def finish(self):
+        """The collected tokens: an ndarray, or a :class:`TokenFile` if spilled."""
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+            return TokenFile(self.workspace.file(self.name), self.size)
+        out = np.concatenate(self.parts) if self.parts else np.empty(0, dtype=np.int32)
+        self.parts = []
+        return out
+
+
+def iter_blocks(n, block=None):
+    """``(start, stop)`` of consecutive blocks covering ``range(n)``."""
+    block = BLOCK_TOKENS if block is None else block
+    for a in range(0, n, block):
+        yield a, min(a + block, n)
+
+
+def remap_compact(ids, offsets, remap, block=None):
+    """Map ids through ``remap`` and drop the tokens mapped to -1, in place.
+
+    Parameters
+    ----------
+    ids : ndarray of int32 or TokenFile
+        Overwritten (the file is truncated to the kept tokens).
+    offsets : ndarray of int64 of shape (n_documents + 1,)
+    remap : ndarray of int32
+        New id of each old id, -1 to drop.
+
+    Returns
+    -------
+    ids : ndarray of int32 or TokenFile
+        The kept tokens (a view of the input array, or the same file).
+    offsets : ndarray of int64
+        Document offsets among the kept tokens.
+    """
+    block = BLOCK_TOKENS if block is None else block
+    n = n_tokens(ids)
+    new_offsets = np.empty_like(offsets)
+    handle = open(ids.path, "r+b") if isinstance(ids, TokenFile) else None  # noqa: SIM115
+    w = 0
+    try:
+        doc = 0
+        for a, b in iter_blocks(n, block):
+            enc = remap[read_tokens(ids, a, b)]
+            keep = enc >= 0
+            # offsets inside [a, b) (and n itself, in the last block)
+            hi = np.searchsorted(offsets, b, side="left" if b < n else "right")
+            csum = np.zeros(b - a + 1, dtype=np.int64)
+            np.cumsum(keep, out=csum[1:])
+            new_offsets[doc:hi] = w + csum[offsets[doc:hi] - a]
+            doc = hi
+            kept = enc[keep]
+            if handle is not None:
+                handle.seek(w * _ITEMSIZE)
+                kept.tofile(handle)
+            else:
+                ids[w:w + kept.size] = kept
+            w += kept.size
+        new_offsets[doc:] = w
+        if handle is not None:
+            handle.truncate(w * _ITEMSIZE)
+    finally:
+        if handle is not None:
+            handle.close()
+    if handle is not None:
+        return TokenFile(ids.path, w), new_offsets
+    return ids[:w], new_offsets
+
+
+def subsample(ids, offsets, keep_prob, rng, sink=None, block=None):
+    """Keep each token with the probability of its word, block by block.
+
+    The random draws equal those of one ``rng.random(n, dtype=np.float32)``
+    call (``block`` is even), so the result does not depend on the block size.
+
+    Parameters
+    ----------
+    ids : ndarray of int32 or TokenFile
+    offsets : ndarray of int64
+    keep_prob : ndarray of float
+    rng : numpy.random.Generator
+    sink : TokenSink or None
+        Receives the kept tokens; None collects them in memory.
+
+    Returns
+    -------
+    kept : ndarray of int32 or TokenFile
+    kept_offsets : ndarray of int64
+    """
+    block = BLOCK_TOKENS if block is None else block
+    if block % 2:
+        raise ValueError("block must be even")
+    if np.all(keep_prob >= 1.0):
+        return ids, offsets
+    p = keep_prob.astype(np.float32)
+    n = n_tokens(ids)
+    new_offsets = np.empty_like(offsets)
+    parts = []
+    w, doc = 0, 0
+    for a, b in iter_blocks(n, block):
+        chunk = read_tokens(ids, a, b)
+        keep = rng.random(b - a, dtype=np.float32) < p[chunk]
+        hi = np.searchsorted(offsets, b, side="left" if b < n else "right")
+        csum = np.zeros(b - a + 1, dtype=np.int64)
+        np.cumsum(keep, out=csum[1:])
+        new_offsets[doc:hi] = w + csum[offsets[doc:hi] - a]
+        doc = hi
+        kept = chunk[keep]
+        if sink is None:
+            parts.append(kept)
+        else:
+            sink.append(kept)
+        w += kept.size
+    new_offsets[doc:] = w
+    if sink is not None:
+        return sink.finish(), new_offsets
+    return (np.concatenate(parts) if parts else np.empty(0, np.int32)), new_offsets
+
+
+def document_blocks(ids, offsets, n_words, block=None):
+    """Document-term count matrices of consecutive groups of whole documents.
+
+    Groups hold about ``block`` tokens. A document longer than ``block`` is a
+    group of its own, counted block by block, so memory stays bounded
+    however long a document is.
+
+    Yields
+    ------
+    first : int
+        Index of the group's first document.
+    counts : scipy.sparse.csr_matrix of float64 of shape (n_group_documents, n_words)
+        Token counts, duplicates summed, indices sorted.
+    """
+    block = BLOCK_TOKENS if block is None else block
+    n_docs = offsets.size - 1
+    d = 0
+    while d < n_docs:
+        start = offsets[d]
+        # the documents that end within ``block`` tokens of ``start``
+        e = min(int(np.searchsorted(offsets, start + block, side="right")) - 1, n_docs)
+        if e > d:
+            stop = offsets[e]
+            chunk = read_tokens(ids, start, stop).astype(np.int64)
+            indptr = offsets[d:e + 1] - start
+            X = sp.csr_matrix((np.ones(chunk.size), chunk, indptr), shape=(e - d, n_words))
+            X.sum_duplicates()
+        else:  # document d alone is longer than a block
+            e = d + 1
+            row = np.zeros(n_words, dtype=np.float64)
+            for a, b in iter_blocks(int(offsets[e] - start), block):
+                row += np.bincount(read_tokens(ids, start + a, start + b), minlength=n_words)
+            X = sp.csr_matrix(row[None, :])
+        yield d, X
+        d = e

@@ -1,0 +1,380 @@
+"""Corpora on disk (``spill_threshold``, ``temp_folder``) and streamed files.
+
+The contract: spilling and streaming change where the corpus lives, never the
+result. Every estimator test here compares against the in-memory fit bit for
+bit, with tiny block sizes so that every block boundary case is crossed.
+"""
+
+import io
+import os
+import tempfile
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import skw2v._store as store
+import skw2v._text as text
+from skw2v import SkipGramVectorizer
+from skw2v._corpus import subsample_corpus
+from skw2v._store import (
+    TokenFile,
+    TokenSink,
+    Workspace,
+    document_blocks,
+    parse_nbytes,
+    remap_compact,
+    subsample,
+)
+
+
+def zipf_corpus(n_docs=60, vocab=150, seed=0, lengths=(0, 80)):
+    """Documents of Zipf-distributed words ``w0, w1, ...`` (some empty)."""
+    rng = np.random.default_rng(seed)
+    p = 1.0 / np.arange(1, vocab + 1)
+    p /= p.sum()
+    docs = []
+    for _ in range(n_docs):
+        n = int(rng.integers(*lengths))
+        docs.append(" ".join(f"w{i}" for i in rng.choice(vocab, size=n, p=p)))
+    if lengths[0] == 0:
+        docs[3] = ""
+    return docs
+
+
+def encoded(n_tokens=5000, n_docs=40, n_words=30, seed=1):
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(0, n_words, size=n_tokens).astype(np.int32)
+    cuts = np.sort(rng.integers(0, n_tokens, size=n_docs - 1))
+    offsets = np.concatenate([[0], cuts, [n_tokens]]).astype(np.int64)
+    offsets[5] = offsets[4]  # an empty document
+    return ids, offsets
+
+
+def as_file(ids, tmp_path, name="ids.i32"):
+    path = tmp_path / name
+    ids.astype(np.int32).tofile(path)
+    return TokenFile(path, ids.size)
+
+
+PARAMS = dict(n_components=8, window=3, min_count=2, subsample=1e-2, epochs=2,
+              batch_size=64, random_state=0)
+
+
+@pytest.fixture
+def tiny_blocks(monkeypatch):
+    """Blocks of 64 tokens and 37-byte file pieces: every boundary case happens."""
+    monkeypatch.setattr(store, "BLOCK_TOKENS", 64)
+    monkeypatch.setattr(text, "PIECE_BYTES", 37)
+
+
+# ---------------------------------------------------------------- parameters
+@pytest.mark.parametrize("value, expected", [
+    (None, None), (0, 0), (1234, 1234), ("1K", 1024), ("500M", 500 << 20), ("2g", 2 << 30),
+    ("1.5KB", 1536), (" 7 ", 7)])
+def test_parse_nbytes(value, expected):
+    assert parse_nbytes(value) == expected
+
+
+@pytest.mark.parametrize("value", [-1, "lots", "5X", 1.5, True, [1]])
+def test_bad_spill_threshold_is_named(value):
+    with pytest.raises(ValueError, match="spill_threshold"):
+        SkipGramVectorizer(spill_threshold=value).fit(["a b c"])
+
+
+def test_bad_temp_folder(tmp_path):
+    with pytest.raises(ValueError, match="temp_folder"):
+        SkipGramVectorizer(temp_folder=3).fit(["aa bb"])
+    missing = tmp_path / "nope"
+    with pytest.raises(ValueError, match="temp_folder=.*not an existing directory"):
+        SkipGramVectorizer(min_count=1, spill_threshold=0, temp_folder=missing).fit(
+            ["aa bb cc aa bb"])
+
+
+# ------------------------------------------------------------ block passes
+def test_token_sink_spills_past_threshold(tmp_path):
+    with Workspace(threshold=40, folder=tmp_path) as ws:
+        sink = TokenSink(ws, "t.i32")
+        sink.append(np.arange(5))        # 20 bytes: stays in memory
+        assert sink.handle is None
+        sink.append(np.arange(5, 12))    # 48 bytes: spills, with what came before
+        assert sink.handle is not None
+        sink.append(np.arange(12, 13))
+        out = sink.finish()
+        assert isinstance(out, TokenFile) and out.size == 13
+        np.testing.assert_array_equal(out.read(0, 13), np.arange(13))
+        np.testing.assert_array_equal(out.read(11, 99), [11, 12])
+        folder = ws.path
+        assert os.path.exists(out.path)
+    assert not os.path.exists(folder)
+    with Workspace(threshold=None, folder=tmp_path) as ws:
+        sink = TokenSink(ws, "t.i32")
+        sink.append(np.arange(10 ** 5))
+        assert isinstance(sink.finish(), np.ndarray)
+        assert ws.path is None  # no folder was ever made
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+@pytest.mark.parametrize("block", [7, 64, 10 ** 6])
+def test_remap_compact_matches_whole_array(tmp_path, on_disk, block):
+    ids, offsets = encoded()
+    remap = np.arange(30, dtype=np.int32)[::-1].copy()
+    remap[[0, 3, 17]] = -1
+    # whole-array reference
+    enc = remap[ids]
+    keep = enc >= 0
+    csum = np.concatenate([[0], np.cumsum(keep)])
+    ref_ids, ref_off = enc[keep], csum[offsets]
+    src = as_file(ids, tmp_path) if on_disk else ids.copy()
+    out, off = remap_compact(src, offsets, remap, block=block)
+    np.testing.assert_array_equal(off, ref_off)
+    got = out.read(0, out.size) if on_disk else out
+    np.testing.assert_array_equal(got, ref_ids)
+    if on_disk:
+        assert os.path.getsize(out.path) == 4 * ref_ids.size  # truncated
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+@pytest.mark.parametrize("block", [2, 64, 10 ** 6])
+def test_subsample_blocks_equal_one_draw(tmp_path, on_disk, block):
+    ids, offsets = encoded()
+    keep_prob = np.linspace(0.05, 1.0, 30)
+    ref_ids, ref_off = subsample_corpus(ids, offsets, keep_prob, np.random.default_rng(3))
+    with Workspace(0, tmp_path) as ws:
+        src = as_file(ids, tmp_path) if on_disk else ids
+        sink = TokenSink(ws, "kept.i32", spill=True) if on_disk else None
+        out, off = subsample(src, offsets, keep_prob, np.random.default_rng(3), sink=sink,
+                             block=block)
+        got = out.read(0, out.size) if on_disk else out
+        np.testing.assert_array_equal(got, ref_ids)
+        np.testing.assert_array_equal(off, ref_off)
+        assert 0 < got.size < ids.size
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+@pytest.mark.parametrize("block", [5, 300, 10 ** 6])
+def test_document_blocks_equal_whole_matrix(tmp_path, on_disk, block):
+    ids, offsets = encoded()
+    offsets[10] = offsets[9]  # another empty document
+    # copies: sum_duplicates sorts the shared index array in place
+    ref = sp.csr_matrix((np.ones(ids.size), ids.copy(), offsets.copy()),
+                        shape=(offsets.size - 1, 30))
+    ref.sum_duplicates()
+    src = as_file(ids, tmp_path) if on_disk else ids
+    parts = list(document_blocks(src, offsets, 30, block=block))
+    firsts = [f for f, _ in parts]
+    assert firsts == sorted(firsts) and firsts[0] == 0
+    got = sp.vstack([X for _, X in parts]).tocsr()
+    assert got.shape == ref.shape
+    np.testing.assert_array_equal(got.toarray(), ref.toarray())
+    if block == 5:  # long documents were counted block by block, bounded
+        assert max(X.nnz for _, X in parts) <= 30
+
+
+# ------------------------------------------------------------ the estimator
+FITTED = ["vectors_", "output_vectors_", "loss_curve_", "n_pairs_", "word_counts_", "idf_",
+          "sif_component_"]
+
+
+def assert_same_fit(a, b):
+    assert a.index_to_key_ == b.index_to_key_
+    assert a.n_tokens_ == b.n_tokens_
+    for name in FITTED:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+@pytest.mark.parametrize("extra", [
+    {}, {"n_shards": 2, "syncs_per_epoch": 2}, {"loss": "softmax"}])
+def test_spilled_fit_equals_in_memory_fit(tmp_path, tiny_blocks, extra):
+    docs = zipf_corpus()
+    ref = SkipGramVectorizer(**PARAMS, **extra).fit(docs)
+    est = SkipGramVectorizer(**PARAMS, **extra, spill_threshold=0, temp_folder=tmp_path)
+    est.fit(iter(docs))
+    assert_same_fit(est, ref)
+    assert list(tmp_path.iterdir()) == []  # the spill folder is gone
+    with pytest.warns(UserWarning, match="1 of 60 documents have no in-vocabulary token"):
+        X = est.transform(docs)
+    with pytest.warns(UserWarning):
+        np.testing.assert_array_equal(X, ref.transform(docs))
+
+
+def test_spilled_fit_under_threads_backend(tmp_path, tiny_blocks):
+    from joblib import parallel_config
+
+    docs = zipf_corpus()
+    ref = SkipGramVectorizer(**PARAMS, n_shards=2).fit(docs)
+    with parallel_config(backend="threading"):
+        est = SkipGramVectorizer(**PARAMS, n_shards=2, n_jobs=2, spill_threshold=0,
+                                 temp_folder=tmp_path).fit(docs)
+    assert_same_fit(est, ref)
+
+
+def test_spilled_hogwild_fit_trains(tmp_path, planted, separation):
+    docs, labels, topics = planted
+    est = SkipGramVectorizer(n_components=16, window=3, min_count=1, subsample=0.0,
+                             epochs=5, random_state=0, n_jobs=2, spill_threshold=0,
+                             temp_folder=tmp_path).fit(docs)
+    assert separation(est.index_to_key_, est.vectors_, topics) == 1.0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fit_transform_spilled_equals_fit_then_transform(tmp_path, tiny_blocks):
+    docs = zipf_corpus()
+    for pooling in ("mean", "max", "sif", "tfidf"):
+        ref = SkipGramVectorizer(**PARAMS, pooling=pooling).fit(docs)
+        with pytest.warns(UserWarning, match="no in-vocabulary token"):
+            X = SkipGramVectorizer(**PARAMS, pooling=pooling, spill_threshold=0,
+                                   temp_folder=tmp_path).fit_transform(iter(docs))
+        with pytest.warns(UserWarning, match="no in-vocabulary token"):
+            np.testing.assert_array_equal(X, ref.transform(docs))
+    assert list(tmp_path.iterdir()) == []
+
+
+class Stop(Exception):
+    pass
+
+
+def test_spill_folder_removed_on_error(tmp_path, tiny_blocks):
+    def boom(est, info):
+        assert len(os.listdir(tmp_path)) == 1  # the spill folder exists while training
+        raise Stop
+
+    est = SkipGramVectorizer(**PARAMS, spill_threshold=0, temp_folder=tmp_path, callbacks=boom)
+    with pytest.raises(Stop):
+        est.fit(zipf_corpus())
+    assert list(tmp_path.iterdir()) == []
+    assert not hasattr(est, "vectors_")
+
+    def bad_docs():
+        yield from zipf_corpus()[:20]
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        SkipGramVectorizer(**PARAMS, spill_threshold=0, temp_folder=tmp_path).fit(bad_docs())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_spill_threshold_decides(tmp_path, monkeypatch):
+    made = []
+    real = Workspace.file
+
+    def spy(self, name):
+        made.append(name)
+        return real(self, name)
+
+    monkeypatch.setattr(Workspace, "file", spy)
+    docs = zipf_corpus()
+    n = sum(len(d.split()) for d in docs)
+    SkipGramVectorizer(**PARAMS, spill_threshold=4 * n + 1, temp_folder=tmp_path).fit(docs)
+    assert made == []
+    SkipGramVectorizer(**PARAMS, spill_threshold=f"{(4 * n - 1) / 1024}K",
+                       temp_folder=tmp_path).fit(docs)
+    assert "tokens.i32" in made and "kept.i32" in made
+
+
+# ----------------------------------------------------------- streamed files
+def write_files(tmp_path, texts, encoding="utf-8"):
+    paths = []
+    for i, t in enumerate(texts):
+        p = tmp_path / f"doc{i}.txt"
+        p.write_bytes(t.encode(encoding))
+        paths.append(str(p))
+    return paths
+
+
+def test_can_stream():
+    assert text.can_stream(SkipGramVectorizer(input="filename"))
+    assert text.can_stream(SkipGramVectorizer(input="file", token_pattern=r"[a-zé]+"))
+    assert not text.can_stream(SkipGramVectorizer())  # content
+    assert not text.can_stream(SkipGramVectorizer(input="filename", analyzer=str.split))
+    assert not text.can_stream(SkipGramVectorizer(input="filename", tokenizer=str.split))
+    assert not text.can_stream(SkipGramVectorizer(input="filename", preprocessor=str.upper))
+    for crossing in (r"\S+ \S+", r"(?s).+", r"[^x]+", r"\w+\s"):
+        assert not text.can_stream(SkipGramVectorizer(input="filename", token_pattern=crossing))
+
+
+TEXTS = [
+    "Ça déjà vu: naïve café ÉTÉ " * 30 + "tail",  # multi-byte characters across pieces
+    "",
+    "x" * 200 + " " + "solo word\n\n\tword solo " * 20,  # a token longer than a piece
+    "   leading and trailing spaces   ",
+    "line one\nline two\r\nline three\x0bvt\x0cff " * 15,
+]
+
+
+@pytest.mark.parametrize("options", [{}, {"strip_accents": "unicode"}, {"lowercase": False}])
+def test_streamed_files_equal_content(tmp_path, tiny_blocks, options):
+    paths = write_files(tmp_path, TEXTS)
+    params = dict(PARAMS, min_count=1, **options)
+    ref = SkipGramVectorizer(**params).fit(TEXTS)
+    est = SkipGramVectorizer(**params, input="filename").fit(paths)
+    assert_same_fit(est, ref)
+    handles = [open(p, "rb") for p in paths]
+    try:
+        est = SkipGramVectorizer(**params, input="file").fit(handles)
+    finally:
+        for h in handles:
+            h.close()
+    assert_same_fit(est, ref)
+    text_handles = [io.StringIO(t) for t in TEXTS]  # files opened in text mode
+    assert_same_fit(SkipGramVectorizer(**params, input="file").fit(text_handles), ref)
+
+
+def test_non_streamable_files_still_read_whole(tmp_path, tiny_blocks):
+    texts = ["aa bb cc dd " * 20, "ee ff aa bb " * 20]
+    paths = write_files(tmp_path, texts)
+    params = dict(PARAMS, min_count=1, token_pattern=r"\w+ \w+")  # tokens hold a space
+    ref = SkipGramVectorizer(**params).fit(texts)
+    assert_same_fit(SkipGramVectorizer(**params, input="filename").fit(paths), ref)
+    assert "aa bb" in ref.vocabulary_
+
+
+class RecordingFile(io.BytesIO):
+    def __init__(self, data):
+        super().__init__(data)
+        self.sizes = []
+
+    def read(self, size=-1):
+        self.sizes.append(size)
+        return super().read(size)
+
+
+def test_streaming_never_reads_a_whole_file(tiny_blocks):
+    data = ("alpha beta gamma delta " * 400).encode()
+    f = RecordingFile(data)
+    SkipGramVectorizer(**PARAMS, input="file").fit([f])
+    assert f.sizes and all(0 < s <= 37 for s in f.sizes)
+    assert len(f.sizes) >= len(data) // 37
+
+
+def test_streamed_decode_error_names_document_and_fix(tmp_path, tiny_blocks):
+    paths = write_files(tmp_path, ["fine words here " * 10])
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"good words " * 10 + b"\xff\xfe broken")
+    with pytest.raises(ValueError, match=r"Document 1 could not be decoded.*near byte 110.*"
+                                         r"decode_error"):
+        SkipGramVectorizer(**PARAMS, input="filename").fit(paths + [str(bad)])
+    est = SkipGramVectorizer(**dict(PARAMS, min_count=1), input="filename",
+                             decode_error="replace")
+    assert "broken" in est.fit(paths + [str(bad)]).vocabulary_
+
+
+def test_streamed_bad_document_types(tmp_path):
+    with pytest.raises(TypeError, match="Document 0 is of type int.*path"):
+        SkipGramVectorizer(input="filename").fit([3])
+    with pytest.raises(TypeError, match="Document 0 is of type str.*file object"):
+        SkipGramVectorizer(input="file").fit(["not a file"])
+    with pytest.raises(FileNotFoundError):
+        SkipGramVectorizer(input="filename").fit([str(tmp_path / "missing.txt")])
+
+
+def test_streamed_file_with_spill_equals_content(tmp_path, tiny_blocks):
+    texts = zipf_corpus(n_docs=6, lengths=(300, 600))
+    paths = write_files(tmp_path, texts)
+    ref = SkipGramVectorizer(**PARAMS).fit(texts)
+    with tempfile.TemporaryDirectory() as spill:
+        est = SkipGramVectorizer(**PARAMS, input="filename", spill_threshold=0,
+                                 temp_folder=spill).fit(paths)
+        assert os.listdir(spill) == []
+    assert_same_fit(est, ref)
