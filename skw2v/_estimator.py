@@ -38,6 +38,8 @@ from ._text import (
     build_analyzer,
     can_stream,
     check_documents,
+    iter_chunks,
+    iter_file_pieces,
 )
 from ._vocab import draw_negatives, keep_probabilities, noise_sampler, order_vocabulary
 from .losses import LOSSES, NegativeSamplingLoss, SoftmaxLoss, get_loss
@@ -960,14 +962,30 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         return -total / n
 
     def _encode(self, raw_documents):
-        X_ids, offsets = [], [0]
-        analyzer = build_analyzer(self)
+        """Known-word ids and document offsets (files streamed when possible)."""
         vocab = self.vocabulary_
-        for i, doc in enumerate(raw_documents):
-            toks = analyze_document(analyzer, doc, i, self.input, callable(self.analyzer))
-            X_ids.extend(j for j in map(vocab.get, toks) if j is not None)
-            offsets.append(len(X_ids))
-        return np.asarray(X_ids, dtype=np.int32), np.asarray(offsets, dtype=np.int64)
+        if can_stream(self):
+            items = iter_file_pieces(raw_documents, self.input, self.encoding, self.decode_error)
+            analyzer, kind = build_analyzer(self, input="content"), "content"
+        else:
+            items = ((range(start, start + len(docs)), docs)
+                     for start, docs in iter_chunks(raw_documents, 1000))
+            analyzer, kind = build_analyzer(self), self.input
+        parts, lengths, n_docs = [], [], 0
+        for indices, docs in items:
+            for i, doc in zip(indices, docs, strict=True):
+                toks = analyze_document(analyzer, doc, i, kind, callable(self.analyzer))
+                known = np.fromiter((j for j in map(vocab.get, toks) if j is not None),
+                                    dtype=np.int32)
+                parts.append(known)
+                if i >= n_docs:  # a new document (pieces of one file share an index)
+                    lengths.append(0)
+                    n_docs = i + 1
+                lengths[-1] += known.size
+        offsets = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        ids = np.concatenate(parts) if parts else np.empty(0, dtype=np.int32)
+        return ids, offsets
 
     # ------------------------------------------------------------ persistence
     def save(self, path):

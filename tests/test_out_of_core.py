@@ -310,6 +310,10 @@ def test_streamed_files_equal_content(tmp_path, tiny_blocks, options):
     ref = SkipGramVectorizer(**params).fit(TEXTS)
     est = SkipGramVectorizer(**params, input="filename").fit(paths)
     assert_same_fit(est, ref)
+    with pytest.warns(UserWarning, match="1 of 5 documents"):  # the empty file
+        X = est.transform(paths)
+    with pytest.warns(UserWarning, match="1 of 5 documents"):
+        np.testing.assert_array_equal(X, ref.transform(TEXTS))
     handles = [open(p, "rb") for p in paths]
     try:
         est = SkipGramVectorizer(**params, input="file").fit(handles)

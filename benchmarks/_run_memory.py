@@ -1,0 +1,105 @@
+"""Fit once on files and print a JSON record of time and memory.
+
+Used by ``bench_memory.py``, which runs every configuration in a fresh
+process. ``python benchmarks/_run_memory.py '{"lib": "skw2v", "files": [...], ...}'``.
+
+Memory is read from ``/proc/self/status`` every 0.2 s by a thread: ``VmRSS``
+(what ``ru_maxrss`` peaks), and its parts ``RssAnon`` (the process's own
+arrays) and ``RssFile`` (mapped files: shared libraries, memory-mapped data).
+"""
+
+import json
+import os
+import resource
+import sys
+import threading
+import time
+
+FIELDS = ("VmRSS", "RssAnon", "RssFile", "RssShmem")
+
+
+def read_status():
+    out = {}
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                if key in FIELDS:
+                    out[key] = int(value.split()[0]) / 1024  # kB -> MB
+    except OSError:
+        pass
+    return out
+
+
+class Sampler(threading.Thread):
+    def __init__(self, period=0.2):
+        super().__init__(daemon=True)
+        self.period = period
+        self.peak = {}
+        self.trace = []
+        self.stop_event = threading.Event()
+        self.t0 = time.perf_counter()
+
+    def run(self):
+        while not self.stop_event.is_set():
+            s = read_status()
+            for k, v in s.items():
+                self.peak[k] = max(self.peak.get(k, 0.0), v)
+            self.trace.append((round(time.perf_counter() - self.t0, 2), s.get("VmRSS")))
+            self.stop_event.wait(self.period)
+
+    def stop(self):
+        self.stop_event.set()
+        self.join()
+
+
+def main():
+    cfg = json.loads(sys.argv[1])
+    p = cfg["params"]
+    if cfg["lib"] == "skw2v":
+        from skw2v import SkipGramVectorizer
+    else:
+        from gensim.models import Word2Vec
+        from gensim.models.word2vec import Text8Corpus
+    base = read_status()
+    sampler = Sampler()
+    sampler.start()
+    t0 = time.perf_counter()
+    if cfg["lib"] == "skw2v":
+        est = SkipGramVectorizer(
+            input="filename", n_components=p["dim"], window=p["window"],
+            n_negatives=p["negative"], epochs=p["epochs"], min_count=p["min_count"],
+            subsample=p["sample"], n_jobs=cfg["n_jobs"], random_state=0,
+            spill_threshold=cfg["spill_threshold"], temp_folder=cfg.get("temp_folder"))
+        est.fit(cfg["files"])
+        n_words, n_tokens = len(est.index_to_key_), est.n_tokens_
+        loss = float(est.loss_curve_[-1])
+    else:
+        class Files:  # a restartable stream of 10,000-token sentences
+            def __iter__(self):
+                for f in cfg["files"]:
+                    yield from Text8Corpus(f)
+
+        m = Word2Vec(Files(), vector_size=p["dim"], window=p["window"], negative=p["negative"],
+                     epochs=p["epochs"], min_count=p["min_count"], sample=p["sample"], sg=1,
+                     workers=cfg["n_jobs"], seed=1)
+        n_words, n_tokens = len(m.wv), int(m.corpus_total_words)
+        loss = None
+    fit_s = time.perf_counter() - t0
+    sampler.stop()
+    rec = dict(
+        lib=cfg["lib"], spill_threshold=cfg.get("spill_threshold"), n_jobs=cfg["n_jobs"],
+        epochs=p["epochs"], fit_seconds=fit_s, n_tokens=n_tokens, n_words=n_words,
+        raw_text_mb=sum(os.path.getsize(f) for f in cfg["files"]) / 2 ** 20,
+        model_mb=2 * n_words * p["dim"] * 4 / 2 ** 20,
+        rss_before_fit_mb=base.get("VmRSS"),
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        sampled_peak_mb={k.lower(): v for k, v in sampler.peak.items()},
+        rss_trace=sampler.trace[::max(1, len(sampler.trace) // 200)],
+        last_epoch_loss=loss,
+    )
+    print(json.dumps(rec))
+
+
+if __name__ == "__main__":
+    main()
