@@ -551,9 +551,11 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         del ids
         index_to_key = [tokens[i] for i in order]
         word_counts = counts[order]
+        n_seen = len(tokens)
+        del tokens, counts  # every distinct token seen, rare ones included
         if self.verbose:
             logger.info("vocabulary: %d words kept of %d, %d tokens, %d documents (%.1fs)",
-                        order.size, len(tokens), enc.size, offsets.size - 1,
+                        order.size, n_seen, enc.size, offsets.size - 1,
                         time.perf_counter() - t0)
             if isinstance(enc, TokenFile):
                 logger.info("corpus spilled to %s (%.1f MB)", enc.path, enc.size * 4e-6)

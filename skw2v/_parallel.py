@@ -50,7 +50,8 @@ def count_and_encode(raw_documents, analyzer, *, input_kind, callable_analyzer, 
         sink = TokenSink(Workspace(), "tokens", spill=False)
     if stream is not None:
         chunks = iter_file_pieces(raw_documents, input_kind, stream["encoding"],
-                                  stream["decode_error"], chunk_docs=chunk_size)
+                                  stream["decode_error"], chunk_docs=chunk_size,
+                                  chunk_chars=1 << 20)
         analyzer, input_kind = stream["analyzer"], "content"
     else:
         chunks = ((range(start, start + len(docs)), docs)

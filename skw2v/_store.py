@@ -24,8 +24,9 @@ import tempfile
 import numpy as np
 import scipy.sparse as sp
 
-#: Tokens per block of the block-wise passes (16 MiB of int32).
-BLOCK_TOKENS = 1 << 22
+#: Tokens per block of the block-wise passes (4 MiB of int32; a pass holds
+#: about 6 arrays of a block at once).
+BLOCK_TOKENS = 1 << 20
 
 _ITEMSIZE = np.dtype(np.int32).itemsize
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
@@ -206,8 +207,15 @@ class TokenSink:
             self.handle.close()
             self.handle = None
             return TokenFile(self.workspace.file(self.name), self.size)
-        out = np.concatenate(self.parts) if self.parts else np.empty(0, dtype=np.int32)
-        self.parts = []
+        # copy part by part, freeing each as it goes: peak = corpus + one part
+        out = np.empty(self.size, dtype=np.int32)
+        parts, self.parts = self.parts[::-1], []
+        pos = 0
+        while parts:
+            part = parts.pop()
+            out[pos:pos + part.size] = part
+            pos += part.size
+            del part
         return out
 
 
@@ -248,9 +256,9 @@ def remap_compact(ids, offsets, remap, block=None):
             keep = enc >= 0
             # offsets inside [a, b) (and n itself, in the last block)
             hi = np.searchsorted(offsets, b, side="left" if b < n else "right")
-            csum = np.zeros(b - a + 1, dtype=np.int64)
+            csum = np.zeros(b - a + 1, dtype=np.int32)  # a block has < 2**31 tokens
             np.cumsum(keep, out=csum[1:])
-            new_offsets[doc:hi] = w + csum[offsets[doc:hi] - a]
+            new_offsets[doc:hi] = csum[offsets[doc:hi] - a].astype(np.int64) + w
             doc = hi
             kept = enc[keep]
             if handle is not None:
@@ -304,9 +312,9 @@ def subsample(ids, offsets, keep_prob, rng, sink=None, block=None):
         chunk = read_tokens(ids, a, b)
         keep = rng.random(b - a, dtype=np.float32) < p[chunk]
         hi = np.searchsorted(offsets, b, side="left" if b < n else "right")
-        csum = np.zeros(b - a + 1, dtype=np.int64)
+        csum = np.zeros(b - a + 1, dtype=np.int32)
         np.cumsum(keep, out=csum[1:])
-        new_offsets[doc:hi] = w + csum[offsets[doc:hi] - a]
+        new_offsets[doc:hi] = csum[offsets[doc:hi] - a].astype(np.int64) + w
         doc = hi
         kept = chunk[keep]
         if sink is None:
