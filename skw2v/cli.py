@@ -69,6 +69,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"skw2v: error: {message} (see '{self.prog} --help')\n")
 
 
+def _nbytes(text):
+    from ._store import parse_nbytes
+
+    try:
+        return parse_nbytes(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a size such as 500M, 2G or a number of bytes, got {text!r}") from None
+
+
+def _directory(text):
+    if not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"not an existing directory: {text!r}")
+    return text
+
+
 def _int_at_least(lo):
     def parse(text):
         try:
@@ -274,6 +290,13 @@ def build_parser() -> argparse.ArgumentParser:
     split.add_argument("--whole-file", dest="whole_file", action="store_true",
                        help="every file is one document (windows span line breaks)")
     train.set_defaults(whole_file=False)
+    train.add_argument("--spill-threshold", type=_nbytes, default=None, metavar="SIZE",
+                       help="keep the encoded corpus on disk once it exceeds SIZE bytes "
+                            "(e.g. 500M, 2G; 0 always): memory then stays at the vectors plus "
+                            "a few blocks (default: keep it in memory)")
+    train.add_argument("--temp-folder", default=None, metavar="DIR", type=_directory,
+                       help="folder for the spilled corpus (default: the system temporary "
+                            "folder); the files are deleted when training ends")
     train.add_argument("-q", "--quiet", action="store_true",
                        help="no progress or log output on standard error (errors are still "
                             "reported)")
@@ -500,7 +523,8 @@ def _cmd_train(args) -> int:
         learning_rate=args.learning_rate, min_learning_rate=min_lr,
         batch_size=args.batch_size, lowercase=args.lowercase,
         token_pattern=args.token_pattern or WHITESPACE_TOKEN_PATTERN,
-        n_jobs=args.jobs, random_state=args.seed, verbose=0 if args.quiet else 1)
+        n_jobs=args.jobs, random_state=args.seed, verbose=0 if args.quiet else 1,
+        spill_threshold=args.spill_threshold, temp_folder=args.temp_folder)
     logger.info("training on %d file(s): %s", len(args.corpus), ", ".join(args.corpus))
     start = time.perf_counter()
     try:

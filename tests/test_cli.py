@@ -117,6 +117,18 @@ def test_compressed_corpora_give_identical_vectors_and_quiet(trained):
     assert (d / "v_bz2.txt").read_bytes() == (d / "v.txt").read_bytes()
 
 
+def test_spilled_training_gives_identical_vectors(trained, tmp_path):
+    d, _, first = trained
+    assert first.returncode == 0
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    out = tmp_path / "v_spill.txt"
+    assert main(["train", str(d / "c.txt"), "-o", str(out), "-q", *TINY,
+                 "--spill-threshold", "0", "--temp-folder", str(spill)]) == 0
+    assert out.read_bytes() == (d / "v.txt").read_bytes()
+    assert list(spill.iterdir()) == []
+
+
 def test_train_binary_and_compressed_output(trained):
     d, _, first = trained
     assert first.returncode == 0
@@ -243,6 +255,9 @@ def test_debug_shows_traceback(tmp_path):
     (["--token-pattern", "(a)(b)"], ["--token-pattern"], 2),
     (["--split-lines", "--whole-file"], ["--whole-file"], 2),
     (["--loss", "hinge"], ["--loss"], 2),
+    (["--spill-threshold", "lots"], ["--spill-threshold"], 2),
+    (["--spill-threshold", "-5"], ["--spill-threshold"], 2),
+    (["--temp-folder", "/no/such/dir"], ["--temp-folder"], 2),
 ])
 def test_invalid_training_options(corpus, tmp_path, capsys, argv, fragments, status):
     d, _ = corpus
@@ -470,7 +485,8 @@ SPEC_OPTIONS = {
               "--window", "--negative", "--epochs", "--min-count", "--subsample",
               "--learning-rate", "--batch-size", "--jobs", "--seed", "--lowercase",
               "--no-lowercase", "--split-lines", "--whole-file", "-q", "--quiet",
-              "--token-pattern", "--save-model", "--debug", "CORPUS"],
+              "--token-pattern", "--save-model", "--spill-threshold", "--temp-folder",
+              "--debug", "CORPUS"],
     "evaluate": ["--binary", "--analogies", "--similarity", "--restrict-vocab", "--debug",
                  "VECTORS"],
     "neighbors": ["--topn", "--binary", "--debug", "VECTORS", "WORD"],
