@@ -33,6 +33,19 @@ def test_fit_on_dask_equals_local_synced_fit(client, planted, small_params, sepa
     assert len({t["worker"] for t in tasks}) == 2
 
 
+def test_spilled_corpus_on_dask_ships_slices(client, planted, small_params, tmp_path):
+    """A corpus spilled to the driver's disk trains on the cluster: each task gets its slice."""
+    docs, _, _ = planted
+    params = {**small_params, "n_shards": 2, "syncs_per_epoch": 2, "subsample": 1e-2}
+    local = SkipGramVectorizer(**params).fit(list(docs))
+    with parallel_config(backend="dask"):
+        remote = SkipGramVectorizer(**params, n_jobs=-1, spill_threshold=0,
+                                    temp_folder=tmp_path).fit(list(docs))
+    np.testing.assert_array_equal(remote.vectors_, local.vectors_)
+    np.testing.assert_array_equal(remote.output_vectors_, local.output_vectors_)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_default_shards_use_the_whole_cluster(client, planted, small_params, separation):
     """Under the dask backend n_jobs means the cluster; n_shards=None follows it."""
     docs, _, topics = planted
