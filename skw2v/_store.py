@@ -160,8 +160,17 @@ class Workspace:
             self.path = None
 
 
+#: Tokens per slab of an in-memory :class:`TokenSink` (64 MiB). Slabs are
+#: large enough that the C library maps each one separately and returns it to
+#: the OS when freed, rather than scattering many small blocks through the
+#: heap, where they would pin freed memory around them.
+SLAB_TOKENS = 1 << 24
+
+
 class TokenSink:
     """Collect ``int32`` token blocks, in memory until they outgrow the threshold.
+
+    In memory, blocks are copied into large preallocated slabs.
 
     Parameters
     ----------
@@ -176,28 +185,42 @@ class TokenSink:
     def __init__(self, workspace, name, spill=None):
         self.workspace = workspace
         self.name = name
-        self.parts: list[np.ndarray] = []
+        self.slabs: list[np.ndarray] = []
+        self.fill = 0  # tokens used in the last slab
         self.size = 0
         self.handle = None
         self.spill = spill
         if spill:
             self._open()
 
+    def _filled(self):
+        """The filled part of each slab, in order."""
+        for k, slab in enumerate(self.slabs):
+            yield slab if k < len(self.slabs) - 1 else slab[:self.fill]
+
     def _open(self):
         path = self.workspace.file(self.name)
-        self.handle = open(path, "wb")  # noqa: SIM115 - closed in finish()/abort()
-        for part in self.parts:
+        self.handle = open(path, "wb")  # noqa: SIM115 - closed in finish()
+        for part in self._filled():
             part.tofile(self.handle)
-        self.parts = []
+        self.slabs, self.fill = [], 0
 
     def append(self, block):
         """Add a block of tokens (copied)."""
-        block = np.ascontiguousarray(block, dtype=np.int32)
+        block = np.asarray(block, dtype=np.int32).ravel()
         self.size += block.size
         if self.handle is not None:
             block.tofile(self.handle)
             return
-        self.parts.append(block.copy() if block.base is not None else block)
+        pos = 0
+        while pos < block.size:
+            if not self.slabs or self.fill == self.slabs[-1].size:
+                self.slabs.append(np.empty(max(SLAB_TOKENS, 1), dtype=np.int32))
+                self.fill = 0
+            n = min(block.size - pos, self.slabs[-1].size - self.fill)
+            self.slabs[-1][self.fill:self.fill + n] = block[pos:pos + n]
+            self.fill += n
+            pos += n
         if self.spill is None and self.workspace.spills(self.size * _ITEMSIZE):
             self._open()
 
@@ -207,9 +230,16 @@ class TokenSink:
             self.handle.close()
             self.handle = None
             return TokenFile(self.workspace.file(self.name), self.size)
-        # copy part by part, freeing each as it goes: peak = corpus + one part
+        if len(self.slabs) == 1:
+            out = self.slabs[0][:self.fill]
+            if self.fill < self.slabs[0].size // 2:
+                out = out.copy()  # do not pin a mostly empty slab
+            self.slabs = []
+            return out
+        # copy slab by slab, freeing each as it goes: peak = corpus + one slab
         out = np.empty(self.size, dtype=np.int32)
-        parts, self.parts = self.parts[::-1], []
+        parts = list(self._filled())[::-1]
+        self.slabs = []
         pos = 0
         while parts:
             part = parts.pop()
@@ -306,7 +336,8 @@ def subsample(ids, offsets, keep_prob, rng, sink=None, block=None):
     p = keep_prob.astype(np.float32)
     n = n_tokens(ids)
     new_offsets = np.empty_like(offsets)
-    parts = []
+    if sink is None:
+        sink = TokenSink(Workspace(), "kept", spill=False)
     w, doc = 0, 0
     for a, b in iter_blocks(n, block):
         chunk = read_tokens(ids, a, b)
@@ -317,15 +348,10 @@ def subsample(ids, offsets, keep_prob, rng, sink=None, block=None):
         new_offsets[doc:hi] = csum[offsets[doc:hi] - a].astype(np.int64) + w
         doc = hi
         kept = chunk[keep]
-        if sink is None:
-            parts.append(kept)
-        else:
-            sink.append(kept)
+        sink.append(kept)
         w += kept.size
     new_offsets[doc:] = w
-    if sink is not None:
-        return sink.finish(), new_offsets
-    return (np.concatenate(parts) if parts else np.empty(0, np.int32)), new_offsets
+    return sink.finish(), new_offsets
 
 
 def document_blocks(ids, offsets, n_words, block=None):

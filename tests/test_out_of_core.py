@@ -115,6 +115,20 @@ def test_token_sink_spills_past_threshold(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("slab", [1, 5, 64, 1 << 24])
+def test_token_sink_in_memory_slabs(monkeypatch, slab):
+    monkeypatch.setattr(store, "SLAB_TOKENS", slab)
+    rng = np.random.default_rng(0)
+    blocks = [rng.integers(0, 100, size=n).astype(np.int32) for n in (3, 0, 17, 5, 40, 1)]
+    sink = TokenSink(Workspace(), "t", spill=False)
+    for b in blocks:
+        sink.append(b)
+    out = sink.finish()
+    np.testing.assert_array_equal(out, np.concatenate(blocks))
+    assert out.dtype == np.int32 and out.flags.c_contiguous
+    assert TokenSink(Workspace(), "t", spill=False).finish().shape == (0,)
+
+
 @pytest.mark.parametrize("on_disk", [False, True])
 @pytest.mark.parametrize("block", [7, 64, 10 ** 6])
 def test_remap_compact_matches_whole_array(tmp_path, on_disk, block):
