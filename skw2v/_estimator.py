@@ -636,7 +636,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         if state is None:
             seed = self._draw_seed()
             init_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
-            W_in = ((init_rng.random((n_words, dim)) - 0.5) / dim).astype(dtype)
+            W_in = _uniform_init(init_rng, n_words, dim, dtype)
             W_out = np.zeros((n_words, dim), dtype=dtype)
             if self.initial_vectors is not None:
                 self._copy_initial_vectors(W_in, index_to_key)
@@ -1073,7 +1073,12 @@ def _pool(counts, W, pooling, *, idf=None, word_counts=None, sif_alpha=None,
     else:  # sif: a / (a + p(w)), averaged over the document's tokens
         p = word_counts / word_counts.sum()
         weights = counts @ sp.diags(sif_alpha / (sif_alpha + p))
-    out = np.asarray(weights @ W.astype(np.float64))
+    # only the rows of the words that occur, in float64 (not a float64 copy of W)
+    weights = sp.csr_matrix(weights)
+    cols, inverse = np.unique(weights.indices, return_inverse=True)
+    compact = sp.csr_matrix((weights.data, inverse.ravel(), weights.indptr),
+                            shape=(n_docs, cols.size))
+    out = np.asarray(compact @ W[cols].astype(np.float64))
     if pooling != "sum":
         denom = np.asarray((weights if pooling == "tfidf" else counts).sum(axis=1)).ravel()
         nz = denom > 0
@@ -1082,6 +1087,20 @@ def _pool(counts, W, pooling, *, idf=None, word_counts=None, sif_alpha=None,
         u = sif_component.astype(np.float64)
         out -= np.outer(out @ u, u)
     return out.astype(W.dtype)
+
+
+def _uniform_init(rng, n_words, dim, dtype, block_rows=16384):
+    """word2vec's initialisation, uniform in ``[-0.5/dim, 0.5/dim)``, drawn in row blocks.
+
+    Equal to ``((rng.random((n_words, dim)) - 0.5) / dim).astype(dtype)``
+    (the same stream, consumed in the same order), without the float64
+    temporaries of the whole matrix.
+    """
+    W = np.empty((n_words, dim), dtype=dtype)
+    for a in range(0, n_words, block_rows):
+        b = min(a + block_rows, n_words)
+        W[a:b] = (rng.random((b - a, dim)) - 0.5) / dim
+    return W
 
 
 def _corpus_statistics(ids, offsets, W, word_counts, sif_alpha):

@@ -396,3 +396,14 @@ def test_streamed_file_with_spill_equals_content(tmp_path, tiny_blocks):
                                  temp_folder=spill).fit(paths)
         assert os.listdir(spill) == []
     assert_same_fit(est, ref)
+
+
+@pytest.mark.parametrize("n_words, block_rows", [(1, 4), (100, 7), (1000, 1000), (5, 2)])
+def test_blockwise_init_equals_whole_matrix_draw(n_words, block_rows):
+    from skw2v._estimator import _uniform_init
+
+    for dtype in (np.float32, np.float64):
+        expected = ((np.random.default_rng(3).random((n_words, 9)) - 0.5) / 9).astype(dtype)
+        got = _uniform_init(np.random.default_rng(3), n_words, 9, dtype, block_rows=block_rows)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, expected)
