@@ -65,6 +65,47 @@ def window_groups(position):
     return group, indptr
 
 
+def _padded_layout(indptr, width):
+    """Index of each pair in its window's padded row block.
+
+    Window ``w`` occupies rows ``w * width .. (w + 1) * width - 1`` of a
+    ``(G * width, ...)`` array, its pairs first; returns the row of each pair.
+    """
+    n = int(indptr[-1])
+    lengths = np.diff(indptr)
+    return np.arange(n) + np.repeat(np.arange(lengths.size) * width - indptr[:-1], lengths)
+
+
+def _ns_padded_step(W_in, W_out, inputs, inputs_pad, flat, rows, lr):
+    """Fused negative-sampling step on windows laid out in padded blocks.
+
+    ``rows`` is ``(G, K+1)`` (center word, then the window's negatives);
+    ``inputs_pad`` holds the ``G * width`` input ids of the padded layout
+    (pairs at ``flat``, any valid id in padding slots) and ``inputs`` the
+    ids of the pairs (``inputs_pad[flat]``). Padding slots get zero score
+    gradients, so they add exact zeros and change nothing.
+    """
+    n_groups, k1 = rows.shape
+    width = inputs_pad.size // n_groups
+    d = W_in.shape[1]
+    out_rows = W_out.take(rows.ravel(), axis=0).reshape(n_groups, k1, d)
+    v_pad = W_in.take(inputs_pad, axis=0).reshape(n_groups, width, d)
+    # One small product per window: (width x d) @ (d x K+1).
+    scores_pad = np.matmul(v_pad, out_rows.transpose(0, 2, 1))
+    scores = scores_pad.reshape(-1, k1).take(flat, axis=0)  # (n, K+1)
+    g = expit(scores)
+    loss = _ns_loss(scores)
+    g[:, 0] -= 1.0
+    g_pad = np.zeros((n_groups * width, k1), dtype=g.dtype)
+    g_pad[flat] = g
+    g_pad = g_pad.reshape(n_groups, width, k1)
+    grad_v = np.matmul(g_pad, out_rows).reshape(-1, d).take(flat, axis=0)  # (n, d)
+    grad_out = np.matmul(g_pad.transpose(0, 2, 1), v_pad)  # (G, K+1, d)
+    scatter_add(W_in, inputs, grad_v, scale=-lr)
+    scatter_add(W_out, rows.ravel(), grad_out.reshape(n_groups * k1, d), scale=-lr)
+    return loss
+
+
 def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
     """Fused negative-sampling SGD step on a mini-batch of whole windows.
 
@@ -96,30 +137,16 @@ def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
         Summed loss of the batch before the update (float64).
     """
     n_groups, k = negatives.shape
-    n = inputs.size
     rows = np.empty((n_groups, k + 1), dtype=np.intp)
     rows[:, 0] = targets
     rows[:, 1:] = negatives
-    out_rows = W_out.take(rows.ravel(), axis=0).reshape(n_groups, k + 1, -1)
     # Windows padded to the longest one, so each window is one small matrix
-    # product: (pairs x d) @ (d x K+1). Padding rows are zero and get zero
-    # gradients, so they change nothing.
-    slot = np.arange(n) - indptr[group]
+    # product.
     width = int(np.max(np.diff(indptr)))
-    v = W_in.take(inputs, axis=0)
-    v_pad = np.zeros((n_groups, width, v.shape[1]), dtype=v.dtype)
-    v_pad[group, slot] = v
-    scores = np.matmul(v_pad, out_rows.transpose(0, 2, 1))[group, slot]  # (n, K+1)
-    g = expit(scores)
-    loss = _ns_loss(scores)
-    g[:, 0] -= 1.0
-    g_pad = np.zeros((n_groups, width, k + 1), dtype=g.dtype)
-    g_pad[group, slot] = g
-    grad_v = np.matmul(g_pad, out_rows)[group, slot]  # (n, d)
-    grad_out = np.matmul(g_pad.transpose(0, 2, 1), v_pad)  # (G, K+1, d)
-    scatter_add(W_in, inputs, grad_v, scale=-lr)
-    scatter_add(W_out, rows.ravel(), grad_out.reshape(n_groups * (k + 1), -1), scale=-lr)
-    return loss
+    flat = _padded_layout(indptr, width)
+    inputs_pad = np.zeros(n_groups * width, dtype=np.intp)
+    inputs_pad[flat] = inputs
+    return _ns_padded_step(W_in, W_out, inputs, inputs_pad, flat, rows, lr)
 
 
 def generic_step(W_in, W_out, inputs, group, targets, negatives, lr, loss):
@@ -196,20 +223,39 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
         neg_all = (draw_negatives(sampler, (targets_all.size, n_negatives), rng)
                    if needs_neg else None)
         gbounds = _group_batches(indptr_all, batch_size)
-        for g0, g1 in zip(gbounds[:-1], gbounds[1:], strict=True):
+        if fused:
+            # Padded layouts of all batches of the block at once: batch ``i``
+            # pads its windows to its longest one, ``widths[i]``, and owns
+            # ``pad_ptr[i]:pad_ptr[i + 1]`` of ``inputs_pad``.
+            rows_all = np.empty((targets_all.size, n_negatives + 1), dtype=np.intp)
+            rows_all[:, 0] = targets_all
+            rows_all[:, 1:] = neg_all
+            lengths = np.diff(indptr_all)
+            widths = np.maximum.reduceat(lengths, gbounds[:-1])
+            pad_ptr = np.zeros(widths.size + 1, dtype=np.intp)
+            np.cumsum(np.diff(gbounds) * widths, out=pad_ptr[1:])
+            # first padded row of each window within its batch's block
+            batch_of_group = np.repeat(np.arange(widths.size), np.diff(gbounds))
+            win_start = ((np.arange(lengths.size) - gbounds[batch_of_group])
+                         * widths[batch_of_group])
+            flat_all = np.arange(centers.size) + np.repeat(win_start - indptr_all[:-1],
+                                                           lengths)
+            inputs_pad_all = np.zeros(int(pad_ptr[-1]), dtype=np.intp)
+            inputs_pad_all[flat_all + np.repeat(pad_ptr[batch_of_group], lengths)] = outside
+        for i, (g0, g1) in enumerate(zip(gbounds[:-1], gbounds[1:], strict=True)):
             b, e = indptr_all[g0], indptr_all[g1]
             frac = (block_start + position[b] - start) / span
             lr = lr_start + (lr_stop - lr_start) * frac
-            group = group_all[b:e] - g0
-            indptr = indptr_all[g0:g1 + 1] - b
-            targets = targets_all[g0:g1]
-            neg = neg_all[g0:g1] if needs_neg else None
             inputs = outside[b:e]
             if fused:
-                total_loss += ns_window_step(W_in, W_out, inputs, group, indptr, targets,
-                                             neg, lr)
-            else:
-                total_loss += generic_step(W_in, W_out, inputs, group, targets, neg, lr, loss)
+                total_loss += _ns_padded_step(W_in, W_out, inputs,
+                                              inputs_pad_all[pad_ptr[i]:pad_ptr[i + 1]],
+                                              flat_all[b:e], rows_all[g0:g1], lr)
+                continue
+            group = group_all[b:e] - g0
+            targets = targets_all[g0:g1]
+            neg = neg_all[g0:g1] if needs_neg else None
+            total_loss += generic_step(W_in, W_out, inputs, group, targets, neg, lr, loss)
         total_pairs += centers.size
         if callback is not None:
             callback(block_stop - block_start)

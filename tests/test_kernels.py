@@ -201,3 +201,33 @@ def test_fused_loss_is_exact_and_finite_for_extreme_scores():
     assert got == pytest.approx(expected, rel=1e-12)
     got32 = _ns_loss(scores.astype(np.float32))
     assert got32 == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 64])
+def test_train_range_fused_path_equals_generic_reference_path(monkeypatch, batch_size):
+    """The per-block padded layout of train_range trains exactly like the reference loss."""
+    from skw2v import _sgd
+
+    class ReferenceNS(NegativeSamplingLoss):
+        """Same loss, but not the exact type, so train_range takes the generic path."""
+
+    monkeypatch.setattr(_sgd, "PAIR_BLOCK", 50)  # several blocks
+    rng = np.random.default_rng(5)
+    ids = rng.integers(0, 20, 400).astype(np.int32)
+    offsets = np.array([0, 1, 3, 90, 91, 250, 400], dtype=np.int64)  # short documents too
+    sampler = noise_sampler(np.bincount(ids, minlength=20) + 1)
+    W_in = rng.normal(scale=0.3, size=(20, 8))
+    W_out = rng.normal(scale=0.3, size=(20, 8))
+    results = []
+    for loss in (NegativeSamplingLoss(), ReferenceNS()):
+        a_in, a_out = W_in.copy(), W_out.copy()
+        res = _sgd.train_range(a_in, a_out, ids, offsets, 10, 390, window=4, loss=loss,
+                               n_negatives=3, sampler=sampler, batch_size=batch_size,
+                               lr_start=0.05, lr_stop=0.01, rng=np.random.default_rng(9))
+        results.append((res, a_in, a_out))
+    (ra, a_in, a_out), (rb, b_in, b_out) = results
+    assert ra.n_pairs == rb.n_pairs > 0
+    assert ra.loss == pytest.approx(rb.loss, rel=1e-12)
+    np.testing.assert_allclose(a_in, b_in, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(a_out, b_out, rtol=1e-11, atol=1e-12)
+    assert not np.allclose(a_in, W_in)
