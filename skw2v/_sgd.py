@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import expit
 
 from ._corpus import skipgram_pairs
 from ._vocab import draw_negatives
@@ -25,20 +24,6 @@ class RangeResult(NamedTuple):
     loss: float
     n_pairs: int
     n_words: int
-
-
-def _ns_loss(scores):
-    """Summed negative-sampling loss from ``(n, K+1)`` scores (column 0 positive).
-
-    ``-log sigma(s_o) - sum_k log sigma(-s_k)``, written with the stable
-    softplus ``log(1 + exp(-|x|)) + max(-x, 0) = -log sigma(x)``, which is
-    several times cheaper than ``log_expit``. ``scores`` is modified.
-    """
-    scores[:, 1:] *= -1.0  # x = s_o for the positive, -s_k for negatives
-    total = np.sum(np.log1p(np.exp(-np.abs(scores))), dtype=np.float64)
-    np.negative(scores, out=scores)
-    np.maximum(scores, 0.0, out=scores)
-    return float(total + np.sum(scores, dtype=np.float64))
 
 
 def window_groups(position):
@@ -63,6 +48,30 @@ def window_groups(position):
     indptr = np.append(np.flatnonzero(change), n)
     group = np.cumsum(change) - 1
     return group, indptr
+
+
+def _ns_scores_to_grad(scores):
+    """Loss and score gradients from ``(n, K+1)`` scores (column 0 positive).
+
+    Returns the summed loss ``-log sigma(s_o) - sum_k log sigma(-s_k)``
+    (float64) and ``g`` with ``g[:, 0] = sigma(s_o) - 1`` and
+    ``g[:, k] = sigma(s_k)``. Both come from one ``e = exp(-|s|)``: with the
+    stable softplus ``-log sigma(x) = log(1 + exp(-|x|)) + max(-x, 0)`` and
+    ``max(-s_o, 0) = max(s_o, 0) - s_o``, the loss is
+    ``sum log1p(e) + sum max(s, 0) - sum s_o``; and
+    ``sigma(s) = 1 / (1 + e)`` for ``s >= 0``, ``e / (1 + e)`` otherwise.
+    """
+    e = np.abs(scores)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    loss = (np.sum(np.log1p(e), dtype=np.float64)
+            + np.sum(np.maximum(scores, 0.0), dtype=np.float64)
+            - np.sum(scores[:, 0], dtype=np.float64))
+    g = np.where(scores >= 0.0, 1.0, e).astype(scores.dtype, copy=False)
+    e += 1.0
+    g /= e
+    g[:, 0] -= 1.0
+    return float(loss), g
 
 
 def _padded_layout(indptr, width):
@@ -92,10 +101,7 @@ def _ns_padded_step(W_in, W_out, inputs, inputs_pad, flat, rows, lr):
     v_pad = W_in.take(inputs_pad, axis=0).reshape(n_groups, width, d)
     # One small product per window: (width x d) @ (d x K+1).
     scores_pad = np.matmul(v_pad, out_rows.transpose(0, 2, 1))
-    scores = scores_pad.reshape(-1, k1).take(flat, axis=0)  # (n, K+1)
-    g = expit(scores)
-    loss = _ns_loss(scores)
-    g[:, 0] -= 1.0
+    loss, g = _ns_scores_to_grad(scores_pad.reshape(-1, k1).take(flat, axis=0))
     g_pad = np.zeros((n_groups * width, k1), dtype=g.dtype)
     g_pad[flat] = g
     g_pad = g_pad.reshape(n_groups, width, k1)

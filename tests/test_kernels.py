@@ -188,19 +188,24 @@ def test_alias_sampler_frequencies():
     np.testing.assert_allclose(np.bincount(uniform) / 1e5, 0.25, atol=0.01)
 
 
-def test_fused_loss_is_exact_and_finite_for_extreme_scores():
-    from scipy.special import log_expit
+def test_fused_loss_and_grad_are_exact_and_finite_for_extreme_scores():
+    from scipy.special import expit, log_expit
 
-    from skw2v._sgd import _ns_loss
+    from skw2v._sgd import _ns_scores_to_grad
 
     scores = np.array([[1000.0, -1000.0, 30.0, -30.0], [-1000.0, 1000.0, 0.0, 1e-3],
-                       [5.0, -5.0, 2.0, -2.0]])
+                       [5.0, -5.0, 2.0, -2.0], [-90.0, 90.0, -20.0, 20.0]])
     expected = -np.sum(log_expit(scores[:, :1])) - np.sum(log_expit(-scores[:, 1:]))
-    got = _ns_loss(scores.copy())
-    assert np.isfinite(got)
+    expected_g = expit(scores)
+    expected_g[:, 0] -= 1.0
+    got, g = _ns_scores_to_grad(scores.copy())
+    assert np.isfinite(got) and np.isfinite(g).all()
     assert got == pytest.approx(expected, rel=1e-12)
-    got32 = _ns_loss(scores.astype(np.float32))
+    np.testing.assert_allclose(g, expected_g, rtol=1e-14, atol=0)
+    got32, g32 = _ns_scores_to_grad(scores.astype(np.float32))
+    assert g32.dtype == np.float32 and np.isfinite(g32).all()
     assert got32 == pytest.approx(expected, rel=1e-6)
+    np.testing.assert_allclose(g32, expected_g, rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("batch_size", [1, 7, 64])
