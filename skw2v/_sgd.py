@@ -12,7 +12,7 @@ import numpy as np
 
 from ._corpus import skipgram_pairs
 from ._vocab import draw_negatives
-from .losses import NegativeSamplingLoss, scatter_add
+from .losses import NegativeSamplingLoss, _scatter_add, scatter_add
 
 #: Number of center positions whose pairs are generated at once.
 PAIR_BLOCK = 65_536
@@ -105,10 +105,10 @@ def _ns_padded_step(W_in, W_out, inputs, inputs_pad, flat, rows, lr):
     g_pad = np.zeros((n_groups * width, k1), dtype=g.dtype)
     g_pad[flat] = g
     g_pad = g_pad.reshape(n_groups, width, k1)
-    grad_v = np.matmul(g_pad, out_rows).reshape(-1, d).take(flat, axis=0)  # (n, d)
+    grad_v_pad = np.matmul(g_pad, out_rows).reshape(-1, d)  # pair i at row flat[i]
     grad_out = np.matmul(g_pad.transpose(0, 2, 1), v_pad)  # (G, K+1, d)
-    scatter_add(W_in, inputs, grad_v, scale=-lr)
-    scatter_add(W_out, rows.ravel(), grad_out.reshape(n_groups * k1, d), scale=-lr)
+    _scatter_add(W_in, inputs, grad_v_pad, -lr, value_rows=flat)
+    _scatter_add(W_out, rows.ravel(), grad_out.reshape(n_groups * k1, d), -lr)
     return loss
 
 
