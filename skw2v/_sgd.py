@@ -64,9 +64,10 @@ def _ns_scores_to_grad(scores):
     e = np.abs(scores)
     np.negative(e, out=e)
     np.exp(e, out=e)
-    loss = (np.sum(np.log1p(e), dtype=np.float64)
-            + np.sum(np.maximum(scores, 0.0), dtype=np.float64)
-            - np.sum(scores[:, 0], dtype=np.float64))
+    terms = np.maximum(scores, 0.0)
+    terms += np.log1p(e)
+    terms[:, 0] -= scores[:, 0]
+    loss = np.sum(terms, dtype=np.float64)
     g = np.where(scores >= 0.0, 1.0, e).astype(scores.dtype, copy=False)
     e += 1.0
     g /= e
