@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from scipy.sparse import csr_array as _csr_array
 
 from ._corpus import skipgram_pairs
 from ._vocab import draw_negatives
-from .losses import NegativeSamplingLoss, _scatter_add, scatter_add
+from .losses import NegativeSamplingLoss, scatter_add
 
 #: Number of center positions whose pairs are generated at once.
 PAIR_BLOCK = 65_536
@@ -86,14 +87,66 @@ def _padded_layout(indptr, width):
     return np.arange(n) + np.repeat(np.arange(lengths.size) * width - indptr[:-1], lengths)
 
 
-def _ns_padded_step(W_in, W_out, inputs, inputs_pad, flat, rows, lr):
+class _SumPlan(NamedTuple):
+    """How to sum the gradient rows of several batches by word id.
+
+    Built once for a block by :func:`_sum_plan`. Entries are sorted by
+    (batch, id) with ties in their original order, so batch ``i`` owns
+    ``ptr[i]:ptr[i + 1]`` of ``columns`` and ``uptr[i]:uptr[i + 1]`` of
+    ``ids``; ``starts[u]`` is the sorted position of the first entry of id
+    ``ids[u]``, and ``columns`` the row of each sorted entry in its batch's
+    gradient array.
+    """
+
+    ids: np.ndarray
+    starts: np.ndarray
+    uptr: np.ndarray
+    columns: np.ndarray
+    ptr: np.ndarray
+
+
+def _sum_plan(ids, batch, ptr, columns, n_rows):
+    """:class:`_SumPlan` of ``ids`` (entry ``j`` in batch ``batch[j]``, rows < ``n_rows``).
+
+    ``ptr`` are the batch boundaries (``batch`` is non-decreasing) and
+    ``columns[j]`` the gradient row of entry ``j`` within its batch.
+    """
+    n = ids.size
+    key = batch.astype(np.int64) * n_rows + ids
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    first = np.empty(n, dtype=bool)
+    first[:1] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    starts = np.append(np.flatnonzero(first), n)
+    return _SumPlan(ids[order[starts[:-1]]], starts, np.searchsorted(starts, ptr), columns[order],
+                    ptr)
+
+
+def _planned_scatter_add(target, plan, i, values, scale):
+    """Add ``scale`` times the rows of ``values`` to ``target`` by batch ``i`` of ``plan``.
+
+    The same sums, in the same order, as :func:`~skw2v.losses.scatter_add`.
+    """
+    p0, p1 = plan.ptr[i], plan.ptr[i + 1]
+    u0, u1 = plan.uptr[i], plan.uptr[i + 1]
+    data = np.full(p1 - p0, scale, dtype=np.result_type(values.dtype, target.dtype))
+    # Each run of equal ids summed by one sparse product: an
+    # (n_unique, n_rows of values) CSR matrix of ``scale`` entries.
+    summer = _csr_array((data, plan.columns[p0:p1], plan.starts[u0:u1 + 1] - p0),
+                        shape=(u1 - u0, values.shape[0]))
+    target[plan.ids[u0:u1]] += (summer @ values).astype(target.dtype, copy=False)
+
+
+def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, in_plan, out_plan, i):
     """Fused negative-sampling step on windows laid out in padded blocks.
 
     ``rows`` is ``(G, K+1)`` (center word, then the window's negatives);
     ``inputs_pad`` holds the ``G * width`` input ids of the padded layout
-    (pairs at ``flat``, any valid id in padding slots) and ``inputs`` the
-    ids of the pairs (``inputs_pad[flat]``). Padding slots get zero score
-    gradients, so they add exact zeros and change nothing.
+    (the batch's pairs at rows ``flat``, any valid id in padding slots).
+    Padding slots get zero score gradients, so they add exact zeros and
+    change nothing. ``in_plan`` and ``out_plan`` (batch ``i``) sum the
+    gradients of the pairs' inputs and of ``rows.ravel()`` by word id.
     """
     n_groups, k1 = rows.shape
     width = inputs_pad.size // n_groups
@@ -106,10 +159,10 @@ def _ns_padded_step(W_in, W_out, inputs, inputs_pad, flat, rows, lr):
     g_pad = np.zeros((n_groups * width, k1), dtype=g.dtype)
     g_pad[flat] = g
     g_pad = g_pad.reshape(n_groups, width, k1)
-    grad_v_pad = np.matmul(g_pad, out_rows).reshape(-1, d)  # pair i at row flat[i]
+    grad_v_pad = np.matmul(g_pad, out_rows).reshape(-1, d)  # pair j at row flat[j]
     grad_out = np.matmul(g_pad.transpose(0, 2, 1), v_pad)  # (G, K+1, d)
-    _scatter_add(W_in, inputs, grad_v_pad, -lr, value_rows=flat)
-    _scatter_add(W_out, rows.ravel(), grad_out.reshape(n_groups * k1, d), -lr)
+    _planned_scatter_add(W_in, in_plan, i, grad_v_pad, -lr)
+    _planned_scatter_add(W_out, out_plan, i, grad_out.reshape(n_groups * k1, d), -lr)
     return loss
 
 
@@ -153,7 +206,12 @@ def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
     flat = _padded_layout(indptr, width)
     inputs_pad = np.zeros(n_groups * width, dtype=np.intp)
     inputs_pad[flat] = inputs
-    return _ns_padded_step(W_in, W_out, inputs, inputs_pad, flat, rows, lr)
+    one = np.array([0, inputs.size])
+    in_plan = _sum_plan(inputs, np.zeros(inputs.size, dtype=np.intp), one, flat, W_in.shape[0])
+    one = np.array([0, rows.size])
+    out_plan = _sum_plan(rows.ravel(), np.zeros(rows.size, dtype=np.intp), one,
+                         np.arange(rows.size), W_out.shape[0])
+    return _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, in_plan, out_plan, 0)
 
 
 def generic_step(W_in, W_out, inputs, group, targets, negatives, lr, loss):
@@ -249,16 +307,25 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
                                                            lengths)
             inputs_pad_all = np.zeros(int(pad_ptr[-1]), dtype=np.intp)
             inputs_pad_all[flat_all + np.repeat(pad_ptr[batch_of_group], lengths)] = outside
+            # The sorting work of the gradient sums, for all batches at once.
+            in_plan = _sum_plan(outside, np.repeat(batch_of_group, lengths), indptr_all[gbounds],
+                                flat_all, W_in.shape[0])
+            k1 = n_negatives + 1
+            out_batch = np.repeat(batch_of_group, k1)
+            out_plan = _sum_plan(rows_all.ravel(), out_batch, gbounds * k1,
+                                 np.arange(rows_all.size) - gbounds[out_batch] * k1,
+                                 W_out.shape[0])
         for i, (g0, g1) in enumerate(zip(gbounds[:-1], gbounds[1:], strict=True)):
             b, e = indptr_all[g0], indptr_all[g1]
             frac = (block_start + position[b] - start) / span
             lr = lr_start + (lr_stop - lr_start) * frac
-            inputs = outside[b:e]
             if fused:
-                total_loss += _ns_padded_step(W_in, W_out, inputs,
+                total_loss += _ns_padded_step(W_in, W_out,
                                               inputs_pad_all[pad_ptr[i]:pad_ptr[i + 1]],
-                                              flat_all[b:e], rows_all[g0:g1], lr)
+                                              flat_all[b:e], rows_all[g0:g1], lr, in_plan,
+                                              out_plan, i)
                 continue
+            inputs = outside[b:e]
             group = group_all[b:e] - g0
             targets = targets_all[g0:g1]
             neg = neg_all[g0:g1] if needs_neg else None

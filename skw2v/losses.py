@@ -159,35 +159,25 @@ def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=
     rows = np.asarray(rows).ravel()
     if rows.size == 0:
         return
-    _scatter_add(target, rows, np.asarray(values).reshape(rows.size, -1), scale)
-
-
-def _scatter_add(target, rows, values, scale, value_rows=None):
-    """:func:`scatter_add` of ``values[value_rows]`` without forming that gather.
-
-    ``rows`` is a non-empty 1-D int array; ``value_rows`` (default: all rows
-    of ``values``, in order) says which row of ``values`` goes with each id.
-    """
+    values = np.asarray(values).reshape(rows.size, -1)
     # Sort the ids, then sum each run of equal ids with one sparse product
-    # (an (n_unique, len(values)) CSR matrix of ``scale`` entries times
-    # ``values``). This is several times faster than ``np.add.at`` on large
-    # batches.
+    # (an (n_unique, n) CSR matrix of ``scale`` entries times ``values``).
+    # This is several times faster than ``np.add.at`` on large batches.
     order = np.argsort(rows, kind="stable")
     sorted_rows = rows[order]
     first = np.empty(rows.size, dtype=bool)
     first[0] = True
     np.not_equal(sorted_rows[1:], sorted_rows[:-1], out=first[1:])
     starts = np.flatnonzero(first)
-    columns = order if value_rows is None else value_rows[order]
     dtype = np.result_type(values.dtype, target.dtype)
     if starts.size == rows.size:
-        target[sorted_rows] += (values[columns] * dtype.type(scale)).astype(target.dtype,
-                                                                             copy=False)
+        target[sorted_rows] += (values[order] * dtype.type(scale)).astype(target.dtype,
+                                                                           copy=False)
         return
     indptr = np.append(starts, rows.size)
     data = np.full(rows.size, scale, dtype=dtype)
     # csr_array: the same product, with a cheaper constructor than csr_matrix
-    summer = _csr_array((data, columns, indptr), shape=(starts.size, values.shape[0]))
+    summer = _csr_array((data, order, indptr), shape=(starts.size, rows.size))
     target[sorted_rows[starts]] += (summer @ values).astype(target.dtype, copy=False)
 
 

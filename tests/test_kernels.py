@@ -237,17 +237,3 @@ def test_train_range_fused_path_equals_generic_reference_path(monkeypatch, batch
     np.testing.assert_allclose(a_out, b_out, rtol=1e-11, atol=1e-12)
     assert not np.allclose(a_in, W_in)
 
-
-def test_scatter_add_with_value_rows_equals_scatter_of_the_gather():
-    from skw2v.losses import _scatter_add
-
-    rng = np.random.default_rng(1)
-    for n_ids in (50, 400):  # with and without repeated ids
-        W = rng.normal(size=(400, 5)).astype(np.float32)
-        values = rng.normal(size=(80, 5)).astype(np.float32)
-        value_rows = rng.permutation(80)[:50]
-        rows = (rng.permutation(400)[:50] if n_ids == 400 else rng.integers(0, 10, 50))
-        expected = W.copy()
-        scatter_add(expected, rows, values[value_rows], scale=-0.7)
-        _scatter_add(W, rows, values, -0.7, value_rows=value_rows)
-        np.testing.assert_array_equal(W, expected)
