@@ -237,3 +237,21 @@ def test_train_range_fused_path_equals_generic_reference_path(monkeypatch, batch
     np.testing.assert_allclose(a_out, b_out, rtol=1e-11, atol=1e-12)
     assert not np.allclose(a_in, W_in)
 
+
+
+def test_sum_plan_radix_and_general_sorts_agree():
+    from skw2v._sgd import _sum_plan
+
+    rng = np.random.default_rng(4)
+    ids = rng.zipf(1.5, 3000) % 500
+    ptr = np.array([0, 700, 701, 2200, 3000])
+    batch = np.repeat(np.arange(4), np.diff(ptr))
+    columns = rng.permutation(3000)
+    small = _sum_plan(ids, batch, ptr, columns, 500)  # 16-bit radix path
+    large = _sum_plan(ids, batch, ptr, columns, 100_000)  # general path
+    for a, b in zip(small, large, strict=True):
+        np.testing.assert_array_equal(a, b)
+    key = batch * 500 + ids
+    order = np.argsort(key, kind="stable")
+    np.testing.assert_array_equal(small.columns, columns[order])
+    np.testing.assert_array_equal(small.ids, np.unique(key) % 500)
