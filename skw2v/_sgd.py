@@ -88,32 +88,39 @@ def _padded_layout(indptr, width):
 
 
 class _SumPlan(NamedTuple):
-    """How to sum the gradient rows of several batches by word id.
+    """How to sum the gradient rows of several batches by word id, for both matrices.
 
-    Built once for a block by :func:`_sum_plan`. Entries are sorted by
-    (batch, id) with ties in their original order, so batch ``i`` owns
-    ``ptr[i]:ptr[i + 1]`` of ``columns`` and ``uptr[i]:uptr[i + 1]`` of
-    ``ids``; ``starts[u]`` is the sorted position of the first entry of id
-    ``ids[u]``, and ``columns`` the row of each sorted entry in its batch's
-    gradient array.
+    Built once for a block by :func:`_sum_plan`. Batch ``i`` has one
+    gradient array: the input-matrix gradient rows, then the output-matrix
+    ones. Its entries (pairs' inputs, then window output rows) are sorted by
+    (batch, matrix, id) with ties in their original order: batch ``i`` owns
+    ``ptr[i]:ptr[i + 1]`` of ``columns`` (the gradient row of each sorted
+    entry) and unique ids ``uptr[i]:uptr[i + 1]``, those of the input matrix
+    before ``mid[i]``; ``rows[u]`` is unique id ``u`` as a row of its
+    matrix and ``starts[u]`` the sorted position of its first entry.
     """
 
-    ids: np.ndarray
+    rows: np.ndarray
     starts: np.ndarray
     uptr: np.ndarray
+    mid: np.ndarray
     columns: np.ndarray
     ptr: np.ndarray
 
 
-def _sum_plan(ids, batch, ptr, columns, n_rows):
-    """:class:`_SumPlan` of ``ids`` (entry ``j`` in batch ``batch[j]``, rows < ``n_rows``).
+def _sum_plan(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, out_ptr,
+              out_columns, n_out):
+    """:class:`_SumPlan` of input-matrix and output-matrix entries.
 
-    ``ptr`` are the batch boundaries (``batch`` is non-decreasing) and
-    ``columns[j]`` the gradient row of entry ``j`` within its batch.
+    For each matrix: the row ids of the entries (< ``n_in`` / ``n_out``),
+    their batch (non-decreasing), the batch boundaries ``*_ptr`` and the
+    gradient row of each entry in its batch's gradient array.
     """
-    n = ids.size
+    ids = np.concatenate((in_ids, out_ids + n_in))
+    batch = np.concatenate((in_batch, out_batch))
+    n, n_rows = ids.size, n_in + n_out
     key = batch.astype(np.int64) * n_rows + ids
-    if n_rows <= 1 << 16 and ptr.size <= 1 << 16:
+    if n_rows <= 1 << 16 and in_ptr.size <= 1 << 16:
         # The same stable order by two 16-bit radix sorts (id, then batch),
         # which NumPy does in linear time.
         order = np.argsort(ids.astype(np.uint16), kind="stable")
@@ -125,50 +132,64 @@ def _sum_plan(ids, batch, ptr, columns, n_rows):
     first[:1] = True
     np.not_equal(key[1:], key[:-1], out=first[1:])
     starts = np.append(np.flatnonzero(first), n)
-    return _SumPlan(ids[order[starts[:-1]]], starts, np.searchsorted(starts, ptr), columns[order],
-                    ptr)
+    ptr = in_ptr + out_ptr
+    uptr = np.searchsorted(starts, ptr)
+    rows = ids[order[starts[:-1]]]
+    is_out = rows >= n_in
+    rows[is_out] -= n_in
+    n_in_ids = np.zeros(rows.size + 1, dtype=np.intp)
+    np.cumsum(~is_out, out=n_in_ids[1:])
+    mid = uptr[:-1] + n_in_ids[uptr[1:]] - n_in_ids[uptr[:-1]]
+    columns = np.concatenate((in_columns, out_columns))[order]
+    return _SumPlan(rows, starts, uptr, mid, columns, ptr)
 
 
-def _planned_scatter_add(target, plan, i, values, scale):
-    """Add ``scale`` times the rows of ``values`` to ``target`` by batch ``i`` of ``plan``.
+def _planned_update(W_in, W_out, plan, i, grads, scale):
+    """Add ``scale`` times the gradient rows ``grads`` of batch ``i`` of ``plan``.
 
-    The same sums, in the same order, as :func:`~skw2v.losses.scatter_add`.
+    The same sums, in the same order, as :func:`~skw2v.losses.scatter_add`
+    on each matrix.
     """
     p0, p1 = plan.ptr[i], plan.ptr[i + 1]
-    u0, u1 = plan.uptr[i], plan.uptr[i + 1]
-    data = np.full(p1 - p0, scale, dtype=np.result_type(values.dtype, target.dtype))
+    u0, mid, u1 = plan.uptr[i], plan.mid[i], plan.uptr[i + 1]
+    data = np.full(p1 - p0, scale, dtype=grads.dtype)
     # Each run of equal ids summed by one sparse product: an
-    # (n_unique, n_rows of values) CSR matrix of ``scale`` entries.
+    # (n_unique, n_rows of grads) CSR matrix of ``scale`` entries.
     summer = _csr_array((data, plan.columns[p0:p1], plan.starts[u0:u1 + 1] - p0),
-                        shape=(u1 - u0, values.shape[0]))
-    target[plan.ids[u0:u1]] += (summer @ values).astype(target.dtype, copy=False)
+                        shape=(u1 - u0, grads.shape[0]))
+    sums = summer @ grads
+    W_in[plan.rows[u0:mid]] += sums[:mid - u0].astype(W_in.dtype, copy=False)
+    W_out[plan.rows[mid:u1]] += sums[mid - u0:].astype(W_out.dtype, copy=False)
 
 
-def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, in_plan, out_plan, i):
+def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i):
     """Fused negative-sampling step on windows laid out in padded blocks.
 
     ``rows`` is ``(G, K+1)`` (center word, then the window's negatives);
     ``inputs_pad`` holds the ``G * width`` input ids of the padded layout
     (the batch's pairs at rows ``flat``, any valid id in padding slots).
     Padding slots get zero score gradients, so they add exact zeros and
-    change nothing. ``in_plan`` and ``out_plan`` (batch ``i``) sum the
-    gradients of the pairs' inputs and of ``rows.ravel()`` by word id.
+    change nothing. Batch ``i`` of ``plan`` sums the gradients of the pairs'
+    inputs (at their padded rows) and of ``rows.ravel()`` (after them) by
+    word id.
     """
     n_groups, k1 = rows.shape
-    width = inputs_pad.size // n_groups
+    m = inputs_pad.size
+    width = m // n_groups
     d = W_in.shape[1]
     out_rows = W_out.take(rows.ravel(), axis=0).reshape(n_groups, k1, d)
     v_pad = W_in.take(inputs_pad, axis=0).reshape(n_groups, width, d)
     # One small product per window: (width x d) @ (d x K+1).
     scores_pad = np.matmul(v_pad, out_rows.transpose(0, 2, 1))
     loss, g = _ns_scores_to_grad(scores_pad.reshape(-1, k1).take(flat, axis=0))
-    g_pad = np.zeros((n_groups * width, k1), dtype=g.dtype)
+    g_pad = np.zeros((m, k1), dtype=g.dtype)
     g_pad[flat] = g
     g_pad = g_pad.reshape(n_groups, width, k1)
-    grad_v_pad = np.matmul(g_pad, out_rows).reshape(-1, d)  # pair j at row flat[j]
-    grad_out = np.matmul(g_pad.transpose(0, 2, 1), v_pad)  # (G, K+1, d)
-    _planned_scatter_add(W_in, in_plan, i, grad_v_pad, -lr)
-    _planned_scatter_add(W_out, out_plan, i, grad_out.reshape(n_groups * k1, d), -lr)
+    # Input gradients (pair j at row flat[j]), then the output ones, (G, K+1, d).
+    grads = np.empty((m + n_groups * k1, d), dtype=g.dtype)
+    np.matmul(g_pad, out_rows, out=grads[:m].reshape(n_groups, width, d))
+    np.matmul(g_pad.transpose(0, 2, 1), v_pad, out=grads[m:].reshape(n_groups, k1, d))
+    _planned_update(W_in, W_out, plan, i, grads, -lr)
     return loss
 
 
@@ -212,12 +233,11 @@ def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
     flat = _padded_layout(indptr, width)
     inputs_pad = np.zeros(n_groups * width, dtype=np.intp)
     inputs_pad[flat] = inputs
-    one = np.array([0, inputs.size])
-    in_plan = _sum_plan(inputs, np.zeros(inputs.size, dtype=np.intp), one, flat, W_in.shape[0])
-    one = np.array([0, rows.size])
-    out_plan = _sum_plan(rows.ravel(), np.zeros(rows.size, dtype=np.intp), one,
-                         np.arange(rows.size), W_out.shape[0])
-    return _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, in_plan, out_plan, 0)
+    zeros = np.zeros(inputs.size + rows.size, dtype=np.intp)
+    plan = _sum_plan(inputs, zeros[:inputs.size], np.array([0, inputs.size]), flat,
+                     W_in.shape[0], rows.ravel(), zeros[inputs.size:], np.array([0, rows.size]),
+                     inputs_pad.size + np.arange(rows.size), W_out.shape[0])
+    return _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, 0)
 
 
 def generic_step(W_in, W_out, inputs, group, targets, negatives, lr, loss):
@@ -313,14 +333,15 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
                                                            lengths)
             inputs_pad_all = np.zeros(int(pad_ptr[-1]), dtype=np.intp)
             inputs_pad_all[flat_all + np.repeat(pad_ptr[batch_of_group], lengths)] = outside
-            # The sorting work of the gradient sums, for all batches at once.
-            in_plan = _sum_plan(outside, np.repeat(batch_of_group, lengths), indptr_all[gbounds],
-                                flat_all, W_in.shape[0])
+            # The sorting work of the gradient sums, for all batches at once;
+            # a batch's output gradient rows follow its padded input ones.
             k1 = n_negatives + 1
             out_batch = np.repeat(batch_of_group, k1)
-            out_plan = _sum_plan(rows_all.ravel(), out_batch, gbounds * k1,
-                                 np.arange(rows_all.size) - gbounds[out_batch] * k1,
-                                 W_out.shape[0])
+            out_columns = (np.arange(rows_all.size)
+                           + (np.diff(pad_ptr) - gbounds[:-1] * k1)[out_batch])
+            plan = _sum_plan(outside, np.repeat(batch_of_group, lengths), indptr_all[gbounds],
+                             flat_all, W_in.shape[0], rows_all.ravel(), out_batch,
+                             gbounds * k1, out_columns, W_out.shape[0])
         for i, (g0, g1) in enumerate(zip(gbounds[:-1], gbounds[1:], strict=True)):
             b, e = indptr_all[g0], indptr_all[g1]
             frac = (block_start + position[b] - start) / span
@@ -328,8 +349,7 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
             if fused:
                 total_loss += _ns_padded_step(W_in, W_out,
                                               inputs_pad_all[pad_ptr[i]:pad_ptr[i + 1]],
-                                              flat_all[b:e], rows_all[g0:g1], lr, in_plan,
-                                              out_plan, i)
+                                              flat_all[b:e], rows_all[g0:g1], lr, plan, i)
                 continue
             inputs = outside[b:e]
             group = group_all[b:e] - g0

@@ -243,15 +243,30 @@ def test_sum_plan_radix_and_general_sorts_agree():
     from skw2v._sgd import _sum_plan
 
     rng = np.random.default_rng(4)
-    ids = rng.zipf(1.5, 3000) % 500
-    ptr = np.array([0, 700, 701, 2200, 3000])
-    batch = np.repeat(np.arange(4), np.diff(ptr))
-    columns = rng.permutation(3000)
-    small = _sum_plan(ids, batch, ptr, columns, 500)  # 16-bit radix path
-    large = _sum_plan(ids, batch, ptr, columns, 100_000)  # general path
-    for a, b in zip(small, large, strict=True):
-        np.testing.assert_array_equal(a, b)
-    key = batch * 500 + ids
-    order = np.argsort(key, kind="stable")
-    np.testing.assert_array_equal(small.columns, columns[order])
-    np.testing.assert_array_equal(small.ids, np.unique(key) % 500)
+    in_ids = rng.zipf(1.5, 3000) % 500
+    in_ptr = np.array([0, 700, 701, 2200, 3000])
+    out_ids = rng.integers(0, 300, 1200)
+    out_ptr = np.array([0, 300, 600, 900, 1200])
+    in_batch = np.repeat(np.arange(4), np.diff(in_ptr))
+    out_batch = np.repeat(np.arange(4), np.diff(out_ptr))
+    in_cols, out_cols = rng.permutation(3000), rng.permutation(1200) + 5000
+
+    def plan(n_in):
+        return _sum_plan(in_ids, in_batch, in_ptr, in_cols, n_in, out_ids, out_batch, out_ptr,
+                         out_cols, 300)
+
+    small, large = plan(500), plan(100_000)  # 16-bit radix path, general path
+    for name in ("starts", "uptr", "columns", "ptr", "rows"):
+        np.testing.assert_array_equal(getattr(small, name), getattr(large, name))
+    np.testing.assert_array_equal(small.mid - small.uptr[:-1], large.mid - large.uptr[:-1])
+    for i in range(4):  # per batch: input ids sorted, then output ids, ties in order
+        a, b = in_ptr[i:i + 2]
+        c, d = out_ptr[i:i + 2]
+        o_in = np.argsort(in_ids[a:b], kind="stable")
+        o_out = np.argsort(out_ids[c:d], kind="stable")
+        p0, p1 = small.ptr[i:i + 2]
+        np.testing.assert_array_equal(small.columns[p0:p1],
+                                      np.concatenate((in_cols[a:b][o_in], out_cols[c:d][o_out])))
+        u0, mid, u1 = small.uptr[i], small.mid[i], small.uptr[i + 1]
+        np.testing.assert_array_equal(small.rows[u0:mid], np.unique(in_ids[a:b]))
+        np.testing.assert_array_equal(small.rows[mid:u1], np.unique(out_ids[c:d]))
