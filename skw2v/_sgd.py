@@ -17,6 +17,8 @@ from .losses import NegativeSamplingLoss, scatter_add
 
 #: Number of center positions whose pairs are generated at once.
 PAIR_BLOCK = 65_536
+#: Number of batches whose padded layouts and gradient-sum plans are built at once.
+_CHUNK_BATCHES = 64
 
 
 class RangeResult(NamedTuple):
@@ -76,17 +78,6 @@ def _ns_scores_to_grad(scores):
     return float(loss), g
 
 
-def _padded_layout(indptr, width):
-    """Index of each pair in its window's padded row block.
-
-    Window ``w`` occupies rows ``w * width .. (w + 1) * width - 1`` of a
-    ``(G * width, ...)`` array, its pairs first; returns the row of each pair.
-    """
-    n = int(indptr[-1])
-    lengths = np.diff(indptr)
-    return np.arange(n) + np.repeat(np.arange(lengths.size) * width - indptr[:-1], lengths)
-
-
 class _SumPlan(NamedTuple):
     """How to sum the gradient rows of several batches by word id, for both matrices.
 
@@ -116,31 +107,46 @@ def _sum_plan(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, ou
     their batch (non-decreasing), the batch boundaries ``*_ptr`` and the
     gradient row of each entry in its batch's gradient array.
     """
-    ids = np.concatenate((in_ids, out_ids + n_in))
-    batch = np.concatenate((in_batch, out_batch))
-    n, n_rows = ids.size, n_in + n_out
-    key = batch.astype(np.int64) * n_rows + ids
+    n_a = in_ids.size
+    n, n_rows = n_a + out_ids.size, n_in + n_out
+    small = np.int32 if n_rows < 1 << 31 else np.int64
+    ids = np.empty(n, dtype=small)  # output rows as ids n_in, n_in + 1, ...
+    ids[:n_a] = in_ids
+    ids[n_a:] = out_ids
+    ids[n_a:] += n_in
+    batch = np.empty(n, dtype=np.int32)
+    batch[:n_a] = in_batch
+    batch[n_a:] = out_batch
     if n_rows <= 1 << 16 and in_ptr.size <= 1 << 16:
-        # The same stable order by two 16-bit radix sorts (id, then batch),
-        # which NumPy does in linear time.
+        # Stable order by (batch, id) from two 16-bit radix sorts (id, then
+        # batch), which NumPy does in linear time.
         order = np.argsort(ids.astype(np.uint16), kind="stable")
-        order = order[np.argsort(batch.astype(np.uint16)[order], kind="stable")]
+        order = order[np.argsort(batch[order].astype(np.uint16), kind="stable")]
     else:
-        order = np.argsort(key, kind="stable")
-    key = key[order]
+        order = np.argsort(batch.astype(np.int64) * n_rows + ids, kind="stable")
+    ids = ids[order]
+    batch = batch[order]
     first = np.empty(n, dtype=bool)
     first[:1] = True
-    np.not_equal(key[1:], key[:-1], out=first[1:])
+    np.not_equal(ids[1:], ids[:-1], out=first[1:])
+    first[1:] |= batch[1:] != batch[:-1]
+    del batch
     starts = np.append(np.flatnonzero(first), n)
+    del first
     ptr = in_ptr + out_ptr
     uptr = np.searchsorted(starts, ptr)
-    rows = ids[order[starts[:-1]]]
+    rows = ids[starts[:-1]].astype(np.intp)
+    del ids
     is_out = rows >= n_in
     rows[is_out] -= n_in
     n_in_ids = np.zeros(rows.size + 1, dtype=np.intp)
     np.cumsum(~is_out, out=n_in_ids[1:])
     mid = uptr[:-1] + n_in_ids[uptr[1:]] - n_in_ids[uptr[:-1]]
-    columns = np.concatenate((in_columns, out_columns))[order]
+    bound = max(in_columns.max(initial=0), out_columns.max(initial=0))
+    columns = np.empty(n, dtype=np.int32 if bound < 1 << 31 else np.int64)
+    columns[:n_a] = in_columns
+    columns[n_a:] = out_columns
+    columns = columns[order]
     return _SumPlan(rows, starts, uptr, mid, columns, ptr)
 
 
@@ -193,6 +199,54 @@ def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i):
     return loss
 
 
+class _FusedChunk(NamedTuple):
+    """Padded layouts and gradient-sum plan of consecutive batches.
+
+    Batch ``i`` pads its windows to its longest one and owns
+    ``pad_ptr[i]:pad_ptr[i + 1]`` of ``inputs_pad`` (input ids, window after
+    window, each window's pairs first; padding slots hold id 0); ``flat[j]``
+    is the padded row of pair ``j`` within its batch; ``rows`` is the
+    ``(G, K+1)`` center word and negatives of each window; ``plan`` sums
+    the gradients (see :func:`_ns_padded_step`).
+    """
+
+    inputs_pad: np.ndarray
+    pad_ptr: np.ndarray
+    flat: np.ndarray
+    rows: np.ndarray
+    plan: _SumPlan
+
+
+def _fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out):
+    """:class:`_FusedChunk` of windows ``indptr`` cut into batches at ``gbounds``.
+
+    ``outside`` are the pairs' input ids, ``targets`` and ``negatives`` the
+    windows' center words and negatives, ``n_in`` and ``n_out`` the numbers
+    of rows of the input and output matrices.
+    """
+    n_windows, k1 = negatives.shape[0], negatives.shape[1] + 1
+    rows = np.empty((n_windows, k1), dtype=np.intp)
+    rows[:, 0] = targets
+    rows[:, 1:] = negatives
+    lengths = np.diff(indptr)
+    counts = np.diff(gbounds)
+    widths = np.maximum.reduceat(lengths, gbounds[:-1])
+    pad_ptr = np.zeros(widths.size + 1, dtype=np.intp)
+    np.cumsum(counts * widths, out=pad_ptr[1:])
+    batch = np.repeat(np.arange(widths.size, dtype=np.int32), counts)  # of each window
+    # first padded row of each window within its batch
+    win_start = (np.arange(n_windows) - gbounds[batch]) * widths[batch]
+    flat = np.arange(int(indptr[-1])) + np.repeat(win_start - indptr[:-1], lengths)
+    inputs_pad = np.zeros(int(pad_ptr[-1]), dtype=np.intp)
+    inputs_pad[flat + np.repeat(pad_ptr[:-1], np.diff(indptr[gbounds]))] = outside
+    # a batch's output gradient rows follow its padded input ones
+    out_batch = np.repeat(batch, k1)
+    out_columns = np.arange(rows.size) + (np.diff(pad_ptr) - gbounds[:-1] * k1)[out_batch]
+    plan = _sum_plan(outside, np.repeat(batch, lengths), indptr[gbounds], flat, n_in,
+                     rows.ravel(), out_batch, gbounds * k1, out_columns, n_out)
+    return _FusedChunk(inputs_pad, pad_ptr, flat, rows, plan)
+
+
 def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
     """Fused negative-sampling SGD step on a mini-batch of whole windows.
 
@@ -223,21 +277,10 @@ def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
     loss : float
         Summed loss of the batch before the update (float64).
     """
-    n_groups, k = negatives.shape
-    rows = np.empty((n_groups, k + 1), dtype=np.intp)
-    rows[:, 0] = targets
-    rows[:, 1:] = negatives
-    # Windows padded to the longest one, so each window is one small matrix
-    # product.
-    width = int(np.max(np.diff(indptr)))
-    flat = _padded_layout(indptr, width)
-    inputs_pad = np.zeros(n_groups * width, dtype=np.intp)
-    inputs_pad[flat] = inputs
-    zeros = np.zeros(inputs.size + rows.size, dtype=np.intp)
-    plan = _sum_plan(inputs, zeros[:inputs.size], np.array([0, inputs.size]), flat,
-                     W_in.shape[0], rows.ravel(), zeros[inputs.size:], np.array([0, rows.size]),
-                     inputs_pad.size + np.arange(rows.size), W_out.shape[0])
-    return _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, 0)
+    chunk = _fused_chunk(inputs, indptr, np.array([0, indptr.size - 1]), targets, negatives,
+                         W_in.shape[0], W_out.shape[0])
+    return _ns_padded_step(W_in, W_out, chunk.inputs_pad, chunk.flat, chunk.rows, lr,
+                           chunk.plan, 0)
 
 
 def generic_step(W_in, W_out, inputs, group, targets, negatives, lr, loss):
@@ -314,49 +357,33 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
         neg_all = (draw_negatives(sampler, (targets_all.size, n_negatives), rng)
                    if needs_neg else None)
         gbounds = _group_batches(indptr_all, batch_size)
-        if fused:
-            # Padded layouts of all batches of the block at once: batch ``i``
-            # pads its windows to its longest one, ``widths[i]``, and owns
-            # ``pad_ptr[i]:pad_ptr[i + 1]`` of ``inputs_pad``.
-            rows_all = np.empty((targets_all.size, n_negatives + 1), dtype=np.intp)
-            rows_all[:, 0] = targets_all
-            rows_all[:, 1:] = neg_all
-            lengths = np.diff(indptr_all)
-            widths = np.maximum.reduceat(lengths, gbounds[:-1])
-            pad_ptr = np.zeros(widths.size + 1, dtype=np.intp)
-            np.cumsum(np.diff(gbounds) * widths, out=pad_ptr[1:])
-            # first padded row of each window within its batch's block
-            batch_of_group = np.repeat(np.arange(widths.size), np.diff(gbounds))
-            win_start = ((np.arange(lengths.size) - gbounds[batch_of_group])
-                         * widths[batch_of_group])
-            flat_all = np.arange(centers.size) + np.repeat(win_start - indptr_all[:-1],
-                                                           lengths)
-            inputs_pad_all = np.zeros(int(pad_ptr[-1]), dtype=np.intp)
-            inputs_pad_all[flat_all + np.repeat(pad_ptr[batch_of_group], lengths)] = outside
-            # The sorting work of the gradient sums, for all batches at once;
-            # a batch's output gradient rows follow its padded input ones.
-            k1 = n_negatives + 1
-            out_batch = np.repeat(batch_of_group, k1)
-            out_columns = (np.arange(rows_all.size)
-                           + (np.diff(pad_ptr) - gbounds[:-1] * k1)[out_batch])
-            plan = _sum_plan(outside, np.repeat(batch_of_group, lengths), indptr_all[gbounds],
-                             flat_all, W_in.shape[0], rows_all.ravel(), out_batch,
-                             gbounds * k1, out_columns, W_out.shape[0])
-        for i, (g0, g1) in enumerate(zip(gbounds[:-1], gbounds[1:], strict=True)):
-            b, e = indptr_all[g0], indptr_all[g1]
-            frac = (block_start + position[b] - start) / span
-            lr = lr_start + (lr_stop - lr_start) * frac
+        for c0 in range(0, gbounds.size - 1, _CHUNK_BATCHES):
+            # Layouts and sum plans of a chunk of batches at once
+            c1 = min(c0 + _CHUNK_BATCHES, gbounds.size - 1)
+            w0, w1 = gbounds[c0], gbounds[c1]
+            p0, p1 = indptr_all[w0], indptr_all[w1]
             if fused:
-                total_loss += _ns_padded_step(W_in, W_out,
-                                              inputs_pad_all[pad_ptr[i]:pad_ptr[i + 1]],
-                                              flat_all[b:e], rows_all[g0:g1], lr, plan, i)
-                continue
-            inputs = outside[b:e]
-            group = group_all[b:e] - g0
-            targets = targets_all[g0:g1]
-            neg = neg_all[g0:g1] if needs_neg else None
-            total_loss += generic_step(W_in, W_out, inputs, group, targets, neg, lr, loss)
+                chunk = _fused_chunk(outside[p0:p1], indptr_all[w0:w1 + 1] - p0,
+                                     gbounds[c0:c1 + 1] - w0, targets_all[w0:w1], neg_all[w0:w1],
+                                     W_in.shape[0], W_out.shape[0])
+            for i in range(c1 - c0):
+                g0, g1 = gbounds[c0 + i], gbounds[c0 + i + 1]
+                b, e = indptr_all[g0], indptr_all[g1]
+                frac = (block_start + position[b] - start) / span
+                lr = lr_start + (lr_stop - lr_start) * frac
+                if fused:
+                    pad = chunk.inputs_pad[chunk.pad_ptr[i]:chunk.pad_ptr[i + 1]]
+                    total_loss += _ns_padded_step(W_in, W_out, pad, chunk.flat[b - p0:e - p0],
+                                                  chunk.rows[g0 - w0:g1 - w0], lr, chunk.plan, i)
+                    continue
+                inputs = outside[b:e]
+                group = group_all[b:e] - g0
+                targets = targets_all[g0:g1]
+                neg = neg_all[g0:g1] if needs_neg else None
+                total_loss += generic_step(W_in, W_out, inputs, group, targets, neg, lr, loss)
         total_pairs += centers.size
         if callback is not None:
             callback(block_stop - block_start)
+        # free this block's arrays before the next block builds its own
+        centers = outside = position = group_all = neg_all = chunk = None
     return RangeResult(total_loss, total_pairs, stop - start)

@@ -217,6 +217,7 @@ def test_train_range_fused_path_equals_generic_reference_path(monkeypatch, batch
         """Same loss, but not the exact type, so train_range takes the generic path."""
 
     monkeypatch.setattr(_sgd, "PAIR_BLOCK", 50)  # several blocks
+    monkeypatch.setattr(_sgd, "_CHUNK_BATCHES", 3)  # several chunks of batches per block
     rng = np.random.default_rng(5)
     ids = rng.integers(0, 20, 400).astype(np.int32)
     offsets = np.array([0, 1, 3, 90, 91, 250, 400], dtype=np.int64)  # short documents too
