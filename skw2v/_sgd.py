@@ -81,7 +81,7 @@ def _ns_scores_to_grad(scores):
 class _SumPlan(NamedTuple):
     """How to sum the gradient rows of several batches by word id, for both matrices.
 
-    Built once for a block by :func:`_sum_plan`. Batch ``i`` has one
+    Built once for a chunk of batches by :func:`_sum_plan`. Batch ``i`` has one
     gradient array: the input-matrix gradient rows, then the output-matrix
     ones. Its entries (pairs' inputs, then window output rows) are sorted by
     (batch, matrix, id) with ties in their original order: batch ``i`` owns
@@ -265,7 +265,7 @@ def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
         Modified in place.
     inputs : ndarray of int of shape (n_pairs,)
     group : ndarray of intp of shape (n_pairs,)
-        Window of each pair (from :func:`window_groups`).
+        Window of each pair (from :func:`window_groups`; implied by ``indptr``).
     indptr : ndarray of intp of shape (G + 1,)
     targets : ndarray of int of shape (G,)
         Center word of each window.
