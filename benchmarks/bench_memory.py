@@ -32,9 +32,24 @@ def run(cfg):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def print_table(records, args):
+    r0 = records[0]
+    print(f"\nfiles={args['files']} raw text={r0['raw_text_mb']:.0f} MB "
+          f"epochs={args['epochs']} n_jobs={args['jobs']}")
+    print("| run | tokens | vocabulary | fit s | peak RSS MB | RSS before fit MB | model MB | "
+          "peak - before - model MB | peak / raw text |")
+    print("|---" * 9 + "|")
+    for r in records:
+        name = r["lib"] if r["lib"] == "gensim" else f"skw2v spill={r['spill_threshold']}"
+        extra = r["peak_rss_mb"] - r["rss_before_fit_mb"] - r["model_mb"]
+        print(f"| {name} | {r['n_tokens']:,} | {r['n_words']:,} | {r['fit_seconds']:.0f} | "
+              f"{r['peak_rss_mb']:.0f} | {r['rss_before_fit_mb']:.0f} | {r['model_mb']:.0f} | "
+              f"{extra:.0f} | {r['peak_rss_mb'] / r['raw_text_mb']:.2f} |")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--files", nargs="+", required=True)
+    ap.add_argument("--files", nargs="+")
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--spill", nargs="+", default=["none", "0"],
@@ -42,7 +57,17 @@ def main(argv=None):
     ap.add_argument("--temp-folder", default=None)
     ap.add_argument("--gensim", action="store_true", help="also run gensim on the same files")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--show", nargs="+", metavar="JSON", default=None,
+                    help="print the tables of earlier runs and exit")
     args = ap.parse_args(argv)
+    if args.show:
+        for path in args.show:
+            with open(path) as fh:
+                saved = json.load(fh)
+            print_table(saved["records"], saved["args"])
+        return
+    if not args.files:
+        ap.error("--files is required")
     params = dict(PARAMS, epochs=args.epochs)
     base = dict(files=[os.path.abspath(f) for f in args.files], n_jobs=args.jobs,
                 params=params, temp_folder=args.temp_folder)
@@ -55,19 +80,7 @@ def main(argv=None):
     if args.gensim:
         records.append(run(dict(base, lib="gensim")))
         print(f"  gensim: {records[-1]['peak_rss_mb']:.0f} MB peak", flush=True)
-    r0 = records[0]
-    print(f"\nfiles={args.files} raw text={r0['raw_text_mb']:.0f} MB tokens={r0['n_tokens']} "
-          f"vocabulary={r0['n_words']} epochs={args.epochs} n_jobs={args.jobs}")
-    head = ("| run | fit s | peak RSS MB | peak anon MB | RSS before fit MB | model MB | "
-            "peak / raw text |")
-    print(head)
-    print("|---" * 7 + "|")
-    for r in records:
-        name = r["lib"] if r["lib"] == "gensim" else f"skw2v spill={r['spill_threshold']}"
-        print(f"| {name} | {r['fit_seconds']:.0f} | {r['peak_rss_mb']:.0f} | "
-              f"{r['sampled_peak_mb'].get('rssanon', float('nan')):.0f} | "
-              f"{r['rss_before_fit_mb']:.0f} | {r['model_mb']:.0f} | "
-              f"{r['peak_rss_mb'] / r['raw_text_mb']:.2f} |")
+    print_table(records, vars(args))
     if args.out:
         with open(args.out, "w") as fh:
             json.dump(dict(args=vars(args), machine=dict(cpus=os.cpu_count(),

@@ -100,11 +100,18 @@ def skipgram_pairs(ids, offsets, start, stop, window, rng=None, base=0):
     else:
         radius = rng.integers(1, window + 1, size=n, dtype=np.int32)
     pos = np.arange(start, stop, dtype=np.int64)
-    offs = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])
-    target = pos[:, None] + offs[None, :]
-    valid = (np.abs(offs)[None, :] <= radius[:, None]) & (target >= lo[:, None]) & (
-        target < hi[:, None])
-    rows, cols = np.nonzero(valid)
+    # The valid offsets of a center are -left..-1 and 1..right: one run of
+    # left + right pairs, generated flat (no (n, 2 * window) mask).
+    left = np.minimum(radius, pos - lo)
+    right = np.minimum(radius, hi - 1 - pos)
+    count = left + right
+    rows = np.repeat(np.arange(n), count)
+    first = np.zeros(n, dtype=np.int64)
+    np.cumsum(count[:-1], out=first[1:])
+    # k-th pair of its center: offset k - left, skipping 0
+    offset = np.arange(rows.size) - np.repeat(first + left, count)
+    offset += offset >= 0
+    offset += pos[rows]
     centers = ids[rows + (start - base)]
-    outside = ids[target[rows, cols] - base]
+    outside = ids[offset - base]
     return centers, outside, rows

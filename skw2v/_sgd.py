@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import expit
+from scipy.sparse import csr_array as _csr_array
 
 from ._corpus import skipgram_pairs
 from ._store import TokenFile
@@ -18,6 +18,8 @@ from .losses import NegativeSamplingLoss, scatter_add
 
 #: Number of center positions whose pairs are generated at once.
 PAIR_BLOCK = 65_536
+#: Number of batches whose padded layouts and gradient-sum plans are built at once.
+_CHUNK_BATCHES = 64
 
 
 class RangeResult(NamedTuple):
@@ -26,20 +28,6 @@ class RangeResult(NamedTuple):
     loss: float
     n_pairs: int
     n_words: int
-
-
-def _ns_loss(scores):
-    """Summed negative-sampling loss from ``(n, K+1)`` scores (column 0 positive).
-
-    ``-log sigma(s_o) - sum_k log sigma(-s_k)``, written with the stable
-    softplus ``log(1 + exp(-|x|)) + max(-x, 0) = -log sigma(x)``, which is
-    several times cheaper than ``log_expit``. ``scores`` is modified.
-    """
-    scores[:, 1:] *= -1.0  # x = s_o for the positive, -s_k for negatives
-    total = np.sum(np.log1p(np.exp(-np.abs(scores))), dtype=np.float64)
-    np.negative(scores, out=scores)
-    np.maximum(scores, 0.0, out=scores)
-    return float(total + np.sum(scores, dtype=np.float64))
 
 
 def window_groups(position):
@@ -66,6 +54,200 @@ def window_groups(position):
     return group, indptr
 
 
+def _ns_scores_to_grad(scores):
+    """Loss and score gradients from ``(n, K+1)`` scores (column 0 positive).
+
+    Returns the summed loss ``-log sigma(s_o) - sum_k log sigma(-s_k)``
+    (float64) and ``g`` with ``g[:, 0] = sigma(s_o) - 1`` and
+    ``g[:, k] = sigma(s_k)``. Both come from one ``e = exp(-|s|)``: with the
+    stable softplus ``-log sigma(x) = log(1 + exp(-|x|)) + max(-x, 0)`` and
+    ``max(-s_o, 0) = max(s_o, 0) - s_o``, the loss is
+    ``sum log1p(e) + sum max(s, 0) - sum s_o``; and
+    ``sigma(s) = 1 / (1 + e)`` for ``s >= 0``, ``e / (1 + e)`` otherwise.
+    """
+    e = np.abs(scores)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    terms = np.maximum(scores, 0.0)
+    terms += np.log1p(e)
+    terms[:, 0] -= scores[:, 0]
+    loss = np.sum(terms, dtype=np.float64)
+    g = np.where(scores >= 0.0, 1.0, e).astype(scores.dtype, copy=False)
+    e += 1.0
+    g /= e
+    g[:, 0] -= 1.0
+    return float(loss), g
+
+
+class _SumPlan(NamedTuple):
+    """How to sum the gradient rows of several batches by word id, for both matrices.
+
+    Built once for a chunk of batches by :func:`_sum_plan`. Batch ``i`` has one
+    gradient array: the input-matrix gradient rows, then the output-matrix
+    ones. Its entries (pairs' inputs, then window output rows) are sorted by
+    (batch, matrix, id) with ties in their original order: batch ``i`` owns
+    ``ptr[i]:ptr[i + 1]`` of ``columns`` (the gradient row of each sorted
+    entry) and unique ids ``uptr[i]:uptr[i + 1]``, those of the input matrix
+    before ``mid[i]``; ``rows[u]`` is unique id ``u`` as a row of its
+    matrix and ``starts[u]`` the sorted position of its first entry.
+    """
+
+    rows: np.ndarray
+    starts: np.ndarray
+    uptr: np.ndarray
+    mid: np.ndarray
+    columns: np.ndarray
+    ptr: np.ndarray
+
+
+def _sum_plan(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, out_ptr,
+              out_columns, n_out):
+    """:class:`_SumPlan` of input-matrix and output-matrix entries.
+
+    For each matrix: the row ids of the entries (< ``n_in`` / ``n_out``),
+    their batch (non-decreasing), the batch boundaries ``*_ptr`` and the
+    gradient row of each entry in its batch's gradient array.
+    """
+    n_a = in_ids.size
+    n, n_rows = n_a + out_ids.size, n_in + n_out
+    small = np.int32 if n_rows < 1 << 31 else np.int64
+    ids = np.empty(n, dtype=small)  # output rows as ids n_in, n_in + 1, ...
+    ids[:n_a] = in_ids
+    ids[n_a:] = out_ids
+    ids[n_a:] += n_in
+    batch = np.empty(n, dtype=np.int32)
+    batch[:n_a] = in_batch
+    batch[n_a:] = out_batch
+    if n_rows <= 1 << 16 and in_ptr.size <= 1 << 16:
+        # Stable order by (batch, id) from two 16-bit radix sorts (id, then
+        # batch), which NumPy does in linear time.
+        order = np.argsort(ids.astype(np.uint16), kind="stable")
+        order = order[np.argsort(batch[order].astype(np.uint16), kind="stable")]
+    else:
+        order = np.argsort(batch.astype(np.int64) * n_rows + ids, kind="stable")
+    ids = ids[order]
+    batch = batch[order]
+    first = np.empty(n, dtype=bool)
+    first[:1] = True
+    np.not_equal(ids[1:], ids[:-1], out=first[1:])
+    first[1:] |= batch[1:] != batch[:-1]
+    del batch
+    starts = np.append(np.flatnonzero(first), n)
+    del first
+    ptr = in_ptr + out_ptr
+    uptr = np.searchsorted(starts, ptr)
+    rows = ids[starts[:-1]].astype(np.intp)
+    del ids
+    is_out = rows >= n_in
+    rows[is_out] -= n_in
+    n_in_ids = np.zeros(rows.size + 1, dtype=np.intp)
+    np.cumsum(~is_out, out=n_in_ids[1:])
+    mid = uptr[:-1] + n_in_ids[uptr[1:]] - n_in_ids[uptr[:-1]]
+    bound = max(in_columns.max(initial=0), out_columns.max(initial=0))
+    columns = np.empty(n, dtype=np.int32 if bound < 1 << 31 else np.int64)
+    columns[:n_a] = in_columns
+    columns[n_a:] = out_columns
+    columns = columns[order]
+    return _SumPlan(rows, starts, uptr, mid, columns, ptr)
+
+
+def _planned_update(W_in, W_out, plan, i, grads, scale):
+    """Add ``scale`` times the gradient rows ``grads`` of batch ``i`` of ``plan``.
+
+    The same sums, in the same order, as :func:`~skw2v.losses.scatter_add`
+    on each matrix.
+    """
+    p0, p1 = plan.ptr[i], plan.ptr[i + 1]
+    u0, mid, u1 = plan.uptr[i], plan.mid[i], plan.uptr[i + 1]
+    data = np.full(p1 - p0, scale, dtype=grads.dtype)
+    # Each run of equal ids summed by one sparse product: an
+    # (n_unique, n_rows of grads) CSR matrix of ``scale`` entries.
+    summer = _csr_array((data, plan.columns[p0:p1], plan.starts[u0:u1 + 1] - p0),
+                        shape=(u1 - u0, grads.shape[0]))
+    sums = summer @ grads
+    W_in[plan.rows[u0:mid]] += sums[:mid - u0].astype(W_in.dtype, copy=False)
+    W_out[plan.rows[mid:u1]] += sums[mid - u0:].astype(W_out.dtype, copy=False)
+
+
+def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i):
+    """Fused negative-sampling step on windows laid out in padded blocks.
+
+    ``rows`` is ``(G, K+1)`` (center word, then the window's negatives);
+    ``inputs_pad`` holds the ``G * width`` input ids of the padded layout
+    (the batch's pairs at rows ``flat``, any valid id in padding slots).
+    Padding slots get zero score gradients, so they add exact zeros and
+    change nothing. Batch ``i`` of ``plan`` sums the gradients of the pairs'
+    inputs (at their padded rows) and of ``rows.ravel()`` (after them) by
+    word id.
+    """
+    n_groups, k1 = rows.shape
+    m = inputs_pad.size
+    width = m // n_groups
+    d = W_in.shape[1]
+    out_rows = W_out.take(rows.ravel(), axis=0).reshape(n_groups, k1, d)
+    v_pad = W_in.take(inputs_pad, axis=0).reshape(n_groups, width, d)
+    # One small product per window: (width x d) @ (d x K+1).
+    scores_pad = np.matmul(v_pad, out_rows.transpose(0, 2, 1))
+    loss, g = _ns_scores_to_grad(scores_pad.reshape(-1, k1).take(flat, axis=0))
+    g_pad = np.zeros((m, k1), dtype=g.dtype)
+    g_pad[flat] = g
+    g_pad = g_pad.reshape(n_groups, width, k1)
+    # Input gradients (pair j at row flat[j]), then the output ones, (G, K+1, d).
+    grads = np.empty((m + n_groups * k1, d), dtype=g.dtype)
+    np.matmul(g_pad, out_rows, out=grads[:m].reshape(n_groups, width, d))
+    np.matmul(g_pad.transpose(0, 2, 1), v_pad, out=grads[m:].reshape(n_groups, k1, d))
+    _planned_update(W_in, W_out, plan, i, grads, -lr)
+    return loss
+
+
+class _FusedChunk(NamedTuple):
+    """Padded layouts and gradient-sum plan of consecutive batches.
+
+    Batch ``i`` pads its windows to its longest one and owns
+    ``pad_ptr[i]:pad_ptr[i + 1]`` of ``inputs_pad`` (input ids, window after
+    window, each window's pairs first; padding slots hold id 0); ``flat[j]``
+    is the padded row of pair ``j`` within its batch; ``rows`` is the
+    ``(G, K+1)`` center word and negatives of each window; ``plan`` sums
+    the gradients (see :func:`_ns_padded_step`).
+    """
+
+    inputs_pad: np.ndarray
+    pad_ptr: np.ndarray
+    flat: np.ndarray
+    rows: np.ndarray
+    plan: _SumPlan
+
+
+def _fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out):
+    """:class:`_FusedChunk` of windows ``indptr`` cut into batches at ``gbounds``.
+
+    ``outside`` are the pairs' input ids, ``targets`` and ``negatives`` the
+    windows' center words and negatives, ``n_in`` and ``n_out`` the numbers
+    of rows of the input and output matrices.
+    """
+    n_windows, k1 = negatives.shape[0], negatives.shape[1] + 1
+    rows = np.empty((n_windows, k1), dtype=np.intp)
+    rows[:, 0] = targets
+    rows[:, 1:] = negatives
+    lengths = np.diff(indptr)
+    counts = np.diff(gbounds)
+    widths = np.maximum.reduceat(lengths, gbounds[:-1])
+    pad_ptr = np.zeros(widths.size + 1, dtype=np.intp)
+    np.cumsum(counts * widths, out=pad_ptr[1:])
+    batch = np.repeat(np.arange(widths.size, dtype=np.int32), counts)  # of each window
+    # first padded row of each window within its batch
+    win_start = (np.arange(n_windows) - gbounds[batch]) * widths[batch]
+    flat = np.arange(int(indptr[-1])) + np.repeat(win_start - indptr[:-1], lengths)
+    inputs_pad = np.zeros(int(pad_ptr[-1]), dtype=np.intp)
+    inputs_pad[flat + np.repeat(pad_ptr[:-1], np.diff(indptr[gbounds]))] = outside
+    # a batch's output gradient rows follow its padded input ones
+    out_batch = np.repeat(batch, k1)
+    out_columns = np.arange(rows.size) + (np.diff(pad_ptr) - gbounds[:-1] * k1)[out_batch]
+    plan = _sum_plan(outside, np.repeat(batch, lengths), indptr[gbounds], flat, n_in,
+                     rows.ravel(), out_batch, gbounds * k1, out_columns, n_out)
+    return _FusedChunk(inputs_pad, pad_ptr, flat, rows, plan)
+
+
 def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
     """Fused negative-sampling SGD step on a mini-batch of whole windows.
 
@@ -84,7 +266,7 @@ def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
         Modified in place.
     inputs : ndarray of int of shape (n_pairs,)
     group : ndarray of intp of shape (n_pairs,)
-        Window of each pair (from :func:`window_groups`).
+        Window of each pair (from :func:`window_groups`; implied by ``indptr``).
     indptr : ndarray of intp of shape (G + 1,)
     targets : ndarray of int of shape (G,)
         Center word of each window.
@@ -96,31 +278,10 @@ def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
     loss : float
         Summed loss of the batch before the update (float64).
     """
-    n_groups, k = negatives.shape
-    n = inputs.size
-    rows = np.empty((n_groups, k + 1), dtype=np.intp)
-    rows[:, 0] = targets
-    rows[:, 1:] = negatives
-    out_rows = W_out.take(rows.ravel(), axis=0).reshape(n_groups, k + 1, -1)
-    # Windows padded to the longest one, so each window is one small matrix
-    # product: (pairs x d) @ (d x K+1). Padding rows are zero and get zero
-    # gradients, so they change nothing.
-    slot = np.arange(n) - indptr[group]
-    width = int(np.max(np.diff(indptr)))
-    v = W_in.take(inputs, axis=0)
-    v_pad = np.zeros((n_groups, width, v.shape[1]), dtype=v.dtype)
-    v_pad[group, slot] = v
-    scores = np.matmul(v_pad, out_rows.transpose(0, 2, 1))[group, slot]  # (n, K+1)
-    g = expit(scores)
-    loss = _ns_loss(scores)
-    g[:, 0] -= 1.0
-    g_pad = np.zeros((n_groups, width, k + 1), dtype=g.dtype)
-    g_pad[group, slot] = g
-    grad_v = np.matmul(g_pad, out_rows)[group, slot]  # (n, d)
-    grad_out = np.matmul(g_pad.transpose(0, 2, 1), v_pad)  # (G, K+1, d)
-    scatter_add(W_in, inputs, grad_v, scale=-lr)
-    scatter_add(W_out, rows.ravel(), grad_out.reshape(n_groups * (k + 1), -1), scale=-lr)
-    return loss
+    chunk = _fused_chunk(inputs, indptr, np.array([0, indptr.size - 1]), targets, negatives,
+                         W_in.shape[0], W_out.shape[0])
+    return _ns_padded_step(W_in, W_out, chunk.inputs_pad, chunk.flat, chunk.rows, lr,
+                           chunk.plan, 0)
 
 
 def generic_step(W_in, W_out, inputs, group, targets, negatives, lr, loss):
@@ -207,21 +368,33 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
         neg_all = (draw_negatives(sampler, (targets_all.size, n_negatives), rng)
                    if needs_neg else None)
         gbounds = _group_batches(indptr_all, batch_size)
-        for g0, g1 in zip(gbounds[:-1], gbounds[1:], strict=True):
-            b, e = indptr_all[g0], indptr_all[g1]
-            frac = (block_start + position[b] - start) / span
-            lr = lr_start + (lr_stop - lr_start) * frac
-            group = group_all[b:e] - g0
-            indptr = indptr_all[g0:g1 + 1] - b
-            targets = targets_all[g0:g1]
-            neg = neg_all[g0:g1] if needs_neg else None
-            inputs = outside[b:e]
+        for c0 in range(0, gbounds.size - 1, _CHUNK_BATCHES):
+            # Layouts and sum plans of a chunk of batches at once
+            c1 = min(c0 + _CHUNK_BATCHES, gbounds.size - 1)
+            w0, w1 = gbounds[c0], gbounds[c1]
+            p0, p1 = indptr_all[w0], indptr_all[w1]
             if fused:
-                total_loss += ns_window_step(W_in, W_out, inputs, group, indptr, targets,
-                                             neg, lr)
-            else:
+                chunk = _fused_chunk(outside[p0:p1], indptr_all[w0:w1 + 1] - p0,
+                                     gbounds[c0:c1 + 1] - w0, targets_all[w0:w1], neg_all[w0:w1],
+                                     W_in.shape[0], W_out.shape[0])
+            for i in range(c1 - c0):
+                g0, g1 = gbounds[c0 + i], gbounds[c0 + i + 1]
+                b, e = indptr_all[g0], indptr_all[g1]
+                frac = (block_start + position[b] - start) / span
+                lr = lr_start + (lr_stop - lr_start) * frac
+                if fused:
+                    pad = chunk.inputs_pad[chunk.pad_ptr[i]:chunk.pad_ptr[i + 1]]
+                    total_loss += _ns_padded_step(W_in, W_out, pad, chunk.flat[b - p0:e - p0],
+                                                  chunk.rows[g0 - w0:g1 - w0], lr, chunk.plan, i)
+                    continue
+                inputs = outside[b:e]
+                group = group_all[b:e] - g0
+                targets = targets_all[g0:g1]
+                neg = neg_all[g0:g1] if needs_neg else None
                 total_loss += generic_step(W_in, W_out, inputs, group, targets, neg, lr, loss)
         total_pairs += centers.size
         if callback is not None:
             callback(block_stop - block_start)
+        # free this block's arrays before the next block builds its own
+        centers = outside = position = group_all = neg_all = chunk = None
     return RangeResult(total_loss, total_pairs, stop - start)

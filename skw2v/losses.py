@@ -38,7 +38,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.sparse import csr_matrix as _csr_matrix
+from scipy.sparse import csr_array as _csr_array
 from scipy.special import expit, log_expit
 
 __all__ = [
@@ -176,7 +176,8 @@ def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=
         return
     indptr = np.append(starts, rows.size)
     data = np.full(rows.size, scale, dtype=dtype)
-    summer = _csr_matrix((data, order, indptr), shape=(starts.size, rows.size))
+    # csr_array: the same product, with a cheaper constructor than csr_matrix
+    summer = _csr_array((data, order, indptr), shape=(starts.size, rows.size))
     target[sorted_rows[starts]] += (summer @ values).astype(target.dtype, copy=False)
 
 

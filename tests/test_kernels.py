@@ -188,16 +188,86 @@ def test_alias_sampler_frequencies():
     np.testing.assert_allclose(np.bincount(uniform) / 1e5, 0.25, atol=0.01)
 
 
-def test_fused_loss_is_exact_and_finite_for_extreme_scores():
-    from scipy.special import log_expit
+def test_fused_loss_and_grad_are_exact_and_finite_for_extreme_scores():
+    from scipy.special import expit, log_expit
 
-    from skw2v._sgd import _ns_loss
+    from skw2v._sgd import _ns_scores_to_grad
 
     scores = np.array([[1000.0, -1000.0, 30.0, -30.0], [-1000.0, 1000.0, 0.0, 1e-3],
-                       [5.0, -5.0, 2.0, -2.0]])
+                       [5.0, -5.0, 2.0, -2.0], [-90.0, 90.0, -20.0, 20.0]])
     expected = -np.sum(log_expit(scores[:, :1])) - np.sum(log_expit(-scores[:, 1:]))
-    got = _ns_loss(scores.copy())
-    assert np.isfinite(got)
+    expected_g = expit(scores)
+    expected_g[:, 0] -= 1.0
+    got, g = _ns_scores_to_grad(scores.copy())
+    assert np.isfinite(got) and np.isfinite(g).all()
     assert got == pytest.approx(expected, rel=1e-12)
-    got32 = _ns_loss(scores.astype(np.float32))
+    np.testing.assert_allclose(g, expected_g, rtol=1e-14, atol=0)
+    got32, g32 = _ns_scores_to_grad(scores.astype(np.float32))
+    assert g32.dtype == np.float32 and np.isfinite(g32).all()
     assert got32 == pytest.approx(expected, rel=1e-6)
+    np.testing.assert_allclose(g32, expected_g, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 64])
+def test_train_range_fused_path_equals_generic_reference_path(monkeypatch, batch_size):
+    """The per-block padded layout of train_range trains exactly like the reference loss."""
+    from skw2v import _sgd
+
+    class ReferenceNS(NegativeSamplingLoss):
+        """Same loss, but not the exact type, so train_range takes the generic path."""
+
+    monkeypatch.setattr(_sgd, "PAIR_BLOCK", 50)  # several blocks
+    monkeypatch.setattr(_sgd, "_CHUNK_BATCHES", 3)  # several chunks of batches per block
+    rng = np.random.default_rng(5)
+    ids = rng.integers(0, 20, 400).astype(np.int32)
+    offsets = np.array([0, 1, 3, 90, 91, 250, 400], dtype=np.int64)  # short documents too
+    sampler = noise_sampler(np.bincount(ids, minlength=20) + 1)
+    W_in = rng.normal(scale=0.3, size=(20, 8))
+    W_out = rng.normal(scale=0.3, size=(20, 8))
+    results = []
+    for loss in (NegativeSamplingLoss(), ReferenceNS()):
+        a_in, a_out = W_in.copy(), W_out.copy()
+        res = _sgd.train_range(a_in, a_out, ids, offsets, 10, 390, window=4, loss=loss,
+                               n_negatives=3, sampler=sampler, batch_size=batch_size,
+                               lr_start=0.05, lr_stop=0.01, rng=np.random.default_rng(9))
+        results.append((res, a_in, a_out))
+    (ra, a_in, a_out), (rb, b_in, b_out) = results
+    assert ra.n_pairs == rb.n_pairs > 0
+    assert ra.loss == pytest.approx(rb.loss, rel=1e-12)
+    np.testing.assert_allclose(a_in, b_in, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(a_out, b_out, rtol=1e-11, atol=1e-12)
+    assert not np.allclose(a_in, W_in)
+
+
+
+def test_sum_plan_radix_and_general_sorts_agree():
+    from skw2v._sgd import _sum_plan
+
+    rng = np.random.default_rng(4)
+    in_ids = rng.zipf(1.5, 3000) % 500
+    in_ptr = np.array([0, 700, 701, 2200, 3000])
+    out_ids = rng.integers(0, 300, 1200)
+    out_ptr = np.array([0, 300, 600, 900, 1200])
+    in_batch = np.repeat(np.arange(4), np.diff(in_ptr))
+    out_batch = np.repeat(np.arange(4), np.diff(out_ptr))
+    in_cols, out_cols = rng.permutation(3000), rng.permutation(1200) + 5000
+
+    def plan(n_in):
+        return _sum_plan(in_ids, in_batch, in_ptr, in_cols, n_in, out_ids, out_batch, out_ptr,
+                         out_cols, 300)
+
+    small, large = plan(500), plan(100_000)  # 16-bit radix path, general path
+    for name in ("starts", "uptr", "columns", "ptr", "rows"):
+        np.testing.assert_array_equal(getattr(small, name), getattr(large, name))
+    np.testing.assert_array_equal(small.mid - small.uptr[:-1], large.mid - large.uptr[:-1])
+    for i in range(4):  # per batch: input ids sorted, then output ids, ties in order
+        a, b = in_ptr[i:i + 2]
+        c, d = out_ptr[i:i + 2]
+        o_in = np.argsort(in_ids[a:b], kind="stable")
+        o_out = np.argsort(out_ids[c:d], kind="stable")
+        p0, p1 = small.ptr[i:i + 2]
+        np.testing.assert_array_equal(small.columns[p0:p1],
+                                      np.concatenate((in_cols[a:b][o_in], out_cols[c:d][o_out])))
+        u0, mid, u1 = small.uptr[i], small.mid[i], small.uptr[i + 1]
+        np.testing.assert_array_equal(small.rows[u0:mid], np.unique(in_ids[a:b]))
+        np.testing.assert_array_equal(small.rows[mid:u1], np.unique(out_ids[c:d]))
