@@ -690,8 +690,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                         loss=loss, n_negatives=self.n_negatives, sampler=sampler,
                         batch_size=self.batch_size)
                 mean_loss = total / n_pairs if n_pairs else float("nan")
-                if not (np.isfinite(total) and np.isfinite(W_in).all()
-                        and np.isfinite(W_out).all()):
+                if not (np.isfinite(total) and _all_finite(W_in) and _all_finite(W_out)):
                     raise TrainingDiverged(
                         f"Training diverged in epoch {epoch + 1}: the loss or the vectors became "
                         f"NaN or infinite (learning_rate={self.learning_rate}). Lower "
@@ -1073,12 +1072,7 @@ def _pool(counts, W, pooling, *, idf=None, word_counts=None, sif_alpha=None,
     else:  # sif: a / (a + p(w)), averaged over the document's tokens
         p = word_counts / word_counts.sum()
         weights = counts @ sp.diags(sif_alpha / (sif_alpha + p))
-    # only the rows of the words that occur, in float64 (not a float64 copy of W)
-    weights = sp.csr_matrix(weights)
-    cols, inverse = np.unique(weights.indices, return_inverse=True)
-    compact = sp.csr_matrix((weights.data, inverse.ravel(), weights.indptr),
-                            shape=(n_docs, cols.size))
-    out = np.asarray(compact @ W[cols].astype(np.float64))
+    out = _sparse_dot(weights, W)
     if pooling != "sum":
         denom = np.asarray((weights if pooling == "tfidf" else counts).sum(axis=1)).ravel()
         nz = denom > 0
@@ -1087,6 +1081,33 @@ def _pool(counts, W, pooling, *, idf=None, word_counts=None, sif_alpha=None,
         u = sif_component.astype(np.float64)
         out -= np.outer(out @ u, u)
     return out.astype(W.dtype)
+
+
+def _all_finite(W):
+    """Whether every entry of ``W`` is finite, without a temporary of W's size.
+
+    A float64 sum of float32 or float64 entries is non-finite exactly when
+    an entry is NaN or infinite (it cannot overflow for float32 entries; for
+    float64 ones an overflow also means the vectors have blown up).
+    """
+    return bool(np.isfinite(W.sum(dtype=np.float64)))
+
+
+def _sparse_dot(weights, W, block_rows=16384):
+    """``weights @ W`` in float64, reading ``W`` in blocks of rows.
+
+    Only the rows of words that occur are converted, one block at a time,
+    so memory stays at one float64 block of ``W`` however many words the
+    documents use.
+    """
+    weights = sp.csc_matrix(weights)
+    out = np.zeros((weights.shape[0], W.shape[1]), dtype=np.float64)
+    for a in range(0, W.shape[0], block_rows):
+        part = weights[:, a:a + block_rows]
+        if part.nnz:
+            used = np.flatnonzero(np.diff(part.indptr))
+            out += part[:, used] @ W[a + used].astype(np.float64)
+    return out
 
 
 def _uniform_init(rng, n_words, dim, dtype, block_rows=16384):

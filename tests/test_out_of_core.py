@@ -407,3 +407,20 @@ def test_blockwise_init_equals_whole_matrix_draw(n_words, block_rows):
         got = _uniform_init(np.random.default_rng(3), n_words, 9, dtype, block_rows=block_rows)
         assert got.dtype == dtype
         np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("block_rows", [1, 7, 1000])
+def test_blockwise_sparse_dot(block_rows):
+    from skw2v._estimator import _all_finite, _sparse_dot
+
+    rng = np.random.default_rng(0)
+    weights = sp.random(6, 50, density=0.2, random_state=1, format="csr")
+    W = rng.standard_normal((50, 4)).astype(np.float32)
+    got = _sparse_dot(weights, W, block_rows=block_rows)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, weights.toarray() @ W.astype(np.float64), rtol=1e-12)
+    assert _all_finite(W)
+    for bad in (np.nan, np.inf, -np.inf):
+        V = W.copy()
+        V[3, 2] = bad
+        assert not _all_finite(V)
