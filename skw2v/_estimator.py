@@ -271,7 +271,9 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         gensim's worker threads do): the quality of sequential training at
         parallel speed, but results vary slightly from run to run. Under a
         Dask backend, which shares no memory, the synchronised scheme of
-        ``n_shards`` is used with one shard per worker.
+        ``n_shards`` is used with one shard per worker. Documents that are
+        already token lists (``analyzer=list`` or ``tuple``) are encoded in
+        the main process, which is faster than shipping them to workers.
     n_shards : int or None, default=None
         Set it for results that do not depend on ``n_jobs`` or on the joblib
         backend: each epoch is cut into ``n_shards`` shards that train on
@@ -516,6 +518,16 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
             self._fit(raw_documents, workspace, resume_from=resume_from)
         return self
 
+    def _encoding_jobs(self):
+        """Jobs for tokenising: 1 for documents that are already token lists.
+
+        With ``analyzer=list`` or ``tuple`` there is nothing to compute, and
+        shipping the tokens to worker processes and back costs more than
+        encoding them here (text8like as 10,000-token lists: 10.6 s with 2
+        jobs against 4.4 s with one).
+        """
+        return 1 if self.analyzer in (list, tuple) else self.n_jobs
+
     def _workspace(self):
         self._validate_params()  # before any folder is touched
         return Workspace(parse_nbytes(self.spill_threshold), self.temp_folder)
@@ -534,7 +546,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         t0 = time.perf_counter()
         tokens, counts, ids, offsets = count_and_encode(
             raw_documents, analyzer, input_kind=self.input,
-            callable_analyzer=callable(self.analyzer), n_jobs=self.n_jobs,
+            callable_analyzer=callable(self.analyzer), n_jobs=self._encoding_jobs(),
             sink=TokenSink(workspace, "tokens.i32"), stream=stream)
         if offsets.size == 1:
             raise ValueError("The corpus is empty: raw_documents contained no documents.")
