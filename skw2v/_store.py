@@ -107,11 +107,6 @@ def read_tokens(ids, start, stop):
     return ids[max(int(start), 0):int(stop)]
 
 
-def n_tokens(ids):
-    """Length of an in-memory array or a :class:`TokenFile`."""
-    return len(ids)
-
-
 class Workspace:
     """Where encoded corpora above ``threshold`` bytes are written.
 
@@ -256,6 +251,37 @@ def iter_blocks(n, block=None):
         yield a, min(a + block, n)
 
 
+def _filter_blocks(ids, offsets, select, emit, block):
+    """The loop shared by :func:`remap_compact` and :func:`subsample`.
+
+    For each block of ``ids``, ``select(chunk)`` gives ``(values, keep)``;
+    ``values[keep]`` are the block's kept tokens, passed to
+    ``emit(kept, position)`` with their position among all kept tokens.
+
+    Returns
+    -------
+    offsets : ndarray of int64
+        Document offsets among the kept tokens.
+    n_kept : int
+    """
+    n = len(ids)
+    new_offsets = np.empty_like(offsets)
+    w = doc = 0
+    for a, b in iter_blocks(n, block):
+        values, keep = select(read_tokens(ids, a, b))
+        # offsets inside [a, b) (and n itself, in the last block)
+        hi = np.searchsorted(offsets, b, side="left" if b < n else "right")
+        csum = np.zeros(b - a + 1, dtype=np.int32)  # a block has < 2**31 tokens
+        np.cumsum(keep, out=csum[1:])
+        new_offsets[doc:hi] = csum[offsets[doc:hi] - a].astype(np.int64) + w
+        doc = hi
+        kept = values[keep]
+        emit(kept, w)
+        w += kept.size
+    new_offsets[doc:] = w
+    return new_offsets, w
+
+
 def remap_compact(ids, offsets, remap, block=None):
     """Map ids through ``remap`` and drop the tokens mapped to -1, in place.
 
@@ -275,37 +301,26 @@ def remap_compact(ids, offsets, remap, block=None):
         Document offsets among the kept tokens.
     """
     block = BLOCK_TOKENS if block is None else block
-    n = n_tokens(ids)
-    new_offsets = np.empty_like(offsets)
-    handle = open(ids.path, "r+b") if isinstance(ids, TokenFile) else None  # noqa: SIM115
-    w = 0
-    try:
-        doc = 0
-        for a, b in iter_blocks(n, block):
-            enc = remap[read_tokens(ids, a, b)]
-            keep = enc >= 0
-            # offsets inside [a, b) (and n itself, in the last block)
-            hi = np.searchsorted(offsets, b, side="left" if b < n else "right")
-            csum = np.zeros(b - a + 1, dtype=np.int32)  # a block has < 2**31 tokens
-            np.cumsum(keep, out=csum[1:])
-            new_offsets[doc:hi] = csum[offsets[doc:hi] - a].astype(np.int64) + w
-            doc = hi
-            kept = enc[keep]
-            if handle is not None:
-                handle.seek(w * _ITEMSIZE)
-                kept.tofile(handle)
-            else:
-                ids[w:w + kept.size] = kept
-            w += kept.size
-        new_offsets[doc:] = w
-        if handle is not None:
-            handle.truncate(w * _ITEMSIZE)
-    finally:
-        if handle is not None:
-            handle.close()
-    if handle is not None:
-        return TokenFile(ids.path, w), new_offsets
-    return ids[:w], new_offsets
+
+    def select(chunk):
+        enc = remap[chunk]
+        return enc, enc >= 0
+
+    # writing at the kept position never overtakes the block being read
+    if not isinstance(ids, TokenFile):
+        def emit(kept, w):
+            ids[w:w + kept.size] = kept
+
+        new_offsets, w = _filter_blocks(ids, offsets, select, emit, block)
+        return ids[:w], new_offsets
+    with open(ids.path, "r+b") as handle:
+        def emit(kept, w):
+            handle.seek(w * _ITEMSIZE)
+            kept.tofile(handle)
+
+        new_offsets, w = _filter_blocks(ids, offsets, select, emit, block)
+        handle.truncate(w * _ITEMSIZE)
+    return TokenFile(ids.path, w), new_offsets
 
 
 def subsample(ids, offsets, keep_prob, rng, sink=None, block=None):
@@ -334,23 +349,14 @@ def subsample(ids, offsets, keep_prob, rng, sink=None, block=None):
     if np.all(keep_prob >= 1.0):
         return ids, offsets
     p = keep_prob.astype(np.float32)
-    n = n_tokens(ids)
-    new_offsets = np.empty_like(offsets)
     if sink is None:
         sink = TokenSink(Workspace(), "kept", spill=False)
-    w, doc = 0, 0
-    for a, b in iter_blocks(n, block):
-        chunk = read_tokens(ids, a, b)
-        keep = rng.random(b - a, dtype=np.float32) < p[chunk]
-        hi = np.searchsorted(offsets, b, side="left" if b < n else "right")
-        csum = np.zeros(b - a + 1, dtype=np.int32)
-        np.cumsum(keep, out=csum[1:])
-        new_offsets[doc:hi] = csum[offsets[doc:hi] - a].astype(np.int64) + w
-        doc = hi
-        kept = chunk[keep]
-        sink.append(kept)
-        w += kept.size
-    new_offsets[doc:] = w
+
+    def select(chunk):
+        return chunk, rng.random(chunk.size, dtype=np.float32) < p[chunk]
+
+    new_offsets, _ = _filter_blocks(ids, offsets, select, lambda kept, w: sink.append(kept),
+                                    block)
     return sink.finish(), new_offsets
 
 
