@@ -10,32 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 
-def subsample_corpus(ids, offsets, keep_prob, rng):
-    """Drop frequent words at random, once per epoch.
-
-    Parameters
-    ----------
-    ids : ndarray of int32 of shape (n_tokens,)
-    offsets : ndarray of int64 of shape (n_documents + 1,)
-    keep_prob : ndarray of float of shape (n_words,)
-    rng : numpy.random.Generator
-
-    Returns
-    -------
-    ids : ndarray of int32
-        The kept tokens.
-    offsets : ndarray of int64
-        Document offsets in the kept array.
-    """
-    if np.all(keep_prob >= 1.0):
-        return ids, offsets
-    p = keep_prob.astype(np.float32)[ids]
-    keep = rng.random(ids.size, dtype=np.float32) < p
-    csum = np.zeros(ids.size + 1, dtype=np.int64)
-    np.cumsum(keep, out=csum[1:])
-    return ids[keep], csum[offsets]
-
-
 def document_bounds(offsets, start, stop):
     """Start and end offsets of the document of each position in ``[start, stop)``.
 

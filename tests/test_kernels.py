@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from skw2v._corpus import document_bounds, skipgram_pairs, subsample_corpus
+from skw2v._corpus import document_bounds, skipgram_pairs
 from skw2v._sgd import _group_batches, generic_step, ns_window_step, window_groups
+from skw2v._store import subsample
 from skw2v._vocab import AliasSampler, keep_probabilities, noise_sampler, order_vocabulary
 from skw2v.losses import NegativeSamplingLoss, SoftmaxLoss, scatter_add
 
@@ -163,11 +164,11 @@ def test_keep_probabilities_formula_and_rates():
     np.testing.assert_allclose(p, np.minimum(1, (np.sqrt(f / t) + 1) * t / f))
     assert p[-1] == 1.0 and p[0] < 0.2
     np.testing.assert_array_equal(keep_probabilities(counts, 0), 1.0)
-    # empirical rates of subsample_corpus
+    # empirical rates of subsample
     rng = np.random.default_rng(4)
     ids = np.repeat(np.arange(4, dtype=np.int32), counts)
     rng.shuffle(ids)
-    kept, off = subsample_corpus(ids, np.array([0, 500_000, ids.size]), p, rng)
+    kept, off = subsample(ids, np.array([0, 500_000, ids.size]), p, rng)
     rate = np.bincount(kept, minlength=4) / counts
     # binomial standard error <= 0.005 for these counts; 4 sigma
     np.testing.assert_allclose(rate[:3], p[:3], atol=0.02)

@@ -16,7 +16,6 @@ import scipy.sparse as sp
 import skw2v._store as store
 import skw2v._text as text
 from skw2v import SkipGramVectorizer
-from skw2v._corpus import subsample_corpus
 from skw2v._store import (
     TokenFile,
     TokenSink,
@@ -40,6 +39,13 @@ def zipf_corpus(n_docs=60, vocab=150, seed=0, lengths=(0, 80)):
     if lengths[0] == 0:
         docs[3] = ""
     return docs
+
+
+def subsample_whole_array(ids, offsets, keep_prob, rng):
+    """Reference: subsampling with one random draw and one cumsum over the corpus."""
+    keep = rng.random(ids.size, dtype=np.float32) < keep_prob.astype(np.float32)[ids]
+    csum = np.concatenate([[0], np.cumsum(keep)])
+    return ids[keep], csum[offsets]
 
 
 def encoded(n_tokens=5000, n_docs=40, n_words=30, seed=1):
@@ -154,7 +160,7 @@ def test_remap_compact_matches_whole_array(tmp_path, on_disk, block):
 def test_subsample_blocks_equal_one_draw(tmp_path, on_disk, block):
     ids, offsets = encoded()
     keep_prob = np.linspace(0.05, 1.0, 30)
-    ref_ids, ref_off = subsample_corpus(ids, offsets, keep_prob, np.random.default_rng(3))
+    ref_ids, ref_off = subsample_whole_array(ids, offsets, keep_prob, np.random.default_rng(3))
     with Workspace(0, tmp_path) as ws:
         src = as_file(ids, tmp_path) if on_disk else ids
         sink = TokenSink(ws, "kept.i32", spill=True) if on_disk else None
