@@ -32,15 +32,7 @@ from ._store import (
     remap_compact,
     subsample,
 )
-from ._text import (
-    DEFAULT_TOKEN_PATTERN,
-    analyze_document,
-    build_analyzer,
-    can_stream,
-    check_documents,
-    iter_chunks,
-    iter_file_pieces,
-)
+from ._text import DEFAULT_TOKEN_PATTERN, analyze_document, check_documents, document_chunks
 from ._vocab import draw_negatives, keep_probabilities, noise_sampler, order_vocabulary
 from .losses import LOSSES, NegativeSamplingLoss, SoftmaxLoss, get_loss
 
@@ -538,16 +530,11 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         raw_documents = check_documents(raw_documents)
         if self.verbose:
             _ensure_log_handler()
-        analyzer = build_analyzer(self)
-        stream = None
-        if can_stream(self):
-            stream = dict(encoding=self.encoding, decode_error=self.decode_error,
-                          analyzer=build_analyzer(self, input="content"))
+        chunks, analyzer, input_kind = document_chunks(self, raw_documents)
         t0 = time.perf_counter()
         tokens, counts, ids, offsets = count_and_encode(
-            raw_documents, analyzer, input_kind=self.input,
-            callable_analyzer=callable(self.analyzer), n_jobs=self._encoding_jobs(),
-            sink=TokenSink(workspace, "tokens.i32"), stream=stream)
+            chunks, analyzer, input_kind=input_kind, callable_analyzer=callable(self.analyzer),
+            n_jobs=self._encoding_jobs(), sink=TokenSink(workspace, "tokens.i32"))
         if offsets.size == 1:
             raise ValueError("The corpus is empty: raw_documents contained no documents.")
         order = order_vocabulary(tokens, counts, self.min_count, self.max_vocab_size)
@@ -977,13 +964,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
     def _encode(self, raw_documents):
         """Known-word ids and document offsets (files streamed when possible)."""
         vocab = self.vocabulary_
-        if can_stream(self):
-            items = iter_file_pieces(raw_documents, self.input, self.encoding, self.decode_error)
-            analyzer, kind = build_analyzer(self, input="content"), "content"
-        else:
-            items = ((range(start, start + len(docs)), docs)
-                     for start, docs in iter_chunks(raw_documents, 1000))
-            analyzer, kind = build_analyzer(self), self.input
+        items, analyzer, kind = document_chunks(self, raw_documents)
         parts, lengths, n_docs = [], [], 0
         for indices, docs in items:
             for i, doc in zip(indices, docs, strict=True):

@@ -14,27 +14,25 @@ from joblib import Parallel, delayed, effective_n_jobs
 
 from ._sgd import train_range
 from ._store import TokenFile, TokenSink, Workspace, read_tokens
-from ._text import iter_chunks, iter_file_pieces, tokenize_chunk
+from ._text import tokenize_chunk
 
 
-def count_and_encode(raw_documents, analyzer, *, input_kind, callable_analyzer, n_jobs=None,
-                     chunk_size=1000, sink=None, stream=None):
+def count_and_encode(chunks, analyzer, *, input_kind, callable_analyzer, n_jobs=None,
+                     sink=None):
     """Tokenise every document once, counting words and keeping provisional ids.
 
-    The documents are read exactly once (a one-shot generator works), in
-    chunks of ``chunk_size`` documents that are tokenised in parallel when
-    ``n_jobs`` allows it. With ``stream``, files are read in pieces instead
-    (see :func:`~skw2v._text.iter_file_pieces`), so no whole file is ever in
-    memory.
+    The documents are read exactly once (a one-shot generator works), chunk
+    by chunk, and the chunks are tokenised in parallel when ``n_jobs``
+    allows it.
 
     Parameters
     ----------
+    chunks : iterable of (sequence of int, list)
+        The document index of each item and the items: whole documents, or
+        pieces of files (see :func:`~skw2v._text.document_chunks`).
     sink : TokenSink or None
         Receives the ids chunk by chunk (and may spill them to disk); None
         keeps them in memory.
-    stream : dict or None
-        ``encoding`` and ``decode_error`` of the files, and ``analyzer``, the
-        analyzer for text pieces (``input='content'``).
 
     Returns
     -------
@@ -48,14 +46,6 @@ def count_and_encode(raw_documents, analyzer, *, input_kind, callable_analyzer, 
     """
     if sink is None:
         sink = TokenSink(Workspace(), "tokens", spill=False)
-    if stream is not None:
-        chunks = iter_file_pieces(raw_documents, input_kind, stream["encoding"],
-                                  stream["decode_error"], chunk_docs=chunk_size,
-                                  chunk_chars=1 << 20)
-        analyzer, input_kind = stream["analyzer"], "content"
-    else:
-        chunks = ((range(start, start + len(docs)), docs)
-                  for start, docs in iter_chunks(raw_documents, chunk_size))
     args = dict(input_kind=input_kind, callable_analyzer=callable_analyzer)
     if effective_n_jobs(n_jobs) == 1:
         results = ((idx, tokenize_chunk(analyzer, docs, idx, **args)) for idx, docs in chunks)
@@ -223,6 +213,8 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, n_jobs, seed, lr_start, lr
                         n_shards, n_rounds, progress=None, **kwargs):
     shards = split_range(ids.size, n_shards)
     seeds = seed.spawn(n_shards * n_rounds)
+    # local workers read a spilled file themselves; others get their slices
+    read_in_worker = isinstance(ids, TokenFile) and shared_memory_backend()
     loss, n_pairs = 0.0, 0
     for r in range(n_rounds):
         tasks = []
@@ -233,8 +225,8 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, n_jobs, seed, lr_start, lr
                 continue
             lr_a = lr_start + (lr_stop - lr_start) * (lo - a) / (b - a)
             lr_b = lr_start + (lr_stop - lr_start) * (hi - a) / (b - a)
-            if isinstance(ids, TokenFile) and shared_memory_backend():
-                part, base = ids, 0  # local workers read the file themselves
+            if read_in_worker:
+                part, base = ids, 0
             else:  # ship only the slice (and the window around it), not the corpus
                 base = max(lo - kwargs["window"], 0)
                 part = read_tokens(ids, base, hi + kwargs["window"])

@@ -262,7 +262,7 @@ def _file_pieces(doc, index, input_kind, encoding, decode_error, piece_bytes):
 
 
 def iter_file_pieces(docs, input_kind, encoding, decode_error, *, chunk_docs=1000,
-                     chunk_chars=1 << 22, piece_bytes=None):
+                     chunk_chars=1 << 20, piece_bytes=None):
     """Chunks of decoded pieces of files, never a whole file at once.
 
     Yields
@@ -285,3 +285,26 @@ def iter_file_pieces(docs, input_kind, encoding, decode_error, *, chunk_docs=100
                 indices, pieces, size = [], [], 0
     if pieces:
         yield indices, pieces
+
+
+def document_chunks(est, raw_documents, chunk_docs=1000):
+    """How ``fit`` and ``transform`` read documents: chunks, their analyzer and input kind.
+
+    Files are streamed in pieces when :func:`can_stream` allows it (the
+    pieces are then analysed as ``input='content'``); otherwise documents
+    are taken whole, ``chunk_docs`` at a time.
+
+    Returns
+    -------
+    chunks : iterator of (sequence of int, list)
+        The document index of each item, and the items (documents or pieces).
+    analyzer : callable
+    input_kind : {"content", "filename", "file"}
+    """
+    if can_stream(est):
+        chunks = iter_file_pieces(raw_documents, est.input, est.encoding, est.decode_error,
+                                  chunk_docs=chunk_docs)
+        return chunks, build_analyzer(est, input="content"), "content"
+    chunks = ((range(start, start + len(docs)), docs)
+              for start, docs in iter_chunks(raw_documents, chunk_docs))
+    return chunks, build_analyzer(est), est.input
