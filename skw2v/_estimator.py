@@ -285,7 +285,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         kept on disk instead of in memory: an int, or a string such as
         ``"500M"`` or ``"2G"``. ``None`` keeps it in memory; ``0`` always
         spills. A spilled corpus (and each epoch's subsampled copy) is read
-        back in blocks of 4M tokens, so the process's memory stays at the
+        back in blocks of 1M tokens, so the process's memory stays at the
         vectors plus a few blocks whatever the corpus size; the files are
         deleted at the end of ``fit``, on errors too. With
         ``input="filename"`` or ``"file"`` and the built-in word analyzer,
