@@ -7,7 +7,9 @@ The analyzer is scikit-learn's own: :meth:`CountVectorizer.build_analyzer`
 from __future__ import annotations
 
 import codecs
+import os
 import re
+import sys
 import warnings
 from collections.abc import Iterable, Iterator
 
@@ -15,6 +17,27 @@ import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+
+
+def _caller_stacklevel():
+    """``stacklevel`` that attributes a warning to the first frame outside skw2v.
+
+    For a warning raised in the function that calls this one, whatever
+    chain of skw2v functions led there (``fit``, ``fit_transform``,
+    ``transform``...). scikit-learn's ``set_output`` wrapper around
+    ``transform`` and ``fit_transform`` is skipped too.
+    """
+    package = os.path.dirname(os.path.abspath(__file__))
+    wrapper = os.path.join("sklearn", "utils", "_set_output.py")
+
+    def internal(frame):
+        name = os.path.abspath(frame.f_code.co_filename)
+        return name.startswith(package) or name.endswith(wrapper)
+
+    frame, level = sys._getframe(1), 1
+    while frame is not None and internal(frame):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def build_analyzer(est, input=None):
@@ -45,10 +68,10 @@ def build_analyzer(est, input=None):
             warnings.warn(
                 f"The parameter(s) {ignored} will not be used since 'analyzer' is a "
                 "callable; the callable does all preprocessing and tokenisation.",
-                UserWarning, stacklevel=3)
+                UserWarning, stacklevel=_caller_stacklevel())
     elif est.tokenizer is not None and est.token_pattern not in (None, DEFAULT_TOKEN_PATTERN):
         warnings.warn("The parameter 'token_pattern' will not be used since 'tokenizer' is "
-                      "not None.", UserWarning, stacklevel=3)
+                      "not None.", UserWarning, stacklevel=_caller_stacklevel())
     cv = CountVectorizer(
         input=est.input if input is None else input, encoding=est.encoding,
         decode_error=est.decode_error,

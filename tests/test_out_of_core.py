@@ -430,3 +430,17 @@ def test_blockwise_sparse_dot(block_rows):
         V = W.copy()
         V[3, 2] = bad
         assert not _all_finite(V)
+
+
+@pytest.mark.parametrize("call", ["fit", "fit_transform", "transform"])
+def test_ignored_text_option_warning_points_at_the_caller(call):
+    est = SkipGramVectorizer(**dict(PARAMS, min_count=1))
+    docs = ["aa bb cc aa bb dd"] * 3
+    if call == "transform":
+        est.fit(docs)
+    est.set_params(analyzer=str.split, strip_accents="ascii")
+    if call == "transform":
+        est.set_params(analyzer=str.split)
+    with pytest.warns(UserWarning, match="will not be used") as record:
+        getattr(est, call)(docs)
+    assert [w.filename for w in record if "will not be used" in str(w.message)] == [__file__]
