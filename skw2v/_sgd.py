@@ -14,7 +14,7 @@ from scipy.sparse import csr_array as _csr_array
 from ._corpus import skipgram_pairs
 from ._store import TokenFile
 from ._vocab import draw_negatives
-from .losses import NegativeSamplingLoss, scatter_add
+from .losses import NegativeSamplingLoss, bound_steps, scatter_add
 
 #: Number of center positions whose pairs are generated at once.
 PAIR_BLOCK = 65_536
@@ -151,11 +151,12 @@ def _sum_plan(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, ou
     return _SumPlan(rows, starts, uptr, mid, columns, ptr)
 
 
-def _planned_update(W_in, W_out, plan, i, grads, scale):
+def _planned_update(W_in, W_out, plan, i, grads, scale, curvature=None):
     """Add ``scale`` times the gradient rows ``grads`` of batch ``i`` of ``plan``.
 
     The same sums, in the same order, as :func:`~skw2v.losses.scatter_add`
-    on each matrix.
+    on each matrix. With ``curvature`` (one value per gradient row), each
+    row's summed step is bounded by :func:`~skw2v.losses.bound_steps`.
     """
     p0, p1 = plan.ptr[i], plan.ptr[i + 1]
     u0, mid, u1 = plan.uptr[i], plan.mid[i], plan.uptr[i + 1]
@@ -165,8 +166,30 @@ def _planned_update(W_in, W_out, plan, i, grads, scale):
     summer = _csr_array((data, plan.columns[p0:p1], plan.starts[u0:u1 + 1] - p0),
                         shape=(u1 - u0, grads.shape[0]))
     sums = summer @ grads
+    if curvature is not None:
+        bound_steps(sums, summer @ curvature)
     W_in[plan.rows[u0:mid]] += sums[:mid - u0].astype(W_in.dtype, copy=False)
     W_out[plan.rows[mid:u1]] += sums[mid - u0:].astype(W_out.dtype, copy=False)
+
+
+def _ns_curvature(out_rows, v_pad, valid):
+    """Curvature bounds of a padded batch's gradient rows (input rows, then output rows).
+
+    As :meth:`NegativeSamplingLoss.curvature <skw2v.losses.NegativeSamplingLoss.curvature>`:
+    ``1/4 sum_k ||u_k||^2`` over the window's output rows for each input
+    row, and ``1/4 sum_j ||v_j||^2`` over the window's pairs for each output
+    row. ``valid`` is 1 at the padded rows that hold a pair, 0 in padding.
+    """
+    n_groups, k1, _ = out_rows.shape
+    width = v_pad.shape[1]
+    nu = np.einsum("gkd,gkd->g", out_rows, out_rows)
+    nv = np.einsum("gwd,gwd->gw", v_pad, v_pad)
+    nv *= valid.reshape(n_groups, width)
+    curvature = np.empty(n_groups * (width + k1), dtype=np.float64)
+    curvature[:n_groups * width].reshape(n_groups, width)[:] = nu[:, None]
+    curvature[n_groups * width:].reshape(n_groups, k1)[:] = nv.sum(axis=1)[:, None]
+    curvature *= 0.25
+    return curvature
 
 
 def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i):
@@ -196,7 +219,9 @@ def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i):
     grads = np.empty((m + n_groups * k1, d), dtype=g.dtype)
     np.matmul(g_pad, out_rows, out=grads[:m].reshape(n_groups, width, d))
     np.matmul(g_pad.transpose(0, 2, 1), v_pad, out=grads[m:].reshape(n_groups, k1, d))
-    _planned_update(W_in, W_out, plan, i, grads, -lr)
+    valid = np.zeros(m, dtype=v_pad.dtype)
+    valid[flat] = 1.0
+    _planned_update(W_in, W_out, plan, i, grads, -lr, _ns_curvature(out_rows, v_pad, valid))
     return loss
 
 
@@ -287,9 +312,12 @@ def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
 def generic_step(W_in, W_out, inputs, group, targets, negatives, lr, loss):
     """One SGD step through any :class:`~skw2v.losses.SkipGramLoss`."""
     neg = negatives[group] if negatives is not None else None
-    out = loss.loss_and_grad(W_in.take(inputs, axis=0), targets[group], W_out, neg)
-    scatter_add(W_in, inputs, out.grad_center, scale=-lr)
-    scatter_add(W_out, out.output_rows, out.grad_output, scale=-lr)
+    args = (W_in.take(inputs, axis=0), targets[group], W_out, neg)
+    out = loss.loss_and_grad(*args)
+    curvature = loss.curvature(*args) if hasattr(loss, "curvature") else None
+    c_in, c_out = (None, None) if curvature is None else curvature
+    scatter_add(W_in, inputs, out.grad_center, scale=-lr, curvature=c_in)
+    scatter_add(W_out, out.output_rows, out.grad_output, scale=-lr, curvature=c_out)
     return out.loss
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "NegativeSamplingLoss",
     "SkipGramLoss",
     "SoftmaxLoss",
+    "bound_steps",
     "get_loss",
     "log_sigmoid",
     "scatter_add",
@@ -139,7 +140,42 @@ def log_sigmoid(x: np.ndarray) -> np.ndarray:
     return log_expit(np.asarray(x))
 
 
-def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=1.0) -> None:
+#: Largest ``lr * C`` that one batch's summed step of a row may reach, where
+#: ``C`` bounds the curvature of the batch loss along that row; see
+#: :func:`bound_steps`.
+MAX_STEP_CURVATURE = 1.0
+
+
+def bound_steps(steps: np.ndarray, scaled_curvature: np.ndarray) -> None:
+    """Bound each row's summed step by its curvature, in place.
+
+    Mini-batch SGD sums the gradients of all the pairs of a batch before it
+    updates a row. A row that the batch repeats ``n`` times gets ``n`` stale
+    gradients in one step, where sequential SGD takes ``n`` small steps that
+    each see the previous one. When ``lr * C_r`` exceeds 1, where ``C_r``
+    bounds the curvature of the batch loss along row ``r`` (the trace of its
+    Hessian block, bounded over all scores), the summed step overshoots the
+    minimum along that row, and repeated overshoots make the vectors grow
+    without bound. Such rows get ``steps[r] / (lr * C_r)`` (the step
+    ``1 / C_r``, the textbook safe step of an ``C_r``-smooth function); every
+    other row keeps its step exactly.
+
+    Parameters
+    ----------
+    steps : ndarray of shape (n_rows, n_features)
+        ``-lr`` times the summed gradient of each row. Modified in place.
+    scaled_curvature : ndarray of shape (n_rows,)
+        ``-lr`` (or ``lr``) times the summed curvature bound ``C_r`` of each
+        row.
+    """
+    excess = np.abs(scaled_curvature) * (1.0 / MAX_STEP_CURVATURE)
+    big = np.flatnonzero(excess > 1.0)
+    if big.size:
+        steps[big] /= excess[big, None].astype(steps.dtype, copy=False)
+
+
+def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=1.0,
+                curvature: np.ndarray | None = None) -> None:
     """Add ``scale * values[i]`` to ``target[rows[i]]``, accumulating repeats.
 
     ``target[rows] += values`` silently keeps only one of several updates to
@@ -154,12 +190,18 @@ def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=
     values : ndarray of shape (n, n_features)
         Row updates.
     scale : float, default=1.0
-        Multiplier applied to ``values``.
+        Multiplier applied to ``values`` (``-lr`` for an SGD step).
+    curvature : ndarray of shape (n,), default=None
+        Curvature bound of each update (see :meth:`SkipGramLoss.curvature`).
+        When given, each row's summed update is bounded by
+        :func:`bound_steps`, with ``scale`` as the step size.
     """
     rows = np.asarray(rows).ravel()
     if rows.size == 0:
         return
     values = np.asarray(values).reshape(rows.size, -1)
+    if curvature is not None:
+        curvature = np.asarray(curvature, dtype=np.float64).ravel()
     # Sort the ids, then sum each run of equal ids with one sparse product
     # (an (n_unique, n) CSR matrix of ``scale`` entries times ``values``).
     # This is several times faster than ``np.add.at`` on large batches.
@@ -171,14 +213,19 @@ def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=
     starts = np.flatnonzero(first)
     dtype = np.result_type(values.dtype, target.dtype)
     if starts.size == rows.size:
-        target[sorted_rows] += (values[order] * dtype.type(scale)).astype(target.dtype,
-                                                                           copy=False)
+        steps = values[order] * dtype.type(scale)
+        if curvature is not None:
+            bound_steps(steps, curvature[order] * scale)
+        target[sorted_rows] += steps.astype(target.dtype, copy=False)
         return
     indptr = np.append(starts, rows.size)
     data = np.full(rows.size, scale, dtype=dtype)
     # csr_array: the same product, with a cheaper constructor than csr_matrix
     summer = _csr_array((data, order, indptr), shape=(starts.size, rows.size))
-    target[sorted_rows[starts]] += (summer @ values).astype(target.dtype, copy=False)
+    steps = summer @ values
+    if curvature is not None:
+        bound_steps(steps, summer @ curvature)
+    target[sorted_rows[starts]] += steps.astype(target.dtype, copy=False)
 
 
 # --------------------------------------------------------------------------
@@ -251,6 +298,36 @@ class SkipGramLoss:
         out : LossOutput
         """
         raise NotImplementedError
+
+    def curvature(
+        self,
+        center_vectors: np.ndarray,
+        outside_ids: np.ndarray,
+        output_vectors: np.ndarray,
+        negative_ids: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Optional: bounds of the loss's curvature along each gradient row.
+
+        The trainer uses them to keep mini-batch SGD stable when a batch
+        repeats a row many times (see :func:`bound_steps`). A loss that
+        returns None (the default) is trained with plain summed steps.
+
+        Parameters
+        ----------
+        center_vectors, outside_ids, output_vectors, negative_ids
+            As in :meth:`loss_and_grad`.
+
+        Returns
+        -------
+        curvature : tuple of two ndarrays, or None
+            ``(center, output)``: ``center[i]`` bounds the trace of the
+            Hessian of pair ``i``'s loss with respect to its center vector,
+            and ``output[j]`` that of the term of row ``j`` of
+            ``loss_and_grad``'s ``grad_output`` with respect to its output
+            vector, for *any* value of the scores (a Lipschitz bound of the
+            gradient), so that a step of ``1 / C`` can never overshoot.
+        """
+        return None
 
     def __call__(self, center_vectors, outside_ids, output_vectors, negative_ids=None):
         """Alias of :meth:`loss_and_grad`."""
@@ -376,6 +453,23 @@ class NegativeSamplingLoss(SkipGramLoss):
             loss, grad_center, rows.reshape(-1), grad_output.reshape(n * (k + 1), -1)
         )
 
+    def curvature(self, center_vectors, outside_ids, output_vectors, negative_ids=None):
+        """Lipschitz curvature bounds, see :meth:`SkipGramLoss.curvature`.
+
+        Every score ``s`` enters through a log-sigmoid, whose second
+        derivative ``sigma(s) (1 - sigma(s))`` is at most 1/4. So the Hessian
+        trace of pair ``i`` along its center vector is at most
+        ``1/4 sum_k ||u_k||^2`` (over the positive and the negatives), and
+        along each output vector ``1/4 ||v_i||^2``.
+        """
+        v, o, U = _check_batch(center_vectors, outside_ids, output_vectors)
+        neg = np.asarray(negative_ids)
+        rows = np.concatenate((o[:, None], neg), axis=1)
+        norms = np.einsum("ij,ij->i", U, U)
+        center = 0.25 * norms[rows].sum(axis=1)
+        output = np.repeat(0.25 * np.einsum("ij,ij->i", v, v), rows.shape[1])
+        return center, output
+
 
 class SoftmaxLoss(SkipGramLoss):
     """Exact full-softmax cross-entropy over the whole vocabulary.
@@ -439,6 +533,21 @@ class SoftmaxLoss(SkipGramLoss):
             grad_center[sl] = logits @ U
             grad_output += logits.T @ vc
         return LossOutput(loss, grad_center, np.arange(U.shape[0]), grad_output)
+
+    def curvature(self, center_vectors, outside_ids, output_vectors, negative_ids=None):
+        """Curvature bounds, see :meth:`SkipGramLoss.curvature`.
+
+        Along a center vector the Hessian is ``U^T (diag(p) - p p^T) U``,
+        whose trace ``sum_w p_w ||u_w||^2 - ||sum_w p_w u_w||^2`` is at most
+        ``max_w ||u_w||^2`` whatever ``p``. Along output vector ``u_w`` it is
+        ``sum_i p_iw (1 - p_iw) v_i v_i^T``, whose trace is at most
+        ``1/4 sum_i ||v_i||^2``.
+        """
+        v, o, U = _check_batch(center_vectors, outside_ids, output_vectors)
+        top = float(np.max(np.einsum("ij,ij->i", U, U), initial=0.0))
+        center = np.full(v.shape[0], top)
+        output = np.full(U.shape[0], 0.25 * float(np.einsum("ij,ij->", v, v)))
+        return center, output
 
 
 #: Registry of the built-in losses, keyed by their ``loss=`` string.

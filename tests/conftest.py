@@ -75,3 +75,16 @@ def small_params():
     """Fast, deterministic estimator parameters for the planted corpus."""
     return dict(n_components=16, window=3, min_count=1, subsample=0.0, epochs=5,
                 random_state=0)
+
+
+@pytest.fixture
+def unbounded_loss():
+    """Negative sampling without curvature bounds: plain summed SGD steps, which
+    can diverge (the built-in losses bound every row's step)."""
+    from skw2v.losses import NegativeSamplingLoss
+
+    class UnboundedNegativeSampling(NegativeSamplingLoss):
+        def curvature(self, *args):
+            return None
+
+    return UnboundedNegativeSampling()

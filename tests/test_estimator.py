@@ -448,8 +448,13 @@ def test_callback_returning_true_stops_early(planted, small_params):
     assert est.transform(list(planted[0])[:3]).shape == (3, small_params["n_components"])
 
 
-def test_huge_learning_rate_raises_training_diverged(planted, small_params):
-    est = SkipGramVectorizer(**small_params, learning_rate=1e6)
+def test_huge_learning_rate_is_bounded_for_built_in_losses(planted, small_params):
+    est = SkipGramVectorizer(**small_params, learning_rate=1e6).fit(list(planted[0]))
+    assert np.all(np.isfinite(est.vectors_)) and np.all(np.isfinite(est.loss_curve_))
+
+
+def test_huge_learning_rate_raises_training_diverged(planted, small_params, unbounded_loss):
+    est = SkipGramVectorizer(**small_params, learning_rate=1e6, loss=unbounded_loss)
     with pytest.raises(TrainingDiverged, match="learning_rate") as exc:
         est.fit(list(planted[0]))
     assert isinstance(exc.value, FloatingPointError)

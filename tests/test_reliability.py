@@ -67,11 +67,12 @@ def test_interrupt_keeps_previous_fitted_state(planted, small_params):
     np.testing.assert_array_equal(est.loss_curve_, curve)
 
 
-def test_divergence_leaves_previous_state(planted, small_params):
+def test_divergence_leaves_previous_state(planted, small_params, unbounded_loss):
     docs = list(planted[0])
     est = SkipGramVectorizer(**small_params).fit(docs)
     before = est.vectors_.copy()
-    est.set_params(learning_rate=1e30)
+    # built-in losses bound every step; one without curvature bounds can diverge
+    est.set_params(learning_rate=1e30, loss=unbounded_loss)
     with pytest.raises(TrainingDiverged, match="learning_rate"):
         est.fit(docs)
     np.testing.assert_array_equal(est.vectors_, before)
@@ -180,14 +181,23 @@ def test_initial_vectors_start_training_from_pretrained(planted, small_params, s
                            initial_vectors=good.wv_).fit(list(docs))
 
 
-@pytest.mark.parametrize("loss", ["negative_sampling", "softmax"])
-def test_finite_blow_up_raises_training_diverged(planted, small_params, loss):
-    """lr=0.05 on a 24-word vocabulary with 1024-pair batches explodes without NaN."""
+def test_finite_blow_up_raises_training_diverged(planted, small_params, unbounded_loss):
+    """lr=0.05 on a 24-word vocabulary with 1024-pair batches explodes without NaN
+    when the steps are not bounded."""
     docs = list(planted[0])
-    est = SkipGramVectorizer(**small_params, loss=loss, learning_rate=0.05)
+    est = SkipGramVectorizer(**small_params, loss=unbounded_loss, learning_rate=0.05)
     with pytest.raises(TrainingDiverged, match="over 10 times its starting value"):
         est.fit(docs)
     assert not hasattr(est, "vectors_")
-    # the same data trains fine with smaller batches or the default step
-    ok = SkipGramVectorizer(**small_params, loss=loss, learning_rate=0.05, batch_size=64)
+    # the same data trains fine with smaller batches
+    ok = SkipGramVectorizer(**small_params, loss=unbounded_loss, learning_rate=0.05,
+                            batch_size=64)
     assert np.all(np.isfinite(ok.fit(docs).loss_curve_))
+
+
+@pytest.mark.parametrize("loss", ["negative_sampling", "softmax"])
+def test_built_in_losses_bound_the_blow_up(planted, small_params, loss):
+    """The setting above trains with the built-in losses, whose steps are bounded."""
+    est = SkipGramVectorizer(**small_params, loss=loss, learning_rate=0.05).fit(list(planted[0]))
+    assert np.all(np.isfinite(est.loss_curve_))
+    assert est.loss_curve_[-1] < est.loss_curve_[0]
