@@ -215,7 +215,7 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, n_jobs, seed, lr_start, lr
     seeds = seed.spawn(n_shards * n_rounds)
     # local workers read a spilled file themselves; others get their slices
     read_in_worker = isinstance(ids, TokenFile) and shared_memory_backend()
-    loss, n_pairs = 0.0, 0
+    loss, n_pairs, slowest = 0.0, 0, 0.0
     for r in range(n_rounds):
         tasks = []
         for j, (a, b) in enumerate(shards):
@@ -233,7 +233,15 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, n_jobs, seed, lr_start, lr
             tasks.append(delayed(train_slice_on_copy)(
                 W_in, W_out, part, offsets, lo, hi, seeds[j * n_rounds + r], lr_a, lr_b,
                 kwargs, base))
-        results = Parallel(n_jobs=n_jobs)(tasks)
+        if shared_memory_backend():
+            results = Parallel(n_jobs=n_jobs)(tasks)
+        else:
+            slice_size = max(int(c[1] - c[0]) for c in
+                             (np.linspace(a, b, n_rounds + 1) for a, b in shards))
+            results, seconds = _run_round_on_cluster(
+                tasks, n_jobs, max(slice_size / _SLOWEST_TOKENS_PER_SECOND,
+                                   _ROUND_TIMEOUT_FACTOR * slowest), r)
+            slowest = max(slowest, seconds)
         for d_in, d_out, res in results:  # shard order: deterministic
             W_in += d_in
             W_out += d_out
@@ -242,3 +250,57 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, n_jobs, seed, lr_start, lr
             if progress is not None:
                 progress(res.n_words)
     return float(loss), int(n_pairs)
+
+
+#: On a cluster, a round whose shards have not all come back after
+#: ``max(_ROUND_TIMEOUT_MIN, slice tokens / _SLOWEST_TOKENS_PER_SECOND,
+#: _ROUND_TIMEOUT_FACTOR * slowest round so far)`` seconds is run again, up to
+#: ``_ROUND_ATTEMPTS`` times: a lost worker can take the data scattered to it
+#: along, and its tasks then never finish. The shards are deterministic, so a
+#: round run again gives the same result, bit for bit.
+_ROUND_TIMEOUT_MIN = 30.0
+_SLOWEST_TOKENS_PER_SECOND = 1_000.0
+_ROUND_TIMEOUT_FACTOR = 10.0
+_ROUND_ATTEMPTS = 3
+
+
+def _lost_worker_errors():
+    """Exceptions that mean a cluster lost a worker or a task's data, not a bug."""
+    import asyncio
+    import concurrent.futures
+    from multiprocessing import TimeoutError as ParallelTimeout
+
+    errors = [ParallelTimeout, TimeoutError, concurrent.futures.CancelledError,
+              asyncio.CancelledError]
+    try:
+        from distributed import KilledWorker
+    except ImportError:  # pragma: no cover - dask is optional
+        pass
+    else:
+        errors.append(KilledWorker)
+    return tuple(errors)
+
+
+def _run_round_on_cluster(tasks, n_jobs, timeout, round_index):
+    """Run one synchronised round on a cluster, again if workers are lost.
+
+    Returns the shards' results and the seconds the successful attempt took.
+    """
+    import time
+
+    timeout = max(_ROUND_TIMEOUT_MIN, timeout)
+    errors = _lost_worker_errors()
+    for _attempt in range(_ROUND_ATTEMPTS):
+        t0 = time.perf_counter()
+        try:
+            results = Parallel(n_jobs=n_jobs, timeout=timeout)(tasks)
+        except errors as exc:
+            last = exc
+            continue
+        return results, time.perf_counter() - t0
+    raise RuntimeError(
+        f"Synchronised round {round_index + 1} failed {_ROUND_ATTEMPTS} times on the cluster: "
+        f"workers were lost or did not answer within {timeout:.0f} s ({last!r}). The estimator "
+        "keeps its previous state. To continue where training stopped, fit with "
+        "callbacks=[skw2v.Checkpoint(path)] and then fit(..., resume_from=path) once the "
+        "cluster is healthy.") from last

@@ -79,3 +79,33 @@ def test_fit_survives_a_worker_dying_between_syncs(client, planted, small_params
     assert killed
     np.testing.assert_array_equal(remote.vectors_, local.vectors_)
     client.wait_for_workers(2, timeout=60)
+
+
+def test_a_round_that_never_returns_is_run_again(monkeypatch):
+    """A round whose tasks hang (a lost worker took their data) times out and is
+    run again; after the last attempt the error says how to resume."""
+    import time
+
+    from joblib import delayed
+
+    from skw2v import _parallel
+
+    monkeypatch.setattr(_parallel, "_ROUND_TIMEOUT_MIN", 0.5)
+    calls = []
+
+    def task():
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(3)  # the first attempt hangs past the timeout
+        return len(calls)
+
+    with parallel_config(backend="threading"):
+        results, _ = _parallel._run_round_on_cluster([delayed(task)()], 2, 0.0, 0)
+    assert results == [2]
+
+    def hang():
+        time.sleep(2)
+
+    monkeypatch.setattr(_parallel, "_ROUND_ATTEMPTS", 2)
+    with parallel_config(backend="threading"), pytest.raises(RuntimeError, match="resume_from"):
+        _parallel._run_round_on_cluster([delayed(hang)()], 2, 0.0, 4)
