@@ -25,13 +25,14 @@ import re
 import sys
 from pathlib import Path
 
+from docutils import nodes
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # Prefer the source tree over any installed copy when building from a clone.
 sys.path.insert(0, str(ROOT))
 
 import skw2v  # noqa: E402
-from docutils import nodes  # noqa: E402
 
 # -- Project -----------------------------------------------------------------
 project = "skw2v"
