@@ -9,7 +9,10 @@ The built pages load nothing from the network: MathJax is copied into
 ``_static/mathjax`` by the ``sphinx-mathjax-offline`` package (listed in the
 ``docs`` extra), and ``python docs/tools/check_offline_html.py
 docs/_build/html`` fails if any page still asks for a remote script, style,
-font or image (CI runs it after the build).
+font or image (CI runs it after the build). Where Chromium and playwright
+are installed, ``python docs/tools/browser_check.py docs/_build/html``
+opens every page offline and checks that formulas render and nothing runs
+past its box at 1280 px (``--screenshots DIR`` saves a few pages).
 
 The gallery under ``examples/`` is executed during the build. Links to the
 documentation of Python, NumPy, SciPy, scikit-learn and joblib (intersphinx)
