@@ -32,7 +32,8 @@ docs, _, y, _ = train_test_split(
     docs, y, train_size=600, stratify=y, random_state=0)
 docs_train, docs_test, y_train, y_test = train_test_split(
     docs, y, test_size=0.3, stratify=y, random_state=0)
-print(f"{len(docs_train)} training and {len(docs_test)} test articles")
+print(f"{len(docs_train)} training and "
+      f"{len(docs_test)} test articles")
 print("topics:", ", ".join(topics))
 
 # %%
@@ -60,7 +61,8 @@ models = {
     "TF-IDF": make_pipeline(TfidfVectorizer(min_df=2),
                             LogisticRegression(C=10, max_iter=2000)),
     "skip-gram, learning_rate=0.025": skipgram_pipeline(),
-    "skip-gram, learning_rate=0.1": skipgram_pipeline(learning_rate=0.1),
+    "skip-gram, learning_rate=0.1":
+        skipgram_pipeline(learning_rate=0.1),
 }
 rows = []
 for name, model in models.items():
@@ -85,10 +87,12 @@ vec = models["skip-gram, learning_rate=0.1"][0]
 pooled = {}
 for pooling in ["mean", "sum", "max", "tfidf", "sif"]:
     vec.set_params(pooling=pooling)
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    clf = make_pipeline(StandardScaler(),
+                        LogisticRegression(max_iter=2000))
     clf.fit(vec.transform(docs_train), y_train)
     pooled[pooling] = clf.score(vec.transform(docs_test), y_test)
-pooled = pd.Series(pooled, name="test accuracy").rename_axis("pooling")
+pooled = (pd.Series(pooled, name="test accuracy")
+          .rename_axis("pooling"))
 print(pooled.round(3).to_string())
 
 # %%
@@ -105,7 +109,8 @@ print(pooled.round(3).to_string())
 # The confusion matrix of the SIF features shows which topics the small
 # model confuses.
 vec.set_params(pooling="sif")
-clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+clf = make_pipeline(StandardScaler(),
+                    LogisticRegression(max_iter=2000))
 clf.fit(vec.transform(docs_train), y_train)
 cm = confusion_matrix(y_test, clf.predict(vec.transform(docs_test)))
 print(pd.DataFrame(cm, index=topics, columns=topics)

@@ -85,7 +85,8 @@ for loss, marker in [("negative_sampling", "o"), ("softmax", "s")]:
     for _, row in rows.iterrows():
         ax.annotate(f"window={row['window']}",
                     (row["fit time (s)"], row["mean accuracy"]),
-                    xytext=(5, 4), textcoords="offset points", fontsize=8)
+                    xytext=(5, 4), textcoords="offset points",
+                    fontsize=8)
 ax.set_xscale("log")
 ax.set_xlabel("mean fit time per fold (s, log scale)")
 ax.set_ylabel("mean CV accuracy")

@@ -41,7 +41,8 @@ for lr in (0.025, 0.1):
                              callbacks=record)
     vec.fit(docs)
     curves[lr], rates[lr] = vec.loss_curve_, np.array(seen)
-    print(f"learning_rate={lr}: {vec.n_pairs_.mean():,.0f} pairs per epoch,"
+    print(f"learning_rate={lr}: "
+          f"{vec.n_pairs_.mean():,.0f} pairs per epoch,"
           f" loss per epoch {np.round(vec.loss_curve_, 3)}")
 
 # %%
@@ -52,13 +53,16 @@ for lr in (0.025, 0.1):
 # Right: the learning rate decays linearly from ``learning_rate`` to
 # ``min_learning_rate`` over all epochs.
 epochs = np.arange(1, 7)
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.5), layout="constrained")
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.5),
+                               layout="constrained")
 for lr, curve in curves.items():
     ax1.plot(epochs, curve, marker="o", label=f"learning_rate={lr}")
-    ax2.plot(epochs, rates[lr], marker="o", label=f"learning_rate={lr}")
+    ax2.plot(epochs, rates[lr], marker="o",
+             label=f"learning_rate={lr}")
 ax1.axhline(6 * np.log(2), color="grey", ls="--", lw=1,
             label="untrained (6 log 2)")
-ax1.set(xlabel="epoch", ylabel="mean loss per pair", title="loss_curve_")
+ax1.set(xlabel="epoch", ylabel="mean loss per pair",
+        title="loss_curve_")
 ax2.set(xlabel="epoch", ylabel="learning rate at end of epoch",
         title="linear learning-rate decay")
 ax1.legend()

@@ -34,7 +34,8 @@ print(kv)
 # ``most_similar`` ranks every word by the cosine between its unit-normed
 # vector and the query's. Words used in the same contexts end up close: the
 # neighbours of a word are mostly from its topic.
-queries = ["economy", "oil", "election", "film", "football", "software"]
+queries = ["economy", "oil", "election", "film", "football",
+           "software"]
 neighbours = pd.DataFrame(
     {q: [w for w, _ in kv.most_similar(q, topn=6)] for q in queries},
     index=range(1, 7))
@@ -42,7 +43,8 @@ print(neighbours.to_string())
 
 # %%
 # The scores behind one column:
-words, scores = zip(*kv.most_similar("election", topn=10), strict=True)
+words, scores = zip(*kv.most_similar("election", topn=10),
+                    strict=True)
 fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
 ax.barh(words[::-1], scores[::-1], color="tab:green")
 ax.set_xlabel("cosine similarity to 'election'")
@@ -52,8 +54,10 @@ plt.show()
 # %%
 # Similarity and the odd one out
 # ------------------------------
-print(f"similarity(film, movie) = {kv.similarity('film', 'movie'):.3f}")
-print(f"similarity(film, bank)  = {kv.similarity('film', 'bank'):.3f}")
+print(f"similarity(film, movie) = "
+      f"{kv.similarity('film', 'movie'):.3f}")
+print(f"similarity(film, bank)  = "
+      f"{kv.similarity('film', 'bank'):.3f}")
 odd = kv.doesnt_match(["football", "rugby", "tennis", "election"])
 print("odd one out of football, rugby, tennis, election:", odd)
 

@@ -35,16 +35,19 @@ vec.fit(docs)
 # same tokenisation as the vectorizer. A word is typical of a topic when at
 # least 60% of its occurrences are there; we keep the 8 most frequent
 # typical words of each topic, leaving out stop words.
-counts = text.CountVectorizer(vocabulary=vec.vocabulary_).transform(docs)
+counts = (text.CountVectorizer(vocabulary=vec.vocabulary_)
+          .transform(docs))
+# per_topic: (n_topics, n_words)
 per_topic = np.vstack([np.asarray(counts[y == t].sum(axis=0)).ravel()
-                       for t in range(len(topics))])  # (n_topics, n_words)
+                       for t in range(len(topics))])
 share = per_topic / np.maximum(per_topic.sum(axis=0), 1)
 words, labels = [], []
 for t, name in enumerate(topics):
     typical = [vec.index_to_key_[i]
                for i in np.argsort(-per_topic[t], kind="stable")
                if share[t, i] >= 0.6
-               and vec.index_to_key_[i] not in text.ENGLISH_STOP_WORDS][:8]
+               and vec.index_to_key_[i]
+               not in text.ENGLISH_STOP_WORDS][:8]
     words += typical
     labels += [t] * len(typical)
     print(f"{name:>13}: {', '.join(typical)}")
@@ -65,13 +68,16 @@ fig, ax = plt.subplots(figsize=(8, 6.5), layout="constrained")
 colors = plt.get_cmap("tab10").colors
 for t, name in enumerate(topics):
     pts = xy[labels == t]
-    ax.scatter(pts[:, 0], pts[:, 1], color=colors[t], label=name, s=30)
+    ax.scatter(pts[:, 0], pts[:, 1], color=colors[t], label=name,
+               s=30)
 for (x0, y0), word, t in zip(xy, words, labels, strict=True):
-    ax.annotate(word, (x0, y0), xytext=(3, 3), textcoords="offset points",
+    ax.annotate(word, (x0, y0), xytext=(3, 3),
+                textcoords="offset points",
                 fontsize=9, color=colors[t])
 ax.set_xlabel("first principal component")
 ax.set_ylabel("second principal component")
-ax.set_title("40 BBC News words, skip-gram vectors projected with PCA")
+ax.set_title("40 BBC News words, "
+             "skip-gram vectors projected with PCA")
 ax.legend(title="most typical of", loc="best")
 plt.show()
 

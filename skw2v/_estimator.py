@@ -359,6 +359,12 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
     (40, 8)
     """
 
+    # The "?" of the notebook display links here (scikit-learn's HTML repr hook);
+    # the path is the API page that docs/api.rst generates.
+    _doc_link_module = "skw2v"
+    _doc_link_template = ("https://skw2v.readthedocs.io/en/stable/generated/"
+                          "{estimator_module}.{estimator_name}.html")
+
     def __init__(self, *, n_components=100, window=5, loss="negative_sampling", n_negatives=5,
                  noise_exponent=0.75, min_count=5, max_vocab_size=None, subsample=1e-3,
                  epochs=5, learning_rate="auto", min_learning_rate=1e-4, batch_size=1024,
