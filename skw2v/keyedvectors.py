@@ -30,12 +30,15 @@ lazily by :meth:`KeyedVectors.to_gensim`.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import os
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 import numpy as np
+
+from ._io import atomic_file
 
 __all__ = ["KeyedVectors"]
 
@@ -72,6 +75,39 @@ def _open_file(path: PathLike, mode: str) -> IO[bytes]:
     if name.endswith(".bz2"):
         return bz2.open(path, mode)
     return open(path, mode)
+
+
+def _compressor(raw: IO[bytes], path: PathLike) -> IO[bytes]:
+    """A writer onto the open file ``raw`` that compresses as the name of ``path`` asks.
+
+    ``.gz`` output records the name of ``path`` (not of ``raw``) in its
+    header, as ``gzip.open(path, "wb")`` does; other names are written as is.
+    """
+    name = os.fsdecode(os.fspath(path))
+    if name.lower().endswith(".gz"):
+        return gzip.GzipFile(filename=name, mode="wb", fileobj=raw)
+    if name.lower().endswith(".bz2"):
+        return bz2.BZ2File(raw, "wb")
+    return contextlib.nullcontext(raw)
+
+
+def _encode_word(key: str, index: int) -> bytes:
+    """UTF-8 bytes of a word, or ValueError naming the word when the format cannot hold it."""
+    if not key or " " in key or "\n" in key:
+        raise ValueError(
+            f"word {key!r} (index {index}) cannot be stored in word2vec format (empty, or "
+            "contains a space or newline); rename or drop it before saving"
+        )
+    try:
+        return key.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"word {key!r} (index {index}) cannot be stored in word2vec format: it is not "
+            f"valid Unicode text ({exc.reason} at position {exc.start}), so it has no UTF-8 "
+            "encoding. It usually comes from text decoded with errors='surrogateescape' or "
+            "from a custom analyzer; fix the decoding (e.g. errors='replace') or drop the word "
+            "before saving"
+        ) from None
 
 
 def _format_error(path: PathLike, where: str, message: str) -> str:
@@ -943,27 +979,33 @@ class KeyedVectors:
         Raises
         ------
         ValueError
-            If a word is empty or contains a space or a newline, which the
-            format cannot represent.
+            If a word is empty, contains a space or a newline, or cannot be
+            encoded as UTF-8 (a lone surrogate such as ``"\\ud800"``), which
+            the format cannot represent. The message names the word.
+        FileNotFoundError
+            If the directory of ``path`` does not exist.
+
+        Notes
+        -----
+        Every word is checked before anything is written, and the file is
+        written atomically (to a temporary file in the same folder, then
+        renamed): on any error, a full disk or an interruption included, a
+        previous file at ``path`` is left untouched and no partial file
+        remains.
         """
-        for key in self.index_to_key:
-            if not key or " " in key or "\n" in key:
-                raise ValueError(
-                    f"word {key!r} cannot be stored in word2vec format "
-                    "(empty, or contains a space or newline)"
-                )
+        encoded = [_encode_word(key, i) for i, key in enumerate(self.index_to_key)]
         vectors = self._vectors
-        with _open_file(path, "wb") as fout:
+        with atomic_file(path) as raw, _compressor(raw, path) as fout:
             fout.write(f"{len(self)} {self.vector_size}\n".encode())
             if binary:
                 data = np.ascontiguousarray(vectors, dtype="<f4")
-                for key, row in zip(self.index_to_key, data, strict=True):
-                    fout.write(key.encode() + b" " + row.tobytes())
+                for word, row in zip(encoded, data, strict=True):
+                    fout.write(word + b" " + row.tobytes())
             else:
-                for key, row in zip(self.index_to_key, vectors, strict=True):
+                for word, row in zip(encoded, vectors, strict=True):
                     # Iterating a row yields NumPy scalars, whose str() is the shortest
                     # round-tripping representation in the row's own precision.
-                    fout.write(f"{key} {' '.join(map(str, row))}\n".encode())
+                    fout.write(word + f" {' '.join(map(str, row))}\n".encode())
 
     @classmethod
     def load_word2vec_format(
