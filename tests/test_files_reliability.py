@@ -3,6 +3,7 @@
 import errno
 import os
 import tempfile
+import warnings
 
 import numpy as np
 import pytest
@@ -184,3 +185,213 @@ def test_gzip_header_names_the_destination_not_the_temp_file(fitted, tmp_path):
     data = path.read_bytes()
     assert data[3] & 0x08  # FNAME flag
     assert data[10:].split(b"\x00", 1)[0] == b"vectors.txt"
+
+
+# --------------------------------------------------------------------------
+# save() never writes a file that load() refuses
+# --------------------------------------------------------------------------
+def assert_same_estimator(loaded, est):
+    assert loaded.get_params().keys() == est.get_params().keys()
+    for name, value in est.get_params().items():
+        if name not in ("callbacks",):
+            assert loaded.get_params()[name] == value, name
+            assert type(loaded.get_params()[name]) is type(value), name
+    assert loaded.index_to_key_ == est.index_to_key_
+    for name in ("vectors_", "output_vectors_", "word_counts_", "idf_", "sif_component_",
+                 "loss_curve_", "n_pairs_"):
+        a, b = getattr(loaded, name), getattr(est, name)
+        assert a.dtype == b.dtype and a.shape == b.shape, name
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    np.testing.assert_array_equal(loaded.transform(DOCS), est.transform(DOCS))
+
+
+@pytest.mark.parametrize("change", [
+    {"n_components": 3},
+    {"n_components": 300},
+    {"dtype": np.float64},
+    {"dtype": "float64"},
+    {"dtype": np.dtype("float16")},
+    {"dtype": "not-a-dtype"},
+    {"epochs": 17, "min_count": 50, "window": 1, "pooling": "sif"},
+    {"n_components": 3, "dtype": np.float64, "max_vocab_size": 2},
+])
+def test_save_after_set_params_loads_what_was_saved(tmp_path, change):
+    est = SkipGramVectorizer(**SMALL).fit(DOCS)
+    est.set_params(**change)
+    est.save(tmp_path / "m.npz")
+    loaded = SkipGramVectorizer.load(tmp_path / "m.npz")
+    assert_same_estimator(loaded, est)
+
+
+def test_partial_fit_after_dtype_change_then_save_loads(tmp_path):
+    # partial_fit with a new dtype converts the vectors but keeps sif_component_ as fitted
+    est = SkipGramVectorizer(**SMALL).fit(DOCS)
+    est.set_params(dtype=np.float64).partial_fit(DOCS)
+    assert est.vectors_.dtype == np.float64 and est.sif_component_.dtype == np.float32
+    est.save(tmp_path / "m.npz")
+    assert_same_estimator(SkipGramVectorizer.load(tmp_path / "m.npz"), est)
+
+
+def test_callback_changing_parameters_during_fit_then_save_loads(tmp_path):
+    def meddle(estimator, info):
+        estimator.set_params(n_components=2, dtype=np.float64, epochs=9)
+        return False
+
+    est = SkipGramVectorizer(**{**SMALL, "epochs": 2}, callbacks=[meddle]).fit(DOCS)
+    assert est.vectors_.shape[1] == 8 and est.n_components == 2
+    est.save(tmp_path / "m.npz")
+    with pytest.warns(UserWarning, match="callbacks"):
+        loaded = SkipGramVectorizer.load(tmp_path / "m.npz")
+    assert_same_estimator(loaded, est)
+
+
+def test_loaded_estimator_behaves_like_the_saved_one(tmp_path):
+    est = SkipGramVectorizer(**SMALL).fit(DOCS).set_params(n_components=3)
+    est.save(tmp_path / "m.npz")
+    loaded = SkipGramVectorizer.load(tmp_path / "m.npz")
+    assert loaded.transform(DOCS).shape == (len(DOCS), 8)  # the fitted vectors
+    for model in (est, loaded):  # partial_fit refuses the changed n_components alike
+        with pytest.raises(ValueError, match="n_components=3 differs"):
+            model.partial_fit(DOCS)
+    assert loaded.fit(DOCS).vectors_.shape[1] == 3  # fit starts over with the new value
+
+
+# --------------------------------------------------------------------------
+# Built-in callables survive the round trip
+# --------------------------------------------------------------------------
+TOKEN_DOCS = [d.split() for d in DOCS]
+
+
+@pytest.mark.parametrize("params, docs", [
+    ({"analyzer": list}, TOKEN_DOCS),
+    ({"analyzer": tuple}, TOKEN_DOCS),
+    ({"analyzer": str.split}, DOCS),
+    ({"tokenizer": str.split, "token_pattern": None}, DOCS),
+    ({"preprocessor": str.upper, "lowercase": False}, DOCS),
+    ({"preprocessor": str.strip}, DOCS),
+    ({"preprocessor": str.lower, "tokenizer": str.split, "token_pattern": None}, DOCS),
+])
+def test_builtin_callables_are_restored_and_partial_fit_works(tmp_path, params, docs):
+    est = SkipGramVectorizer(**SMALL, **params).fit(docs)
+    est.save(tmp_path / "m.npz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing was lost: no warning
+        loaded = SkipGramVectorizer.load(tmp_path / "m.npz")
+    for name, value in params.items():
+        assert getattr(loaded, name) is value, name
+    np.testing.assert_array_equal(loaded.transform(docs), est.transform(docs))
+    loaded.partial_fit(docs)
+    est.partial_fit(docs)
+    np.testing.assert_array_equal(loaded.vectors_, est.vectors_)
+
+
+def test_other_callables_still_warn_and_say_how_to_restore(tmp_path):
+    est = SkipGramVectorizer(**SMALL, analyzer=lambda doc: doc.split()).fit(DOCS)
+    est.save(tmp_path / "m.npz")
+    with pytest.warns(UserWarning, match=r"CRITICAL.*set_params\(analyzer="):
+        loaded = SkipGramVectorizer.load(tmp_path / "m.npz")
+    assert loaded.analyzer == "word"
+
+
+# --------------------------------------------------------------------------
+# Vocabulary storage: linear in the text, in model files and checkpoints
+# --------------------------------------------------------------------------
+class StopAfterFirstEpoch:
+    """An epoch callback that interrupts the fit after the first epoch (once checkpointed)."""
+
+    def __call__(self, estimator, info):
+        if info.epoch == 0:
+            raise KeyboardInterrupt
+
+
+def long_token_docs(n_words=200, long_len=50_000):
+    words = [f"w{i}" for i in range(n_words)]
+    long = "x" * long_len
+    return [" ".join(words[i:i + 20] + [long]) for i in range(0, n_words, 20)] * 2, long
+
+
+def test_one_long_token_costs_its_own_size_in_model_and_checkpoint(tmp_path):
+    docs, long = long_token_docs()
+    ckpt = tmp_path / "ckpt.npz"
+    params = {**SMALL, "token_pattern": r"\S+", "epochs": 2}
+    with pytest.raises(KeyboardInterrupt):
+        SkipGramVectorizer(**params, callbacks=[Checkpoint(ckpt), StopAfterFirstEpoch()]).fit(
+            docs)
+    est = SkipGramVectorizer(**params).fit(docs)
+    assert long in est.vocabulary_
+    est.save(tmp_path / "m.npz")
+    vectors_bytes = 2 * est.vectors_.nbytes
+    for path in (tmp_path / "m.npz", ckpt):
+        assert os.path.getsize(path) < len(long) + vectors_bytes + 40_000, path
+    loaded = SkipGramVectorizer.load(tmp_path / "m.npz")
+    assert loaded.index_to_key_ == est.index_to_key_
+    resumed = SkipGramVectorizer(**params).fit(docs, resume_from=ckpt)
+    assert resumed.index_to_key_ == est.index_to_key_
+    np.testing.assert_array_equal(resumed.vectors_, est.vectors_)
+
+
+def write_v1_model(est, path, params=None):
+    """A format-1 model file as skw2v wrote it before format 2 (independent of its code)."""
+    import hashlib
+    import json
+
+    arrays = {"index_to_key_": np.array(est.index_to_key_, dtype=str)}
+    for name in ("word_counts_", "vectors_", "output_vectors_", "loss_curve_", "n_pairs_",
+                 "idf_", "sif_component_"):
+        arrays[name] = np.asarray(getattr(est, name))
+    arrays["n_tokens_"] = np.asarray(est.n_tokens_)
+    arrays["_seed_"] = np.asarray(est._seed_)
+    raw = est.get_params() if params is None else params
+    stored = {k: (np.dtype(v).name if k == "dtype" else v) for k, v in raw.items()
+              if k != "callbacks"}
+    stored["callbacks"] = "<not stored: callable>" if raw.get("callbacks") else None
+    meta = {"format": "skw2v-model", "format_version": 1, "skw2v_version": "0.1.0",
+            "params": stored, "not_stored": ["callbacks"] if raw.get("callbacks") else []}
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.asarray(arrays[name], order="C")
+        h.update(f"{name}\n{a.dtype.str}\n{','.join(map(str, a.shape))}\n{a.nbytes}\n".encode())
+        h.update(a.tobytes())
+    h.update(b"metadata\n")
+    h.update(json.dumps(meta, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode())
+    meta["checksum"] = "sha256:" + h.hexdigest()
+    blob = np.frombuffer(json.dumps(meta, sort_keys=True, indent=1).encode(), dtype=np.uint8)
+    with open(path, "wb") as fh:
+        np.savez(fh, metadata=blob, **arrays)
+
+
+def test_version_1_model_files_are_still_read(tmp_path):
+    docs = DOCS + ["Café naïve 日本語 zürich café naïve", "日本語 zürich Café naïve"]
+    est = SkipGramVectorizer(**{**SMALL, "pooling": "sif", "norm": "l2"}).fit(docs)
+    write_v1_model(est, tmp_path / "v1.npz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = SkipGramVectorizer.load(tmp_path / "v1.npz")
+    assert_same_estimator(loaded, est)
+    # a version 1 file whose n_components differs from the vectors (written by the old
+    # save after set_params) now loads too
+    write_v1_model(est, tmp_path / "v1b.npz", {**est.get_params(), "n_components": 3})
+    assert SkipGramVectorizer.load(tmp_path / "v1b.npz").n_components == 3
+
+
+def test_version_1_checkpoints_are_still_read(tmp_path):
+    import json
+
+    params = {**SMALL, "epochs": 3}
+    ckpt = tmp_path / "c.npz"
+    with pytest.raises(KeyboardInterrupt):
+        SkipGramVectorizer(**params, callbacks=[Checkpoint(ckpt), StopAfterFirstEpoch()]).fit(DOCS)
+    with np.load(ckpt, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    text, offsets = arrays.pop("index_to_key_utf8"), arrays.pop("index_to_key_offsets")
+    words = [text.tobytes()[a:b].decode() for a, b in zip(offsets[:-1], offsets[1:])]
+    meta = json.loads(arrays["meta"].tobytes())
+    meta["version"] = 1
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    arrays["index_to_key"] = np.asarray(words, dtype=str)
+    v1 = tmp_path / "c1.npz"
+    np.savez(v1, **arrays)
+    full = SkipGramVectorizer(**params).fit(DOCS)
+    for path in (ckpt, v1):
+        resumed = SkipGramVectorizer(**params).fit(DOCS, resume_from=path)
+        np.testing.assert_array_equal(resumed.vectors_, full.vectors_)
