@@ -428,19 +428,19 @@ class _Archive:
     Parameters
     ----------
     path : str
-    what : str
-        What the file should be ("skw2v model file"), for error messages.
+    not_zip : str
+        The message when the file is not a zip archive at all.
     fail : callable
         ``fail(detail)`` returns the exception for a damaged file.
     """
 
-    def __init__(self, path: str, what: str, fail) -> None:
+    def __init__(self, path: str, not_zip: str, fail) -> None:
         self.path, self.fail = path, fail
         with open(path, "rb") as fh:  # FileNotFoundError / IsADirectoryError as usual
             magic = fh.read(4)
             self.file_size = os.fstat(fh.fileno()).st_size
         if magic not in _ZIP_MAGIC:
-            raise ValueError(f"{path}: not a {what} (not a .npz/zip archive).")
+            raise ValueError(not_zip)
         try:
             self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
@@ -450,7 +450,7 @@ class _Archive:
             name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
             if name in self.infos:
                 self.close()
-                raise fail(f"the zip member {info.filename!r} appears twice")
+                raise fail(f"unexpected member {info.filename!r}: it appears twice in the zip")
             self.infos[name] = info
 
     def close(self) -> None:
@@ -733,7 +733,9 @@ def load_model(path: str | os.PathLike):
     from ._estimator import SkipGramVectorizer
 
     path_str = os.fsdecode(os.fspath(path))
-    with _Archive(path_str, "skw2v model file", lambda d: _corrupt(path_str, d)) as archive:
+    not_zip = (f"{path_str}: not a skw2v model file (not a .npz/zip archive; skw2v model files "
+               "are written by SkipGramVectorizer.save).")
+    with _Archive(path_str, not_zip, lambda d: _corrupt(path_str, d)) as archive:
         if _METADATA not in archive.names:
             if "meta" in archive.names:
                 raise ValueError(
@@ -828,14 +830,10 @@ def read_checkpoint(path) -> tuple[dict[str, Any], dict[str, Any]]:
     path_str = os.fsdecode(os.fspath(path))
 
     def fail(detail):
-        return ValueError(f"{path_str} is not a valid skw2v checkpoint ({detail}); pass a "
+        return ValueError(f"{path_str} is not a readable skw2v checkpoint ({detail}); pass a "
                           "file written by skw2v.Checkpoint during an earlier fit.")
 
-    try:
-        archive = _Archive(path_str, "skw2v checkpoint", fail)
-    except ValueError as exc:
-        raise ValueError(f"{path_str} is not a readable skw2v checkpoint: {exc}") from None
-    with archive:
+    with _Archive(path_str, str(fail("not a .npz/zip archive")), fail) as archive:
         if "meta" not in archive.names:
             if _METADATA in archive.names:
                 raise ValueError(

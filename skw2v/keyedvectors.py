@@ -33,6 +33,7 @@ import bz2
 import contextlib
 import gzip
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
@@ -245,6 +246,85 @@ class _BinaryRecordReader:
                 return True
 
 
+class _Rows:
+    """The rows of an ``(n_rows, n_cols)`` matrix, filled in order.
+
+    With a ``trusted`` row count (checked against the file size) the matrix
+    is allocated at once. Otherwise (compressed files, whose size does not
+    bound the header) it grows by doubling as rows arrive, so a header that
+    announces more than the file holds costs memory only for rows really read.
+    """
+
+    def __init__(self, n_rows: int, n_cols: int, dtype: Any, trusted: bool) -> None:
+        self._n_rows, self._n_cols, self._dtype = n_rows, n_cols, dtype
+        self._data = np.empty((n_rows if trusted else 0, n_cols), dtype=dtype)
+
+    def set(self, row: int, values: np.ndarray) -> None:
+        if row >= self._data.shape[0]:
+            grown = np.empty((min(self._n_rows, max(1, 2 * row)), self._n_cols), self._dtype)
+            grown[:row] = self._data[:row]
+            self._data = grown
+        self._data[row] = values
+
+    def array(self) -> np.ndarray:
+        """The matrix (call once every row is set)."""
+        return self._data
+
+
+def _check_header_size(path: PathLike, fin: IO[bytes], header_bytes: int, n_words: int,
+                       vector_size: int, binary: bool) -> bool:
+    """Check what the header of an uncompressed file announces against the file's size.
+
+    Each text line holds at least ``2 * vector_size`` bytes (one-character
+    numbers and their spaces) plus a line break, and each binary record
+    ``4 * vector_size + 1`` (the space after the word and the float32
+    values).
+
+    Returns
+    -------
+    trusted : bool
+        Whether the file is large enough for all the vectors, so that they
+        may be allocated at once. When it is not (a truncated file), the
+        readers grow the matrix as rows arrive and report the line or record
+        where the file ends.
+
+    Raises
+    ------
+    ValueError
+        If the header cannot be true whatever the words: more vectors than
+        the file has bytes, or a single vector larger than the whole file (a
+        corrupted header, e.g. ``100000000000 100000``). Checked before any
+        memory is allocated for the vectors.
+    """
+    name = os.fsdecode(os.fspath(path)).lower()
+    if name.endswith((".gz", ".bz2")):
+        return False
+    try:
+        info = os.fstat(fin.fileno())
+    except (OSError, AttributeError, ValueError):
+        return False
+    if not stat.S_ISREG(info.st_mode):
+        return False
+    if n_words == 0:
+        return True
+    available = info.st_size - header_bytes
+    record = 4 * vector_size + 1 if binary else 2 * vector_size + 1
+    kind = "binary" if binary else "text"
+    min_records = n_words if binary else n_words - 1  # the last line needs no line break
+    if min_records > available or record - (not binary) > available:
+        raise ValueError(
+            _format_error(
+                path,
+                "line 1",
+                f"the header announces {n_words} vectors of {vector_size} dimensions, but the "
+                f"file has only {available} bytes after the header: a {kind} vector takes"
+                f" at least {record} bytes (corrupted header, or binary and "
+                "text formats mixed up?)",
+            )
+        )
+    return n_words * record - (not binary) <= available
+
+
 def _read_text_vectors(
     fin: IO[bytes],
     path: PathLike,
@@ -253,10 +333,11 @@ def _read_text_vectors(
     encoding: str,
     unicode_errors: str,
     check_trailing: bool,
+    trusted: bool = True,
 ) -> tuple[list[str], np.ndarray]:
     """Read ``n_words`` text lines ``word x_1 ... x_d`` after the header."""
     keys: list[str] = []
-    vectors = np.empty((n_words, vector_size), dtype=np.float64)
+    vectors = _Rows(n_words, vector_size, np.float64, trusted)
     for row in range(n_words):
         line_no = row + 2
         raw = fin.readline()
@@ -286,7 +367,7 @@ def _read_text_vectors(
                 )
             )
         try:
-            vectors[row] = np.array(parts[1:], dtype=np.float64)
+            vectors.set(row, np.array(parts[1:], dtype=np.float64))
         except ValueError:
             bad = next(p for p in parts[1:] if not _is_float(p))
             raise ValueError(
@@ -305,7 +386,7 @@ def _read_text_vectors(
                     )
                 )
             line_no += 1
-    return keys, vectors
+    return keys, vectors.array()
 
 
 def _is_float(text: str) -> bool:
@@ -326,11 +407,12 @@ def _read_binary_vectors(
     encoding: str,
     unicode_errors: str,
     check_trailing: bool,
+    trusted: bool = True,
 ) -> tuple[list[str], np.ndarray]:
     """Read ``n_words`` binary records after the header."""
     reader = _BinaryRecordReader(fin, header_bytes)
     keys: list[str] = []
-    vectors = np.empty((n_words, vector_size), dtype=np.float32)
+    vectors = _Rows(n_words, vector_size, np.float32, trusted)
     n_bytes = 4 * vector_size
     for row in range(n_words):
         reader.skip_newlines()
@@ -352,7 +434,7 @@ def _read_binary_vectors(
             keys.append(word.decode(encoding, errors=unicode_errors))
         except UnicodeDecodeError as exc:
             raise ValueError(_format_error(path, where, f"cannot decode word: {exc}")) from exc
-        vectors[row] = np.frombuffer(data, dtype="<f4")
+        vectors.set(row, np.frombuffer(data, dtype="<f4"))
     if check_trailing and not reader.rest_is_blank():
         raise ValueError(
             _format_error(
@@ -361,7 +443,7 @@ def _read_binary_vectors(
                 f"unexpected extra data: the header announces only {n_words} vectors",
             )
         )
-    return keys, vectors
+    return keys, vectors.array()
 
 
 # --------------------------------------------------------------------------
@@ -1059,6 +1141,7 @@ class KeyedVectors:
             n_words, vector_size = _parse_header(header, path, encoding)
             n_read = n_words if limit is None else min(n_words, int(limit))
             check_trailing = n_read == n_words
+            trusted = _check_header_size(path, fin, len(header), n_read, vector_size, binary)
             if binary:
                 keys, vectors = _read_binary_vectors(
                     fin,
@@ -1069,10 +1152,12 @@ class KeyedVectors:
                     encoding,
                     unicode_errors,
                     check_trailing,
+                    trusted,
                 )
             else:
                 keys, vectors = _read_text_vectors(
-                    fin, path, n_read, vector_size, encoding, unicode_errors, check_trailing
+                    fin, path, n_read, vector_size, encoding, unicode_errors, check_trailing,
+                    trusted,
                 )
         seen: dict[str, int] = {}
         for row, key in enumerate(keys):

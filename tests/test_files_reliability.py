@@ -395,3 +395,133 @@ def test_version_1_checkpoints_are_still_read(tmp_path):
     for path in (ckpt, v1):
         resumed = SkipGramVectorizer(**params).fit(DOCS, resume_from=path)
         np.testing.assert_array_equal(resumed.vectors_, full.vectors_)
+
+
+# --------------------------------------------------------------------------
+# Bounded reading of hostile or damaged archives
+# --------------------------------------------------------------------------
+def peak_memory(func):
+    """Run ``func`` and return (its exception, the peak traced memory in bytes)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        func()
+    except Exception as exc:  # noqa: BLE001 - returned to the test
+        error = exc
+    else:
+        error = None
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return error, peak
+
+
+def model_and_checkpoint(tmp_path, fitted):
+    model, ckpt = tmp_path / "m.npz", tmp_path / "c.npz"
+    fitted.save(model)
+    with pytest.raises(KeyboardInterrupt):
+        SkipGramVectorizer(**{**SMALL, "epochs": 2},
+                           callbacks=[Checkpoint(ckpt), StopAfterFirstEpoch()]).fit(DOCS)
+    return model, ckpt
+
+
+def read_any(path):
+    """Load a model file, or read a checkpoint as fit(resume_from=path) does."""
+    if "c.npz" in str(path):
+        from skw2v._persist import read_checkpoint
+
+        return read_checkpoint(path)
+    return SkipGramVectorizer.load(path)
+
+
+@pytest.mark.parametrize("kind", ["model", "checkpoint"])
+@pytest.mark.parametrize("size, name", [(200_000_000, "evil.npy"), (10, "x"), (10, "vectors")])
+def test_extra_zip_member_is_refused_unread(fitted, tmp_path, kind, size, name):
+    import zipfile
+
+    path = model_and_checkpoint(tmp_path, fitted)[kind == "checkpoint"]
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(name, b"\0" * size)
+    assert os.path.getsize(path) < 1_000_000
+    error, peak = peak_memory(lambda: read_any(path))
+    assert isinstance(error, ValueError), error
+    assert str(path) in str(error) and "unexpected member" in str(error)
+    assert peak < 20_000_000
+
+
+@pytest.mark.parametrize("kind", ["model", "checkpoint"])
+def test_compressed_members_are_refused(fitted, tmp_path, kind):
+    path = model_and_checkpoint(tmp_path, fitted)[kind == "checkpoint"]
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    np.savez_compressed(path, **arrays)
+    with pytest.raises(ValueError, match=rf"{path.name}.*compressed"):
+        read_any(path)
+
+
+@pytest.mark.parametrize("kind", ["model", "checkpoint"])
+def test_npy_header_larger_than_its_member_is_refused_unread(fitted, tmp_path, kind):
+    import io
+    import zipfile
+
+    path = model_and_checkpoint(tmp_path, fitted)[kind == "checkpoint"]
+    target = "vectors_.npy" if kind == "model" else "vectors.npy"
+    with zipfile.ZipFile(path) as zf:
+        members = {info.filename: zf.read(info) for info in zf.infolist()}
+    with zipfile.ZipFile(path) as zf, zf.open(target) as fp:
+        np.lib.format.read_magic(fp)
+        shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
+        data = fp.read()
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": dtype.str, "fortran_order": False, "shape": (10**9, shape[1])})
+    members[target] = header.getvalue() + data
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, payload in members.items():
+            zf.writestr(name, payload)
+    error, peak = peak_memory(lambda: read_any(path))
+    assert isinstance(error, ValueError), error
+    assert str(path) in str(error) and "vectors" in str(error)
+    assert peak < 20_000_000
+
+
+# --------------------------------------------------------------------------
+# Errors name the cause and the fix
+# --------------------------------------------------------------------------
+def test_resume_from_a_model_file_says_so(fitted, tmp_path):
+    model, ckpt = model_and_checkpoint(tmp_path, fitted)
+    with pytest.raises(ValueError, match=r"model file written by save\(\).*"
+                                         r"SkipGramVectorizer\.load.*Checkpoint"):
+        SkipGramVectorizer(**SMALL).fit(DOCS, resume_from=model)
+    with pytest.raises(ValueError, match=r"checkpoint written by skw2v\.Checkpoint.*"
+                                         r"resume_from"):
+        SkipGramVectorizer.load(ckpt)
+    fitted.wv_.save_word2vec_format(tmp_path / "v.txt")
+    with pytest.raises(ValueError, match="not a readable skw2v checkpoint"):
+        SkipGramVectorizer(**SMALL).fit(DOCS, resume_from=tmp_path / "v.txt")
+
+
+# --------------------------------------------------------------------------
+# word2vec headers are checked against the file
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("header", [b"100000000000 100000\n", b"1 100000000000\n",
+                                    b"5000000000 1\n"])
+@pytest.mark.parametrize("name, binary", [("v.txt", False), ("v.bin", True),
+                                          ("v.txt.gz", False), ("v.bin.bz2", True)])
+def test_impossible_word2vec_header_is_a_value_error_naming_the_file(tmp_path, header, name,
+                                                                     binary):
+    import bz2
+    import gzip
+
+    body = header + b"word 1.0 2.0\nother 3.0 4.0\n"
+    if name.endswith(".gz"):
+        body = gzip.compress(body)
+    elif name.endswith(".bz2"):
+        body = bz2.compress(body)
+    path = tmp_path / name
+    path.write_bytes(body)
+    error, peak = peak_memory(lambda: KeyedVectors.load_word2vec_format(path, binary=binary))
+    assert isinstance(error, ValueError), error
+    assert str(path) in str(error)
+    assert peak < 50_000_000
