@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import numbers
 import os
@@ -9,6 +10,7 @@ import shutil
 import tempfile
 import time
 import warnings
+import zipfile
 
 import numpy as np
 import scipy.sparse as sp
