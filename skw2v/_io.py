@@ -17,7 +17,7 @@ from typing import IO
 
 import numpy as np
 
-__all__ = ["atomic_file", "atomic_savez", "check_writable"]
+__all__ = ["atomic_file", "atomic_savez", "check_writable", "check_writable_dir"]
 
 
 def _umask() -> int:
@@ -118,14 +118,16 @@ def atomic_file(path: str | os.PathLike, suffix: str = "") -> Iterator[IO[bytes]
 def check_writable(path: str | os.PathLike) -> None:
     """Check that :func:`atomic_file` can write ``path``, by creating and removing a file.
 
-    Permission bits do not tell (root ignores them; read-only mounts and
-    network folders have rules of their own), so a temporary file is really
-    created next to ``path``.
+    The folder must pass :func:`os.access` and a temporary file must really
+    be creatable in it: permission bits alone do not tell (root ignores
+    them; read-only mounts and network folders have rules of their own).
 
     Raises
     ------
     FileNotFoundError
-        If the directory of ``path`` does not exist (or is not a directory).
+        If the directory of ``path`` does not exist.
+    NotADirectoryError
+        If the parent of ``path`` is not a directory.
     IsADirectoryError
         If ``path`` is a directory.
     PermissionError, OSError
@@ -136,12 +138,20 @@ def check_writable(path: str | os.PathLike) -> None:
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise NotADirectoryError(20, "the output's parent is not a directory", directory)
     _target(path)
+    check_writable_dir(directory, prefix=f".{os.path.basename(target)}.")
+
+
+def check_writable_dir(directory: str | os.PathLike, prefix: str = ".skw2v-check.") -> None:
+    """Check that files can be created in ``directory`` (see :func:`check_writable`)."""
+    directory = os.fsdecode(os.fspath(directory))
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise PermissionError(13, "cannot create files in the directory (no write permission)",
+                              directory)
     try:
-        with tempfile.NamedTemporaryFile(dir=directory, prefix=f".{os.path.basename(target)}.",
-                                         suffix=".tmp"):
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=prefix, suffix=".tmp"):
             pass
     except OSError as exc:
-        raise type(exc)(exc.errno, f"cannot create files in the output directory "
+        raise type(exc)(exc.errno, f"cannot create files in the directory "
                                    f"({exc.strerror or exc})", directory) from None
 
 

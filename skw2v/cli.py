@@ -541,6 +541,10 @@ def _cmd_train(args) -> int:
     if args.save_model:
         outputs.append(("--save-model", args.save_model))
     _check_outputs(args.corpus, outputs)
+    if args.temp_folder:
+        from ._io import check_writable_dir
+
+        check_writable_dir(args.temp_folder)  # the spilled corpus goes there
     min_lr = args.min_learning_rate
     if min_lr is None:
         min_lr = min(1e-4, args.learning_rate)

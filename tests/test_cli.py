@@ -622,7 +622,7 @@ def test_unwritable_output_directory_fails_before_training(own_corpus, tmp_path,
                         lambda self, *a, **k: fitted.append(1) or real_fit(self, *a, **k))
     assert main(["train", str(d / "c.txt"), "-o", str(ro / "v.txt"), *TINY]) == 1
     err = capsys.readouterr().err
-    assert_one_line_error(err, "cannot create files in the output directory", str(ro))
+    assert_one_line_error(err, "cannot create files in the directory", str(ro))
     assert ".tmp" not in err
     assert fitted == []
     assert os.listdir(ro) == []
@@ -641,3 +641,22 @@ def test_damaged_compressed_files_are_one_line_errors(tmp_path, capsys, name, da
                  ["neighbors", str(path), "word"], ["neighbors", str(path), "word", "--text"]):
         assert main(argv) == 1
         assert_one_line_error(capsys.readouterr().err, name, "compressed")
+
+
+@pytest.mark.parametrize("option", ["-o", "--save-model", "--temp-folder"])
+def test_directory_denied_by_os_access_fails_before_training(own_corpus, tmp_path, capsys,
+                                                            monkeypatch, option):
+    d, _ = own_corpus
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: (
+        False if os.path.abspath(p) == str(ro) and mode & os.W_OK else real_access(p, mode)))
+    extra = {"-o": ["-o", str(ro / "v.txt")],
+             "--save-model": ["-o", str(d / "v.txt"), "--save-model", str(ro / "m.npz")],
+             "--temp-folder": ["-o", str(d / "v.txt"), "--temp-folder", str(ro)]}[option]
+    assert main(["train", str(d / "c.txt"), *extra, *TINY]) == 1
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "cannot create files in the directory", str(ro))
+    assert "epoch" not in err
+    assert os.listdir(ro) == [] and not (d / "v.txt").exists()
