@@ -95,7 +95,7 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
-from ._io import atomic_file, atomic_savez
+from . import _io
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "read_checkpoint", "save_model",
            "write_checkpoint"]
@@ -393,7 +393,7 @@ def save_model(estimator, path: str | os.PathLike) -> None:
     meta["checksum"] = _checksum(arrays, meta)
     blob = np.frombuffer(json.dumps(meta, sort_keys=True, indent=1).encode("utf-8"),
                          dtype=np.uint8)
-    with atomic_file(path) as fh:
+    with _io.atomic_file(path) as fh:
         np.savez(fh, **{_METADATA: blob}, **arrays)
 
 
@@ -799,7 +799,7 @@ def write_checkpoint(path, meta: dict[str, Any], *, vectors, output_vectors, los
     """
     utf8, offsets = encode_vocabulary(index_to_key)
     meta = {**meta, "format": _CHECKPOINT_FORMAT, "version": _CHECKPOINT_VERSION}
-    atomic_savez(
+    _io.atomic_savez(
         path, vectors=vectors, output_vectors=output_vectors,
         loss_curve=np.asarray(loss_curve, dtype=np.float64),
         n_pairs=np.asarray(n_pairs, dtype=np.int64),

@@ -39,7 +39,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from ._io import atomic_file
+from . import _io
 
 __all__ = ["KeyedVectors"]
 
@@ -1077,7 +1077,7 @@ class KeyedVectors:
         """
         encoded = [_encode_word(key, i) for i, key in enumerate(self.index_to_key)]
         vectors = self._vectors
-        with atomic_file(path) as raw, _compressor(raw, path) as fout:
+        with _io.atomic_file(path) as raw, _compressor(raw, path) as fout:
             fout.write(f"{len(self)} {self.vector_size}\n".encode())
             if binary:
                 data = np.ascontiguousarray(vectors, dtype="<f4")

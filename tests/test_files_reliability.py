@@ -525,3 +525,19 @@ def test_impossible_word2vec_header_is_a_value_error_naming_the_file(tmp_path, h
     assert isinstance(error, ValueError), error
     assert str(path) in str(error)
     assert peak < 50_000_000
+
+
+@pytest.mark.parametrize("name", WRITER_NAMES)
+def test_every_writer_goes_through_the_one_atomic_helper(fitted, tmp_path, monkeypatch, name):
+    from skw2v import _io
+
+    write = dict(writers(fitted))[name]
+    real, targets = _io.atomic_file, []
+
+    def spy(path, *args, **kwargs):
+        targets.append(os.path.abspath(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(_io, "atomic_file", spy)
+    write(tmp_path / name)
+    assert targets and set(targets) == {str(tmp_path / name)}
