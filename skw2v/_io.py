@@ -92,9 +92,13 @@ def atomic_file(path: str | os.PathLike, suffix: str = "") -> Iterator[IO[bytes]
         mode = os.stat(target).st_mode & 0o7777
     except OSError:
         mode = 0o666 & ~_umask()
-    tmp = tempfile.NamedTemporaryFile(mode="w+b", dir=directory,  # noqa: SIM115
-                                      prefix=f".{os.path.basename(target)}.",
-                                      suffix=suffix or ".tmp", delete=False)
+    try:
+        tmp = tempfile.NamedTemporaryFile(mode="w+b", dir=directory,  # noqa: SIM115
+                                          prefix=f".{os.path.basename(target)}.",
+                                          suffix=suffix or ".tmp", delete=False)
+    except OSError as exc:  # name the file the caller asked for, not the temporary one
+        raise type(exc)(exc.errno, f"cannot create files in the directory to write {target} "
+                                   f"({exc.strerror or exc})", directory) from None
     try:
         yield tmp
         tmp.flush()
@@ -103,8 +107,11 @@ def atomic_file(path: str | os.PathLike, suffix: str = "") -> Iterator[IO[bytes]
         with contextlib.suppress(OSError):
             os.chmod(tmp.name, mode)
         os.replace(tmp.name, target)
-    except BaseException:
+    except BaseException as exc:
         _discard(tmp)
+        if isinstance(exc, OSError) and exc.filename == tmp.name:
+            exc.filename = target  # the temporary file no longer exists
+            exc.filename2 = None
         raise
     # Make the rename itself durable (POSIX only; best effort).
     with contextlib.suppress(OSError, AttributeError):

@@ -541,3 +541,28 @@ def test_every_writer_goes_through_the_one_atomic_helper(fitted, tmp_path, monke
     monkeypatch.setattr(_io, "atomic_file", spy)
     write(tmp_path / name)
     assert targets and set(targets) == {str(tmp_path / name)}
+
+
+@pytest.mark.parametrize("fail", ["create", "replace", "fsync"])
+def test_write_errors_name_the_destination_not_the_temp_file(fitted, tmp_path, monkeypatch,
+                                                             fail):
+    path = tmp_path / "v.txt"
+
+    def denied_create(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / ".v.txt.x.tmp"))
+
+    def denied_replace(src, dst):
+        raise PermissionError(errno.EACCES, "Permission denied", src, dst)
+
+    def failing_fsync(fd):
+        raise OSError(errno.EIO, "I/O error", os.readlink(f"/proc/self/fd/{fd}"))
+
+    monkeypatch.setattr(*{"create": (tempfile, "NamedTemporaryFile", denied_create),
+                          "replace": (os, "replace", denied_replace),
+                          "fsync": (os, "fsync", failing_fsync)}[fail])
+    with pytest.raises(OSError) as info:
+        fitted.wv_.save_word2vec_format(path)
+    monkeypatch.undo()
+    assert str(path) in str(info.value)
+    assert ".tmp" not in str(info.value)
+    only(tmp_path)
