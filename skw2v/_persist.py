@@ -35,7 +35,8 @@ behave as they would have on the saved estimator (``partial_fit`` refuses an
 ``n_components`` that differs from the vectors; ``fit`` starts over with the
 new parameters). Plain data (None, bool, int, float, str) is stored as is;
 ``dtype`` by name (``"float32"``), with ``dtype_param`` telling whether it
-was a NumPy type, a ``np.dtype`` or a string. The common built-in callables
+was a NumPy type, a ``np.dtype``, a built-in type such as ``float``, or a
+string. The common built-in callables
 ``list``, ``tuple``, ``str.split``, ``str.lower``, ``str.upper``,
 ``str.casefold``, ``str.strip``, ``str.lstrip`` and ``str.rstrip`` (for
 ``analyzer``, ``tokenizer``, ``preprocessor`` or ``strip_accents``) are
@@ -172,12 +173,13 @@ def _encode_params(params: dict[str, Any]) -> tuple[dict[str, Any], list[str], d
     not_stored: list[str] = []
     callables: dict[str, str] = {}
     for name, value in sorted(params.items()):
-        if name == "dtype" and not isinstance(value, str):
-            try:
-                encoded[name] = np.dtype(value).name
-                continue
-            except TypeError:
-                pass
+        kind = _dtype_param_kind(value) if name == "dtype" else None
+        if kind in ("type", "dtype"):
+            encoded[name] = np.dtype(value).name
+            continue
+        if kind == "python":
+            encoded[name] = value.__name__
+            continue
         builtin = _builtin_name(value)
         if builtin is not None:
             encoded[name] = _CALLABLE_MARK.format(builtin)
@@ -198,13 +200,26 @@ def _encode_params(params: dict[str, Any]) -> tuple[dict[str, Any], list[str], d
     return encoded, not_stored, callables
 
 
+_PYTHON_TYPES = {"float": float, "int": int, "bool": bool, "complex": complex}
+
+
 def _dtype_param_kind(value: Any) -> str:
-    """How the ``dtype`` parameter was given: a NumPy type, a np.dtype, or a string."""
+    """How the ``dtype`` parameter was given, so that load restores the same kind of object.
+
+    ``"type"`` (a NumPy scalar type such as ``np.float32``), ``"dtype"`` (a
+    ``np.dtype``), ``"python"`` (``float`` and the other built-in number
+    types), ``"str"`` (kept as is), or ``"value"`` (anything else, stored as
+    any other parameter).
+    """
     if isinstance(value, str):
         return "str"
     if isinstance(value, np.dtype):
         return "dtype"
-    return "type"
+    if isinstance(value, type) and issubclass(value, np.generic):
+        return "type"
+    if any(value is t for t in _PYTHON_TYPES.values()):
+        return "python"
+    return "value"
 
 
 def _default_params(cls) -> dict[str, Any]:
@@ -490,16 +505,16 @@ class _Archive:
             raise self.fail(f"the members declare {total} bytes but the file has only "
                             f"{self.file_size}")
 
-    def spec(self, name: str) -> tuple[_Spec, int]:
+    def spec(self, name: str) -> _Spec:
         """Dtype and shape from the ``.npy`` header of ``name``; check its declared size."""
         info = self.infos[name]
         try:
             with self.zip.open(info) as fp:
                 version = np.lib.format.read_magic(fp)
                 if version == (1, 0):
-                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
                 elif version == (2, 0):
-                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
                 else:
                     raise ValueError(f"unsupported .npy version {version}")
                 header_bytes = fp.tell()
@@ -514,7 +529,7 @@ class _Archive:
         if info.file_size != expected:
             raise self.fail(f"array {name!r} of dtype {dtype} and shape {spec.shape} needs "
                             f"{expected} bytes but its zip member has {info.file_size}")
-        return spec, fortran
+        return spec
 
     def read(self, name: str) -> np.ndarray:
         """The array ``name`` (never unpickles); call after :meth:`check_members`."""
@@ -530,7 +545,7 @@ class _Archive:
         if info.compress_type != zipfile.ZIP_STORED or info.file_size > limit:
             raise self.fail(f"the {name!r} member declares {info.file_size} bytes "
                             f"(at most {limit} expected) or is compressed")
-        spec, _ = self.spec(name)
+        spec = self.spec(name)
         if spec.dtype != np.uint8 or spec.ndim != 1:
             raise ValueError(f"{self.path}: the {name!r} entry is not a JSON byte array.")
         raw = self.read(name)
@@ -627,9 +642,9 @@ def _check_arrays(arrays: dict[str, Any], path: str, version: int) -> tuple[int,
                                       "plus one")
     if dim < 1:
         raise bad("vectors_", "at least one column")
-    for name in ("output_vectors_",):
-        if arrays[name].dtype.kind != "f" or arrays[name].shape != vectors.shape:
-            raise bad(name, f"floats of the shape {vectors.shape} of 'vectors_'")
+    if arrays["output_vectors_"].dtype.kind != "f" or \
+            arrays["output_vectors_"].shape != vectors.shape:
+        raise bad("output_vectors_", f"floats of the shape {vectors.shape} of 'vectors_'")
     if arrays["sif_component_"].dtype.kind != "f" or arrays["sif_component_"].shape != (dim,):
         raise bad("sif_component_", f"floats of shape ({dim},)")
     if arrays["word_counts_"].dtype.kind not in "iu" or \
@@ -678,12 +693,16 @@ def _decode_params(meta, defaults, path, version):
         params[name] = value
     if "dtype" in stored and "dtype" not in not_stored:
         kind = meta.get("dtype_param", "type") if version >= 2 else "type"
-        if kind != "str":
+        if kind in ("type", "dtype"):
             try:
                 dtype = np.dtype(stored["dtype"])
             except TypeError:
                 raise _corrupt(path, f"invalid dtype {stored['dtype']!r}") from None
             params["dtype"] = dtype if kind == "dtype" else dtype.type
+        elif kind == "python":
+            if stored["dtype"] not in _PYTHON_TYPES:
+                raise _corrupt(path, f"invalid dtype {stored['dtype']!r}")
+            params["dtype"] = _PYTHON_TYPES[stored["dtype"]]
     return params, not_stored
 
 
@@ -749,7 +768,7 @@ def load_model(path: str | os.PathLike):
         expected = _MEMBERS[version]
         archive.check_members(expected | {_METADATA}, f"skw2v model file (format version "
                                                       f"{version})")
-        specs = {name: archive.spec(name)[0] for name in sorted(expected)}
+        specs = {name: archive.spec(name) for name in sorted(expected)}
         if version >= 2:
             _check_declared(specs, meta, path_str)
         n_words, _ = _check_arrays(specs, path_str, version)
@@ -857,7 +876,7 @@ def read_checkpoint(path) -> tuple[dict[str, Any], dict[str, Any]]:
                 raise fail(f"the meta entry has no valid {key!r}")
         expected = _CHECKPOINT_MEMBERS[version]
         archive.check_members(expected, f"skw2v checkpoint (version {version})")
-        specs = {name: archive.spec(name)[0] for name in sorted(expected - {"meta"})}
+        specs = {name: archive.spec(name) for name in sorted(expected - {"meta"})}
         vectors = specs["vectors"]
         if vectors.dtype.kind != "f" or vectors.ndim != 2:
             raise fail(f"'vectors' has dtype {vectors.dtype} and shape {vectors.shape}")

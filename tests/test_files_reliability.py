@@ -212,6 +212,8 @@ def assert_same_estimator(loaded, est):
     {"dtype": "float64"},
     {"dtype": np.dtype("float16")},
     {"dtype": "not-a-dtype"},
+    {"dtype": float},
+    {"dtype": None},
     {"epochs": 17, "min_count": 50, "window": 1, "pooling": "sif"},
     {"n_components": 3, "dtype": np.float64, "max_vocab_size": 2},
 ])
