@@ -88,6 +88,7 @@ import inspect
 import json
 import math
 import os
+import re
 import warnings
 import zipfile
 import zlib
@@ -432,6 +433,15 @@ class _Spec:
         return math.prod(self.shape)
 
 
+def _other_format_hint(start: bytes) -> str:
+    """A hint naming the right reader when a file's first bytes show another known format."""
+    if start[:2] == b"\x1f\x8b" or start[:3] == b"BZh" or re.match(rb"\s*\d+ \d+\s*\n", start):
+        return (" It looks like a word2vec vectors file (possibly compressed): read it with "
+                "skw2v.KeyedVectors.load_word2vec_format, or make a fitted estimator of it with "
+                "SkipGramVectorizer.from_keyed_vectors(path).")
+    return ""
+
+
 class _Archive:
     """An ``.npz`` archive opened for bounded reading.
 
@@ -452,10 +462,10 @@ class _Archive:
     def __init__(self, path: str, not_zip: str, fail) -> None:
         self.path, self.fail = path, fail
         with open(path, "rb") as fh:  # FileNotFoundError / IsADirectoryError as usual
-            magic = fh.read(4)
+            start = fh.read(256)
             self.file_size = os.fstat(fh.fileno()).st_size
-        if magic not in _ZIP_MAGIC:
-            raise ValueError(not_zip)
+        if start[:4] not in _ZIP_MAGIC:
+            raise ValueError(not_zip + _other_format_hint(start))
         try:
             self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:

@@ -138,11 +138,15 @@ def _parse_header(line: bytes, path: PathLike, encoding: str) -> tuple[int, int]
             raise ValueError
         n_words, vector_size = int(parts[0]), int(parts[1])
     except ValueError:
+        hint = ""
+        if line[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+            hint = (" (this is a zip/.npz archive, such as a skw2v model file: load it with "
+                    "SkipGramVectorizer.load(path) and use its wv_ attribute)")
         raise ValueError(
             _format_error(
                 path,
                 "line 1",
-                f"expected a header '<n_words> <vector_size>', got {line[:80]!r}",
+                f"expected a header '<n_words> <vector_size>', got {line[:80]!r}{hint}",
             )
         ) from None
     if n_words < 0 or vector_size < 0:

@@ -568,3 +568,23 @@ def test_write_errors_name_the_destination_not_the_temp_file(fitted, tmp_path, m
     assert str(path) in str(info.value)
     assert ".tmp" not in str(info.value)
     only(tmp_path)
+
+
+@pytest.mark.parametrize("name, binary", [("v.txt", False), ("v.bin", True),
+                                          ("v.txt.gz", False)])
+def test_word2vec_file_given_as_model_or_checkpoint_says_how_to_read_it(fitted, tmp_path,
+                                                                       name, binary):
+    path = tmp_path / name
+    fitted.wv_.save_word2vec_format(path, binary=binary)
+    with pytest.raises(ValueError, match="word2vec vectors file.*load_word2vec_format.*"
+                                         "from_keyed_vectors"):
+        SkipGramVectorizer.load(path)
+    with pytest.raises(ValueError, match="not a readable skw2v checkpoint.*word2vec vectors"):
+        SkipGramVectorizer(**SMALL).fit(DOCS, resume_from=path)
+
+
+def test_model_file_given_as_word2vec_file_says_how_to_read_it(fitted, tmp_path):
+    fitted.save(tmp_path / "m.npz")
+    for binary in (False, True):
+        with pytest.raises(ValueError, match=r"m\.npz.*SkipGramVectorizer\.load.*wv_"):
+            KeyedVectors.load_word2vec_format(tmp_path / "m.npz", binary=binary)
