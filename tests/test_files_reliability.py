@@ -588,3 +588,21 @@ def test_model_file_given_as_word2vec_file_says_how_to_read_it(fitted, tmp_path)
     for binary in (False, True):
         with pytest.raises(ValueError, match=r"m\.npz.*SkipGramVectorizer\.load.*wv_"):
             KeyedVectors.load_word2vec_format(tmp_path / "m.npz", binary=binary)
+
+
+@pytest.mark.parametrize("name", WRITER_NAMES)
+def test_real_sigint_mid_write_keeps_previous_file_and_leaves_no_temp(fitted, tmp_path,
+                                                                      monkeypatch, name):
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT does not raise KeyboardInterrupt in this process")
+    write = dict(writers(fitted))[name]
+    path = tmp_path / name
+    path.write_bytes(b"previous content")
+    disk_full_after(monkeypatch, 50, exc=lambda: os.kill(os.getpid(), signal.SIGINT))
+    with pytest.raises(KeyboardInterrupt):
+        write(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == b"previous content"
+    only(tmp_path, name)
