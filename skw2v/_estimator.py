@@ -21,7 +21,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._corpus import skipgram_pairs
-from ._io import atomic_savez
 from ._parallel import count_and_encode, shared_memory_backend, train_epoch
 from ._store import (
     TokenFile,
@@ -78,10 +77,6 @@ class EpochInfo:
         return f"EpochInfo(epoch={self.epoch}, loss={self.loss:.6g})"
 
 
-_CHECKPOINT_FORMAT = "skw2v-checkpoint"
-_CHECKPOINT_VERSION = 1
-
-
 class _TrainState:
     """Everything needed to continue a fit after a given number of epochs."""
 
@@ -99,15 +94,14 @@ class _TrainState:
         self.params = params
 
     def save(self, path):
-        meta = {"format": _CHECKPOINT_FORMAT, "version": _CHECKPOINT_VERSION,
-                "epoch": self.epoch, "seed": self.seed, "epochs_planned": self.epochs_planned,
-                "params": self.params}
-        atomic_savez(
-            path, vectors=self.vectors, output_vectors=self.output_vectors,
-            loss_curve=self.loss_curve, n_pairs=self.n_pairs,
-            index_to_key=np.asarray(self.index_to_key, dtype=str),
-            word_counts=np.asarray(self.word_counts, dtype=np.int64),
-            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+        from ._persist import write_checkpoint
+
+        write_checkpoint(
+            path, {"epoch": self.epoch, "seed": self.seed, "epochs_planned": self.epochs_planned,
+                   "params": self.params},
+            vectors=self.vectors, output_vectors=self.output_vectors,
+            loss_curve=self.loss_curve, n_pairs=self.n_pairs, index_to_key=self.index_to_key,
+            word_counts=self.word_counts)
 
     def check_compatible(self, est, index_to_key, word_counts):
         params = est._checkpoint_params()
@@ -129,24 +123,13 @@ class _TrainState:
 
 def load_checkpoint(path):
     """Read a checkpoint written by :class:`Checkpoint` (never unpickles)."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{path!s} is not a readable skw2v checkpoint: {exc}") from exc
-    try:
-        meta = json.loads(arrays["meta"].tobytes().decode())
-        if meta.get("format") != _CHECKPOINT_FORMAT:
-            raise ValueError("not a checkpoint")
-        if meta.get("version", 0) > _CHECKPOINT_VERSION:
-            raise ValueError(f"checkpoint format version {meta['version']} is newer than this "
-                             f"skw2v supports ({_CHECKPOINT_VERSION}); upgrade skw2v")
-        return _TrainState(meta["epoch"], arrays["vectors"], arrays["output_vectors"],
-                           arrays["loss_curve"], arrays["n_pairs"], meta["seed"],
-                           meta["epochs_planned"], arrays["index_to_key"].tolist(),
-                           arrays["word_counts"], meta["params"])
-    except (KeyError, ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path!s} is not a valid skw2v checkpoint: {exc}") from exc
+    from ._persist import read_checkpoint
+
+    meta, arrays = read_checkpoint(path)
+    return _TrainState(meta["epoch"], arrays["vectors"], arrays["output_vectors"],
+                       arrays["loss_curve"], arrays["n_pairs"], meta["seed"],
+                       meta["epochs_planned"], arrays["index_to_key"], arrays["word_counts"],
+                       meta["params"])
 
 
 class Checkpoint:
@@ -1007,10 +990,16 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         """Save the fitted model to a safe ``.npz`` file (arrays and JSON only).
 
         The write is atomic: an existing file at ``path`` is replaced only
-        once the new one is complete on disk. Parameters that are callables
-        or objects (a custom ``analyzer``, ``tokenizer``, ``callbacks``, a
-        loss object) are not stored; :meth:`load` warns and resets them to
-        their defaults. Unlike a pickle, loading the file never runs code.
+        once the new one is complete on disk. The estimator is stored as it
+        is: its fitted arrays and its current parameters (also ones changed
+        with ``set_params`` since ``fit``). Built-in callables (``list``,
+        ``tuple``, ``str.split``, ``str.lower``, ``str.strip``, ...) are
+        stored by name and restored by :meth:`load`. Other callables or
+        objects (a custom ``analyzer``, ``tokenizer``, ``callbacks``, a loss
+        object) are not stored; :meth:`load` warns and resets them to their
+        defaults: set them again with
+        ``SkipGramVectorizer.load(path).set_params(analyzer=my_analyzer)``.
+        Unlike a pickle, loading the file never runs code.
 
         Parameters
         ----------
@@ -1024,9 +1013,13 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
     def load(cls, path):
         """Load a model written by :meth:`save`.
 
-        The file is read with ``allow_pickle=False`` and checked (format,
-        version, shapes, SHA-256 checksum): a truncated, corrupted or
-        modified file raises ``ValueError``.
+        The file is read without pickle, boundedly, and checked (format,
+        version, zip members and their sizes, shapes, SHA-256 checksum): a
+        truncated, corrupted or modified file raises ``ValueError``. The
+        loaded estimator has the saved parameters, built-in callables such as
+        ``analyzer=list`` included; a custom callable or object parameter is
+        reset to its default with a warning, so set it again with
+        ``set_params`` before ``transform`` or ``partial_fit``.
 
         Parameters
         ----------

@@ -1,27 +1,55 @@
-"""Save and load fitted :class:`~skw2v.SkipGramVectorizer` models without pickle.
+"""Save and load fitted :class:`~skw2v.SkipGramVectorizer` models and checkpoints without pickle.
 
-A model file is a single NumPy ``.npz`` archive (a zip of ``.npy`` files)
-that holds **only plain arrays**, so loading it never runs code: it is read
-with ``np.load(path, allow_pickle=False)``. The archive contains
+A model file is a single NumPy ``.npz`` archive (an uncompressed zip of
+``.npy`` files) that holds **only plain arrays**, so loading it never runs
+code. The archive (format version 2) contains
 
-* the fitted arrays of the estimator, each under its attribute name:
-  ``index_to_key_`` (the vocabulary, a NumPy unicode array), ``word_counts_``,
-  ``vectors_``, ``output_vectors_``, ``loss_curve_``, ``n_pairs_``,
-  ``n_tokens_`` (a 0-d int64 array), ``idf_`` and ``sif_component_``
-  (``vocabulary_`` is rebuilt from ``index_to_key_``);
+* the vocabulary as UTF-8 text: ``index_to_key_utf8_`` (uint8, the words'
+  bytes one after the other, encoded with ``errors="surrogatepass"`` so that
+  any Python ``str`` round-trips, lone surrogates and NUL characters
+  included) and ``index_to_key_offsets_`` (int64, ``n_words + 1`` byte
+  offsets: word ``i`` is ``utf8[offsets[i]:offsets[i + 1]]``). The size is
+  linear in the text: one long token costs its own length, not
+  ``n_words`` times it. ``vocabulary_`` is rebuilt from it;
+* the other fitted arrays of the estimator, each under its attribute name:
+  ``word_counts_``, ``vectors_``, ``output_vectors_``, ``loss_curve_``,
+  ``n_pairs_``, ``n_tokens_`` and ``_seed_`` (0-d int64 arrays), ``idf_``
+  and ``sif_component_``;
 * ``metadata``: a UTF-8 JSON document stored as a uint8 array::
 
-      {"format": "skw2v-model", "format_version": 1,
+      {"format": "skw2v-model", "format_version": 2,
        "skw2v_version": "...", "params": {...}, "not_stored": [...],
+       "callables": {...}, "dtype_param": "type",
+       "arrays": {"<name>": {"dtype": "<f4", "shape": [...]}, ...},
        "checksum": "sha256:<hex>"}
 
-``params`` holds the constructor parameters that are plain data (None, bool,
-int, float, str; ``dtype`` is stored by name, e.g. ``"float32"``). Parameters
-holding Python objects (a callable ``analyzer``, ``tokenizer`` or
-``preprocessor``, ``callbacks``, a loss object, a ``RandomState``) cannot be
-stored as data: they are written as the string ``"<not stored: callable>"``
-(or ``"<not stored: object>"``), listed in ``not_stored``, reset to their
-defaults on load, and reported by a :class:`UserWarning`.
+``arrays`` declares the dtype and shape of every array, as fitted: the
+arrays, not the parameters, are the truth about the fitted state.
+
+``params`` holds the constructor parameters exactly as they are when
+:func:`save_model` is called, even if they were changed with ``set_params``
+after ``fit`` (for example ``n_components`` or ``dtype``): the loaded
+estimator has the same parameters and the same fitted arrays as the saved
+one, so ``transform`` gives the same output, and ``partial_fit`` or ``fit``
+behave as they would have on the saved estimator (``partial_fit`` refuses an
+``n_components`` that differs from the vectors; ``fit`` starts over with the
+new parameters). Plain data (None, bool, int, float, str) is stored as is;
+``dtype`` by name (``"float32"``), with ``dtype_param`` telling whether it
+was a NumPy type, a ``np.dtype``, a built-in type such as ``float``, or a
+string. The common built-in callables
+``list``, ``tuple``, ``str.split``, ``str.lower``, ``str.upper``,
+``str.casefold``, ``str.strip``, ``str.lstrip`` and ``str.rstrip`` (for
+``analyzer``, ``tokenizer``, ``preprocessor`` or ``strip_accents``) are
+stored by name (``"<callable: str.split>"``, listed in ``callables``) and
+restored on load. Other Python objects (a custom callable, ``callbacks``, a
+loss object, a ``RandomState``) cannot be stored as data: they are written as
+``"<not stored: callable>"`` (or ``"<not stored: object>"``), listed in
+``not_stored``, reset to their defaults on load, and reported by a
+:class:`UserWarning`; set them again with ``set_params``.
+
+Version 1 files (written by skw2v before the format change) are still read:
+they store the vocabulary as a fixed-width unicode array ``index_to_key_``
+and have no ``arrays``, ``callables`` or ``dtype_param`` keys.
 
 The checksum detects accidental corruption and casual modification (it is
 not a signature: whoever can write the file can recompute it). It is the
@@ -34,10 +62,23 @@ followed by ``b"metadata\\n"`` and the metadata without its ``checksum`` key,
 serialised as ``json.dumps(meta, sort_keys=True, separators=(",", ":"),
 ensure_ascii=True)``.
 
-Writes are atomic: the archive is written to a temporary file in the target
-directory, flushed and fsync'ed, then moved over the target with
-:func:`os.replace`, so a crash or an error never leaves a partial file and
-never destroys a previous model.
+Reading is bounded: before any array is read, the zip member list must be
+exactly the one of the file's format version (an extra or missing member is
+an error), every member must be stored uncompressed (as ``np.savez`` writes
+them) with a size that fits in the file, the ``.npy`` header of every member
+must declare the dtype and shape the metadata declares and exactly the
+member's size, and the arrays must be consistent with each other. So a
+damaged or hostile file fails with a ``ValueError`` naming the file and the
+problem, after reading at most the file's own size.
+
+Checkpoints (written by :class:`skw2v.Checkpoint`, read by ``fit(...,
+resume_from=path)``) use the same bounded reader and the same vocabulary
+storage (checkpoint version 2; version 1 checkpoints are still read).
+
+Every write is atomic (see :func:`skw2v._io.atomic_file`): the archive is
+written to a temporary file in the target directory, flushed and fsync'ed,
+then moved over the target with :func:`os.replace`, so a crash or an error
+never leaves a partial file and never destroys a previous model.
 """
 
 from __future__ import annotations
@@ -45,7 +86,9 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import math
 import os
+import re
 import warnings
 import zipfile
 import zlib
@@ -54,18 +97,26 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
-from ._io import atomic_file
+from . import _io
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "save_model"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "read_checkpoint", "save_model",
+           "write_checkpoint"]
 
 #: Value of the ``"format"`` key of the metadata.
 FORMAT = "skw2v-model"
 #: Newest format version this module reads and the one it writes.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 _METADATA = "metadata"
 _NOT_STORED_CALLABLE = "<not stored: callable>"
 _NOT_STORED_OBJECT = "<not stored: object>"
+_CALLABLE_MARK = "<callable: {}>"
+#: Built-in callables stored by name (parameters such as analyzer=list or tokenizer=str.split).
+_BUILTIN_CALLABLES = {
+    "list": list, "tuple": tuple, "str.split": str.split, "str.lower": str.lower,
+    "str.upper": str.upper, "str.casefold": str.casefold, "str.strip": str.strip,
+    "str.lstrip": str.lstrip, "str.rstrip": str.rstrip,
+}
 # Fitted attributes stored as arrays (vocabulary_ is rebuilt from index_to_key_).
 _FITTED = (
     "index_to_key_",
@@ -79,31 +130,62 @@ _FITTED = (
     "sif_component_",
     "_seed_",
 )
+_VOCAB_BYTES, _VOCAB_OFFSETS = "index_to_key_utf8_", "index_to_key_offsets_"
+#: The array members of each format version.
+_MEMBERS = {1: frozenset(_FITTED),
+            2: frozenset((_VOCAB_BYTES, _VOCAB_OFFSETS, *_FITTED[1:]))}
+# The JSON metadata is small (parameters and a few numbers): refuse a larger member unread.
+_MAX_METADATA_BYTES = 16 << 20
 # Parameters that change how transform() tokenises documents.
 _TOKENISATION_PARAMS = ("tokenizer", "preprocessor")
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
+_CHECKPOINT_FORMAT = "skw2v-checkpoint"
+_CHECKPOINT_VERSION = 2
+_CHECKPOINT_ARRAYS = ("vectors", "output_vectors", "loss_curve", "n_pairs", "word_counts")
+_CHECKPOINT_MEMBERS = {
+    1: frozenset(("meta", "index_to_key", *_CHECKPOINT_ARRAYS)),
+    2: frozenset(("meta", "index_to_key_utf8", "index_to_key_offsets", *_CHECKPOINT_ARRAYS)),
+}
 
-def _encode_params(params: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+
+# --------------------------------------------------------------------------
+# Parameters
+# --------------------------------------------------------------------------
+def _builtin_name(value: Any) -> str | None:
+    """The table name of a built-in callable stored by name, or None."""
+    return next((name for name, func in _BUILTIN_CALLABLES.items() if value is func), None)
+
+
+def _encode_params(params: dict[str, Any]) -> tuple[dict[str, Any], list[str], dict[str, str]]:
     """Turn constructor parameters into JSON-safe values.
 
     Returns
     -------
     encoded : dict
-        Every parameter; objects are replaced by a ``"<not stored: ...>"`` string.
+        Every parameter; built-in callables become ``"<callable: name>"`` and
+        other objects a ``"<not stored: ...>"`` string.
     not_stored : list of str
         Names of the parameters that could not be stored, sorted.
+    callables : dict of str to str
+        Parameters holding a built-in callable, and its name.
     """
     encoded: dict[str, Any] = {}
     not_stored: list[str] = []
+    callables: dict[str, str] = {}
     for name, value in sorted(params.items()):
-        if name == "dtype":
-            try:
-                encoded[name] = np.dtype(value).name
-                continue
-            except TypeError:
-                pass
-        if value is None or isinstance(value, (bool, str)):
+        kind = _dtype_param_kind(value) if name == "dtype" else None
+        if kind in ("type", "dtype"):
+            encoded[name] = np.dtype(value).name
+            continue
+        if kind == "python":
+            encoded[name] = value.__name__
+            continue
+        builtin = _builtin_name(value)
+        if builtin is not None:
+            encoded[name] = _CALLABLE_MARK.format(builtin)
+            callables[name] = builtin
+        elif value is None or isinstance(value, (bool, str)):
             encoded[name] = value
         elif isinstance(value, np.bool_):
             encoded[name] = bool(value)
@@ -116,7 +198,29 @@ def _encode_params(params: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
                 isinstance(value, (list, tuple)) and all(callable(v) for v in value))
             encoded[name] = _NOT_STORED_CALLABLE if is_callable else _NOT_STORED_OBJECT
             not_stored.append(name)
-    return encoded, not_stored
+    return encoded, not_stored, callables
+
+
+_PYTHON_TYPES = {"float": float, "int": int, "bool": bool, "complex": complex}
+
+
+def _dtype_param_kind(value: Any) -> str:
+    """How the ``dtype`` parameter was given, so that load restores the same kind of object.
+
+    ``"type"`` (a NumPy scalar type such as ``np.float32``), ``"dtype"`` (a
+    ``np.dtype``), ``"python"`` (``float`` and the other built-in number
+    types), ``"str"`` (kept as is), or ``"value"`` (anything else, stored as
+    any other parameter).
+    """
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, np.dtype):
+        return "dtype"
+    if isinstance(value, type) and issubclass(value, np.generic):
+        return "type"
+    if any(value is t for t in _PYTHON_TYPES.values()):
+        return "python"
+    return "value"
 
 
 def _default_params(cls) -> dict[str, Any]:
@@ -127,6 +231,7 @@ def _default_params(cls) -> dict[str, Any]:
 
 def _not_stored_message(names: list[str], analyzer_default: Any) -> str:
     """Text of the warning about parameters reset to their defaults on load."""
+    builtins = ", ".join(_BUILTIN_CALLABLES)
     parts = []
     if "analyzer" in names:
         parts.append(
@@ -143,7 +248,8 @@ def _not_stored_message(names: list[str], analyzer_default: Any) -> str:
     parts.append(
         f"The parameter(s) {names} of the saved SkipGramVectorizer held Python objects that a "
         "skw2v model file cannot store; they were reset to their defaults. Set them again "
-        "with set_params(...) if you need them.")
+        f"with set_params(...) if you need them (only the built-in callables {builtins} are "
+        "stored, by name).")
     return " ".join(parts)
 
 
@@ -161,10 +267,50 @@ def _checksum(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> str:
         arr = np.asarray(arrays[name], order="C")
         shape = ",".join(map(str, arr.shape))
         h.update(f"{name}\n{arr.dtype.str}\n{shape}\n{arr.nbytes}\n".encode())
-        h.update(arr.tobytes(order="C"))
+        h.update(memoryview(arr.reshape(-1).view(np.uint8)) if arr.size else b"")
     h.update(b"metadata\n")
     h.update(_canonical_json({k: v for k, v in meta.items() if k != "checksum"}))
     return "sha256:" + h.hexdigest()
+
+
+# --------------------------------------------------------------------------
+# Vocabulary as UTF-8 bytes + offsets
+# --------------------------------------------------------------------------
+def encode_vocabulary(words) -> tuple[np.ndarray, np.ndarray]:
+    """The words as ``(utf8 bytes, int64 offsets)`` arrays, linear in the text's size.
+
+    Encoded with ``errors="surrogatepass"``, so every Python ``str``
+    round-trips exactly (lone surrogates and NUL characters included).
+
+    Raises
+    ------
+    TypeError
+        If a word is not a ``str``; the message names it and its index.
+    """
+    parts = []
+    for i, word in enumerate(words):
+        if not isinstance(word, str):
+            raise TypeError(
+                f"The vocabulary word {word!r} (index {i}) is a {type(word).__name__}, not a "
+                "str; skw2v model and checkpoint files store str words only. Make the "
+                "analyzer return str tokens (e.g. map(str, tokens)).")
+        parts.append(word.encode("utf-8", "surrogatepass"))
+    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in parts], out=offsets[1:])
+    return np.frombuffer(b"".join(parts), dtype=np.uint8), offsets
+
+
+def _decode_vocabulary(utf8: np.ndarray, offsets: np.ndarray, path: str, fail) -> list[str]:
+    """Inverse of :func:`encode_vocabulary`; ``fail(detail)`` builds the error to raise."""
+    bounds = offsets.tolist()
+    if bounds[0] != 0 or bounds[-1] != utf8.size or np.any(np.diff(offsets) < 0):
+        raise fail("the vocabulary offsets are not increasing from 0 to the size of the text")
+    data = utf8.tobytes()
+    try:
+        return [data[a:b].decode("utf-8", "surrogatepass")
+                for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    except UnicodeDecodeError as exc:
+        raise fail(f"the vocabulary is not valid UTF-8 text: {exc}") from None
 
 
 # --------------------------------------------------------------------------
@@ -172,14 +318,8 @@ def _checksum(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------
 def _fitted_arrays(estimator) -> dict[str, np.ndarray]:
     """The fitted state of ``estimator`` as a dict of plain (non-object) arrays."""
-    keys = list(estimator.index_to_key_)
-    vocab = np.array(keys, dtype=np.str_) if keys else np.empty(0, dtype="<U1")
-    if vocab.tolist() != keys:
-        bad = next(k for k, v in zip(keys, vocab.tolist(), strict=True) if k != v)
-        raise ValueError(
-            f"The vocabulary word {bad!r} cannot be stored in a skw2v model file (NumPy "
-            "unicode arrays drop trailing NUL characters).")
-    arrays = {"index_to_key_": vocab}
+    utf8, offsets = encode_vocabulary(estimator.index_to_key_)
+    arrays = {_VOCAB_BYTES: utf8, _VOCAB_OFFSETS: offsets}
     for name in _FITTED[1:]:
         arr = np.asarray(getattr(estimator, name), order="C")
         if arr.dtype.hasobject:
@@ -195,6 +335,10 @@ def save_model(estimator, path: str | os.PathLike) -> None:
     The file holds only plain arrays and a JSON metadata blob (see the module
     documentation), never pickled objects. The write is atomic: a previous
     file at ``path`` is replaced only once the new one is complete on disk.
+    What is stored is the estimator as it is: its fitted arrays, and its
+    parameters even if they were changed since ``fit`` (the arrays are
+    checked against their own recorded shapes on load, not against the
+    parameters), so :func:`load_model` accepts every file this writes.
 
     Parameters
     ----------
@@ -209,16 +353,20 @@ def save_model(estimator, path: str | os.PathLike) -> None:
     sklearn.exceptions.NotFittedError
         If ``estimator`` is not fitted.
     TypeError
-        If ``estimator`` is not a SkipGramVectorizer.
+        If ``estimator`` is not a SkipGramVectorizer, or a vocabulary word is
+        not a ``str``.
     FileNotFoundError
         If the directory of ``path`` does not exist.
 
     Notes
     -----
-    Parameters that hold Python objects (a callable ``analyzer``,
-    ``tokenizer`` or ``preprocessor``, ``callbacks``, a loss object, a
-    ``RandomState``) are not stored; :func:`load_model` resets them to their
-    defaults and warns.
+    The built-in callables ``list``, ``tuple``, ``str.split``, ``str.lower``
+    (and the other ``str`` methods listed in the module documentation) are
+    stored by name and restored. Parameters that hold other Python objects (a
+    custom callable ``analyzer``, ``tokenizer`` or ``preprocessor``,
+    ``callbacks``, a loss object, a ``RandomState``) are not stored;
+    :func:`load_model` resets them to their defaults and warns: set them again
+    with ``set_params``.
 
     Examples
     --------
@@ -245,19 +393,176 @@ def save_model(estimator, path: str | os.PathLike) -> None:
             "This SkipGramVectorizer instance is not fitted yet (missing "
             f"{', '.join(missing)}). Call 'fit' before saving it.")
     arrays = _fitted_arrays(estimator)
-    params, not_stored = _encode_params(estimator.get_params(deep=False))
+    raw_params = estimator.get_params(deep=False)
+    params, not_stored, callables = _encode_params(raw_params)
     meta: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "skw2v_version": __version__,
         "params": params,
         "not_stored": not_stored,
+        "callables": callables,
+        "dtype_param": _dtype_param_kind(raw_params.get("dtype")),
+        "arrays": {name: {"dtype": arr.dtype.str, "shape": list(arr.shape)}
+                   for name, arr in sorted(arrays.items())},
     }
     meta["checksum"] = _checksum(arrays, meta)
     blob = np.frombuffer(json.dumps(meta, sort_keys=True, indent=1).encode("utf-8"),
                          dtype=np.uint8)
-    with atomic_file(path) as fh:
+    with _io.atomic_file(path) as fh:
         np.savez(fh, **{_METADATA: blob}, **arrays)
+
+
+# --------------------------------------------------------------------------
+# Bounded reading of .npz archives
+# --------------------------------------------------------------------------
+class _Spec:
+    """Dtype and shape of an array member, known from its header before reading its data."""
+
+    __slots__ = ("dtype", "shape")
+
+    def __init__(self, dtype: np.dtype, shape: tuple[int, ...]) -> None:
+        self.dtype, self.shape = dtype, tuple(shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+
+def _other_format_hint(start: bytes) -> str:
+    """A hint naming the right reader when a file's first bytes show another known format."""
+    if start[:2] == b"\x1f\x8b" or start[:3] == b"BZh" or re.match(rb"\s*\d+ \d+\s*\n", start):
+        return (" It looks like a word2vec vectors file (possibly compressed): read it with "
+                "skw2v.KeyedVectors.load_word2vec_format, or make a fitted estimator of it with "
+                "SkipGramVectorizer.from_keyed_vectors(path).")
+    return ""
+
+
+class _Archive:
+    """An ``.npz`` archive opened for bounded reading.
+
+    Opening reads only the zip directory. Members must be stored uncompressed
+    (as ``np.savez`` writes them) with sizes that fit in the file, so reading
+    them all reads at most the file's size; :meth:`specs` reads only the
+    small ``.npy`` headers and checks each against the member's size.
+
+    Parameters
+    ----------
+    path : str
+    not_zip : str
+        The message when the file is not a zip archive at all.
+    fail : callable
+        ``fail(detail)`` returns the exception for a damaged file.
+    """
+
+    def __init__(self, path: str, not_zip: str, fail) -> None:
+        self.path, self.fail = path, fail
+        with open(path, "rb") as fh:  # FileNotFoundError / IsADirectoryError as usual
+            start = fh.read(256)
+            self.file_size = os.fstat(fh.fileno()).st_size
+        if start[:4] not in _ZIP_MAGIC:
+            raise ValueError(not_zip + _other_format_hint(start))
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+            raise fail(f"not a readable zip archive: {exc}") from None
+        self.infos: dict[str, zipfile.ZipInfo] = {}
+        for info in self.zip.infolist():
+            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            if name in self.infos:
+                self.close()
+                raise fail(f"unexpected member {info.filename!r}: it appears twice in the zip")
+            self.infos[name] = info
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    @property
+    def names(self) -> set[str]:
+        return set(self.infos)
+
+    def check_members(self, expected, what: str) -> None:
+        """Refuse unexpected or missing members and members that cannot be read boundedly."""
+        extra = sorted(self.names - set(expected))
+        if extra:
+            raise ValueError(
+                f"{self.path}: unexpected member(s) {extra[:10]} in the {what}, which holds "
+                f"exactly {sorted(expected)}; refusing to read it (a modified or foreign file).")
+        missing = sorted(set(expected) - self.names)
+        if missing:
+            raise self.fail(f"missing array(s) {missing}")
+        total = 0
+        for name in sorted(expected):
+            info = self.infos[name]
+            if not info.filename.endswith(".npy"):
+                raise self.fail(f"the member {info.filename!r} is not a .npy array")
+            if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+                raise self.fail(
+                    f"the member {info.filename!r} is compressed; skw2v writes its arrays "
+                    "uncompressed, and does not inflate members of unknown size")
+            total += info.file_size
+        if total > self.file_size:
+            raise self.fail(f"the members declare {total} bytes but the file has only "
+                            f"{self.file_size}")
+
+    def spec(self, name: str) -> _Spec:
+        """Dtype and shape from the ``.npy`` header of ``name``; check its declared size."""
+        info = self.infos[name]
+        try:
+            with self.zip.open(info) as fp:
+                version = np.lib.format.read_magic(fp)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
+                else:
+                    raise ValueError(f"unsupported .npy version {version}")
+                header_bytes = fp.tell()
+        except (zipfile.BadZipFile, EOFError, zlib.error, OSError, ValueError) as exc:
+            raise self.fail(f"cannot read the header of array {name!r}: {exc}") from None
+        if dtype.hasobject:
+            raise ValueError(
+                f"{self.path}: array {name!r} holds pickled Python objects, which skw2v files "
+                "never contain; refusing to load it (corrupted or modified file?).")
+        spec = _Spec(dtype, shape)
+        expected = header_bytes + spec.size * dtype.itemsize
+        if info.file_size != expected:
+            raise self.fail(f"array {name!r} of dtype {dtype} and shape {spec.shape} needs "
+                            f"{expected} bytes but its zip member has {info.file_size}")
+        return spec
+
+    def read(self, name: str) -> np.ndarray:
+        """The array ``name`` (never unpickles); call after :meth:`check_members`."""
+        try:
+            with self.zip.open(self.infos[name]) as fp:
+                return np.lib.format.read_array(fp, allow_pickle=False)
+        except (zipfile.BadZipFile, EOFError, zlib.error, OSError, ValueError) as exc:
+            raise self.fail(f"cannot read array {name!r}: {exc}") from None
+
+    def read_json(self, name: str, limit: int = _MAX_METADATA_BYTES) -> Any:
+        """Read the small uint8 member ``name`` holding UTF-8 JSON."""
+        info = self.infos[name]
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size > limit:
+            raise self.fail(f"the {name!r} member declares {info.file_size} bytes "
+                            f"(at most {limit} expected) or is compressed")
+        spec = self.spec(name)
+        if spec.dtype != np.uint8 or spec.ndim != 1:
+            raise ValueError(f"{self.path}: the {name!r} entry is not a JSON byte array.")
+        raw = self.read(name)
+        try:
+            return json.loads(raw.tobytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise self.fail(f"the {name!r} entry is not valid JSON: {exc}") from None
 
 
 # --------------------------------------------------------------------------
@@ -269,33 +574,10 @@ def _corrupt(path: str, detail: str) -> ValueError:
         "Save the model again from a fitted estimator.")
 
 
-def _read_array(npz, name: str, path: str) -> np.ndarray:
-    """Read one member of an open npz archive, turning low-level errors into ValueError."""
-    try:
-        return npz[name]
-    except (zipfile.BadZipFile, EOFError, zlib.error, OSError, ValueError, KeyError) as exc:
-        if "allow_pickle" in str(exc):
-            raise ValueError(
-                f"{path}: array {name!r} holds pickled Python objects, which skw2v model files "
-                "never contain; refusing to load it (corrupted or modified file?)."
-            ) from None
-        raise _corrupt(path, f"cannot read array {name!r}: {exc}") from None
-
-
-def _parse_metadata(raw: np.ndarray, path: str) -> dict[str, Any]:
-    if raw.dtype != np.uint8 or raw.ndim != 1:
-        raise ValueError(f"{path}: not a skw2v model file (the 'metadata' entry is not a "
-                         "JSON byte array).")
-    try:
-        meta = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _corrupt(path, f"the metadata is not valid JSON: {exc}") from None
+def _check_header(meta: Any, path: str) -> int:
+    """Check the format tag and version of model metadata; return the version."""
     if not isinstance(meta, dict):
         raise _corrupt(path, "the metadata is not a JSON object")
-    return meta
-
-
-def _check_header(meta: dict[str, Any], path: str) -> None:
     if meta.get("format") != FORMAT:
         raise ValueError(f"{path}: not a skw2v model file (format tag "
                          f"{meta.get('format')!r}, expected {FORMAT!r}).")
@@ -316,31 +598,65 @@ def _check_header(meta: dict[str, Any], path: str) -> None:
         raise _corrupt(path, "invalid 'not_stored' list")
     if not isinstance(meta.get("checksum"), str):
         raise _corrupt(path, "the metadata has no checksum")
+    if version >= 2:
+        declared = meta.get("arrays")
+        if not isinstance(declared, dict) or set(declared) != _MEMBERS[version]:
+            raise _corrupt(path, "the metadata does not declare the arrays")
+        callables = meta.get("callables")
+        if not isinstance(callables, dict) or not all(
+                isinstance(v, str) for v in callables.values()):
+            raise _corrupt(path, "invalid 'callables' object")
+    return version
 
 
-def _check_arrays(arrays: dict[str, np.ndarray], path: str) -> tuple[int, int]:
-    """Validate dtypes and shapes; return ``(n_words, n_components)``."""
+def _check_declared(specs: dict[str, _Spec], meta: dict[str, Any], path: str) -> None:
+    """Every array's header must show the dtype and shape the metadata declares."""
+    for name, spec in specs.items():
+        entry = meta["arrays"][name]
+        declared = (entry.get("dtype"), entry.get("shape")) if isinstance(entry, dict) else None
+        if declared != (spec.dtype.str, list(spec.shape)):
+            raise _corrupt(path, f"array {name!r} has dtype {spec.dtype.str} and shape "
+                                 f"{list(spec.shape)} but the metadata declares {declared}")
+
+
+def _check_arrays(arrays: dict[str, Any], path: str, version: int) -> tuple[int, int]:
+    """Check dtypes and shapes of the arrays (or their specs); return ``(n_words, dim)``.
+
+    Only what the fitted state itself guarantees is checked (one row per
+    word, matching columns, integer counts, ...), never a parameter: a
+    parameter may have been changed since fit, and the file stores it as is.
+    """
     def bad(name, what):
         arr = arrays[name]
         return _corrupt(path, f"array {name!r} of dtype {arr.dtype} and shape {arr.shape}: "
                               f"expected {what}")
 
-    vocab = arrays["index_to_key_"]
-    if vocab.dtype.kind != "U" or vocab.ndim != 1 or vocab.size == 0:
-        raise bad("index_to_key_", "a non-empty 1-D unicode array")
     vectors = arrays["vectors_"]
-    if vectors.dtype not in (np.float32, np.float64) or vectors.ndim != 2:
-        raise bad("vectors_", "a 2-D float32 or float64 array")
+    if vectors.dtype.kind != "f" or vectors.ndim != 2:
+        raise bad("vectors_", "a 2-D float array")
     n_words, dim = vectors.shape
-    if n_words != vocab.size or dim < 1:
-        raise bad("vectors_", f"{vocab.size} rows, one per word of 'index_to_key_'")
-    if arrays["output_vectors_"].dtype != vectors.dtype or \
+    if version == 1:
+        vocab = arrays["index_to_key_"]
+        if vocab.dtype.kind != "U" or vocab.ndim != 1 or vocab.size == 0:
+            raise bad("index_to_key_", "a non-empty 1-D unicode array")
+        if n_words != vocab.size:
+            raise bad("vectors_", f"{vocab.size} rows, one per word of 'index_to_key_'")
+    else:
+        if arrays[_VOCAB_BYTES].dtype != np.uint8 or arrays[_VOCAB_BYTES].ndim != 1:
+            raise bad(_VOCAB_BYTES, "a 1-D uint8 array")
+        offsets = arrays[_VOCAB_OFFSETS]
+        if offsets.dtype.kind not in "iu" or offsets.ndim != 1 or offsets.size < 2:
+            raise bad(_VOCAB_OFFSETS, "a 1-D integer array of at least 2 offsets")
+        if n_words != offsets.size - 1:
+            raise bad(_VOCAB_OFFSETS, f"{n_words + 1} offsets: one per row of 'vectors_', "
+                                      "plus one")
+    if dim < 1:
+        raise bad("vectors_", "at least one column")
+    if arrays["output_vectors_"].dtype.kind != "f" or \
             arrays["output_vectors_"].shape != vectors.shape:
-        raise bad("output_vectors_", f"the dtype {vectors.dtype} and shape {vectors.shape} "
-                                     "of 'vectors_'")
-    if arrays["sif_component_"].dtype != vectors.dtype or \
-            arrays["sif_component_"].shape != (dim,):
-        raise bad("sif_component_", f"dtype {vectors.dtype} and shape ({dim},)")
+        raise bad("output_vectors_", f"floats of the shape {vectors.shape} of 'vectors_'")
+    if arrays["sif_component_"].dtype.kind != "f" or arrays["sif_component_"].shape != (dim,):
+        raise bad("sif_component_", f"floats of shape ({dim},)")
     if arrays["word_counts_"].dtype.kind not in "iu" or \
             arrays["word_counts_"].shape != (n_words,):
         raise bad("word_counts_", f"integers of shape ({n_words},)")
@@ -357,44 +673,57 @@ def _check_arrays(arrays: dict[str, np.ndarray], path: str) -> tuple[int, int]:
     return n_words, dim
 
 
-def _decode_params(meta, defaults, path, n_components, vector_dtype):
+def _decode_params(meta, defaults, path, version):
     """Stored params -> constructor kwargs; return ``(params, not_stored)``."""
+    from . import __version__
+
     stored = meta["params"]
     unknown = sorted(set(stored) - set(defaults))
     if unknown:
-        from . import __version__
-
         raise ValueError(
             f"{path}: the model uses parameter(s) {unknown} unknown to skw2v {__version__} "
             f"(it was written by skw2v {meta.get('skw2v_version', '?')}). Upgrade skw2v.")
     not_stored = sorted(set(meta.get("not_stored", [])))
+    callables = meta.get("callables", {}) if version >= 2 else {}
     params = dict(defaults)
     for name, value in stored.items():
         if name in not_stored:
+            continue
+        if name in callables:
+            func = _BUILTIN_CALLABLES.get(callables[name])
+            if func is None or value != _CALLABLE_MARK.format(callables[name]):
+                raise ValueError(
+                    f"{path}: parameter {name!r} holds the callable {callables[name]!r}, unknown "
+                    f"to skw2v {__version__} (the file was written by skw2v "
+                    f"{meta.get('skw2v_version', '?')}). Upgrade skw2v.")
+            params[name] = func
             continue
         if value is not None and not isinstance(value, (bool, int, float, str)):
             raise _corrupt(path, f"parameter {name!r} has a non-scalar value {value!r}")
         params[name] = value
     if "dtype" in stored and "dtype" not in not_stored:
-        if stored["dtype"] not in ("float32", "float64"):
-            raise _corrupt(path, f"invalid dtype {stored['dtype']!r}")
-        params["dtype"] = np.dtype(stored["dtype"]).type
-        if np.dtype(params["dtype"]) != vector_dtype:
-            raise _corrupt(path, f"dtype parameter {stored['dtype']!r} does not match the "
-                                 f"vectors' dtype {vector_dtype}")
-    if params.get("n_components") != n_components:
-        raise _corrupt(path, f"n_components={params.get('n_components')!r} does not match "
-                             f"the vectors' {n_components} columns")
+        kind = meta.get("dtype_param", "type") if version >= 2 else "type"
+        if kind in ("type", "dtype"):
+            try:
+                dtype = np.dtype(stored["dtype"])
+            except TypeError:
+                raise _corrupt(path, f"invalid dtype {stored['dtype']!r}") from None
+            params["dtype"] = dtype if kind == "dtype" else dtype.type
+        elif kind == "python":
+            if stored["dtype"] not in _PYTHON_TYPES:
+                raise _corrupt(path, f"invalid dtype {stored['dtype']!r}")
+            params["dtype"] = _PYTHON_TYPES[stored["dtype"]]
     return params, not_stored
 
 
 def load_model(path: str | os.PathLike):
     """Load a model file written by :func:`save_model`.
 
-    The file is read with ``np.load(path, allow_pickle=False)``: no Python
-    object is ever unpickled. Before the estimator is rebuilt the file is
-    checked: zip structure, format tag and version, presence, dtypes and
-    shapes of the arrays, and the SHA-256 checksum.
+    No Python object is ever unpickled. The file is read boundedly (see the
+    module documentation): before any array is read, the zip member list,
+    the members' declared sizes and the ``.npy`` headers are checked against
+    the format and against each other; then the SHA-256 checksum. Files of
+    format versions 1 and 2 are read.
 
     Parameters
     ----------
@@ -404,65 +733,69 @@ def load_model(path: str | os.PathLike):
     Returns
     -------
     estimator : SkipGramVectorizer
-        Fitted, built with the stored parameters, whose ``transform`` gives
-        exactly the same output as the saved estimator's (unless a parameter
-        could not be stored, see Warns).
+        Fitted, with the parameters and fitted arrays the estimator had when
+        it was saved (even parameters changed since ``fit``), so its
+        ``transform`` gives exactly the same output as the saved estimator's
+        (unless a parameter could not be stored, see Warns).
 
     Raises
     ------
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        If the file is not a skw2v model file, was written by a newer
-        format version (upgrade skw2v), is truncated, corrupted or modified
+        If the file is not a skw2v model file (a checkpoint is recognised and
+        named as such), was written by a newer format version (upgrade skw2v),
+        has members it should not have, is truncated, corrupted or modified
         (checksum mismatch), or is internally inconsistent.
 
     Warns
     -----
     UserWarning
-        If parameters holding Python objects (a callable ``analyzer``,
+        If parameters holding Python objects (a custom callable ``analyzer``,
         ``tokenizer``, ``preprocessor``, ``callbacks``, a loss object, a
-        ``RandomState``) were not stored and have been reset to their defaults.
-        A custom ``analyzer`` is reported as critical: ``transform`` will not
-        reproduce the original features until it is set again with
-        ``set_params``.
+        ``RandomState``) were not stored and have been reset to their
+        defaults: set them again with ``set_params``. A custom ``analyzer``
+        is reported as critical: ``transform`` will not reproduce the
+        original features until it is set again. Built-in callables such as
+        ``list`` or ``str.split`` are restored, without a warning.
     """
     from ._estimator import SkipGramVectorizer
 
     path_str = os.fsdecode(os.fspath(path))
-    with open(path_str, "rb") as fh:  # FileNotFoundError / IsADirectoryError as usual
-        magic = fh.read(4)
-    if magic not in _ZIP_MAGIC:
-        raise ValueError(f"{path_str}: not a skw2v model file (not a .npz/zip archive; "
-                         "skw2v model files are written by save_model).")
-    try:
-        npz = np.load(path_str, allow_pickle=False)
-    except (zipfile.BadZipFile, EOFError, zlib.error, OSError, ValueError) as exc:
-        raise _corrupt(path_str, f"not a readable zip archive: {exc}") from None
-    with npz:
-        if not isinstance(npz, np.lib.npyio.NpzFile):
-            raise ValueError(f"{path_str}: not a skw2v model file.")
-        names = set(npz.files)
-        if _METADATA not in names:
+    not_zip = (f"{path_str}: not a skw2v model file (not a .npz/zip archive; skw2v model files "
+               "are written by SkipGramVectorizer.save).")
+    with _Archive(path_str, not_zip, lambda d: _corrupt(path_str, d)) as archive:
+        if _METADATA not in archive.names:
+            if "meta" in archive.names:
+                raise ValueError(
+                    f"{path_str}: this is a training checkpoint written by skw2v.Checkpoint, "
+                    "not a model file; continue the fit with fit(documents, "
+                    "resume_from=<this file>), or load a file written by save().")
             raise ValueError(f"{path_str}: not a skw2v model file (no 'metadata' entry; "
-                             f"found {sorted(names)[:10]}).")
-        meta = _parse_metadata(_read_array(npz, _METADATA, path_str), path_str)
-        _check_header(meta, path_str)
-        missing = [name for name in _FITTED if name not in names]
-        if missing:
-            raise _corrupt(path_str, f"missing array(s) {missing}")
-        arrays = {name: _read_array(npz, name, path_str) for name in sorted(names - {_METADATA})}
+                             f"found {sorted(archive.names)[:10]}).")
+        meta = archive.read_json(_METADATA)
+        version = _check_header(meta, path_str)
+        expected = _MEMBERS[version]
+        archive.check_members(expected | {_METADATA}, f"skw2v model file (format version "
+                                                      f"{version})")
+        specs = {name: archive.spec(name) for name in sorted(expected)}
+        if version >= 2:
+            _check_declared(specs, meta, path_str)
+        n_words, _ = _check_arrays(specs, path_str, version)
+        arrays = {name: archive.read(name) for name in sorted(expected)}
     if _checksum(arrays, meta) != meta["checksum"]:
         raise _corrupt(path_str, "checksum mismatch: the arrays or the metadata differ from "
                                  "what was saved")
-    n_words, dim = _check_arrays(arrays, path_str)
-    keys = arrays["index_to_key_"].tolist()
+    if version == 1:
+        keys = arrays["index_to_key_"].tolist()
+    else:
+        keys = _decode_vocabulary(arrays[_VOCAB_BYTES], arrays[_VOCAB_OFFSETS], path_str,
+                                  lambda d: _corrupt(path_str, d))
     vocabulary = {w: i for i, w in enumerate(keys)}
     if len(vocabulary) != n_words:
         raise _corrupt(path_str, "the vocabulary has duplicate words")
     defaults = _default_params(SkipGramVectorizer)
-    params, not_stored = _decode_params(meta, defaults, path_str, dim,
-                                        arrays["vectors_"].dtype)
+    params, not_stored = _decode_params(meta, defaults, path_str, version)
     est = SkipGramVectorizer(**params)
     est.index_to_key_ = keys
     est.vocabulary_ = vocabulary
@@ -474,3 +807,108 @@ def load_model(path: str | os.PathLike):
         warnings.warn(_not_stored_message(not_stored, defaults.get("analyzer")), UserWarning,
                       stacklevel=2)
     return est
+
+
+# --------------------------------------------------------------------------
+# Checkpoints
+# --------------------------------------------------------------------------
+def write_checkpoint(path, meta: dict[str, Any], *, vectors, output_vectors, loss_curve,
+                     n_pairs, index_to_key, word_counts) -> None:
+    """Write a training checkpoint atomically (checkpoint format version 2).
+
+    Parameters
+    ----------
+    path : str or path-like
+    meta : dict
+        JSON-safe training state (epoch, seed, planned epochs, parameters);
+        the format tag and version are added.
+    vectors, output_vectors, loss_curve, n_pairs, word_counts : ndarray
+    index_to_key : sequence of str
+        Stored as UTF-8 bytes and offsets, like the vocabulary of a model file.
+    """
+    utf8, offsets = encode_vocabulary(index_to_key)
+    meta = {**meta, "format": _CHECKPOINT_FORMAT, "version": _CHECKPOINT_VERSION}
+    _io.atomic_savez(
+        path, vectors=vectors, output_vectors=output_vectors,
+        loss_curve=np.asarray(loss_curve, dtype=np.float64),
+        n_pairs=np.asarray(n_pairs, dtype=np.int64),
+        index_to_key_utf8=utf8, index_to_key_offsets=offsets,
+        word_counts=np.asarray(word_counts, dtype=np.int64),
+        meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+
+
+def read_checkpoint(path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Read a checkpoint written by :func:`write_checkpoint` (or a version 1 one).
+
+    Reading is bounded as for model files; nothing is unpickled.
+
+    Returns
+    -------
+    meta : dict
+        The JSON state (``epoch``, ``seed``, ``epochs_planned``, ``params``).
+    arrays : dict
+        ``vectors``, ``output_vectors``, ``loss_curve``, ``n_pairs``,
+        ``word_counts`` and ``index_to_key`` (a list of str).
+
+    Raises
+    ------
+    ValueError
+        If the file is not a readable checkpoint; a model file written by
+        ``save()`` is recognised and named as such.
+    """
+    path_str = os.fsdecode(os.fspath(path))
+
+    def fail(detail):
+        return ValueError(f"{path_str} is not a readable skw2v checkpoint ({detail}); pass a "
+                          "file written by skw2v.Checkpoint during an earlier fit.")
+
+    with _Archive(path_str, str(fail("not a .npz/zip archive")), fail) as archive:
+        if "meta" not in archive.names:
+            if _METADATA in archive.names:
+                raise ValueError(
+                    f"{path_str} is not a checkpoint: this is a model file written by save(); "
+                    "load it with SkipGramVectorizer.load, or pass a Checkpoint file as "
+                    "resume_from.")
+            raise ValueError(f"{path_str} is not a readable skw2v checkpoint: it has no "
+                             f"'meta' entry (found {sorted(archive.names)[:10]}).")
+        meta = archive.read_json("meta")
+        if not isinstance(meta, dict) or meta.get("format") != _CHECKPOINT_FORMAT:
+            raise fail("not a checkpoint: wrong format tag")
+        version = meta.get("version", 1)
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise fail(f"invalid version {version!r}")
+        if version > _CHECKPOINT_VERSION:
+            raise ValueError(f"{path_str}: checkpoint format version {version} is newer than "
+                             f"this skw2v supports ({_CHECKPOINT_VERSION}); upgrade skw2v.")
+        for key, kind in (("epoch", int), ("seed", int), ("epochs_planned", int),
+                          ("params", dict)):
+            if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
+                raise fail(f"the meta entry has no valid {key!r}")
+        expected = _CHECKPOINT_MEMBERS[version]
+        archive.check_members(expected, f"skw2v checkpoint (version {version})")
+        specs = {name: archive.spec(name) for name in sorted(expected - {"meta"})}
+        vectors = specs["vectors"]
+        if vectors.dtype.kind != "f" or vectors.ndim != 2:
+            raise fail(f"'vectors' has dtype {vectors.dtype} and shape {vectors.shape}")
+        n_words = vectors.shape[0]
+        checks = {"output_vectors": ("f", vectors.shape), "word_counts": ("iu", (n_words,)),
+                  "loss_curve": ("f", None), "n_pairs": ("iu", specs["loss_curve"].shape)}
+        if version == 1:
+            checks["index_to_key"] = ("U", (n_words,))
+        else:
+            checks["index_to_key_offsets"] = ("iu", (n_words + 1,))
+            if specs["index_to_key_utf8"].dtype != np.uint8 or specs["index_to_key_utf8"].ndim != 1:
+                raise fail("'index_to_key_utf8' is not a 1-D uint8 array")
+        for name, (kinds, shape) in checks.items():
+            spec = specs[name]
+            if spec.dtype.kind not in kinds or spec.ndim != 1 + (name == "output_vectors") or (
+                    shape is not None and spec.shape != shape):
+                raise fail(f"array {name!r} of dtype {spec.dtype} and shape {spec.shape} does "
+                           f"not match the {n_words} x {vectors.shape[1]} vectors")
+        arrays = {name: archive.read(name) for name in sorted(specs)}
+    if version == 1:
+        arrays["index_to_key"] = arrays["index_to_key"].tolist()
+    else:
+        arrays["index_to_key"] = _decode_vocabulary(
+            arrays.pop("index_to_key_utf8"), arrays.pop("index_to_key_offsets"), path_str, fail)
+    return meta, arrays

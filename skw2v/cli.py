@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
+import gzip
 import io
 import logging
 import math
@@ -355,12 +356,41 @@ def _check_input_file(path: str) -> None:
         raise IsADirectoryError(21, "Is a directory", path)
 
 
-def _check_output_dir(path: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(2, "output directory does not exist", directory)
-    if os.path.isdir(path):
-        raise IsADirectoryError(21, "output path is a directory", path)
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name the same file (through symbolic or hard links too)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): compare the resolved names
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str]]) -> None:
+    """Refuse outputs that would overwrite an input or each other, or cannot be written.
+
+    Runs before training, so that a bad output path costs nothing. Whether a
+    directory is writable is found out by creating (and removing) a file in
+    it: permission bits do not tell for root, read-only mounts and the like.
+
+    Parameters
+    ----------
+    inputs : sequence of str
+        Files that are read.
+    outputs : sequence of (option, path)
+        Files that will be written, with the option that names them.
+    """
+    from ._io import check_writable
+
+    for i, (option, path) in enumerate(outputs):
+        for corpus in inputs:
+            if _same_file(path, corpus):
+                raise ValueError(
+                    f"{option} {path} is the input file {corpus}: writing it would destroy the "
+                    "training data; choose another output path")
+        for other_option, other in outputs[:i]:
+            if _same_file(path, other):
+                raise ValueError(f"{option} and {other_option} both name {path}; give them "
+                                 "different paths")
+        check_writable(path)
 
 
 def iter_documents(paths: Sequence[str], whole_file: bool = False, encoding: str = "utf-8",
@@ -414,13 +444,24 @@ def iter_documents(paths: Sequence[str], whole_file: bool = False, encoding: str
             raise ValueError(
                 f"{path}: line {where}: cannot decode as {encoding} ({exc.reason}); "
                 "pass the right --encoding, or --decode-error replace") from None
-        except (EOFError, zlib.error) as exc:
-            raise ValueError(f"{path}: cannot read compressed file ({exc}); truncated or "
-                             "corrupted?") from None
-        except OSError as exc:
-            if exc.errno is None:  # gzip.BadGzipFile, bz2 "Invalid data stream"
-                raise ValueError(f"{path}: cannot read compressed file ({exc})") from None
+        except (EOFError, zlib.error, OSError) as exc:
+            _raise_if_compression_error(path, exc)
             raise
+
+
+def _raise_if_compression_error(path: str, exc: BaseException) -> None:
+    """Turn an error of a damaged ``.gz`` / ``.bz2`` file into a ValueError naming it.
+
+    Recognised by type: ``EOFError`` (truncated stream), ``zlib.error`` and
+    ``gzip.BadGzipFile`` (damaged data), and for ``.bz2`` files an OSError
+    without an errno (how ``bz2`` reports invalid data). Other errors (a
+    missing file, a permission problem) are left alone.
+    """
+    compressed = os.fsdecode(path).lower().endswith((".gz", ".bz2"))
+    if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)) or (
+            compressed and isinstance(exc, OSError) and exc.errno is None):
+        raise ValueError(f"{path}: cannot read compressed file ({exc}); truncated or "
+                         "corrupted?") from None
 
 
 def _decode_error_line(path: str, encoding: str) -> int | None:
@@ -479,12 +520,8 @@ def _load_vectors(path: str, binary: bool | None):
         if binary is None:
             binary = _sniff_binary(path)
         kv = KeyedVectors.load_word2vec_format(path, binary=binary)
-    except (EOFError, zlib.error) as exc:
-        raise ValueError(f"{path}: cannot read compressed file ({exc}); truncated or "
-                         "corrupted?") from None
-    except OSError as exc:
-        if exc.errno is None:
-            raise ValueError(f"{path}: cannot read compressed file ({exc})") from None
+    except (EOFError, zlib.error, OSError) as exc:
+        _raise_if_compression_error(path, exc)
         raise
     logger.info("loaded %d vectors of dimension %d from %s (word2vec %s format)", len(kv),
                 kv.vector_size, path, "binary" if binary else "text")
@@ -496,14 +533,18 @@ def _load_vectors(path: str, binary: bool | None):
 # --------------------------------------------------------------------------
 def _cmd_train(args) -> int:
     from ._estimator import SkipGramVectorizer
-    from ._io import atomic_file
     from ._persist import save_model
 
     for path in args.corpus:
         _check_input_file(path)
-    _check_output_dir(args.output)
+    outputs = [("-o/--output", args.output)]
     if args.save_model:
-        _check_output_dir(args.save_model)
+        outputs.append(("--save-model", args.save_model))
+    _check_outputs(args.corpus, outputs)
+    if args.temp_folder:
+        from ._io import check_writable_dir
+
+        check_writable_dir(args.temp_folder)  # the spilled corpus goes there
     min_lr = args.min_learning_rate
     if min_lr is None:
         min_lr = min(1e-4, args.learning_rate)
@@ -530,21 +571,21 @@ def _cmd_train(args) -> int:
     try:
         estimator.fit(documents())
     except ValueError as exc:
+        # Told apart by where the fit stopped, not by the message: the options were
+        # validated before the corpus was read, and once it is read the only ValueError
+        # before training is an empty vocabulary.
         if exhausted and n_docs == 0:
             raise ValueError("the corpus is empty: the file(s) contain no non-blank line") from exc
-        if str(exc).startswith("Empty vocabulary"):
+        if exhausted and not hasattr(estimator, "vectors_"):
             raise ValueError(
                 f"empty vocabulary: no word occurs at least --min-count {args.min_count} times "
-                f"in the {n_docs} documents; lower --min-count") from exc
+                f"in the {n_docs} documents; lower --min-count ({exc})") from exc
         raise
     seconds = time.perf_counter() - start
     logger.info("read %d documents, %d tokens kept", n_docs, estimator.n_tokens_)
 
     kv = estimator.wv_
-    lower = args.output.lower()
-    suffix = ".gz" if lower.endswith(".gz") else ".bz2" if lower.endswith(".bz2") else ""
-    with atomic_file(args.output, suffix=suffix) as tmp:
-        kv.save_word2vec_format(tmp.name, binary=args.binary)
+    kv.save_word2vec_format(args.output, binary=args.binary)  # atomic
     logger.info("wrote %s vectors to %s", "binary" if args.binary else "text", args.output)
     if args.save_model:
         save_model(estimator, args.save_model)

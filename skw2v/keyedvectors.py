@@ -30,12 +30,16 @@ lazily by :meth:`KeyedVectors.to_gensim`.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 import numpy as np
+
+from . import _io
 
 __all__ = ["KeyedVectors"]
 
@@ -74,6 +78,39 @@ def _open_file(path: PathLike, mode: str) -> IO[bytes]:
     return open(path, mode)
 
 
+def _compressor(raw: IO[bytes], path: PathLike) -> IO[bytes]:
+    """A writer onto the open file ``raw`` that compresses as the name of ``path`` asks.
+
+    ``.gz`` output records the name of ``path`` (not of ``raw``) in its
+    header, as ``gzip.open(path, "wb")`` does; other names are written as is.
+    """
+    name = os.fsdecode(os.fspath(path))
+    if name.lower().endswith(".gz"):
+        return gzip.GzipFile(filename=name, mode="wb", fileobj=raw)
+    if name.lower().endswith(".bz2"):
+        return bz2.BZ2File(raw, "wb")
+    return contextlib.nullcontext(raw)
+
+
+def _encode_word(key: str, index: int) -> bytes:
+    """UTF-8 bytes of a word, or ValueError naming the word when the format cannot hold it."""
+    if not key or " " in key or "\n" in key:
+        raise ValueError(
+            f"word {key!r} (index {index}) cannot be stored in word2vec format (empty, or "
+            "contains a space or newline); rename or drop it before saving"
+        )
+    try:
+        return key.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"word {key!r} (index {index}) cannot be stored in word2vec format: it is not "
+            f"valid Unicode text ({exc.reason} at position {exc.start}), so it has no UTF-8 "
+            "encoding. It usually comes from text decoded with errors='surrogateescape' or "
+            "from a custom analyzer; fix the decoding (e.g. errors='replace') or drop the word "
+            "before saving"
+        ) from None
+
+
 def _format_error(path: PathLike, where: str, message: str) -> str:
     """Build the ``"<file>: <where>: <message>"`` text of a format error."""
     return f"{os.fsdecode(os.fspath(path))}: {where}: {message}"
@@ -101,11 +138,15 @@ def _parse_header(line: bytes, path: PathLike, encoding: str) -> tuple[int, int]
             raise ValueError
         n_words, vector_size = int(parts[0]), int(parts[1])
     except ValueError:
+        hint = ""
+        if line[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+            hint = (" (this is a zip/.npz archive, such as a skw2v model file: load it with "
+                    "SkipGramVectorizer.load(path) and use its wv_ attribute)")
         raise ValueError(
             _format_error(
                 path,
                 "line 1",
-                f"expected a header '<n_words> <vector_size>', got {line[:80]!r}",
+                f"expected a header '<n_words> <vector_size>', got {line[:80]!r}{hint}",
             )
         ) from None
     if n_words < 0 or vector_size < 0:
@@ -209,6 +250,85 @@ class _BinaryRecordReader:
                 return True
 
 
+class _Rows:
+    """The rows of an ``(n_rows, n_cols)`` matrix, filled in order.
+
+    With a ``trusted`` row count (checked against the file size) the matrix
+    is allocated at once. Otherwise (compressed files, whose size does not
+    bound the header) it grows by doubling as rows arrive, so a header that
+    announces more than the file holds costs memory only for rows really read.
+    """
+
+    def __init__(self, n_rows: int, n_cols: int, dtype: Any, trusted: bool) -> None:
+        self._n_rows, self._n_cols, self._dtype = n_rows, n_cols, dtype
+        self._data = np.empty((n_rows if trusted else 0, n_cols), dtype=dtype)
+
+    def set(self, row: int, values: np.ndarray) -> None:
+        if row >= self._data.shape[0]:
+            grown = np.empty((min(self._n_rows, max(1, 2 * row)), self._n_cols), self._dtype)
+            grown[:row] = self._data[:row]
+            self._data = grown
+        self._data[row] = values
+
+    def array(self) -> np.ndarray:
+        """The matrix (call once every row is set)."""
+        return self._data
+
+
+def _check_header_size(path: PathLike, fin: IO[bytes], header_bytes: int, n_words: int,
+                       vector_size: int, binary: bool) -> bool:
+    """Check what the header of an uncompressed file announces against the file's size.
+
+    Each text line holds at least ``2 * vector_size`` bytes (one-character
+    numbers and their spaces) plus a line break, and each binary record
+    ``4 * vector_size + 1`` (the space after the word and the float32
+    values).
+
+    Returns
+    -------
+    trusted : bool
+        Whether the file is large enough for all the vectors, so that they
+        may be allocated at once. When it is not (a truncated file), the
+        readers grow the matrix as rows arrive and report the line or record
+        where the file ends.
+
+    Raises
+    ------
+    ValueError
+        If the header cannot be true whatever the words: more vectors than
+        the file has bytes, or a single vector larger than the whole file (a
+        corrupted header, e.g. ``100000000000 100000``). Checked before any
+        memory is allocated for the vectors.
+    """
+    name = os.fsdecode(os.fspath(path)).lower()
+    if name.endswith((".gz", ".bz2")):
+        return False
+    try:
+        info = os.fstat(fin.fileno())
+    except (OSError, AttributeError, ValueError):
+        return False
+    if not stat.S_ISREG(info.st_mode):
+        return False
+    if n_words == 0:
+        return True
+    available = info.st_size - header_bytes
+    record = 4 * vector_size + 1 if binary else 2 * vector_size + 1
+    kind = "binary" if binary else "text"
+    min_records = n_words if binary else n_words - 1  # the last line needs no line break
+    if min_records > available or record - (not binary) > available:
+        raise ValueError(
+            _format_error(
+                path,
+                "line 1",
+                f"the header announces {n_words} vectors of {vector_size} dimensions, but the "
+                f"file has only {available} bytes after the header: a {kind} vector takes"
+                f" at least {record} bytes (corrupted header, or binary and "
+                "text formats mixed up?)",
+            )
+        )
+    return n_words * record - (not binary) <= available
+
+
 def _read_text_vectors(
     fin: IO[bytes],
     path: PathLike,
@@ -217,10 +337,11 @@ def _read_text_vectors(
     encoding: str,
     unicode_errors: str,
     check_trailing: bool,
+    trusted: bool = True,
 ) -> tuple[list[str], np.ndarray]:
     """Read ``n_words`` text lines ``word x_1 ... x_d`` after the header."""
     keys: list[str] = []
-    vectors = np.empty((n_words, vector_size), dtype=np.float64)
+    vectors = _Rows(n_words, vector_size, np.float64, trusted)
     for row in range(n_words):
         line_no = row + 2
         raw = fin.readline()
@@ -250,7 +371,7 @@ def _read_text_vectors(
                 )
             )
         try:
-            vectors[row] = np.array(parts[1:], dtype=np.float64)
+            vectors.set(row, np.array(parts[1:], dtype=np.float64))
         except ValueError:
             bad = next(p for p in parts[1:] if not _is_float(p))
             raise ValueError(
@@ -269,7 +390,7 @@ def _read_text_vectors(
                     )
                 )
             line_no += 1
-    return keys, vectors
+    return keys, vectors.array()
 
 
 def _is_float(text: str) -> bool:
@@ -290,11 +411,12 @@ def _read_binary_vectors(
     encoding: str,
     unicode_errors: str,
     check_trailing: bool,
+    trusted: bool = True,
 ) -> tuple[list[str], np.ndarray]:
     """Read ``n_words`` binary records after the header."""
     reader = _BinaryRecordReader(fin, header_bytes)
     keys: list[str] = []
-    vectors = np.empty((n_words, vector_size), dtype=np.float32)
+    vectors = _Rows(n_words, vector_size, np.float32, trusted)
     n_bytes = 4 * vector_size
     for row in range(n_words):
         reader.skip_newlines()
@@ -316,7 +438,7 @@ def _read_binary_vectors(
             keys.append(word.decode(encoding, errors=unicode_errors))
         except UnicodeDecodeError as exc:
             raise ValueError(_format_error(path, where, f"cannot decode word: {exc}")) from exc
-        vectors[row] = np.frombuffer(data, dtype="<f4")
+        vectors.set(row, np.frombuffer(data, dtype="<f4"))
     if check_trailing and not reader.rest_is_blank():
         raise ValueError(
             _format_error(
@@ -325,7 +447,7 @@ def _read_binary_vectors(
                 f"unexpected extra data: the header announces only {n_words} vectors",
             )
         )
-    return keys, vectors
+    return keys, vectors.array()
 
 
 # --------------------------------------------------------------------------
@@ -943,27 +1065,33 @@ class KeyedVectors:
         Raises
         ------
         ValueError
-            If a word is empty or contains a space or a newline, which the
-            format cannot represent.
+            If a word is empty, contains a space or a newline, or cannot be
+            encoded as UTF-8 (a lone surrogate such as ``"\\ud800"``), which
+            the format cannot represent. The message names the word.
+        FileNotFoundError
+            If the directory of ``path`` does not exist.
+
+        Notes
+        -----
+        Every word is checked before anything is written, and the file is
+        written atomically (to a temporary file in the same folder, then
+        renamed): on any error, a full disk or an interruption included, a
+        previous file at ``path`` is left untouched and no partial file
+        remains.
         """
-        for key in self.index_to_key:
-            if not key or " " in key or "\n" in key:
-                raise ValueError(
-                    f"word {key!r} cannot be stored in word2vec format "
-                    "(empty, or contains a space or newline)"
-                )
+        encoded = [_encode_word(key, i) for i, key in enumerate(self.index_to_key)]
         vectors = self._vectors
-        with _open_file(path, "wb") as fout:
+        with _io.atomic_file(path) as raw, _compressor(raw, path) as fout:
             fout.write(f"{len(self)} {self.vector_size}\n".encode())
             if binary:
                 data = np.ascontiguousarray(vectors, dtype="<f4")
-                for key, row in zip(self.index_to_key, data, strict=True):
-                    fout.write(key.encode() + b" " + row.tobytes())
+                for word, row in zip(encoded, data, strict=True):
+                    fout.write(word + b" " + row.tobytes())
             else:
-                for key, row in zip(self.index_to_key, vectors, strict=True):
+                for word, row in zip(encoded, vectors, strict=True):
                     # Iterating a row yields NumPy scalars, whose str() is the shortest
                     # round-tripping representation in the row's own precision.
-                    fout.write(f"{key} {' '.join(map(str, row))}\n".encode())
+                    fout.write(word + f" {' '.join(map(str, row))}\n".encode())
 
     @classmethod
     def load_word2vec_format(
@@ -1017,6 +1145,7 @@ class KeyedVectors:
             n_words, vector_size = _parse_header(header, path, encoding)
             n_read = n_words if limit is None else min(n_words, int(limit))
             check_trailing = n_read == n_words
+            trusted = _check_header_size(path, fin, len(header), n_read, vector_size, binary)
             if binary:
                 keys, vectors = _read_binary_vectors(
                     fin,
@@ -1027,10 +1156,12 @@ class KeyedVectors:
                     encoding,
                     unicode_errors,
                     check_trailing,
+                    trusted,
                 )
             else:
                 keys, vectors = _read_text_vectors(
-                    fin, path, n_read, vector_size, encoding, unicode_errors, check_trailing
+                    fin, path, n_read, vector_size, encoding, unicode_errors, check_trailing,
+                    trusted,
                 )
         seen: dict[str, int] = {}
         for row, key in enumerate(keys):

@@ -5,6 +5,7 @@ import bz2
 import gzip
 import inspect
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -534,3 +535,128 @@ def test_console_script(tmp_path):
                           cwd=tmp_path)
     assert proc.returncode == 0
     assert skw2v.__version__ in proc.stdout
+
+
+# --------------------------------------------------------------------------
+# Outputs are checked before training
+# --------------------------------------------------------------------------
+@pytest.fixture
+def own_corpus(tmp_path):
+    d = tmp_path / "data"
+    d.mkdir()
+    text = "\n".join(corpus_lines(n_docs=20)) + "\n"
+    (d / "c.txt").write_text(text)
+    (d / "c.txt.gz").write_bytes(gzip.compress(text.encode()))
+    return d, text
+
+
+@pytest.mark.parametrize("make_output", [
+    lambda d: d / "c.txt",
+    lambda d: d / "sub" / ".." / "c.txt",
+    lambda d: (d / "link.txt").symlink_to(d / "c.txt") or d / "link.txt",
+    lambda d: os.link(d / "c.txt", d / "hard.txt") or d / "hard.txt",
+])
+@pytest.mark.parametrize("option", ["-o", "--save-model"])
+def test_output_that_is_an_input_is_refused_before_training(own_corpus, capsys, make_output,
+                                                             option):
+    d, text = own_corpus
+    (d / "sub").mkdir()
+    target = make_output(d)
+    argv = ["train", str(d / "c.txt"), *TINY]
+    if option == "-o":
+        argv += ["-o", str(target)]
+    else:
+        argv += ["-o", str(d / "v.txt"), "--save-model", str(target)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "input file", "c.txt", option)
+    assert "epoch" not in err
+    assert (d / "c.txt").read_text() == text
+    assert not (d / "v.txt").exists()
+
+
+def test_compressed_corpus_as_output_and_same_two_outputs_are_refused(own_corpus, capsys):
+    d, _ = own_corpus
+    before = (d / "c.txt.gz").read_bytes()
+    assert main(["train", str(d / "c.txt.gz"), "-o", str(d / "c.txt.gz"), *TINY]) == 1
+    assert_one_line_error(capsys.readouterr().err, "input file")
+    assert (d / "c.txt.gz").read_bytes() == before
+    assert main(["train", str(d / "c.txt"), "-o", str(d / "v"), "--save-model",
+                 str(d / "v"), *TINY]) == 1
+    assert_one_line_error(capsys.readouterr().err, "--save-model", "-o/--output", "both")
+
+
+@pytest.mark.parametrize("option", ["-o", "--save-model"])
+def test_output_under_a_regular_file_fails_before_training(own_corpus, capsys, option):
+    d, _ = own_corpus
+    bad = str(d / "c.txt" / "v.txt")  # the parent is a file: no one can write there
+    outputs = ["-o", bad] if option == "-o" else ["-o", str(d / "v.txt"), "--save-model", bad]
+    assert main(["train", str(d / "c.txt"), *outputs, *TINY]) == 1
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "not a directory", "c.txt")
+    assert "epoch" not in err
+    assert sorted(os.listdir(d)) == ["c.txt", "c.txt.gz"]
+
+
+def test_unwritable_output_directory_fails_before_training(own_corpus, tmp_path, capsys,
+                                                           monkeypatch):
+    # root ignores permission bits: make file creation itself fail in the read-only folder
+    import tempfile
+
+    d, _ = own_corpus
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = tempfile.NamedTemporaryFile
+    fitted = []
+
+    def refuse(*args, **kwargs):
+        if os.path.abspath(kwargs.get("dir") or "") == str(ro):
+            raise PermissionError(13, "Permission denied", str(ro / ".v.txt.xyz.tmp"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", refuse)
+    from skw2v import SkipGramVectorizer
+
+    real_fit = SkipGramVectorizer.fit
+    monkeypatch.setattr(SkipGramVectorizer, "fit",
+                        lambda self, *a, **k: fitted.append(1) or real_fit(self, *a, **k))
+    assert main(["train", str(d / "c.txt"), "-o", str(ro / "v.txt"), *TINY]) == 1
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "cannot create files in the directory", str(ro))
+    assert ".tmp" not in err
+    assert fitted == []
+    assert os.listdir(ro) == []
+
+
+@pytest.mark.parametrize("name, data", [
+    ("bad.txt.gz", b"this is not gzip data at all\n"),
+    ("cut.txt.gz", gzip.compress(b"some text here\n" * 200)[:-12]),
+    ("bad.txt.bz2", b"BZh9 this is not bzip2 data\n"),
+    ("cut.txt.bz2", bz2.compress(b"some text here\n" * 200)[:-12]),
+])
+def test_damaged_compressed_files_are_one_line_errors(tmp_path, capsys, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    for argv in (["train", str(path), "-o", str(tmp_path / "v.txt"), "-q", *TINY],
+                 ["neighbors", str(path), "word"], ["neighbors", str(path), "word", "--text"]):
+        assert main(argv) == 1
+        assert_one_line_error(capsys.readouterr().err, name, "compressed")
+
+
+@pytest.mark.parametrize("option", ["-o", "--save-model", "--temp-folder"])
+def test_directory_denied_by_os_access_fails_before_training(own_corpus, tmp_path, capsys,
+                                                            monkeypatch, option):
+    d, _ = own_corpus
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: (
+        False if os.path.abspath(p) == str(ro) and mode & os.W_OK else real_access(p, mode)))
+    extra = {"-o": ["-o", str(ro / "v.txt")],
+             "--save-model": ["-o", str(d / "v.txt"), "--save-model", str(ro / "m.npz")],
+             "--temp-folder": ["-o", str(d / "v.txt"), "--temp-folder", str(ro)]}[option]
+    assert main(["train", str(d / "c.txt"), *extra, *TINY]) == 1
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "cannot create files in the directory", str(ro))
+    assert "epoch" not in err
+    assert os.listdir(ro) == [] and not (d / "v.txt").exists()

@@ -16,6 +16,8 @@ from skw2v._persist import load_model, save_model
 
 FITTED_ARRAYS = ["index_to_key_", "word_counts_", "vectors_", "output_vectors_", "loss_curve_",
                  "n_pairs_", "n_tokens_", "idf_", "sif_component_", "_seed_"]
+# Format version 2 stores the vocabulary as UTF-8 bytes + offsets instead of index_to_key_.
+MEMBERS_V2 = ["index_to_key_utf8_", "index_to_key_offsets_", *FITTED_ARRAYS[1:]]
 BASE = dict(n_components=8, window=2, min_count=1, subsample=0.0, epochs=2, random_state=0)
 
 
@@ -125,15 +127,20 @@ def test_loaded_model_can_be_refitted(model_file, docs):
 def test_file_holds_only_plain_arrays(model_file, fitted):
     # allow_pickle=False succeeds on every member, and none is an object array
     arrays = read_members(model_file)
-    assert set(arrays) == {"metadata", *FITTED_ARRAYS}
+    assert set(arrays) == {"metadata", *MEMBERS_V2}
     for name, arr in arrays.items():
         assert not arr.dtype.hasobject, name
-    assert arrays["index_to_key_"].dtype.kind == "U"
-    assert arrays["index_to_key_"].tolist() == fitted.index_to_key_
+    text, offsets = arrays["index_to_key_utf8_"], arrays["index_to_key_offsets_"]
+    assert text.dtype == np.uint8 and offsets.dtype == np.int64
+    data = text.tobytes()
+    words = [data[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:])]
+    assert words == fitted.index_to_key_
+    assert text.size == sum(len(w.encode("utf-8")) for w in fitted.index_to_key_)
     assert arrays["metadata"].dtype == np.uint8
     meta = metadata(arrays)
     assert meta["format"] == "skw2v-model"
-    assert meta["format_version"] == 1
+    assert meta["format_version"] == 2
+    assert meta["arrays"]["vectors_"] == {"dtype": "<f4", "shape": list(fitted.vectors_.shape)}
     import skw2v
 
     assert meta["skw2v_version"] == skw2v.__version__
@@ -148,16 +155,17 @@ def test_load_never_unpickles(model_file, monkeypatch):
 
     monkeypatch.setattr(pickle, "load", forbidden)
     monkeypatch.setattr(pickle, "loads", forbidden)
+    monkeypatch.setattr(np, "load", forbidden)  # members are read one by one, boundedly
     calls = []
-    real_load = np.load
+    real_read = np.lib.format.read_array
 
     def spy(*args, **kwargs):
         calls.append(kwargs.get("allow_pickle"))
-        return real_load(*args, **kwargs)
+        return real_read(*args, **kwargs)
 
-    monkeypatch.setattr(np, "load", spy)
+    monkeypatch.setattr(np.lib.format, "read_array", spy)
     load_quietly(model_file)
-    assert calls == [False]
+    assert calls == [False] * (len(MEMBERS_V2) + 1)
 
 
 def test_pickled_object_array_is_refused(model_file, tmp_path, monkeypatch):
@@ -178,8 +186,12 @@ def test_pickled_object_array_is_refused(model_file, tmp_path, monkeypatch):
 # --------------------------------------------------------------------------
 # Parameters that cannot be stored
 # --------------------------------------------------------------------------
+def my_split(doc):
+    return doc.split()
+
+
 def test_callable_analyzer_warns_critical_for_transform(docs, tmp_path):
-    est = SkipGramVectorizer(**BASE, analyzer=str.split).fit(docs)
+    est = SkipGramVectorizer(**BASE, analyzer=my_split).fit(docs)
     path = tmp_path / "m.npz"
     save_model(est, path)
     meta = metadata(read_members(path))
@@ -191,7 +203,7 @@ def test_callable_analyzer_warns_critical_for_transform(docs, tmp_path):
     assert loaded.analyzer == "word"  # the default
     np.testing.assert_array_equal(loaded.vectors_, est.vectors_)
     # once restored, transform agrees exactly again
-    loaded.set_params(analyzer=str.split)
+    loaded.set_params(analyzer=my_split)
     np.testing.assert_array_equal(loaded.transform(docs), est.transform(docs))
 
 
@@ -200,7 +212,7 @@ def test_object_params_are_reset_and_listed(docs, tmp_path):
         return False
 
     est = SkipGramVectorizer(**{**BASE, "random_state": np.random.RandomState(0)},
-                             callbacks=[callback], tokenizer=str.split, token_pattern=None)
+                             callbacks=[callback], tokenizer=my_split, token_pattern=None)
     est.fit(docs)
     path = tmp_path / "m.npz"
     save_model(est, path)
@@ -272,9 +284,9 @@ def test_modified_metadata_or_vocabulary_fails_checksum(model_file, change):
     if change == "param":
         meta["params"]["pooling"] = "max"
     else:
-        words = arrays["index_to_key_"].tolist()
-        words[0] = "hijacked"
-        arrays["index_to_key_"] = np.array(words)
+        text = arrays["index_to_key_utf8_"].copy()
+        text[0] ^= 0x01  # still valid UTF-8 (ASCII), another word
+        arrays["index_to_key_utf8_"] = text
     write_members(model_file, with_metadata(arrays, meta))
     with pytest.raises(ValueError, match="corrupted or modified"):
         load_model(model_file)
@@ -292,10 +304,12 @@ def test_invalid_json_metadata(model_file):
 def test_newer_format_version_asks_to_upgrade(model_file):
     arrays = read_members(model_file)
     meta = metadata(arrays)
-    meta["format_version"] = 2
+    future = _persist.FORMAT_VERSION + 1
+    meta["format_version"] = future
     meta["checksum"] = "sha512:from-the-future"  # a future version may change anything
+    arrays["something_new"] = np.arange(3)  # and its members
     write_members(model_file, with_metadata(arrays, meta))
-    with pytest.raises(ValueError, match=r"(?i)format version 2.*upgrade skw2v"):
+    with pytest.raises(ValueError, match=rf"(?i)format version {future}.*upgrade skw2v"):
         load_model(model_file)
 
 
@@ -322,29 +336,33 @@ def test_missing_array(model_file):
     ("output_vectors_", lambda a: a[:, :-1]),
     ("word_counts_", lambda a: a[:-1]),
     ("idf_", lambda a: a.astype(np.int64)),
-    ("sif_component_", lambda a: a.astype(np.float64)),
+    ("sif_component_", lambda a: a[:-1]),
     ("n_pairs_", lambda a: np.append(a, 7)),
     ("n_tokens_", lambda a: a.reshape(1)),
-    ("index_to_key_", lambda a: np.append(a, "extra")),
+    ("index_to_key_offsets_", lambda a: np.append(a, a[-1])),
+    ("index_to_key_utf8_", lambda a: a.astype(np.int16)),
 ])
 def test_inconsistent_shapes_are_rejected(model_file, name, damage):
-    # Recompute the checksum so that the consistency checks themselves are exercised.
+    # Recompute the declared arrays and the checksum so that the consistency checks
+    # themselves are exercised.
     arrays = read_members(model_file)
     meta = metadata(arrays)
     arrays[name] = damage(arrays[name])
+    meta["arrays"][name] = {"dtype": arrays[name].dtype.str, "shape": list(arrays[name].shape)}
     meta["checksum"] = independent_checksum(arrays, meta)
     write_members(model_file, with_metadata(arrays, meta))
     with pytest.raises(ValueError, match=name):
         load_model(model_file)
 
 
-def test_n_components_must_match_vectors(model_file):
+@pytest.mark.parametrize("name", ["vectors_", "index_to_key_utf8_", "loss_curve_"])
+def test_arrays_must_match_what_the_metadata_declares(model_file, name):
     arrays = read_members(model_file)
     meta = metadata(arrays)
-    meta["params"]["n_components"] = 99
+    meta["arrays"][name]["shape"][0] += 1
     meta["checksum"] = independent_checksum(arrays, meta)
     write_members(model_file, with_metadata(arrays, meta))
-    with pytest.raises(ValueError, match="n_components"):
+    with pytest.raises(ValueError, match=f"{name}.*metadata declares"):
         load_model(model_file)
 
 
@@ -436,11 +454,14 @@ def test_missing_directory(fitted, tmp_path):
         save_model(fitted, tmp_path / "no" / "such" / "m.npz")
 
 
-def test_word_with_trailing_nul_is_refused(fitted, tmp_path):
-    est = SkipGramVectorizer(**BASE, analyzer=list).fit([["a", "b\x00", "a", "b\x00"]] * 3)
-    with pytest.raises(ValueError, match="cannot be stored"):
-        save_model(est, tmp_path / "m.npz")
-    assert os.listdir(tmp_path) == []
+def test_words_with_nul_and_lone_surrogates_round_trip(tmp_path):
+    words = ["a", "b\x00", "\x00c", "\ud800", "x\udcffy", "\udfff\ud800", "日本語"]
+    est = SkipGramVectorizer(**BASE, analyzer=list).fit([words * 2] * 3)
+    save_model(est, tmp_path / "m.npz")
+    loaded = load_quietly(tmp_path / "m.npz")
+    assert sorted(loaded.index_to_key_) == sorted(words)
+    assert loaded.index_to_key_ == est.index_to_key_
+    np.testing.assert_array_equal(loaded.transform([words]), est.transform([words]))
 
 
 def test_partial_fit_after_load_matches_partial_fit_before_save(tmp_path):
