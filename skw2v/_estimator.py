@@ -818,6 +818,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         est.loss_curve_ = np.zeros(0, dtype=np.float64)
         est.n_pairs_ = np.zeros(0, dtype=np.int64)
         est.n_tokens_ = 0
+        est.learning_rate_ = float("nan")  # nothing trained yet
         est.idf_ = np.ones(n, dtype=np.float64)
         est.sif_component_ = np.zeros(kv.vector_size, dtype=dtype)
         est._seed_ = est._draw_seed()

@@ -13,7 +13,8 @@ code. The archive (format version 2) contains
   ``n_words`` times it. ``vocabulary_`` is rebuilt from it;
 * the other fitted arrays of the estimator, each under its attribute name:
   ``word_counts_``, ``vectors_``, ``output_vectors_``, ``loss_curve_``,
-  ``n_pairs_``, ``n_tokens_`` and ``_seed_`` (0-d int64 arrays), ``idf_``
+  ``n_pairs_``, ``n_tokens_`` and ``_seed_`` (0-d int64 arrays),
+  ``learning_rate_`` (a 0-d float64 array, from version 2), ``idf_``
   and ``sif_component_``;
 * ``metadata``: a UTF-8 JSON document stored as a uint8 array::
 
@@ -129,10 +130,11 @@ _FITTED = (
     "idf_",
     "sif_component_",
     "_seed_",
+    "learning_rate_",
 )
 _VOCAB_BYTES, _VOCAB_OFFSETS = "index_to_key_utf8_", "index_to_key_offsets_"
 #: The array members of each format version.
-_MEMBERS = {1: frozenset(_FITTED),
+_MEMBERS = {1: frozenset(_FITTED[:-1]),  # learning_rate_ came with version 2
             2: frozenset((_VOCAB_BYTES, _VOCAB_OFFSETS, *_FITTED[1:]))}
 # The JSON metadata is small (parameters and a few numbers): refuse a larger member unread.
 _MAX_METADATA_BYTES = 16 << 20
@@ -670,6 +672,9 @@ def _check_arrays(arrays: dict[str, Any], path: str, version: int) -> tuple[int,
     for name in ("n_tokens_", "_seed_"):
         if arrays[name].dtype.kind not in "iu" or arrays[name].shape != ():
             raise bad(name, "a 0-d integer array")
+    if "learning_rate_" in arrays and (arrays["learning_rate_"].dtype.kind != "f"
+                                       or arrays["learning_rate_"].shape != ()):
+        raise bad("learning_rate_", "a 0-d float array")
     return n_words, dim
 
 
@@ -800,9 +805,15 @@ def load_model(path: str | os.PathLike):
     est.index_to_key_ = keys
     est.vocabulary_ = vocabulary
     for name in _FITTED[1:]:
-        setattr(est, name, arrays[name])
+        if name in arrays:
+            setattr(est, name, arrays[name])
     est.n_tokens_ = int(arrays["n_tokens_"])
     est._seed_ = int(arrays["_seed_"])
+    if "learning_rate_" in arrays:
+        est.learning_rate_ = float(arrays["learning_rate_"])
+    else:  # version 1 predates learning_rate="auto": learning_rate is the value used
+        est.learning_rate_ = 0.025 if isinstance(est.learning_rate, str) else \
+            float(est.learning_rate)
     if not_stored:
         warnings.warn(_not_stored_message(not_stored, defaults.get("analyzer")), UserWarning,
                       stacklevel=2)

@@ -116,6 +116,15 @@ def _float_in(lo, hi=math.inf, lo_open=False):
     return parse
 
 
+def _auto_or(parse_number):
+    """Parse ``"auto"`` as itself and anything else with ``parse_number``."""
+    def parse(text):
+        return "auto" if text == "auto" else parse_number(text)
+
+    parse.__name__ = "'auto' or float"
+    return parse
+
+
 def _encoding(text):
     try:
         codecs.lookup(text)
@@ -261,8 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="drop words seen fewer than N times")
     train.add_argument("--subsample", type=_float_in(0.0, 1.0), default=1e-3, metavar="T",
                        help="threshold of word2vec's frequent-word subsampling; 0 disables it")
-    train.add_argument("--learning-rate", type=_float_in(0.0, lo_open=True), default=0.025,
-                       metavar="LR", help="initial SGD learning rate (decays linearly)")
+    train.add_argument("--learning-rate", type=_auto_or(_float_in(0.0, lo_open=True)),
+                       default="auto", metavar="LR",
+                       help="initial SGD learning rate (decays linearly); 'auto' (the "
+                            "default) sizes it to the corpus: 0.025 from 16M tokens at 5 "
+                            "epochs, up to 0.1 for small corpora")
     train.add_argument("--min-learning-rate", type=_float_in(0.0), default=None, metavar="LR",
                        help="final learning rate (default: 1e-4, or the initial learning rate "
                             "if that is smaller)")
@@ -547,7 +559,7 @@ def _cmd_train(args) -> int:
         check_writable_dir(args.temp_folder)  # the spilled corpus goes there
     min_lr = args.min_learning_rate
     if min_lr is None:
-        min_lr = min(1e-4, args.learning_rate)
+        min_lr = 1e-4 if args.learning_rate == "auto" else min(1e-4, args.learning_rate)
     n_docs, exhausted = 0, False
 
     def documents():

@@ -386,7 +386,7 @@ def test_version_1_checkpoints_are_still_read(tmp_path):
     with np.load(ckpt, allow_pickle=False) as data:
         arrays = {k: data[k] for k in data.files}
     text, offsets = arrays.pop("index_to_key_utf8"), arrays.pop("index_to_key_offsets")
-    words = [text.tobytes()[a:b].decode() for a, b in zip(offsets[:-1], offsets[1:])]
+    words = [text.tobytes()[a:b].decode() for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
     meta = json.loads(arrays["meta"].tobytes())
     meta["version"] = 1
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)

@@ -16,8 +16,10 @@ from skw2v._persist import load_model, save_model
 
 FITTED_ARRAYS = ["index_to_key_", "word_counts_", "vectors_", "output_vectors_", "loss_curve_",
                  "n_pairs_", "n_tokens_", "idf_", "sif_component_", "_seed_"]
-# Format version 2 stores the vocabulary as UTF-8 bytes + offsets instead of index_to_key_.
-MEMBERS_V2 = ["index_to_key_utf8_", "index_to_key_offsets_", *FITTED_ARRAYS[1:]]
+# Format version 2 stores the vocabulary as UTF-8 bytes + offsets instead of index_to_key_,
+# and the learning rate used (learning_rate="auto").
+MEMBERS_V2 = ["index_to_key_utf8_", "index_to_key_offsets_", *FITTED_ARRAYS[1:],
+              "learning_rate_"]
 BASE = dict(n_components=8, window=2, min_count=1, subsample=0.0, epochs=2, random_state=0)
 
 
@@ -133,7 +135,7 @@ def test_file_holds_only_plain_arrays(model_file, fitted):
     text, offsets = arrays["index_to_key_utf8_"], arrays["index_to_key_offsets_"]
     assert text.dtype == np.uint8 and offsets.dtype == np.int64
     data = text.tobytes()
-    words = [data[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:])]
+    words = [data[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
     assert words == fitted.index_to_key_
     assert text.size == sum(len(w.encode("utf-8")) for w in fitted.index_to_key_)
     assert arrays["metadata"].dtype == np.uint8

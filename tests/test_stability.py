@@ -151,3 +151,24 @@ def test_custom_loss_without_curvature_still_trains():
     docs = ["the cat sat on the mat and the dog sat on the log"] * 30
     a = SkipGramVectorizer(n_components=8, min_count=1, loss=Plain(), random_state=0).fit(docs)
     assert np.all(np.isfinite(a.vectors_))
+
+
+def test_auto_learning_rate_is_large_on_small_corpora_and_saved(tmp_path):
+    docs = ["the cat sat on the mat and the dog sat on the log"] * 30
+    auto = SkipGramVectorizer(n_components=8, min_count=1, epochs=2, random_state=0).fit(docs)
+    assert auto.get_params()["learning_rate"] == "auto"
+    assert auto.learning_rate_ == pytest.approx(0.1)  # capped: a few hundred tokens
+    fixed = SkipGramVectorizer(n_components=8, min_count=1, epochs=2, learning_rate=0.1,
+                               random_state=0).fit(docs)
+    np.testing.assert_array_equal(auto.vectors_, fixed.vectors_)  # same step, same result
+    low = SkipGramVectorizer(n_components=8, min_count=1, epochs=2, learning_rate=0.025,
+                             random_state=0).fit(docs)
+    assert low.learning_rate_ == 0.025
+    path = tmp_path / "m.npz"
+    low.save(path)
+    assert SkipGramVectorizer.load(path).learning_rate_ == 0.025
+
+
+def test_min_learning_rate_above_the_auto_floor_is_refused():
+    with pytest.raises(ValueError, match="min_learning_rate"):
+        SkipGramVectorizer(min_learning_rate=0.05).fit(["a b c d"] * 10)
