@@ -151,12 +151,12 @@ def _sum_plan(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, ou
     return _SumPlan(rows, starts, uptr, mid, columns, ptr)
 
 
-def _planned_update(W_in, W_out, plan, i, grads, scale, curvature=None):
+def _planned_update(W_in, W_out, plan, i, grads, scale, curvature):
     """Add ``scale`` times the gradient rows ``grads`` of batch ``i`` of ``plan``.
 
     The same sums, in the same order, as :func:`~skw2v.losses.scatter_add`
-    on each matrix. With ``curvature`` (one value per gradient row), each
-    row's summed step is bounded by :func:`~skw2v.losses.bound_steps`.
+    on each matrix, each row's summed step bounded by the sum of the
+    ``curvature`` bounds of its gradient rows (:func:`~skw2v.losses.bound_steps`).
     """
     p0, p1 = plan.ptr[i], plan.ptr[i + 1]
     u0, mid, u1 = plan.uptr[i], plan.mid[i], plan.uptr[i + 1]
@@ -166,38 +166,47 @@ def _planned_update(W_in, W_out, plan, i, grads, scale, curvature=None):
     summer = _csr_array((data, plan.columns[p0:p1], plan.starts[u0:u1 + 1] - p0),
                         shape=(u1 - u0, grads.shape[0]))
     sums = summer @ grads
-    if curvature is not None:
-        bound_steps(sums, summer @ curvature)
+    bound_steps(sums, summer @ curvature)
     W_in[plan.rows[u0:mid]] += sums[:mid - u0].astype(W_in.dtype, copy=False)
     W_out[plan.rows[mid:u1]] += sums[mid - u0:].astype(W_out.dtype, copy=False)
 
 
-def _ns_curvature(out_rows, v_pad, valid):
+def _ns_curvature(out_rows, v_pad, padding, padding_norm):
     """Curvature bounds of a padded batch's gradient rows (input rows, then output rows).
 
     As :meth:`NegativeSamplingLoss.curvature <skw2v.losses.NegativeSamplingLoss.curvature>`:
     ``1/4 sum_k ||u_k||^2`` over the window's output rows for each input
     row, and ``1/4 sum_j ||v_j||^2`` over the window's pairs for each output
-    row. ``valid`` is 1 at the padded rows that hold a pair, 0 in padding.
+    row. Both sums are squared Frobenius norms of a
+    window's block, one batched dot product each; the window's ``padding``
+    slots, which all hold the row of squared norm ``padding_norm``, are
+    subtracted again. Values at padding rows are never used (the plan sums
+    the pairs' rows only).
     """
-    n_groups, k1, _ = out_rows.shape
+    n_groups, k1, d = out_rows.shape
     width = v_pad.shape[1]
-    nu = np.einsum("gkd,gkd->g", out_rows, out_rows)
-    nv = np.einsum("gwd,gwd->gw", v_pad, v_pad)
-    nv *= valid.reshape(n_groups, width)
-    curvature = np.empty(n_groups * (width + k1), dtype=np.float64)
-    curvature[:n_groups * width].reshape(n_groups, width)[:] = nu[:, None]
-    curvature[n_groups * width:].reshape(n_groups, k1)[:] = nv.sum(axis=1)[:, None]
-    curvature *= 0.25
+    nu = np.matmul(out_rows.reshape(n_groups, 1, k1 * d),
+                   out_rows.reshape(n_groups, k1 * d, 1)).reshape(n_groups, 1)
+    nv = np.matmul(v_pad.reshape(n_groups, 1, width * d),
+                   v_pad.reshape(n_groups, width * d, 1)).reshape(n_groups, 1)
+    # (a rounding error of the subtraction can only make a bound of zero
+    # slightly negative, which bounds nothing)
+    nv -= padding * padding_norm
+    nu *= 0.25
+    nv *= 0.25
+    curvature = np.empty(n_groups * (width + k1), dtype=nu.dtype)
+    curvature[:n_groups * width].reshape(n_groups, width)[:] = nu
+    curvature[n_groups * width:].reshape(n_groups, k1)[:] = nv
     return curvature
 
 
-def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i):
+def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, padding, lr, plan, i):
     """Fused negative-sampling step on windows laid out in padded blocks.
 
     ``rows`` is ``(G, K+1)`` (center word, then the window's negatives);
     ``inputs_pad`` holds the ``G * width`` input ids of the padded layout
-    (the batch's pairs at rows ``flat``, any valid id in padding slots).
+    (the batch's pairs at rows ``flat``, id 0 in the ``padding[g]`` padding
+    slots of window ``g``).
     Padding slots get zero score gradients, so they add exact zeros and
     change nothing. Batch ``i`` of ``plan`` sums the gradients of the pairs'
     inputs (at their padded rows) and of ``rows.ravel()`` (after them) by
@@ -219,9 +228,8 @@ def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i):
     grads = np.empty((m + n_groups * k1, d), dtype=g.dtype)
     np.matmul(g_pad, out_rows, out=grads[:m].reshape(n_groups, width, d))
     np.matmul(g_pad.transpose(0, 2, 1), v_pad, out=grads[m:].reshape(n_groups, k1, d))
-    valid = np.zeros(m, dtype=v_pad.dtype)
-    valid[flat] = 1.0
-    _planned_update(W_in, W_out, plan, i, grads, -lr, _ns_curvature(out_rows, v_pad, valid))
+    curvature = _ns_curvature(out_rows, v_pad, padding, np.dot(W_in[0], W_in[0]))
+    _planned_update(W_in, W_out, plan, i, grads, -lr, curvature)
     return loss
 
 
@@ -232,14 +240,16 @@ class _FusedChunk(NamedTuple):
     ``pad_ptr[i]:pad_ptr[i + 1]`` of ``inputs_pad`` (input ids, window after
     window, each window's pairs first; padding slots hold id 0); ``flat[j]``
     is the padded row of pair ``j`` within its batch; ``rows`` is the
-    ``(G, K+1)`` center word and negatives of each window; ``plan`` sums
-    the gradients (see :func:`_ns_padded_step`).
+    ``(G, K+1)`` center word and negatives of each window; ``padding`` the
+    number of padding slots of each window (a float column); ``plan`` sums the gradients
+    (see :func:`_ns_padded_step`).
     """
 
     inputs_pad: np.ndarray
     pad_ptr: np.ndarray
     flat: np.ndarray
     rows: np.ndarray
+    padding: np.ndarray
     plan: _SumPlan
 
 
@@ -270,7 +280,8 @@ def _fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out):
     out_columns = np.arange(rows.size) + (np.diff(pad_ptr) - gbounds[:-1] * k1)[out_batch]
     plan = _sum_plan(outside, np.repeat(batch, lengths), indptr[gbounds], flat, n_in,
                      rows.ravel(), out_batch, gbounds * k1, out_columns, n_out)
-    return _FusedChunk(inputs_pad, pad_ptr, flat, rows, plan)
+    padding = (widths[batch] - lengths).astype(np.float32)[:, None]
+    return _FusedChunk(inputs_pad, pad_ptr, flat, rows, padding, plan)
 
 
 def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
@@ -305,8 +316,8 @@ def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
     """
     chunk = _fused_chunk(inputs, indptr, np.array([0, indptr.size - 1]), targets, negatives,
                          W_in.shape[0], W_out.shape[0])
-    return _ns_padded_step(W_in, W_out, chunk.inputs_pad, chunk.flat, chunk.rows, lr,
-                           chunk.plan, 0)
+    return _ns_padded_step(W_in, W_out, chunk.inputs_pad, chunk.flat, chunk.rows,
+                           chunk.padding, lr, chunk.plan, 0)
 
 
 def generic_step(W_in, W_out, inputs, group, targets, negatives, lr, loss):
@@ -412,8 +423,9 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
                 lr = lr_start + (lr_stop - lr_start) * frac
                 if fused:
                     pad = chunk.inputs_pad[chunk.pad_ptr[i]:chunk.pad_ptr[i + 1]]
-                    total_loss += _ns_padded_step(W_in, W_out, pad, chunk.flat[b - p0:e - p0],
-                                                  chunk.rows[g0 - w0:g1 - w0], lr, chunk.plan, i)
+                    total_loss += _ns_padded_step(
+                        W_in, W_out, pad, chunk.flat[b - p0:e - p0], chunk.rows[g0 - w0:g1 - w0],
+                        chunk.padding[g0 - w0:g1 - w0], lr, chunk.plan, i)
                     continue
                 inputs = outside[b:e]
                 group = group_all[b:e] - g0

@@ -168,10 +168,10 @@ def bound_steps(steps: np.ndarray, scaled_curvature: np.ndarray) -> None:
         ``-lr`` (or ``lr``) times the summed curvature bound ``C_r`` of each
         row.
     """
-    excess = np.abs(scaled_curvature) * (1.0 / MAX_STEP_CURVATURE)
-    big = np.flatnonzero(excess > 1.0)
+    excess = np.abs(scaled_curvature)
+    big = np.flatnonzero(excess > MAX_STEP_CURVATURE)
     if big.size:
-        steps[big] /= excess[big, None].astype(steps.dtype, copy=False)
+        steps[big] *= (MAX_STEP_CURVATURE / excess[big, None]).astype(steps.dtype, copy=False)
 
 
 def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=1.0,
