@@ -212,7 +212,9 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         16M in-vocabulary tokens or more at 5 epochs, and
         ``0.025 * sqrt(8e7 / (n_tokens * epochs))`` below that, at most 0.1,
         because fewer SGD steps need larger ones (on the first 1M tokens of
-        text8like, WS353 0.33 at 0.025 against 0.44 at 0.1). The value used
+        text8like, WS353 0.33 at 0.025 against 0.44 at 0.1). With
+        synchronised shards (``n_shards``, or a Dask cluster), whose summed
+        changes act as a larger step, ``"auto"`` is 0.025. The value used
         is :attr:`learning_rate_`. Each row's summed step is bounded by its
         curvature whatever the rate (see :ref:`stability`), so large rates
         do not diverge.
@@ -650,9 +652,6 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         last_epoch = schedule_start + self.epochs
         keep_prob = keep_probabilities(word_counts, self.subsample)
         sampler = noise_sampler(word_counts, self.noise_exponent)
-        n_trained = ids.size + (self.n_tokens_ if keep_statistics else 0)
-        lr0 = _initial_learning_rate(self.learning_rate, n_trained, self.epochs)
-        lr1 = float(self.min_learning_rate)
         callbacks = self._callback_list()
         bar = _progress_bar(self.verbose, total=(last_epoch - first_epoch) * ids.size)
         n_shards, shared_dir = self.n_shards, None
@@ -666,6 +665,12 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
             else:
                 # a cluster shares no memory: synchronised shards, one per worker
                 n_shards = effective_n_jobs(self.n_jobs)
+        # Synchronised shards add up their changes, like one step of a batch
+        # n_shards times larger: "auto" keeps word2vec's 0.025 there.
+        n_trained = ids.size + (self.n_tokens_ if keep_statistics else 0)
+        lr0 = _initial_learning_rate(self.learning_rate, np.inf if n_shards else n_trained,
+                                     self.epochs)
+        lr1 = float(self.min_learning_rate)
         try:
             for epoch in range(first_epoch, last_epoch):
                 t_epoch = time.perf_counter()

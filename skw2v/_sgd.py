@@ -14,7 +14,7 @@ from scipy.sparse import csr_array as _csr_array
 from ._corpus import skipgram_pairs
 from ._store import TokenFile
 from ._vocab import draw_negatives
-from .losses import NegativeSamplingLoss, bound_steps, scatter_add
+from .losses import NegativeSamplingLoss, bound_steps, curvature_weights, scatter_add
 
 #: Number of center positions whose pairs are generated at once.
 PAIR_BLOCK = 65_536
@@ -171,42 +171,46 @@ def _planned_update(W_in, W_out, plan, i, grads, scale, curvature):
     W_out[plan.rows[mid:u1]] += sums[mid - u0:].astype(W_out.dtype, copy=False)
 
 
-def _ns_curvature(out_rows, v_pad, padding, padding_norm):
-    """Curvature bounds of a padded batch's gradient rows (input rows, then output rows).
+def _ns_curvature(g_pad, out_rows, v_pad_norms):
+    """Curvature of a padded batch's loss along its gradient rows (input rows, then output rows).
 
     As :meth:`NegativeSamplingLoss.curvature <skw2v.losses.NegativeSamplingLoss.curvature>`:
-    ``1/4 sum_k ||u_k||^2`` over the window's output rows for each input
-    row, and ``1/4 sum_j ||v_j||^2`` over the window's pairs for each output
-    row. Both sums are squared Frobenius norms of a
-    window's block, one batched dot product each; the window's ``padding``
-    slots, which all hold the row of squared norm ``padding_norm``, are
-    subtracted again. Values at padding rows are never used (the plan sums
-    the pairs' rows only).
+    with ``h = curvature_weights(g)`` for each score, ``sum_k h_k ||u_k||^2``
+    for each input row and ``sum_j h_j ||v_j||^2`` (over the window's
+    pairs) for each output row. ``v_pad_norms`` are the squared norms of the
+    padded input rows. Padding slots have ``g = 0``, so ``h = 0``.
     """
     n_groups, k1, d = out_rows.shape
-    width = v_pad.shape[1]
-    nu = np.matmul(out_rows.reshape(n_groups, 1, k1 * d),
-                   out_rows.reshape(n_groups, k1 * d, 1)).reshape(n_groups, 1)
-    nv = np.matmul(v_pad.reshape(n_groups, 1, width * d),
-                   v_pad.reshape(n_groups, width * d, 1)).reshape(n_groups, 1)
-    # (a rounding error of the subtraction can only make a bound of zero
-    # slightly negative, which bounds nothing)
-    nv -= padding * padding_norm
-    nu *= 0.25
-    nv *= 0.25
-    curvature = np.empty(n_groups * (width + k1), dtype=nu.dtype)
-    curvature[:n_groups * width].reshape(n_groups, width)[:] = nu
-    curvature[n_groups * width:].reshape(n_groups, k1)[:] = nv
+    width = v_pad_norms.size // n_groups
+    h = curvature_weights(g_pad)
+    nu = np.matmul(out_rows.reshape(-1, 1, d), out_rows.reshape(-1, d, 1))
+    curvature = np.empty(n_groups * (width + k1), dtype=h.dtype)
+    np.matmul(h, nu.reshape(n_groups, k1, 1),
+              out=curvature[:n_groups * width].reshape(n_groups, width, 1))
+    np.matmul(h.transpose(0, 2, 1), v_pad_norms.reshape(n_groups, width, 1),
+              out=curvature[n_groups * width:].reshape(n_groups, k1, 1))
     return curvature
 
 
-def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, padding, lr, plan, i):
+def _padded_row_norms(W, ids, unique):
+    """Squared norms of ``W[ids]`` from the norms of its ``unique`` rows.
+
+    ``ids`` are ``unique`` ids, or 0 (padding slots, which get 0 unless row
+    0 is among ``unique``); this gathers ``len(unique)`` rows, not ``len(ids)``.
+    """
+    rows = W.take(unique, axis=0)
+    by_id = np.empty(W.shape[0], dtype=rows.dtype)
+    by_id[0] = 0.0
+    by_id[unique] = np.einsum("ij,ij->i", rows, rows)
+    return by_id.take(ids)
+
+
+def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i):
     """Fused negative-sampling step on windows laid out in padded blocks.
 
     ``rows`` is ``(G, K+1)`` (center word, then the window's negatives);
     ``inputs_pad`` holds the ``G * width`` input ids of the padded layout
-    (the batch's pairs at rows ``flat``, id 0 in the ``padding[g]`` padding
-    slots of window ``g``).
+    (the batch's pairs at rows ``flat``, any valid id in padding slots).
     Padding slots get zero score gradients, so they add exact zeros and
     change nothing. Batch ``i`` of ``plan`` sums the gradients of the pairs'
     inputs (at their padded rows) and of ``rows.ravel()`` (after them) by
@@ -228,7 +232,8 @@ def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, padding, lr, plan, i):
     grads = np.empty((m + n_groups * k1, d), dtype=g.dtype)
     np.matmul(g_pad, out_rows, out=grads[:m].reshape(n_groups, width, d))
     np.matmul(g_pad.transpose(0, 2, 1), v_pad, out=grads[m:].reshape(n_groups, k1, d))
-    curvature = _ns_curvature(out_rows, v_pad, padding, np.dot(W_in[0], W_in[0]))
+    unique_in = plan.rows[plan.uptr[i]:plan.mid[i]]
+    curvature = _ns_curvature(g_pad, out_rows, _padded_row_norms(W_in, inputs_pad, unique_in))
     _planned_update(W_in, W_out, plan, i, grads, -lr, curvature)
     return loss
 
@@ -240,16 +245,14 @@ class _FusedChunk(NamedTuple):
     ``pad_ptr[i]:pad_ptr[i + 1]`` of ``inputs_pad`` (input ids, window after
     window, each window's pairs first; padding slots hold id 0); ``flat[j]``
     is the padded row of pair ``j`` within its batch; ``rows`` is the
-    ``(G, K+1)`` center word and negatives of each window; ``padding`` the
-    number of padding slots of each window (a float column); ``plan`` sums the gradients
-    (see :func:`_ns_padded_step`).
+    ``(G, K+1)`` center word and negatives of each window; ``plan`` sums
+    the gradients (see :func:`_ns_padded_step`).
     """
 
     inputs_pad: np.ndarray
     pad_ptr: np.ndarray
     flat: np.ndarray
     rows: np.ndarray
-    padding: np.ndarray
     plan: _SumPlan
 
 
@@ -280,8 +283,7 @@ def _fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out):
     out_columns = np.arange(rows.size) + (np.diff(pad_ptr) - gbounds[:-1] * k1)[out_batch]
     plan = _sum_plan(outside, np.repeat(batch, lengths), indptr[gbounds], flat, n_in,
                      rows.ravel(), out_batch, gbounds * k1, out_columns, n_out)
-    padding = (widths[batch] - lengths).astype(np.float32)[:, None]
-    return _FusedChunk(inputs_pad, pad_ptr, flat, rows, padding, plan)
+    return _FusedChunk(inputs_pad, pad_ptr, flat, rows, plan)
 
 
 def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
@@ -316,8 +318,8 @@ def ns_window_step(W_in, W_out, inputs, group, indptr, targets, negatives, lr):
     """
     chunk = _fused_chunk(inputs, indptr, np.array([0, indptr.size - 1]), targets, negatives,
                          W_in.shape[0], W_out.shape[0])
-    return _ns_padded_step(W_in, W_out, chunk.inputs_pad, chunk.flat, chunk.rows,
-                           chunk.padding, lr, chunk.plan, 0)
+    return _ns_padded_step(W_in, W_out, chunk.inputs_pad, chunk.flat, chunk.rows, lr,
+                           chunk.plan, 0)
 
 
 def generic_step(W_in, W_out, inputs, group, targets, negatives, lr, loss):
@@ -423,9 +425,8 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
                 lr = lr_start + (lr_stop - lr_start) * frac
                 if fused:
                     pad = chunk.inputs_pad[chunk.pad_ptr[i]:chunk.pad_ptr[i + 1]]
-                    total_loss += _ns_padded_step(
-                        W_in, W_out, pad, chunk.flat[b - p0:e - p0], chunk.rows[g0 - w0:g1 - w0],
-                        chunk.padding[g0 - w0:g1 - w0], lr, chunk.plan, i)
+                    total_loss += _ns_padded_step(W_in, W_out, pad, chunk.flat[b - p0:e - p0],
+                                                  chunk.rows[g0 - w0:g1 - w0], lr, chunk.plan, i)
                     continue
                 inputs = outside[b:e]
                 group = group_all[b:e] - g0

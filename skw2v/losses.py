@@ -48,6 +48,7 @@ __all__ = [
     "SkipGramLoss",
     "SoftmaxLoss",
     "bound_steps",
+    "curvature_weights",
     "get_loss",
     "log_sigmoid",
     "scatter_add",
@@ -141,9 +142,35 @@ def log_sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 #: Largest ``lr * C`` that one batch's summed step of a row may reach, where
-#: ``C`` bounds the curvature of the batch loss along that row; see
+#: ``C`` is the curvature of the batch loss along that row; see
 #: :func:`bound_steps`.
 MAX_STEP_CURVATURE = 1.0
+
+
+def curvature_weights(g: np.ndarray) -> np.ndarray:
+    """Second-derivative weights of scores with gradients ``g = rho - y``.
+
+    For a logistic or softmax score with predicted probability ``rho`` and
+    target ``y`` in {0, 1}, the gradient of the loss is ``g = rho - y`` and
+    its second derivative ``rho (1 - rho) = |g| (1 - |g|)``. Where the
+    prediction is confidently wrong (``|g| > 3/4``) that curvature vanishes
+    while the gradient is at its largest, and the quadratic model of the
+    loss no longer says how far a step may go; there the weight is floored
+    at ``|g| / 4``. So the weight is ``|g| max(1 - |g|, 1/4)``: the true
+    curvature whenever ``|g| <= 3/4``, never less.
+
+    Parameters
+    ----------
+    g : ndarray
+        Gradients of the loss with respect to the scores.
+
+    Returns
+    -------
+    h : ndarray of the same shape
+    """
+    h = np.abs(g)
+    h *= np.maximum(1.0 - h, 0.25)
+    return h
 
 
 def bound_steps(steps: np.ndarray, scaled_curvature: np.ndarray) -> None:
@@ -152,21 +179,21 @@ def bound_steps(steps: np.ndarray, scaled_curvature: np.ndarray) -> None:
     Mini-batch SGD sums the gradients of all the pairs of a batch before it
     updates a row. A row that the batch repeats ``n`` times gets ``n`` stale
     gradients in one step, where sequential SGD takes ``n`` small steps that
-    each see the previous one. When ``lr * C_r`` exceeds 1, where ``C_r``
-    bounds the curvature of the batch loss along row ``r`` (the trace of its
-    Hessian block, bounded over all scores), the summed step overshoots the
-    minimum along that row, and repeated overshoots make the vectors grow
-    without bound. Such rows get ``steps[r] / (lr * C_r)`` (the step
-    ``1 / C_r``, the textbook safe step of an ``C_r``-smooth function); every
-    other row keeps its step exactly.
+    each see the previous one. When ``lr * C_r`` exceeds 1, where ``C_r`` is
+    the curvature of the batch loss along row ``r`` (the trace of its
+    Hessian block, with the weights of :func:`curvature_weights`), the
+    summed step overshoots the minimum along that row, as sequential SGD
+    would not, and repeated overshoots make the vectors grow without bound.
+    Such rows get ``steps[r] / (lr * C_r)``: the Newton step along that
+    curvature, where sequential SGD would have ended up too. Every other
+    row keeps its step exactly.
 
     Parameters
     ----------
     steps : ndarray of shape (n_rows, n_features)
         ``-lr`` times the summed gradient of each row. Modified in place.
     scaled_curvature : ndarray of shape (n_rows,)
-        ``-lr`` (or ``lr``) times the summed curvature bound ``C_r`` of each
-        row.
+        ``-lr`` (or ``lr``) times the summed curvature ``C_r`` of each row.
     """
     excess = np.abs(scaled_curvature)
     big = np.flatnonzero(excess > MAX_STEP_CURVATURE)
@@ -320,12 +347,14 @@ class SkipGramLoss:
         Returns
         -------
         curvature : tuple of two ndarrays, or None
-            ``(center, output)``: ``center[i]`` bounds the trace of the
-            Hessian of pair ``i``'s loss with respect to its center vector,
-            and ``output[j]`` that of the term of row ``j`` of
+            ``(center, output)``: ``center[i]`` is (at least) the trace of
+            the Hessian of pair ``i``'s loss with respect to its center
+            vector, and ``output[j]`` that of the term of row ``j`` of
             ``loss_and_grad``'s ``grad_output`` with respect to its output
-            vector, for *any* value of the scores (a Lipschitz bound of the
-            gradient), so that a step of ``1 / C`` can never overshoot.
+            vector. Where the loss is locally almost linear but the gradient
+            large (a confidently wrong prediction), report a floor as
+            :func:`curvature_weights` does, so that a step of ``1 / C``
+            cannot run away.
         """
         return None
 
@@ -454,20 +483,23 @@ class NegativeSamplingLoss(SkipGramLoss):
         )
 
     def curvature(self, center_vectors, outside_ids, output_vectors, negative_ids=None):
-        """Lipschitz curvature bounds, see :meth:`SkipGramLoss.curvature`.
+        """Curvature along each row, see :meth:`SkipGramLoss.curvature`.
 
-        Every score ``s`` enters through a log-sigmoid, whose second
-        derivative ``sigma(s) (1 - sigma(s))`` is at most 1/4. So the Hessian
-        trace of pair ``i`` along its center vector is at most
-        ``1/4 sum_k ||u_k||^2`` (over the positive and the negatives), and
-        along each output vector ``1/4 ||v_i||^2``.
+        Each score ``s`` enters through a log-sigmoid with gradient ``g``
+        (``sigma(s_o) - 1`` or ``sigma(s_k)``) and second derivative
+        ``h = curvature_weights(g)``. So pair ``i``'s Hessian trace along
+        its center vector is ``sum_k h_ik ||u_k||^2`` (over the positive and
+        the negatives), and along each output vector ``h_ik ||v_i||^2``.
         """
         v, o, U = _check_batch(center_vectors, outside_ids, output_vectors)
         neg = np.asarray(negative_ids)
         rows = np.concatenate((o[:, None], neg), axis=1)
-        norms = np.einsum("ij,ij->i", U, U)
-        center = 0.25 * norms[rows].sum(axis=1)
-        output = np.repeat(0.25 * np.einsum("ij,ij->i", v, v), rows.shape[1])
+        targets = U[rows]
+        g = expit(np.einsum("nd,nkd->nk", v, targets))
+        g[:, 0] -= 1.0
+        h = curvature_weights(g)
+        center = np.einsum("nk,nk->n", h, np.einsum("nkd,nkd->nk", targets, targets))
+        output = (h * np.einsum("nd,nd->n", v, v)[:, None]).ravel()
         return center, output
 
 
@@ -535,18 +567,30 @@ class SoftmaxLoss(SkipGramLoss):
         return LossOutput(loss, grad_center, np.arange(U.shape[0]), grad_output)
 
     def curvature(self, center_vectors, outside_ids, output_vectors, negative_ids=None):
-        """Curvature bounds, see :meth:`SkipGramLoss.curvature`.
+        """Curvature along each row, see :meth:`SkipGramLoss.curvature`.
 
         Along a center vector the Hessian is ``U^T (diag(p) - p p^T) U``,
-        whose trace ``sum_w p_w ||u_w||^2 - ||sum_w p_w u_w||^2`` is at most
-        ``max_w ||u_w||^2`` whatever ``p``. Along output vector ``u_w`` it is
-        ``sum_i p_iw (1 - p_iw) v_i v_i^T``, whose trace is at most
-        ``1/4 sum_i ||v_i||^2``.
+        whose trace is at most ``sum_w p_w ||u_w||^2``; the weight of each
+        word is ``max(p_w, |p_w - y_w| / 4)``. Along output vector ``u_w``
+        the Hessian is ``sum_i p_iw (1 - p_iw) v_i v_i^T``, with the weights
+        of :func:`curvature_weights`. Computed in the same chunks as
+        :meth:`loss_and_grad`.
         """
         v, o, U = _check_batch(center_vectors, outside_ids, output_vectors)
-        top = float(np.max(np.einsum("ij,ij->i", U, U), initial=0.0))
-        center = np.full(v.shape[0], top)
-        output = np.full(U.shape[0], 0.25 * float(np.einsum("ij,ij->", v, v)))
+        n = v.shape[0]
+        norms_u = np.einsum("ij,ij->i", U, U)
+        norms_v = np.einsum("ij,ij->i", v, v)
+        center = np.empty(n, dtype=np.float64)
+        output = np.zeros(U.shape[0], dtype=np.float64)
+        for sl in self._chunks(n, U.shape[0]):
+            logits = v[sl] @ U.T
+            logits -= logits.max(axis=1, keepdims=True)
+            p = np.exp(logits)
+            p /= p.sum(axis=1, keepdims=True)
+            g = p.copy()
+            g[np.arange(g.shape[0]), o[sl]] -= 1.0
+            center[sl] = np.maximum(p, 0.25 * np.abs(g)) @ norms_u
+            output += curvature_weights(g).T @ norms_v[sl]
         return center, output
 
 

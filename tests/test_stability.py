@@ -31,8 +31,8 @@ def test_bound_steps_keeps_safe_rows_and_scales_the_others():
 
 @pytest.mark.parametrize("loss", [NegativeSamplingLoss(), SoftmaxLoss()])
 def test_curvature_bounds_the_hessian_trace(loss):
-    """Finite differences of the gradient: the trace never exceeds the bound,
-    including at saturated scores."""
+    """Finite differences of the gradient: the reported curvature is never below
+    the Hessian trace, including at saturated scores."""
     rng = np.random.default_rng(0)
     n, V, d = 4, 6, 3
     for scale in (0.1, 1.0, 5.0):
@@ -93,8 +93,10 @@ def test_fused_and_generic_steps_bound_a_repeated_row_the_same_way():
     generic_step(b_in, b_out, inputs, group, targets, neg, 0.5, NegativeSamplingLoss())
     np.testing.assert_allclose(a_in, b_in, rtol=1e-12)
     np.testing.assert_allclose(a_out, b_out, rtol=1e-12)
-    # the step of row 0 is the bounded one: lr * C = 1 exactly
-    c_in = 0.25 * (K + 1) * np.sum(W_out[0] ** 2) * inputs.size
+    # the step of row 0 is the bounded one: lr * C = 1 exactly, C the Hessian
+    # trace sum sigma'(s) ||u||^2 over its pairs (every score is the same here)
+    sig = 1.0 / (1.0 + np.exp(-W_in[0] @ W_out[0]))
+    c_in = (K + 1) * sig * (1 - sig) * np.sum(W_out[0] ** 2) * inputs.size
     g = NegativeSamplingLoss().loss_and_grad(W_in[inputs], targets[group], W_out, neg[group])
     expected = W_in[0] - g.grad_center.sum(axis=0) / c_in
     np.testing.assert_allclose(a_in[0], expected, rtol=1e-10)
@@ -172,3 +174,29 @@ def test_auto_learning_rate_is_large_on_small_corpora_and_saved(tmp_path):
 def test_min_learning_rate_above_the_auto_floor_is_refused():
     with pytest.raises(ValueError, match="min_learning_rate"):
         SkipGramVectorizer(min_learning_rate=0.05).fit(["a b c d"] * 10)
+
+
+def test_curvature_weights_are_the_sigmoid_curvature_with_a_floor():
+    s = np.array([-30.0, -2.0, 0.0, 1.0, 3.0, 30.0])
+    sig = 1.0 / (1.0 + np.exp(-s))
+    for y in (0.0, 1.0):
+        h = losses.curvature_weights(sig - y)
+        true = sig * (1 - sig)
+        assert np.all(h >= true - 1e-15)
+        wrong = np.abs(sig - y) > 0.75  # confidently wrong: floored at |g| / 4
+        np.testing.assert_allclose(h[~wrong], true[~wrong], rtol=1e-12)
+        np.testing.assert_allclose(h[wrong], np.abs(sig - y)[wrong] / 4, rtol=1e-12)
+
+
+def test_ns_curvature_equals_the_hessian_trace_where_not_saturated():
+    """Away from confident mistakes the bound is the trace itself, not a loose bound."""
+    rng = np.random.default_rng(2)
+    v = rng.normal(scale=0.3, size=(3, 4))
+    U = rng.normal(scale=0.3, size=(5, 4))
+    o = np.array([0, 1, 2])
+    neg = rng.integers(0, 5, (3, K))
+    c_center, _ = NegativeSamplingLoss().curvature(v, o, U, neg)
+    rows = np.concatenate((o[:, None], neg), axis=1)
+    sig = 1.0 / (1.0 + np.exp(-np.einsum("nd,nkd->nk", v, U[rows])))
+    trace = np.sum(sig * (1 - sig) * np.sum(U[rows] ** 2, axis=2), axis=1)
+    np.testing.assert_allclose(c_center, trace, rtol=1e-12)
