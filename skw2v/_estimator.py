@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import numbers
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
 import warnings
 import zipfile
@@ -506,7 +509,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         -------
         self : SkipGramVectorizer
         """
-        with self._workspace() as workspace:
+        with self._workspace() as workspace, _fitting(self.verbose):
             self._fit(raw_documents, workspace, resume_from=resume_from)
         return self
 
@@ -528,8 +531,6 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         """Fit; return the encoded corpus (which may live in ``workspace``)."""
         loss, dtype = self._validate_params()
         raw_documents = check_documents(raw_documents)
-        if self.verbose:
-            _ensure_log_handler()
         chunks, analyzer, input_kind = document_chunks(self, raw_documents)
         t0 = time.perf_counter()
         tokens, counts, ids, offsets = count_and_encode(
@@ -600,16 +601,16 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                 f"{self.vectors_.shape[1]} dimensions; partial_fit cannot change it. Call fit "
                 "to start over.")
         raw_documents = check_documents(raw_documents)
-        if self.verbose:
-            _ensure_log_handler()
-        ids, offsets = self._encode(raw_documents)
-        state = _TrainState(
-            epoch=len(self.loss_curve_), vectors=self.vectors_.astype(dtype, copy=True),
-            output_vectors=self.output_vectors_.astype(dtype, copy=True),
-            loss_curve=self.loss_curve_, n_pairs=self.n_pairs_, seed=self._seed_,
-            epochs_planned=len(self.loss_curve_) + self.epochs)
-        self._train(ids, offsets, self.index_to_key_, self.word_counts_, loss, dtype,
-                    state=state, schedule_start=len(self.loss_curve_), keep_statistics=True)
+        with _fitting(self.verbose):
+            ids, offsets = self._encode(raw_documents)
+            state = _TrainState(
+                epoch=len(self.loss_curve_), vectors=self.vectors_.astype(dtype, copy=True),
+                output_vectors=self.output_vectors_.astype(dtype, copy=True),
+                loss_curve=self.loss_curve_, n_pairs=self.n_pairs_, seed=self._seed_,
+                epochs_planned=len(self.loss_curve_) + self.epochs)
+            self._train(ids, offsets, self.index_to_key_, self.word_counts_, loss, dtype,
+                        state=state, schedule_start=len(self.loss_curve_),
+                        keep_statistics=True)
         return self
 
     def _draw_seed(self):
@@ -663,6 +664,8 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
             else:
                 # a cluster shares no memory: synchronised shards, one per worker
                 n_shards = effective_n_jobs(self.n_jobs)
+        above_bar = _logging_above_bar(bar)
+        above_bar.__enter__()
         try:
             for epoch in range(first_epoch, last_epoch):
                 t_epoch = time.perf_counter()
@@ -717,8 +720,6 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                     logger.info("epoch %d/%d: loss %.5f, %d pairs, %.0f words/s, lr %.5f",
                                 epoch + 1, last_epoch, mean_loss, n_pairs,
                                 ids.size / max(dt, 1e-9), lr_b)
-                    if bar is not None:
-                        bar.set_postfix(loss=f"{mean_loss:.4f}", lr=f"{lr_b:.5f}")
                 info = EpochInfo(epoch, mean_loss, np.array(curve), lr_b, W_in, W_out,
                                  state=_TrainState(epoch + 1, W_in, W_out, np.array(curve),
                                                    np.array(pair_counts), seed, last_epoch,
@@ -730,6 +731,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                 if stop:
                     break
         finally:
+            above_bar.__exit__(None, None, None)
             if bar is not None:
                 bar.close()
             if shared_dir is not None:
@@ -868,7 +870,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         -------
         X : ndarray of shape (n_documents, n_components)
         """
-        with self._workspace() as workspace:
+        with self._workspace() as workspace, _fitting(self.verbose):
             ids, offsets = self._fit(raw_documents, workspace, **fit_params)
             self._check_output_params()
             return self._pool_encoded(ids, offsets)
@@ -1172,14 +1174,127 @@ def _shared_copy(array, path):
     return out
 
 
-def _ensure_log_handler():
-    """Make ``verbose`` output visible when the application configured no logging."""
-    if not logger.hasHandlers():
-        handler = logging.StreamHandler()
+def _has_user_handler(log):
+    """Whether records of ``log`` reach a handler that is not a NullHandler."""
+    while log is not None:
+        if any(not isinstance(h, logging.NullHandler) for h in log.handlers):
+            return True
+        if not log.propagate:
+            return False
+        log = log.parent
+    return False
+
+
+@contextlib.contextmanager
+def _verbose_logging(verbose):
+    """Show ``verbose`` output for the duration of a fit, then restore logging as it was.
+
+    The package itself only installs a NullHandler. When the application has
+    configured no handler, a temporary one writing to standard error is
+    attached; when the ``"skw2v"`` logger has no level of its own, INFO is
+    set for the fit only. Both are undone on leaving, on errors too.
+    """
+    if not verbose:
+        yield
+        return
+    handler, level = None, logger.level
+    if not _has_user_handler(logger):
+        handler = logging.StreamHandler()  # standard error as it is now
         handler.setFormatter(logging.Formatter("[skw2v] %(message)s"))
         logger.addHandler(handler)
-    if logger.level == logging.NOTSET:
+    if level == logging.NOTSET and logger.getEffectiveLevel() > logging.INFO:
         logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+        if handler is not None:
+            logger.removeHandler(handler)
+
+
+@contextlib.contextmanager
+def _logging_above_bar(bar):
+    """Route console log lines through ``tqdm.write`` while ``bar`` is shown.
+
+    Only the loggers on the ``"skw2v"`` chain that have a console handler are
+    redirected (an application's file handlers are left alone), and only for
+    the duration of the block.
+    """
+    if bar is None:
+        yield
+        return
+    from tqdm.contrib.logging import _is_console_logging_handler, logging_redirect_tqdm
+
+    chain, log = [], logger
+    while log is not None:
+        if any(_is_console_logging_handler(h) for h in log.handlers):
+            chain.append(log)
+        if not log.propagate:
+            break
+        log = log.parent
+    if not chain:
+        yield
+        return
+    with logging_redirect_tqdm(loggers=chain, tqdm_class=type(bar)):
+        yield
+
+
+class _Terminated(KeyboardInterrupt):
+    """Raised by the SIGTERM handler of a fit, so that its cleanup runs.
+
+    A KeyboardInterrupt, because joblib then stops its workers as for Ctrl-C.
+    """
+
+    def __init__(self, signum):
+        super().__init__(f"terminated by signal {signum}")
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """Handle SIGTERM like SIGINT while fitting, then terminate as asked.
+
+    In the main thread only (Python runs signal handlers there), and unless
+    SIGTERM is ignored or an outer fit already handles it: the handler raises
+    :class:`_Terminated`, so the ``finally`` blocks of the fit remove the
+    shared-memory and spill folders and joblib stops its workers. The
+    previous handler is restored on leaving. A fit stopped this way then
+    ends the process as SIGTERM would (``SystemExit`` with status 143, so
+    that interpreter shutdown also stops the process pools), or, when the
+    application had its own handler, delivers the signal to it.
+    """
+    sig = getattr(signal, "SIGTERM", None)
+    if sig is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(sig)
+    if previous in (signal.SIG_IGN, None) or getattr(previous, "_skw2v", False):
+        yield
+        return
+
+    def handler(signum, frame):
+        raise _Terminated(signum)
+
+    handler._skw2v = True
+    signal.signal(sig, handler)
+    try:
+        yield
+    except _Terminated as exc:
+        signal.signal(sig, previous)
+        if callable(previous):
+            signal.raise_signal(sig)  # the application's handler decides
+            raise
+        raise SystemExit(128 + exc.signum) from exc
+    finally:
+        if signal.getsignal(sig) is handler:
+            signal.signal(sig, previous)
+
+
+@contextlib.contextmanager
+def _fitting(verbose):
+    """Context of every fit: SIGTERM handling and temporary verbose logging."""
+    with _sigterm_as_interrupt(), _verbose_logging(verbose):
+        yield
 
 
 def _progress_bar(verbose, total):

@@ -191,3 +191,109 @@ def test_finite_blow_up_raises_training_diverged(planted, small_params, loss):
     # the same data trains fine with smaller batches or the default step
     ok = SkipGramVectorizer(**small_params, loss=loss, learning_rate=0.05, batch_size=64)
     assert np.all(np.isfinite(ok.fit(docs).loss_curve_))
+
+
+# ------------------------------------------------------------------ logging
+@pytest.fixture
+def bare_logging():
+    """Logging as an application that configured nothing sees it.
+
+    pytest adds its capturing handlers to the root logger for the test call,
+    after fixtures run: the root's handler list is replaced by one that
+    ignores additions until the test ends.
+    """
+    import logging
+
+    root = logging.root
+    saved = root.handlers
+
+    class Bare(list):
+        pass
+
+    root.handlers = Bare()  # pytest appends its handlers here; drop them on use
+    root.handlers.append = lambda h: None
+    yield
+    root.handlers = saved
+
+
+def _logging_state():
+    import logging
+
+    log = logging.getLogger("skw2v")
+    return (list(log.handlers), log.level, log.propagate, list(logging.root.handlers),
+            logging.root.level)
+
+
+def test_package_adds_only_a_null_handler():
+    import logging
+
+    import skw2v  # noqa: F401
+
+    handlers = logging.getLogger("skw2v").handlers
+    assert handlers and all(isinstance(h, logging.NullHandler) for h in handlers)
+
+
+@pytest.mark.parametrize("method", ["fit", "fit_transform", "partial_fit"])
+def test_verbose_fit_leaves_logging_state_unchanged(planted, small_params, method, capsys,
+                                                    bare_logging):
+    before = _logging_state()
+    est = SkipGramVectorizer(**{**small_params, "epochs": 2}, verbose=1)
+    getattr(est, method)(list(planted[0]))
+    assert _logging_state() == before
+    assert "epoch 2/2" in capsys.readouterr().err  # shown while fitting
+
+
+def test_verbose_state_restored_after_an_error(planted, small_params, bare_logging):
+    before = _logging_state()
+    with pytest.raises(KeyboardInterrupt):
+        SkipGramVectorizer(**small_params, verbose=1, callbacks=[Interrupt(0)]).fit(
+            list(planted[0]))
+    assert _logging_state() == before
+
+
+def test_quiet_fit_after_verbose_fit_prints_nothing(planted, small_params, capsys,
+                                                     bare_logging):
+    import logging
+
+    docs = list(planted[0])
+    SkipGramVectorizer(**{**small_params, "epochs": 1}, verbose=1).fit(docs)
+    assert "epoch 1/1" in capsys.readouterr().err
+    SkipGramVectorizer(**{**small_params, "epochs": 1}, verbose=0).fit(docs)
+    logging.getLogger("skw2v").info("not shown: no handler, level WARNING")
+    logging.getLogger("skw2v.cli").info("nor this")
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
+
+
+def test_verbose_respects_configured_handler_and_level(planted, small_params, capsys,
+                                                       bare_logging):
+    import io
+    import logging
+
+    log = logging.getLogger("skw2v")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    log.addHandler(handler)
+    try:
+        SkipGramVectorizer(**{**small_params, "epochs": 1}, verbose=1).fit(list(planted[0]))
+        assert "epoch 1/1" in stream.getvalue()  # through the application's handler
+        assert "epoch" not in capsys.readouterr().err  # and no second, temporary one
+        log.setLevel(logging.WARNING)  # the application silenced skw2v
+        stream.truncate(0)
+        SkipGramVectorizer(**{**small_params, "epochs": 1}, verbose=1).fit(list(planted[0]))
+        assert stream.getvalue() == ""
+        assert log.level == logging.WARNING
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(logging.NOTSET)
+
+
+def test_epoch_lines_do_not_collide_with_the_progress_bar(planted, small_params, capsys,
+                                                          bare_logging):
+    pytest.importorskip("tqdm")
+    SkipGramVectorizer(**{**small_params, "epochs": 3}, verbose=1).fit(list(planted[0]))
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.replace("\r", "\n").split("\n") if "epoch" in ln]
+    # every epoch line starts on a line of its own, not after a bar's text
+    assert [ln.startswith("[skw2v] epoch") for ln in lines] == [True] * 3
+    assert "loss=" not in err  # the loss is shown once, in the epoch line
