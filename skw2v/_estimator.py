@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import logging
 import numbers
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -182,6 +184,35 @@ class Checkpoint:
         if (info.epoch + 1) % self.every == 0 and info._state is not None:
             info._state.save(self.path)
         return False
+
+
+_INT32_MAX = (1 << 31) - 1
+_INT64_MAX = (1 << 63) - 1
+_SEED_MAX = (1 << 32) - 1
+#: Word-vector dimension: beyond it the two matrices alone need gigabytes per
+#: thousand words.
+_MAX_COMPONENTS = 1 << 16
+#: Window radius. Pairs grow as window x tokens; the radii are drawn as
+#: int32 and a block of 65,536 centers makes up to 2 * window pairs each,
+#: whose positions must stay addressable by the batch layouts.
+_MAX_WINDOW = 1 << 20
+_MAX_EPOCHS = 1 << 20
+_MAX_NEGATIVES = 1 << 10
+#: n_shards and syncs_per_epoch each, and their product (one random stream each).
+_MAX_SHARDS = 1 << 16
+_MAX_SLICES = 1 << 20
+_MAX_JOBS = 1 << 15
+_MAX_NOISE_EXPONENT = 100.0
+
+
+def _as_float(x):
+    """``float(x)`` for a real number (not a bool), None otherwise or on overflow."""
+    if not _is_real(x):
+        return None
+    try:
+        return float(x)
+    except (OverflowError, TypeError, ValueError):
+        return None
 
 
 def _is_int(x):
@@ -407,35 +438,52 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------ validation
     def _validate_params(self):
         def bad(name, value, expected, fix):
+            shown = repr(value)
+            if len(shown) > 80:
+                shown = shown[:60] + f"... ({type(value).__name__} of {len(shown)} characters)"
             raise ValueError(
                 f"The {name!r} parameter of SkipGramVectorizer must be {expected}; got "
-                f"{value!r}. {fix}")
+                f"{shown}. {fix}".rstrip())
 
-        def check_int(name, lo, fix=""):
+        def check_int(name, lo, hi=_INT64_MAX, fix=""):
             v = getattr(self, name)
-            if not _is_int(v) or v < lo:
-                bad(name, v, f"an int >= {lo}", fix)
+            if not _is_int(v) or not lo <= v <= hi:
+                bad(name, v, f"an int in [{lo}, {hi}]", fix)
 
         def check_real(name, lo, hi=np.inf, lo_open=False, hi_open=True, fix=""):
             v = getattr(self, name)
-            ok = _is_real(v) and np.isfinite(v)
+            x = _as_float(v)
+            ok = x is not None and np.isfinite(x)
             if ok:
-                ok = (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi)
+                ok = (x > lo if lo_open else x >= lo) and (x < hi if hi_open else x <= hi)
             if not ok:
                 lb = "(" if lo_open else "["
                 rb = ")" if hi_open else "]"
                 bad(name, v, f"a finite float in {lb}{lo}, {hi}{rb}", fix)
 
-        check_int("n_components", 1, "Typical values are 50-300.")
-        check_int("window", 1, "Use window=5 for word2vec's default.")
-        check_int("min_count", 1, "Use min_count=1 to keep every word.")
-        check_int("epochs", 1)
-        check_int("batch_size", 1, "Use batch_size=1024.")
+        def check_choice(name, choices, fix="", none=False):
+            v = getattr(self, name)
+            if not ((none and v is None) or (isinstance(v, str) and v in choices)):
+                shown = ", ".join(map(repr, choices)) + (" or None" if none else "")
+                bad(name, v, f"one of {shown}", fix)
+
+        def check_callable(name):
+            v = getattr(self, name)
+            if v is not None and not callable(v):
+                bad(name, v, "None or a callable", f"Pass a function, or {name}=None.")
+
+        check_int("n_components", 1, _MAX_COMPONENTS, "Typical values are 50-300.")
+        check_int("window", 1, _MAX_WINDOW,
+                  "Use window=5 for word2vec's default; a window longer than a document "
+                  "already pairs every word of the document with every other.")
+        check_int("min_count", 1, fix="Use min_count=1 to keep every word.")
+        check_int("epochs", 1, _MAX_EPOCHS, "Typical values are 5-50.")
+        check_int("batch_size", 1, _INT32_MAX, "Use batch_size=1024.")
         if not (isinstance(self.verbose, (bool, np.bool_)) or (_is_int(self.verbose)
                                                                 and self.verbose >= 0)):
-            bad("verbose", self.verbose, "a bool or an int >= 0", "")
+            bad("verbose", self.verbose, "a bool or an int >= 0", "Use verbose=1 for progress.")
         if self.max_vocab_size is not None:
-            check_int("max_vocab_size", 1, "Use None for no limit.")
+            check_int("max_vocab_size", 1, fix="Use None for no limit.")
         check_real("learning_rate", 0, lo_open=True,
                    fix="Use a positive value such as 0.025.")
         check_real("min_learning_rate", 0, fix="Use a value such as 1e-4.")
@@ -443,37 +491,87 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
             bad("min_learning_rate", self.min_learning_rate,
                 f"<= learning_rate ({self.learning_rate})", "Lower it.")
         check_real("subsample", 0, 1, fix="Use 1e-3 (word2vec's default) or 0 to disable.")
-        check_real("noise_exponent", 0, fix="Use 0.75.")
+        check_real("noise_exponent", 0, _MAX_NOISE_EXPONENT, hi_open=False,
+                   fix="Use 0.75 (word2vec's default); 0 samples uniformly, and large values "
+                       "sample only the most frequent words.")
         check_real("sif_alpha", 0, lo_open=True, fix="Use 1e-3.")
         loss = get_loss(self.loss)  # raises a clear ValueError
         if loss.requires_negatives:
-            check_int("n_negatives", 1, "Use n_negatives=5.")
-        if self.pooling not in _POOLINGS:
-            bad("pooling", self.pooling, f"one of {list(_POOLINGS)}", "")
-        if self.norm not in (None, "l2"):
-            bad("norm", self.norm, "'l2' or None", "")
+            check_int("n_negatives", 1, _MAX_NEGATIVES,
+                      "Use n_negatives=5 (5-20 are typical); for the exact objective use "
+                      "loss='softmax'.")
+        check_choice("pooling", _POOLINGS)
+        check_choice("norm", ("l2",), none=True)
         try:
             dt = None if self.dtype is None else np.dtype(self.dtype)
-        except TypeError:
+        except (TypeError, ValueError):
             dt = None
         if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
             bad("dtype", self.dtype, "np.float32 or np.float64", "")
-        if self.input not in ("content", "filename", "file"):
-            bad("input", self.input, "one of 'content', 'filename', 'file'", "")
-        if self.decode_error not in ("strict", "ignore", "replace"):
-            bad("decode_error", self.decode_error, "one of 'strict', 'ignore', 'replace'", "")
-        if not (self.analyzer == "word" or callable(self.analyzer)):
+        check_choice("input", ("content", "filename", "file"))
+        if not isinstance(self.encoding, str):
+            bad("encoding", self.encoding, "the name of a text encoding (a str)",
+                "Use 'utf-8'.")
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            bad("encoding", self.encoding, "a text encoding known to Python",
+                "Use 'utf-8', 'latin-1', ... (see the codecs module).")
+        check_choice("decode_error", ("strict", "ignore", "replace"))
+        if not (self.strip_accents is None or callable(self.strip_accents)
+                or (isinstance(self.strip_accents, str)
+                    and self.strip_accents in ("ascii", "unicode"))):
+            bad("strip_accents", self.strip_accents, "'ascii', 'unicode', a callable or None",
+                "")
+        if not isinstance(self.lowercase, (bool, np.bool_)):
+            bad("lowercase", self.lowercase, "a bool", "Use lowercase=True or False.")
+        check_callable("preprocessor")
+        check_callable("tokenizer")
+        if self.token_pattern is not None:
+            if not isinstance(self.token_pattern, str):
+                bad("token_pattern", self.token_pattern, "a regular expression (a str) or None",
+                    rf"Use the default r'{DEFAULT_TOKEN_PATTERN}'.")
+            try:
+                re.compile(self.token_pattern)
+            except re.error as exc:
+                bad("token_pattern", self.token_pattern, "a valid regular expression",
+                    f"It does not compile ({exc}); fix it or use the default.")
+        if not (callable(self.analyzer) or (isinstance(self.analyzer, str)
+                                            and self.analyzer == "word")):
             bad("analyzer", self.analyzer, "'word' or a callable returning tokens",
                 "For character n-grams use CountVectorizer; skip-gram needs word sequences.")
         if self.n_shards is not None:
-            check_int("n_shards", 1, "Use None for shared-memory training.")
-        check_int("syncs_per_epoch", 1, "Use 1 to synchronise once per epoch.")
+            check_int("n_shards", 1, _MAX_SHARDS, "Use None for shared-memory training.")
+        check_int("syncs_per_epoch", 1, _MAX_SHARDS, "Use 1 to synchronise once per epoch.")
+        if self.n_shards is not None and self.n_shards * self.syncs_per_epoch > _MAX_SLICES:
+            bad("syncs_per_epoch", self.syncs_per_epoch,
+                f"at most {_MAX_SLICES // self.n_shards} with n_shards={self.n_shards} "
+                f"(n_shards * syncs_per_epoch <= {_MAX_SLICES})",
+                "Lower n_shards or syncs_per_epoch.")
         parse_nbytes(self.spill_threshold)
         if self.temp_folder is not None and not isinstance(self.temp_folder, (str, os.PathLike)):
             bad("temp_folder", self.temp_folder, "None or a directory path",
                 "Use None for the system's temporary folder.")
-        if self.n_jobs is not None and (not _is_int(self.n_jobs) or self.n_jobs == 0):
-            bad("n_jobs", self.n_jobs, "a non-zero int or None", "Use -1 for all cores.")
+        if self.n_jobs is not None and (not _is_int(self.n_jobs) or self.n_jobs == 0
+                                        or abs(self.n_jobs) > _MAX_JOBS):
+            bad("n_jobs", self.n_jobs, f"a non-zero int in [-{_MAX_JOBS}, {_MAX_JOBS}] or None",
+                "Use -1 for all cores.")
+        rs = self.random_state
+        if not (rs is None or isinstance(rs, np.random.RandomState)
+                or (_is_int(rs) and 0 <= rs <= _SEED_MAX)):
+            bad("random_state", rs,
+                f"None, an int in [0, {_SEED_MAX}] or a numpy.random.RandomState",
+                "Use an int such as 0 for reproducible results.")
+        iv = self.initial_vectors
+        if iv is not None and not isinstance(iv, (str, os.PathLike)):
+            from .keyedvectors import KeyedVectors
+
+            if not isinstance(iv, KeyedVectors):
+                bad("initial_vectors", iv, "None, a KeyedVectors or the path of a vector file",
+                    "")
+        if not (self.callbacks is None or callable(self.callbacks)
+                or isinstance(self.callbacks, (list, tuple))):
+            bad("callbacks", self.callbacks, "a callable, a list of callables or None", "")
         cbs = self._callback_list()
         for cb in cbs:
             if not callable(cb):
@@ -636,8 +734,15 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         if state is None:
             seed = self._draw_seed()
             init_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
-            W_in = _uniform_init(init_rng, n_words, dim, dtype)
-            W_out = np.zeros((n_words, dim), dtype=dtype)
+            try:
+                W_in = _uniform_init(init_rng, n_words, dim, dtype)
+                W_out = np.zeros((n_words, dim), dtype=dtype)
+            except MemoryError as exc:
+                raise MemoryError(
+                    f"Not enough memory for the word vectors: two {n_words} x {dim} matrices "
+                    f"of {np.dtype(dtype).name} ({2 * n_words * dim * np.dtype(dtype).itemsize:.3g}"
+                    " bytes). Lower n_components, keep fewer words (raise min_count or set "
+                    "max_vocab_size), or use dtype=np.float32.") from exc
             if self.initial_vectors is not None:
                 self._copy_initial_vectors(W_in, index_to_key)
             curve, pair_counts, first_epoch = [], [], 0

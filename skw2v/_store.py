@@ -29,6 +29,8 @@ import scipy.sparse as sp
 BLOCK_TOKENS = 1 << 20
 
 _ITEMSIZE = np.dtype(np.int32).itemsize
+#: Largest byte count accepted (an int64 file offset).
+MAX_NBYTES = (1 << 63) - 1
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -49,20 +51,30 @@ def parse_nbytes(value, name="spill_threshold"):
     """
     if value is None:
         return None
+    fix = "Use None to keep the corpus in memory, 0 to always spill, or a size such as '500M'."
     if isinstance(value, (bool, np.bool_)):
         raise ValueError(f"The '{name}' parameter must be None, a number of bytes or a string "
-                         f"such as '500M'; got {value!r}.")
+                         f"such as '500M'; got {value!r}. {fix}")
     if isinstance(value, (int, np.integer)):
-        if value < 0:
-            raise ValueError(f"The '{name}' parameter must be >= 0 bytes; got {value}. Use "
-                             "None to keep the corpus in memory.")
-        return int(value)
-    if isinstance(value, str):
-        m = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([KMGT]?)B?\s*", value.upper())
-        if m:
-            return int(float(m.group(1)) * _UNITS[m.group(2)])
-    raise ValueError(f"The '{name}' parameter must be None, a number of bytes or a string such "
-                     f"as '500M' or '2G'; got {value!r}.")
+        nbytes = int(value)
+    elif isinstance(value, str) and len(value) <= 1000:
+        m = re.fullmatch(r"\s*(\d+)(?:\.(\d*))?\s*([KMGT]?)B?\s*", value.upper())
+        if not m:
+            raise ValueError(f"The '{name}' parameter must be None, a number of bytes or a "
+                             f"string such as '500M' or '2G'; got {value!r}. {fix}")
+        # exact integer arithmetic: no float overflow for long digit strings
+        whole, frac, unit = m.group(1), m.group(2) or "", _UNITS[m.group(3)]
+        nbytes = int(whole) * unit + (int(frac) * unit // 10 ** len(frac) if frac else 0)
+    else:
+        shown = repr(value) if not isinstance(value, str) else f"a string of {len(value)} characters"
+        raise ValueError(f"The '{name}' parameter must be None, a number of bytes or a string "
+                         f"such as '500M' or '2G'; got {shown}. {fix}")
+    if nbytes < 0:
+        raise ValueError(f"The '{name}' parameter must be >= 0 bytes; got {value!r}. {fix}")
+    if nbytes > MAX_NBYTES:
+        raise ValueError(f"The '{name}' parameter must be at most {MAX_NBYTES} bytes (8 EiB); "
+                         f"got a number of {len(str(nbytes))} digits. {fix}")
+    return nbytes
 
 
 class TokenFile:

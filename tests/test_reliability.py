@@ -297,3 +297,119 @@ def test_epoch_lines_do_not_collide_with_the_progress_bar(planted, small_params,
     # every epoch line starts on a line of its own, not after a bar's text
     assert [ln.startswith("[skw2v] epoch") for ln in lines] == [True] * 3
     assert "loss=" not in err  # the loss is shown once, in the epoch line
+
+
+# ------------------------------------------------------- noise distribution
+@pytest.mark.parametrize("exponent", [60, 100])
+def test_large_noise_exponent_samples_the_most_frequent_word(exponent):
+    from skw2v._vocab import noise_cdf, noise_sampler
+
+    counts = np.array([10 ** 6, 9 * 10 ** 5, 10, 1])  # 10**6 ** 60 overflows float64
+    draws = noise_sampler(counts, exponent).sample(20000, np.random.default_rng(0))
+    share = np.bincount(draws, minlength=4) / draws.size
+    # 0.9 ** 60 ~ 0.0018: word 0 nearly always, never the rare ones
+    assert share[0] > 0.99 and share[2] == share[3] == 0
+    cdf = noise_cdf(counts, exponent)
+    assert np.all(np.isfinite(cdf)) and cdf[0] > 0.99 and cdf[-1] == 1.0
+
+
+def test_noise_exponent_60_in_a_fit_draws_the_most_frequent_word(monkeypatch):
+    import skw2v._estimator as est_mod
+
+    samplers = []
+    real = est_mod.noise_sampler
+    monkeypatch.setattr(est_mod, "noise_sampler", lambda *a: samplers.append(real(*a)) or
+                        samplers[-1])
+    # "aa" is 300,000 times as frequent as the rest: 300000 ** 60 overflows
+    docs = ["aa " * 300000 + "bb cc"]
+    est = SkipGramVectorizer(n_components=4, min_count=1, subsample=0, epochs=1,
+                             noise_exponent=60, learning_rate=1e-4, min_learning_rate=0,
+                             random_state=0).fit(docs)
+    draws = samplers[0].sample(5000, np.random.default_rng(0))
+    assert np.all(draws == est.vocabulary_["aa"])
+    assert np.all(np.isfinite(est.vectors_))
+
+
+def test_noise_weights_match_the_power_where_it_is_finite():
+    from skw2v._vocab import noise_weights
+
+    counts = np.array([5, 3, 0, 1, 8])
+    for a in (0.0, 0.5, 0.75, 1.0, 2.0):
+        w = noise_weights(counts, a)
+        expected = counts.astype(float) ** a
+        np.testing.assert_allclose(w / w.sum(), expected / expected.sum())
+
+
+# ----------------------------------------------------- parameter validation
+@pytest.mark.parametrize("name, value", [
+    ("window", 2 ** 31),
+    ("window", 2 ** 31 - 1),
+    ("window", 10 ** 30),
+    ("n_components", 2 ** 40),
+    ("n_negatives", 2 ** 40),
+    ("epochs", 2 ** 62),
+    ("batch_size", 2 ** 63),
+    ("min_count", 2 ** 64),
+    ("max_vocab_size", 2 ** 70),
+    ("n_shards", 2 ** 40),
+    ("syncs_per_epoch", 2 ** 40),
+    ("n_jobs", 2 ** 70),
+    ("n_jobs", -(2 ** 40)),
+    ("random_state", 2 ** 40),
+    ("random_state", -1),
+    ("random_state", "0"),
+    ("learning_rate", 10 ** 400),
+    ("sif_alpha", 10 ** 400),
+    ("subsample", "1e-3"),
+    ("noise_exponent", float("inf")),
+    ("noise_exponent", 1e6),
+    ("noise_exponent", -1),
+    ("spill_threshold", "1" * 400),
+    ("spill_threshold", "1" * 5000),
+    ("spill_threshold", 2 ** 70),
+    ("spill_threshold", "lots"),
+    ("spill_threshold", 1.5),
+    ("encoding", "no-such-codec"),
+    ("encoding", 8),
+    ("token_pattern", "(unclosed"),
+    ("token_pattern", 12),
+    ("lowercase", "yes"),
+    ("strip_accents", "greek"),
+    ("preprocessor", "lower"),
+    ("tokenizer", 3),
+    ("pooling", np.array(["mean"])),
+    ("input", ["content"]),
+    ("initial_vectors", 3.5),
+    ("callbacks", 7),
+    ("verbose", -1),
+    ("verbose", "loud"),
+], ids=lambda v: repr(v)[:20])
+def test_out_of_range_parameters_raise_naming_them(planted, name, value):
+    est = SkipGramVectorizer(**{"min_count": 1, "epochs": 1, "n_components": 4, name: value})
+    with pytest.raises(ValueError, match=f"'{name}'") as exc:
+        est.fit(list(planted[0])[:5])
+    message = str(exc.value)
+    assert "Use " in message or "use " in message or "one of" in message or "must be" in message
+    assert len(message) < 600  # a huge value is not echoed in full
+    assert not hasattr(est, "vectors_")
+
+
+@pytest.mark.parametrize("name, value", [("window", 1 << 20), ("noise_exponent", 100),
+                                         ("spill_threshold", "1.5K"), ("random_state", 2 ** 32 - 1),
+                                         ("n_jobs", -2), ("epochs", 1)])
+def test_large_but_sensible_values_are_accepted(planted, name, value):
+    est = SkipGramVectorizer(**{"min_count": 1, "epochs": 1, "n_components": 4, name: value})
+    est.fit(list(planted[0])[:10])
+    assert np.all(np.isfinite(est.vectors_))
+
+
+def test_vectors_too_large_for_memory_name_the_parameters(planted, monkeypatch):
+    import skw2v._estimator as est_mod
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 32.0 TiB")
+
+    monkeypatch.setattr(est_mod, "_uniform_init", no_memory)
+    with pytest.raises(MemoryError, match="n_components") as exc:
+        SkipGramVectorizer(min_count=1, epochs=1).fit(list(planted[0]))
+    assert "min_count" in str(exc.value) and "max_vocab_size" in str(exc.value)
