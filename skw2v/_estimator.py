@@ -37,7 +37,13 @@ from ._store import (
     remap_compact,
     subsample,
 )
-from ._text import DEFAULT_TOKEN_PATTERN, analyze_document, check_documents, document_chunks
+from ._text import (
+    DEFAULT_TOKEN_PATTERN,
+    _caller_stacklevel,
+    analyze_document,
+    check_documents,
+    document_chunks,
+)
 from ._vocab import draw_negatives, keep_probabilities, noise_sampler, order_vocabulary
 from .losses import LOSSES, NegativeSamplingLoss, SoftmaxLoss, get_loss
 
@@ -771,6 +777,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                 n_shards = effective_n_jobs(self.n_jobs)
         above_bar = _logging_above_bar(bar)
         above_bar.__enter__()
+        epoch_stats = []
         try:
             for epoch in range(first_epoch, last_epoch):
                 t_epoch = time.perf_counter()
@@ -796,6 +803,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                         lr_start=lr_a, lr_stop=lr_b, progress=progress, window=self.window,
                         loss=loss, n_negatives=self.n_negatives, sampler=sampler,
                         batch_size=self.batch_size)
+                epoch_stats.append((epoch, int(kept.size), n_pairs))  # checked after the loop
                 mean_loss = total / n_pairs if n_pairs else float("nan")
                 if not (np.isfinite(total) and _all_finite(W_in) and _all_finite(W_out)):
                     raise TrainingDiverged(
@@ -842,6 +850,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
             if shared_dir is not None:
                 W_in, W_out = np.array(W_in), np.array(W_out)
                 shutil.rmtree(shared_dir, ignore_errors=True)
+        self._check_epoch_pairs(epoch_stats, int(ids.size))
         # Only now, with training complete and finite, publish the fitted state.
         fitted = dict(
             index_to_key_=list(index_to_key),
@@ -858,6 +867,44 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         fitted["vocabulary_"] = {w: i for i, w in enumerate(fitted["index_to_key_"])}
         for name, value in fitted.items():
             setattr(self, name, value)
+
+    def _check_epoch_pairs(self, stats, n_tokens):
+        """Warn about epochs without training pairs; raise if no epoch had any.
+
+        ``stats`` holds ``(epoch, tokens kept by subsampling, pairs)`` of
+        every epoch run, on a corpus of ``n_tokens`` in-vocabulary tokens.
+        Also warns when subsampling dropped nearly every token.
+        """
+        if not stats:
+            return
+        empty = [(e, k) for e, k, p in stats if p == 0]
+        kept_share = sum(k for _, k, _ in stats) / (len(stats) * max(n_tokens, 1))
+        small = self.subsample > 0 and n_tokens < 1.0 / self.subsample
+        why_small = (f"; on a corpus this small (under 1/subsample = {1.0 / self.subsample:.0f}"
+                     " tokens) every word counts as frequent and is mostly dropped"
+                     if small else "")
+        sub_fix = "Pass subsample=0 to disable subsampling, or train on more text."
+        if empty:
+            kept = max(k for _, k in empty)
+            if self.subsample > 0 and kept < n_tokens:
+                cause = (f"subsampling (subsample={self.subsample}) kept at most {kept} of the "
+                         f"{n_tokens} tokens, leaving no document with 2 tokens{why_small}")
+                fix = sub_fix
+            else:
+                cause = "no document had 2 tokens within reach of each other"
+                fix = "Pass longer documents, lower min_count, or pass subsample=0."
+            if len(empty) == len(stats):
+                raise ValueError(f"No training pairs in any of the {len(stats)} epoch(s): "
+                                 f"{cause}. Nothing was trained. {fix}")
+            epochs = ", ".join(str(e + 1) for e, _ in empty)
+            warnings.warn(f"{len(empty)} of {len(stats)} epochs (epoch {epochs}) had no "
+                          f"training pairs: {cause}. {fix}", UserWarning,
+                          stacklevel=_caller_stacklevel())
+        elif self.subsample > 0 and kept_share < 0.1:
+            warnings.warn(f"Subsampling (subsample={self.subsample}) dropped "
+                          f"{1 - kept_share:.0%} of the {n_tokens} tokens in each epoch, so "
+                          f"little was trained{why_small}. {sub_fix}", UserWarning,
+                          stacklevel=_caller_stacklevel())
 
     def _copy_initial_vectors(self, W_in, index_to_key):
         """Overwrite the rows of ``W_in`` of words found in ``initial_vectors``."""

@@ -434,7 +434,7 @@ def test_blockwise_sparse_dot(block_rows):
 
 @pytest.mark.parametrize("call", ["fit", "fit_transform", "transform"])
 def test_ignored_text_option_warning_points_at_the_caller(call):
-    est = SkipGramVectorizer(**dict(PARAMS, min_count=1))
+    est = SkipGramVectorizer(**dict(PARAMS, min_count=1, subsample=0))  # 18 tokens
     docs = ["aa bb cc aa bb dd"] * 3
     if call == "transform":
         est.fit(docs)

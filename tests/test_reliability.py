@@ -413,3 +413,46 @@ def test_vectors_too_large_for_memory_name_the_parameters(planted, monkeypatch):
     with pytest.raises(MemoryError, match="n_components") as exc:
         SkipGramVectorizer(min_count=1, epochs=1).fit(list(planted[0]))
     assert "min_count" in str(exc.value) and "max_vocab_size" in str(exc.value)
+
+
+# -------------------------------------------------------------- zero pairs
+@pytest.mark.parametrize("docs", [
+    ["just two words", "two words again"],
+    ["alpha beta", "beta gamma", "gamma alpha"],
+])
+def test_subsampling_everything_away_raises_suggesting_subsample_0(docs):
+    est = SkipGramVectorizer(min_count=1, random_state=0)
+    with pytest.raises(ValueError, match=r"subsample=0") as exc:
+        est.fit(docs)
+    assert "No training pairs" in str(exc.value) and "small" in str(exc.value)
+    assert not hasattr(est, "vectors_")
+    # the fix works
+    est = SkipGramVectorizer(min_count=1, subsample=0, random_state=0).fit(docs)
+    assert np.all(est.n_pairs_ > 0) and np.all(np.isfinite(est.loss_curve_))
+
+
+def test_an_epoch_without_pairs_warns_naming_subsample():
+    docs = ["aa bb cc dd ee ff gg hh ii jj kk"] * 3
+    est = SkipGramVectorizer(min_count=1, epochs=5, random_state=0)
+    with pytest.warns(UserWarning, match=r"no training pairs.*subsample") as rec:
+        est.fit(docs)
+    assert 0 in est.n_pairs_ and np.any(est.n_pairs_ > 0)
+    assert any(w.filename == __file__ for w in rec)  # points at the caller
+
+
+def test_subsampling_nearly_everything_warns():
+    docs = [" ".join(["aa"] * 400 + ["bb", "cc"]), " ".join(["aa"] * 400 + ["dd"])]
+    with pytest.warns(UserWarning, match=r"dropped 9\d% .*subsample=0"):
+        est = SkipGramVectorizer(min_count=1, epochs=2, random_state=0).fit(docs)
+    assert np.all(est.n_pairs_ > 0)
+
+
+def test_partial_fit_without_pairs_raises_and_keeps_the_model(planted, small_params):
+    est = SkipGramVectorizer(**small_params).fit(list(planted[0]))
+    before = est.vectors_.copy(), est.loss_curve_.copy()
+    # every word has frequency ~1/24 >> 1e-6: each token is kept with p ~ 0.005
+    est.set_params(subsample=1e-6)
+    with pytest.raises(ValueError, match="No training pairs in any.*subsample=0"):
+        est.partial_fit(["t0w1 t0w2", "t1w1 t1w2"])
+    np.testing.assert_array_equal(est.vectors_, before[0])
+    np.testing.assert_array_equal(est.loss_curve_, before[1])
