@@ -634,7 +634,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
     def _fit(self, raw_documents, workspace, resume_from=None):
         """Fit; return the encoded corpus (which may live in ``workspace``)."""
         loss, dtype = self._validate_params()
-        raw_documents = check_documents(raw_documents)
+        raw_documents = check_documents(raw_documents, analyzer=self.analyzer)
         chunks, analyzer, input_kind = document_chunks(self, raw_documents)
         t0 = time.perf_counter()
         tokens, counts, ids, offsets = count_and_encode(
@@ -704,7 +704,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                 f"n_components={self.n_components} differs from the fitted vectors' "
                 f"{self.vectors_.shape[1]} dimensions; partial_fit cannot change it. Call fit "
                 "to start over.")
-        raw_documents = check_documents(raw_documents)
+        raw_documents = check_documents(raw_documents, analyzer=self.analyzer)
         with _fitting(self.verbose):
             ids, offsets = self._encode(raw_documents)
             state = _TrainState(
@@ -1001,7 +1001,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "vectors_")
         self._check_output_params()
-        raw_documents = check_documents(raw_documents)
+        raw_documents = check_documents(raw_documents, analyzer=self.analyzer)
         return self._pool_encoded(*self._encode(raw_documents))
 
     def fit_transform(self, raw_documents, y=None, **fit_params):
@@ -1093,7 +1093,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         score : float
         """
         check_is_fitted(self, "vectors_")
-        raw_documents = check_documents(raw_documents)
+        raw_documents = check_documents(raw_documents, analyzer=self.analyzer)
         counts_ids, offsets = self._encode(raw_documents)
         loss = get_loss(self.loss)
         sampler = noise_sampler(self.word_counts_, self.noise_exponent)

@@ -82,13 +82,16 @@ def build_analyzer(est, input=None):
     return cv.build_analyzer()
 
 
-def check_documents(raw_documents, param="raw_documents") -> Iterable:
-    """Reject a bare string (or bytes) where an iterable of documents is expected.
+def check_documents(raw_documents, param="raw_documents", analyzer=None) -> Iterable:
+    """Reject a bare string (or bytes), or a table, where documents are expected.
 
     Parameters
     ----------
     raw_documents : object
     param : str, default="raw_documents"
+    analyzer : "word", callable or None
+        The estimator's analyzer: a callable one may receive rows of a 2-D
+        array as token lists.
 
     Returns
     -------
@@ -104,7 +107,44 @@ def check_documents(raw_documents, param="raw_documents") -> Iterable:
             f"{param} must be an iterable of documents (for example a list of str), got "
             f"{type(raw_documents).__name__}."
         )
+    _reject_two_dimensional(raw_documents, param, analyzer)
     return raw_documents
+
+
+_SELECT_COLUMN = (
+    "Select the text column as a 1-D sequence: df['text'] (a Series), not df[['text']]; in a "
+    "ColumnTransformer give the column name as a string, ('w2v', SkipGramVectorizer(), "
+    "'text'), not a list ['text']."
+)
+
+
+def _reject_two_dimensional(docs, param, analyzer):
+    """Refuse tables where a 1-D sequence of documents is expected.
+
+    Iterating over a DataFrame yields its column names, and over a 2-D array
+    its rows, so either would be trained on silently. A 2-D array is only
+    accepted with a callable ``analyzer`` and more than one column (each row
+    a token list); a single column is a column of documents.
+    """
+    shape = getattr(docs, "shape", None)
+    ndim = getattr(docs, "ndim", None)
+    if not isinstance(ndim, int) or ndim < 2:
+        if ndim is None and isinstance(shape, tuple) and len(shape) >= 2:
+            ndim = len(shape)  # a table-like object without ndim
+        else:
+            return
+    kind = type(docs).__name__
+    if hasattr(docs, "columns"):  # a DataFrame: iterating gives the column names
+        cols = list(getattr(docs, "columns", []))[:5]
+        raise ValueError(
+            f"{param} is a 2-D {kind} with columns {cols}; iterating over it gives the column "
+            f"names, not documents. {_SELECT_COLUMN}")
+    if callable(analyzer) and isinstance(docs, np.ndarray) and ndim == 2 and shape[1] > 1:
+        return  # rows of tokens for a callable analyzer (as analyzer=list)
+    raise ValueError(
+        f"{param} is a {ndim}-D {kind} of shape {shape}; documents must be a 1-D sequence "
+        f"(one document per item). {_SELECT_COLUMN} For token lists, pass a list of lists "
+        "with analyzer=list.")
 
 
 def analyze_document(analyzer, doc, index, input_kind, callable_analyzer):
@@ -127,10 +167,13 @@ def analyze_document(analyzer, doc, index, input_kind, callable_analyzer):
     """
     if not callable_analyzer:
         if input_kind == "content" and not isinstance(doc, (str, bytes)):
+            row = isinstance(doc, (list, tuple)) or getattr(doc, "ndim", 0) >= 1
             raise TypeError(
                 f"Document {index} is of type {type(doc).__name__}; with input='content' every "
                 "document must be a str (or bytes). For pre-tokenised documents pass "
                 "analyzer=a callable returning the tokens (for example analyzer=list)."
+                + (f" If it is a row of a table, select the text column instead: "
+                   f"{_SELECT_COLUMN}" if row else "")
             )
         if input_kind == "filename" and not isinstance(doc, (str, bytes)) and not hasattr(
                 doc, "__fspath__"):

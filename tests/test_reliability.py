@@ -456,3 +456,69 @@ def test_partial_fit_without_pairs_raises_and_keeps_the_model(planted, small_par
         est.partial_fit(["t0w1 t0w2", "t1w1 t1w2"])
     np.testing.assert_array_equal(est.vectors_, before[0])
     np.testing.assert_array_equal(est.loss_curve_, before[1])
+
+
+# ----------------------------------------------------------------- 2-D input
+@pytest.fixture
+def frame(planted):
+    pd = pytest.importorskip("pandas")
+    docs, labels, _ = planted
+    return pd.DataFrame({"text": list(docs), "label": labels})
+
+
+def _two_d_inputs(frame):
+    return {
+        "DataFrame": frame,
+        "one-column DataFrame": frame[["text"]],
+        "2-D array": frame[["text"]].to_numpy(),
+        "2-D array, two columns": frame.to_numpy(),
+    }
+
+
+@pytest.mark.parametrize("kind", ["DataFrame", "one-column DataFrame", "2-D array",
+                                  "2-D array, two columns"])
+@pytest.mark.parametrize("method", ["fit", "fit_transform", "partial_fit", "transform",
+                                    "score"])
+def test_two_dimensional_input_is_refused(frame, small_params, kind, method):
+    est = SkipGramVectorizer(**small_params)
+    if method in ("transform", "score"):
+        est.fit(frame["text"])
+    before = getattr(est, "vectors_", None)
+    with pytest.raises(ValueError, match=r"df\['text'\]") as exc:
+        getattr(est, method)(_two_d_inputs(frame)[kind])
+    assert "ColumnTransformer" in str(exc.value) and "2-D" in str(exc.value)
+    assert getattr(est, "vectors_", None) is before
+
+
+def test_one_dimensional_inputs_stay_accepted(frame, small_params):
+    a = SkipGramVectorizer(**small_params).fit(frame["text"])  # Series
+    b = SkipGramVectorizer(**small_params).fit(frame["text"].to_numpy())  # 1-D array
+    c = SkipGramVectorizer(**small_params).fit(list(frame["text"]))
+    np.testing.assert_array_equal(a.vectors_, c.vectors_)
+    np.testing.assert_array_equal(b.vectors_, c.vectors_)
+    assert a.transform(frame["text"]).shape == (len(frame), small_params["n_components"])
+
+
+def test_token_lists_with_a_callable_analyzer_stay_accepted(frame, small_params):
+    tokens = [d.split() for d in frame["text"]]
+    ref = SkipGramVectorizer(**small_params, analyzer=list).fit(tokens)
+    # equal-length token rows as a 2-D array, one token per column
+    rows = np.array([t[:8] for t in tokens])
+    est = SkipGramVectorizer(**small_params, analyzer=list).fit(rows)
+    assert set(est.index_to_key_) <= set(ref.index_to_key_)
+
+
+def test_column_transformer_with_a_list_of_columns_is_explained(frame, small_params):
+    from sklearn.compose import ColumnTransformer
+
+    good = ColumnTransformer([("w2v", SkipGramVectorizer(**small_params), "text")])
+    assert good.fit_transform(frame).shape == (len(frame), small_params["n_components"])
+    bad = ColumnTransformer([("w2v", SkipGramVectorizer(**small_params), ["text"])])
+    with pytest.raises(ValueError, match=r"column name as a string"):
+        bad.fit_transform(frame)
+
+
+def test_rows_of_a_table_as_documents_are_explained(frame, small_params):
+    rows = frame[["text"]].to_numpy().tolist()  # list of one-element lists
+    with pytest.raises(TypeError, match=r"analyzer=list.*df\['text'\]"):
+        SkipGramVectorizer(**small_params).fit(rows)
