@@ -257,22 +257,204 @@ def can_stream(est):
 
     True for ``input='filename'`` or ``'file'`` with the built-in word
     analyzer, no ``preprocessor`` or ``tokenizer``, and a ``token_pattern``
-    that never matches across whitespace: then cutting a file at a
-    whitespace character changes no token.
+    that :func:`pattern_is_local` accepts: then cutting a file at an ASCII
+    whitespace character (shared by the two pieces) changes no token. Any
+    other pattern reads whole documents.
     """
     if est.input not in ("filename", "file") or est.analyzer != "word":
         return False
-    if est.preprocessor is not None or est.tokenizer is not None or est.token_pattern is None:
+    if est.preprocessor is not None or est.tokenizer is not None:
         return False
+    return isinstance(est.token_pattern, str) and pattern_is_local(est.token_pattern)
+
+
+class _NotLocal(Exception):
+    """A construct outside the whitelist of :func:`pattern_is_local`."""
+
+
+#: Escapes that match one character that is never ASCII whitespace.
+_CHAR_ESCAPES = frozenset("wdS")
+#: Zero-width escapes; they look at one character on each side, which both
+#: pieces of a cut keep (the whitespace character is in both).
+_EDGE_ESCAPES = frozenset("bB")
+#: Inline flags that change neither what can match whitespace nor how far a
+#: pattern looks (not x, s, m or L).
+_LOCAL_FLAGS = frozenset("aiu")
+_QUANTIFIER = re.compile(r"\{(\d*)(?:,(\d*))?\}")
+
+
+def pattern_is_local(pattern):
+    """Whether a token pattern provably never matches or looks across whitespace.
+
+    A whitelist, decided on the pattern's text (no private ``re`` internals):
+    literal characters other than ASCII whitespace, ``\\w``, ``\\d``, ``\\S``,
+    escaped punctuation, classes ``[...]`` of those (not negated, ranges
+    that contain no whitespace), the one-character edges ``\\b`` and ``\\B``,
+    groups ``(...)``, ``(?:...)`` and ``(?P<name>...)``, alternation,
+    quantifiers, and the flags ``a``, ``i``, ``u``. Anything else --
+    look-arounds, backreferences, conditionals, ``.``, ``^``, ``$``, ``\\s``,
+    ``\\W``, ``\\D``, negated classes, character codes, verbose mode -- is
+    refused, as is a pattern that can match the empty string (its empty
+    matches next to a cut would differ). Refusing only costs memory: the
+    documents are then read whole.
+
+    Parameters
+    ----------
+    pattern : str
+
+    Returns
+    -------
+    bool
+    """
     try:
-        rx = re.compile(est.token_pattern)
-    except (re.error, TypeError):
+        re.compile(pattern)
+        parser = _LocalPatternParser(pattern)
+        width = parser.alternation()
+        if parser.pos != len(pattern):
+            return False
+    except (_NotLocal, re.error, IndexError, ValueError, TypeError):
         return False
-    for ws in _ASCII_SPACE:
-        for probe in (f"ab{ws}cd", f"a{ws}b", ws, ws * 2, f"ab{ws}", f"{ws}ab"):
-            if any(ws in m.group(0) for m in rx.finditer(probe)):
-                return False
-    return True
+    return width >= 1
+
+
+class _LocalPatternParser:
+    """Recursive descent over the whitelisted subset; each rule returns a minimal width."""
+
+    def __init__(self, pattern):
+        self.p = pattern
+        self.pos = 0
+
+    def peek(self, k=0):
+        i = self.pos + k
+        return self.p[i] if i < len(self.p) else ""
+
+    def alternation(self):
+        widths = [self.sequence()]
+        while self.peek() == "|":
+            self.pos += 1
+            widths.append(self.sequence())
+        return min(widths)
+
+    def sequence(self):
+        total = 0
+        while self.peek() not in ("", "|", ")"):
+            width = self.atom()
+            total += width * self.quantifier()
+        return total
+
+    def quantifier(self):
+        """Minimal repeat count of the quantifier at ``pos`` (1 when there is none)."""
+        c = self.peek()
+        if c in ("*", "?"):
+            low = 0
+            self.pos += 1
+        elif c == "+":
+            low = 1
+            self.pos += 1
+        elif c == "{":
+            m = _QUANTIFIER.match(self.p, self.pos)
+            if not m:
+                raise _NotLocal("a '{' that is not a quantifier")
+            low = int(m.group(1) or 0)
+            self.pos = m.end()
+        else:
+            return 1
+        if self.peek() in ("?", "+"):  # lazy or possessive
+            self.pos += 1
+        return low
+
+    def atom(self):
+        c = self.peek()
+        if c == "(":
+            return self.group()
+        if c == "[":
+            self.char_class()
+            return 1
+        if c == "\\":
+            e = self.peek(1)
+            self.pos += 2
+            if e in _EDGE_ESCAPES:
+                return 0
+            if e in _CHAR_ESCAPES:
+                return 1
+            self.literal(e, escaped=True)
+            return 1
+        if c in ".^$*+?{":
+            raise _NotLocal(c)
+        self.literal(c)
+        self.pos += 1
+        return 1
+
+    @staticmethod
+    def literal(c, escaped=False):
+        if c in _ASCII_SPACE or not c or (escaped and (c.isalnum() or c == "_")):
+            # whitespace, or an escape such as \s \W \1 \x20 \n \A \Z
+            raise _NotLocal(c)
+
+    def group(self):
+        self.pos += 1  # "("
+        if self.peek() == "?":
+            self.pos += 1
+            if self.peek() == ":":
+                self.pos += 1
+            elif self.peek() == "P" and self.peek(1) == "<":
+                end = self.p.index(">", self.pos)
+                self.pos = end + 1
+            else:
+                start = self.pos
+                while self.peek() not in ("", ")", ":"):
+                    if self.peek() not in _LOCAL_FLAGS and self.peek() != "-":
+                        raise _NotLocal("(?" + self.peek())  # look-around, (?P=, (?(, ...
+                    self.pos += 1
+                if self.pos == start:
+                    raise _NotLocal("(?")
+                if self.peek() == ")":  # global flags: matches nothing
+                    self.pos += 1
+                    return 0
+                self.pos += 1  # ":" of a scoped-flags group
+        width = self.alternation()
+        if self.peek() != ")":
+            raise _NotLocal("unbalanced group")
+        self.pos += 1
+        return width
+
+    def char_class(self):
+        self.pos += 1  # "["
+        if self.peek() == "^":
+            raise _NotLocal("negated class")
+        first = True
+        while True:
+            c = self.peek()
+            if c == "]" and not first:
+                self.pos += 1
+                return
+            first = False
+            low = self.class_item()
+            if self.peek() == "-" and self.peek(1) not in ("]", ""):
+                self.pos += 1
+                high = self.class_item()
+                if low is None or high is None:
+                    raise _NotLocal("range of a class escape")
+                if any(ord(low) <= ord(w) <= ord(high) for w in _ASCII_SPACE):
+                    raise _NotLocal("range holding whitespace")
+
+    def class_item(self):
+        """One class member; its character, or None for ``\\w``, ``\\d``, ``\\S``."""
+        c = self.peek()
+        if c == "":
+            raise _NotLocal("unterminated class")
+        if c == "\\":
+            e = self.peek(1)
+            self.pos += 2
+            if e in _CHAR_ESCAPES:
+                return None
+            self.literal(e, escaped=True)
+            return e
+        if c == "[" or (c in "-&~|" and self.peek(1) == c):
+            raise _NotLocal("nested set or set operation")
+        self.literal(c)
+        self.pos += 1
+        return c
 
 
 def _file_pieces(doc, index, input_kind, encoding, decode_error, piece_bytes):

@@ -444,3 +444,52 @@ def test_ignored_text_option_warning_points_at_the_caller(call):
     with pytest.warns(UserWarning, match="will not be used") as record:
         getattr(est, call)(docs)
     assert [w.filename for w in record if "will not be used" in str(w.message)] == [__file__]
+
+
+STREAM_PATTERNS = [
+    r"(?u)\b\w\w+\b", r"\w+", r"(?<=the )\w+", r"(?<!the )\b\w+", r"\w+(?= cat)",
+    r"\w+(?!\s+sat)\b", r"(\w)\1\w*", r"(?P<a>\w)\w*(?P=a)", r"\w+\s?", r"the \w+",
+    r"(?m)^\w+", r"\w+$", r"(?s)t.e", r"[^\s]+", r"\S+", r"\w*", r"(?x) \w \w+",
+    r"(?i)[a-z]+(?:-[a-z]+)*", r"\bth\w*", r"\B\w+", r"[\w-]{2,}", r"\w+\Z", r"\A\w+",
+    r"[ -~]+?\w", r"\W+\w+",
+]
+STREAM_TEXTS = [
+    ("the cat sat on the mat and the dog sat on the log\n" * 7
+     + "the well-known tt pepper popped; the bee sees the tree\tthe end"),
+    "the\nthe\rthe\x0bcat cat   the   mat " * 9,
+]
+
+
+@pytest.mark.parametrize("pattern", STREAM_PATTERNS)
+def test_filename_input_equals_content_for_any_token_pattern(tmp_path, tiny_blocks, pattern):
+    """Streamed or not, input='filename' tokenises as input='content' does."""
+    paths = write_files(tmp_path, STREAM_TEXTS)
+    params = dict(PARAMS, min_count=1, subsample=0, token_pattern=pattern)
+    import warnings
+
+    def fit(est, docs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # CountVectorizer's notes about a pattern's groups
+            try:
+                return est.fit(docs)
+            except ValueError as exc:  # too few tokens: the same error both ways
+                return str(exc)
+
+    ref = fit(SkipGramVectorizer(**params), STREAM_TEXTS)
+    est = fit(SkipGramVectorizer(**params, input="filename"), paths)
+    if isinstance(ref, str):
+        assert est == ref
+        return
+    assert est.index_to_key_ == ref.index_to_key_
+    np.testing.assert_array_equal(est.word_counts_, ref.word_counts_)
+    assert_same_fit(est, ref)
+
+
+def test_only_provably_local_patterns_stream():
+    local = [r"(?u)\b\w\w+\b", r"\w+", r"[a-zé]+", r"(?i)[a-z]+(?:-[a-z]+)*", r"\S+",
+             r"[\w-]{2,}", r"(?P<w>\w+)", r"\d+|\w+", r"[!-~]+", r"\bth\w*", r"\B\w+"]
+    for p in local:
+        assert text.can_stream(SkipGramVectorizer(input="filename", token_pattern=p)), p
+    for p in STREAM_PATTERNS:
+        if p not in local:
+            assert not text.can_stream(SkipGramVectorizer(input="filename", token_pattern=p)), p
