@@ -147,6 +147,75 @@ def _reject_two_dimensional(docs, param, analyzer):
         "with analyzer=list.")
 
 
+#: Leading bytes of compressed formats: (magic, name, how to read it).
+_COMPRESSED = (
+    (b"\x1f\x8b", "gzip", "gzip.open"),
+    (b"BZh", "bzip2", "bz2.open"),
+    (b"\xfd7zXZ\x00", "xz", "lzma.open"),
+    (b"PK\x03\x04", "zip", "zipfile.ZipFile(path).open(member)"),
+    (b"\x28\xb5\x2f\xfd", "zstandard", "a zstandard reader"),
+)
+_HEAD_BYTES = 10
+
+
+def compressed_format(head):
+    """Name and reader of the compressed format whose magic bytes start ``head``, or None.
+
+    Parameters
+    ----------
+    head : bytes
+        The first bytes of a file (10 are enough).
+
+    Returns
+    -------
+    (name, reader) or None
+    """
+    if not isinstance(head, (bytes, bytearray)):
+        return None
+    for magic, name, reader in _COMPRESSED:
+        if head.startswith(magic):
+            if name == "bzip2" and not (head[3:4].isdigit() and head[4:10] == b"1AY&SY"):
+                continue  # "BZh" alone could be text
+            return name, reader
+    return None
+
+
+def _compressed_error(index, doc, found):
+    name, reader = found
+    where = f" ({os.fspath(doc)!r})" if isinstance(doc, (str, bytes, os.PathLike)) else ""
+    return ValueError(
+        f"Document {index}{where} is a {name}-compressed file, not text. Decompress it first, "
+        f"or read it yourself with {reader} and pass the decompressed text: as a file object "
+        f"opened in binary mode with input='file', or its text with input='content'.")
+
+
+def check_not_compressed(doc, index):
+    """Raise a clear ValueError if the file at path ``doc`` is compressed.
+
+    Files that cannot be opened are left for the reader to report.
+    """
+    try:
+        with open(doc, "rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+    except (OSError, TypeError, ValueError):
+        return
+    found = compressed_format(head)
+    if found:
+        raise _compressed_error(index, doc, found)
+
+
+def _head_of_file_object(doc):
+    """The first bytes of a seekable binary file object, or None (position restored)."""
+    try:
+        pos = doc.tell()
+        doc.seek(0)
+        head = doc.read(_HEAD_BYTES)
+        doc.seek(pos)
+        return head
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
 def analyze_document(analyzer, doc, index, input_kind, callable_analyzer):
     """Run the analyzer on one document with clear errors.
 
@@ -181,9 +250,14 @@ def analyze_document(analyzer, doc, index, input_kind, callable_analyzer):
                 f"Document {index} is of type {type(doc).__name__}; with input='filename' "
                 "every document must be a path."
             )
+    if input_kind == "filename" and isinstance(doc, (str, bytes, os.PathLike)):
+        check_not_compressed(doc, index)
     try:
         tokens = analyzer(doc)
     except UnicodeDecodeError as exc:
+        found = compressed_format(_head_of_file_object(doc)) if input_kind == "file" else None
+        if found:
+            raise _compressed_error(index, doc, found) from exc
         raise ValueError(
             f"Document {index} could not be decoded ({exc.reason} at byte {exc.start}). Pass "
             "the right 'encoding', or set decode_error='replace' or 'ignore'."
@@ -481,6 +555,10 @@ def _file_pieces(doc, index, input_kind, encoding, decode_error, piece_bytes):
     try:
         while True:
             raw = handle.read(piece_bytes)
+            if consumed == 0 and isinstance(raw, bytes):
+                found = compressed_format(raw[:_HEAD_BYTES])
+                if found:
+                    raise _compressed_error(index, doc, found)
             if isinstance(raw, bytes):
                 try:
                     text = decoder.decode(raw, final=not raw)
