@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import json
 import logging
 import numbers
@@ -613,7 +614,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         -------
         self : SkipGramVectorizer
         """
-        with self._workspace() as workspace, _fitting(self.verbose):
+        with self._workspace() as workspace, _fitting(self.verbose, self.temp_folder):
             self._fit(raw_documents, workspace, resume_from=resume_from)
         return self
 
@@ -705,7 +706,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                 f"{self.vectors_.shape[1]} dimensions; partial_fit cannot change it. Call fit "
                 "to start over.")
         raw_documents = check_documents(raw_documents, analyzer=self.analyzer)
-        with _fitting(self.verbose):
+        with _fitting(self.verbose, self.temp_folder):
             ids, offsets = self._encode(raw_documents)
             state = _TrainState(
                 epoch=len(self.loss_curve_), vectors=self.vectors_.astype(dtype, copy=True),
@@ -763,22 +764,23 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         sampler = noise_sampler(word_counts, self.noise_exponent)
         lr0, lr1 = float(self.learning_rate), float(self.min_learning_rate)
         callbacks = self._callback_list()
-        bar = _progress_bar(self.verbose, total=(last_epoch - first_epoch) * ids.size)
-        n_shards, shared_dir = self.n_shards, None
-        if n_shards is None and effective_n_jobs(self.n_jobs) > 1:
-            if shared_memory_backend():
-                # Hogwild on local workers: the vectors live in memory-mapped
-                # files that every worker process opens in place.
-                shared_dir = tempfile.mkdtemp(prefix="skw2v-", dir=_shared_memory_dir())
-                W_in = _shared_copy(W_in, os.path.join(shared_dir, "vectors"))
-                W_out = _shared_copy(W_out, os.path.join(shared_dir, "output_vectors"))
-            else:
-                # a cluster shares no memory: synchronised shards, one per worker
-                n_shards = effective_n_jobs(self.n_jobs)
-        above_bar = _logging_above_bar(bar)
-        above_bar.__enter__()
+        n_shards, shared_dir, bar = self.n_shards, None, None
+        above_bar = contextlib.ExitStack()
         epoch_stats = []
         try:
+            if n_shards is None and effective_n_jobs(self.n_jobs) > 1:
+                if shared_memory_backend():
+                    # Hogwild on local workers: the vectors live in memory-mapped
+                    # files that every worker process opens in place.
+                    folder = _shared_folder(W_in.nbytes + W_out.nbytes, self.temp_folder)
+                    shared_dir = tempfile.mkdtemp(prefix=_owned_prefix("skw2v-"), dir=folder)
+                    W_in = _shared_copy(W_in, os.path.join(shared_dir, "vectors"))
+                    W_out = _shared_copy(W_out, os.path.join(shared_dir, "output_vectors"))
+                else:
+                    # a cluster shares no memory: synchronised shards, one per worker
+                    n_shards = effective_n_jobs(self.n_jobs)
+            bar = _progress_bar(self.verbose, total=(last_epoch - first_epoch) * ids.size)
+            above_bar.enter_context(_logging_above_bar(bar))
             for epoch in range(first_epoch, last_epoch):
                 t_epoch = time.perf_counter()
                 ep_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, epoch)))
@@ -844,7 +846,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                 if stop:
                     break
         finally:
-            above_bar.__exit__(None, None, None)
+            above_bar.close()
             if bar is not None:
                 bar.close()
             if shared_dir is not None:
@@ -1022,7 +1024,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         -------
         X : ndarray of shape (n_documents, n_components)
         """
-        with self._workspace() as workspace, _fitting(self.verbose):
+        with self._workspace() as workspace, _fitting(self.verbose, self.temp_folder):
             ids, offsets = self._fit(raw_documents, workspace, **fit_params)
             self._check_output_params()
             return self._pool_encoded(ids, offsets)
@@ -1319,11 +1321,137 @@ def _shared_memory_dir():
     return None
 
 
+#: Room kept free beyond the vectors in the shared-memory or temporary folder.
+_SHARED_MARGIN = 0.05
+_SHARED_MARGIN_BYTES = 16 << 20
+
+
+def _free_bytes(folder):
+    """Bytes an unprivileged process may still write in ``folder``; None if unknown."""
+    try:
+        st = os.statvfs(folder)
+    except (AttributeError, OSError):
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def _shared_folder(nbytes, temp_folder=None):
+    """Folder for the shared vectors: RAM-backed when it has room, else the temp folder.
+
+    A file of ``nbytes`` (both matrices) plus a margin must fit in the
+    free space reported by ``os.statvfs``: a memory map of a file that
+    outgrows its tmpfs kills the process with SIGBUS instead of raising.
+
+    Raises
+    ------
+    OSError
+        When neither folder has room.
+    """
+    need = int(nbytes * (1 + _SHARED_MARGIN)) + _SHARED_MARGIN_BYTES
+    temp = os.fspath(temp_folder) if temp_folder is not None else tempfile.gettempdir()
+    tried = []
+    for folder in (_shared_memory_dir(), temp):
+        if folder is None:
+            continue
+        free = _free_bytes(folder)
+        if free is None or free >= need:
+            if tried:
+                logger.info("%s has %s bytes free, %d needed for the shared vectors; using %s",
+                            tried[0][0], tried[0][1], need, folder)
+            return folder
+        tried.append((folder, free))
+    where = "; ".join(f"{f} has {free / 1e6:.1f} MB free" for f, free in tried)
+    raise OSError(
+        errno.ENOSPC,
+        f"No room for the shared word vectors of training with several n_jobs: they need "
+        f"{need / 1e6:.1f} MB ({where}). Free space, pass temp_folder= a folder with more "
+        "room, lower n_components or the vocabulary (min_count, max_vocab_size), or train "
+        "with n_jobs=1 or n_shards= (which keep the vectors in process memory).")
+
+
 def _shared_copy(array, path):
-    """Copy ``array`` into a new ``np.memmap`` file at ``path`` (opened read-write)."""
-    out = np.memmap(path, dtype=array.dtype, mode="w+", shape=array.shape)
+    """Copy ``array`` into a new ``np.memmap`` file at ``path`` (opened read-write).
+
+    The file's blocks are allocated before it is mapped (``posix_fallocate``
+    where available), so a full disk raises OSError here rather than
+    SIGBUS on a later write through the map.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        try:
+            os.posix_fallocate(fd, 0, array.nbytes)
+        except AttributeError:  # not on this platform: a sparse file
+            os.ftruncate(fd, array.nbytes)
+        except OSError as exc:
+            if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL, getattr(errno, "ENOTSUP", -1)):
+                os.ftruncate(fd, array.nbytes)  # the file system cannot preallocate
+            else:
+                raise OSError(
+                    exc.errno,
+                    f"Could not allocate {array.nbytes / 1e6:.1f} MB for the shared word "
+                    f"vectors in {os.path.dirname(os.path.dirname(path))} ({exc.strerror}). "
+                    "Free space there, pass temp_folder= a folder with more room, or train "
+                    "with n_jobs=1.") from exc
+    finally:
+        os.close(fd)
+    out = np.memmap(path, dtype=array.dtype, mode="r+", shape=array.shape)
     out[:] = array
     return out
+
+
+def _owned_prefix(prefix):
+    """``prefix`` followed by this process's id: folders a later fit may clean up."""
+    return f"{prefix}{os.getpid()}-"
+
+
+_OWNED = re.compile(r"skw2v-(?:corpus-)?(\d+)-")
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, someone else's
+        return True
+    return True
+
+
+def remove_stale_folders(folders):
+    """Delete ``skw2v-<pid>-*`` folders left by processes that no longer exist.
+
+    A fit killed by SIGKILL (or a crash) cannot remove its shared vectors
+    or spilled corpus. Only folders named with a process id, owned by this
+    user, whose process is gone are removed; a live process's folder and
+    folders of other naming are never touched. POSIX only.
+    """
+    if os.name != "posix":
+        return []
+    removed = []
+    for folder in {os.fspath(f) for f in folders if f is not None}:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            m = _OWNED.match(entry.name)
+            if not m:
+                continue
+            pid = int(m.group(1))
+            try:
+                if (not entry.is_dir(follow_symlinks=False)
+                        or entry.stat(follow_symlinks=False).st_uid != os.getuid()):
+                    continue
+            except OSError:
+                continue
+            if pid == os.getpid() or _pid_alive(pid):
+                continue
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.path)
+    if removed:
+        logger.info("removed %d folder(s) left by skw2v processes that no longer run: %s",
+                    len(removed), ", ".join(removed))
+    return removed
 
 
 def _has_user_handler(log):
@@ -1443,9 +1571,15 @@ def _sigterm_as_interrupt():
 
 
 @contextlib.contextmanager
-def _fitting(verbose):
-    """Context of every fit: SIGTERM handling and temporary verbose logging."""
+def _fitting(verbose, temp_folder=None):
+    """Context of every fit: SIGTERM handling and temporary verbose logging.
+
+    Also removes the folders that killed fits left in the shared-memory and
+    temporary folders (see :func:`remove_stale_folders`).
+    """
     with _sigterm_as_interrupt(), _verbose_logging(verbose):
+        temp = temp_folder if temp_folder is not None else tempfile.gettempdir()
+        remove_stale_folders([_shared_memory_dir(), temp])
         yield
 
 

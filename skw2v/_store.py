@@ -178,7 +178,8 @@ class Workspace:
                 raise ValueError(
                     f"temp_folder={self.folder!r} is not an existing directory; create it or "
                     "pass another folder.")
-            self.path = tempfile.mkdtemp(prefix="skw2v-corpus-", dir=self.folder)
+            # the process id lets a later fit remove the folder if this process is killed
+            self.path = tempfile.mkdtemp(prefix=f"skw2v-corpus-{os.getpid()}-", dir=self.folder)
         return os.path.join(self.path, name)
 
     def close(self):
