@@ -69,14 +69,15 @@ def keep_probabilities(counts, subsample):
 
 
 def noise_weights(counts, exponent=0.75):
-    """``count ** exponent`` divided by its largest value, computed in log space.
+    """``count ** exponent``, without overflow.
 
-    ``count ** exponent`` overflows float64 for large exponents (``1000 **
-    60``), and an infinite or NaN weight would make the sampler uniform; as
-    ``exp(exponent * (log(count) - log(max_count)))`` every weight lies in
-    ``[0, 1]`` and the most frequent word has weight 1, whatever the
-    exponent. Words with count 0 get weight 0 (1 when ``exponent == 0``, as
-    ``0 ** 0``).
+    When every power is finite it is returned as is (so results do not
+    change for usual exponents). ``1e6 ** 60`` overflows float64, though,
+    and an infinite weight would make the sampler uniform: then the weights
+    are computed in log space, as ``exp(exponent * (log(count) -
+    log(max_count)))``, i.e. divided by the largest one, which is the same
+    distribution. Words with count 0 get weight 0 (1 when ``exponent ==
+    0``, as ``0 ** 0``).
 
     Parameters
     ----------
@@ -90,13 +91,14 @@ def noise_weights(counts, exponent=0.75):
     weights : ndarray of float64 of shape (n_words,)
     """
     c = np.asarray(counts, dtype=np.float64)
-    if exponent == 0:
-        return np.ones_like(c)
+    with np.errstate(over="ignore"):
+        w = c ** exponent
+    if np.all(np.isfinite(w)):
+        return w
     w = np.zeros_like(c)
     pos = c > 0
-    if np.any(pos):
-        logs = np.log(c[pos])
-        w[pos] = np.exp(exponent * (logs - logs.max()))
+    logs = np.log(c[pos])
+    w[pos] = np.exp(exponent * (logs - logs.max()))
     return w
 
 
