@@ -142,7 +142,8 @@ class _TrainState:
 def load_checkpoint(path):
     """Read a checkpoint written by :class:`Checkpoint` (never unpickles)."""
     try:
-        with np.load(path, allow_pickle=False) as data:
+        # np.load leaks its own handle when the archive is damaged: open it here
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise ValueError(f"{path!s} is not a readable skw2v checkpoint: {exc}") from exc

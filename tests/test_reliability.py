@@ -522,3 +522,23 @@ def test_rows_of_a_table_as_documents_are_explained(frame, small_params):
     rows = frame[["text"]].to_numpy().tolist()  # list of one-element lists
     with pytest.raises(TypeError, match=r"analyzer=list.*df\['text'\]"):
         SkipGramVectorizer(**small_params).fit(rows)
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.9, 10])
+def test_damaged_checkpoint_is_a_value_error_without_a_leaked_handle(planted, small_params,
+                                                                      tmp_path, keep):
+    import gc
+    import warnings
+
+    path = tmp_path / "ckpt.npz"
+    SkipGramVectorizer(**{**small_params, "epochs": 2}, callbacks=[Checkpoint(path)]).fit(
+        list(planted[0]))
+    data = path.read_bytes()
+    path.write_bytes(data[:int(len(data) * keep)] if keep < 1 else data[:keep])
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", ResourceWarning)
+        with pytest.raises(ValueError, match="not a readable skw2v checkpoint"):
+            SkipGramVectorizer(**{**small_params, "epochs": 2}).fit(list(planted[0]),
+                                                                     resume_from=path)
+        gc.collect()
+    assert [w for w in record if issubclass(w.category, ResourceWarning)] == []
