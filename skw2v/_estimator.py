@@ -511,11 +511,13 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         check_choice("pooling", _POOLINGS)
         check_choice("norm", ("l2",), none=True)
         try:
-            dt = None if self.dtype is None else np.dtype(self.dtype)
+            dt = np.dtype(self.dtype)  # None is float64, as in NumPy
         except (TypeError, ValueError):
             dt = None
-        if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-            bad("dtype", self.dtype, "np.float32 or np.float64", "")
+        # not ``dt in (...)``: a dtype compares equal to None
+        if dt is None or not any(dt == ok for ok in (np.float32, np.float64)):
+            bad("dtype", self.dtype, "np.float32 or np.float64",
+                "Use dtype=np.float32 (half the memory) or np.float64.")
         check_choice("input", ("content", "filename", "file"))
         if not isinstance(self.encoding, str):
             bad("encoding", self.encoding, "the name of a text encoding (a str)",
@@ -535,7 +537,11 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
             bad("lowercase", self.lowercase, "a bool", "Use lowercase=True or False.")
         check_callable("preprocessor")
         check_callable("tokenizer")
-        if self.token_pattern is not None:
+        if self.token_pattern is None:
+            if not (callable(self.analyzer) or self.tokenizer is not None):
+                bad("token_pattern", None, "a regular expression unless a tokenizer or a "
+                    "callable analyzer is given", rf"Use the default r'{DEFAULT_TOKEN_PATTERN}'.")
+        else:
             if not isinstance(self.token_pattern, str):
                 bad("token_pattern", self.token_pattern, "a regular expression (a str) or None",
                     rf"Use the default r'{DEFAULT_TOKEN_PATTERN}'.")
@@ -571,6 +577,9 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                 f"None, an int in [0, {_SEED_MAX}] or a numpy.random.RandomState",
                 "Use an int such as 0 for reproducible results.")
         iv = self.initial_vectors
+        if isinstance(iv, (str, os.PathLike)) and not os.path.isfile(iv):
+            bad("initial_vectors", iv, "None, a KeyedVectors or the path of an existing vector "
+                "file", "Check the path (a word2vec text file, or binary ending in .bin).")
         if iv is not None and not isinstance(iv, (str, os.PathLike)):
             from .keyedvectors import KeyedVectors
 

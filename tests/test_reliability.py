@@ -383,6 +383,10 @@ def test_noise_weights_match_the_power_where_it_is_finite():
     ("callbacks", 7),
     ("verbose", -1),
     ("verbose", "loud"),
+    ("dtype", -1),
+    ("dtype", "abc"),
+    ("token_pattern", None),
+    ("initial_vectors", "/no/such/vectors.txt"),
 ], ids=lambda v: repr(v)[:20])
 def test_out_of_range_parameters_raise_naming_them(planted, name, value):
     est = SkipGramVectorizer(**{"min_count": 1, "epochs": 1, "n_components": 4, name: value})
