@@ -1040,10 +1040,10 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
             return self._pool_encoded(ids, offsets)
 
     def _check_output_params(self):
-        if self.pooling not in _POOLINGS:
+        if not (isinstance(self.pooling, str) and self.pooling in _POOLINGS):
             raise ValueError(f"The 'pooling' parameter of SkipGramVectorizer must be one of "
                              f"{list(_POOLINGS)}; got {self.pooling!r}.")
-        if self.norm not in (None, "l2"):
+        if not (self.norm is None or (isinstance(self.norm, str) and self.norm == "l2")):
             raise ValueError(f"The 'norm' parameter of SkipGramVectorizer must be 'l2' or None; "
                              f"got {self.norm!r}.")
 
@@ -1363,6 +1363,9 @@ def _shared_folder(nbytes, temp_folder=None):
     for folder in (_shared_memory_dir(), temp):
         if folder is None:
             continue
+        if folder is temp and not os.path.isdir(temp):
+            raise ValueError(f"temp_folder={temp!r} is not an existing directory; create it or "
+                             "pass another folder.")
         free = _free_bytes(folder)
         if free is None or free >= need:
             if tried:

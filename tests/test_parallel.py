@@ -324,3 +324,15 @@ def test_stale_folders_of_dead_processes_are_removed(planted, small_params, shm_
         (path / "vectors").write_bytes(b"\0" * 64)
     SkipGramVectorizer(**small_params, temp_folder=temp).fit(list(planted[0]))
     assert {p: p.exists() for p in made} == made
+
+
+def test_fallback_to_a_missing_temp_folder_names_it(planted, small_params, shm_and_temp,
+                                                    monkeypatch, tmp_path):
+    import os
+
+    shm, _ = shm_and_temp
+    monkeypatch.setattr(os, "statvfs", _fake_statvfs({shm: 1 << 16}))
+    missing = tmp_path / "missing"
+    with pytest.raises(ValueError, match=r"temp_folder=.*missing.*not an existing directory"):
+        SkipGramVectorizer(**small_params, n_jobs=2, temp_folder=missing).fit(list(planted[0]))
+    assert _leftovers(shm) == []
