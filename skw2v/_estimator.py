@@ -1532,29 +1532,30 @@ def _logging_above_bar(bar):
         yield
 
 
-class _Terminated(KeyboardInterrupt):
+class _Terminated(SystemExit, KeyboardInterrupt):
     """Raised by the SIGTERM handler of a fit, so that its cleanup runs.
 
-    A KeyboardInterrupt, because joblib then stops its workers as for Ctrl-C.
+    A KeyboardInterrupt, because joblib then stops its workers as for
+    Ctrl-C; a SystemExit with status ``128 + signal``, so that, uncaught,
+    it ends the process as SIGTERM asks (after the interpreter's shutdown,
+    which also stops the process pools).
     """
 
     def __init__(self, signum):
-        super().__init__(f"terminated by signal {signum}")
+        super().__init__(128 + signum)
         self.signum = signum
 
 
 @contextlib.contextmanager
 def _sigterm_as_interrupt():
-    """Handle SIGTERM like SIGINT while fitting, then terminate as asked.
+    """Handle SIGTERM like SIGINT while fitting.
 
     In the main thread only (Python runs signal handlers there), and unless
     SIGTERM is ignored or an outer fit already handles it: the handler raises
     :class:`_Terminated`, so the ``finally`` blocks of the fit remove the
     shared-memory and spill folders and joblib stops its workers. The
-    previous handler is restored on leaving. A fit stopped this way then
-    ends the process as SIGTERM would (``SystemExit`` with status 143, so
-    that interpreter shutdown also stops the process pools), or, when the
-    application had its own handler, delivers the signal to it.
+    previous handler is restored on leaving; when the application had a
+    handler of its own, the signal is then delivered to it.
     """
     sig = getattr(signal, "SIGTERM", None)
     if sig is None or threading.current_thread() is not threading.main_thread():
@@ -1572,12 +1573,11 @@ def _sigterm_as_interrupt():
     signal.signal(sig, handler)
     try:
         yield
-    except _Terminated as exc:
+    except _Terminated:
         signal.signal(sig, previous)
         if callable(previous):
             signal.raise_signal(sig)  # the application's handler decides
-            raise
-        raise SystemExit(128 + exc.signum) from exc
+        raise
     finally:
         if signal.getsignal(sig) is handler:
             signal.signal(sig, previous)
