@@ -255,7 +255,8 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         Negative samples per pair (gensim's ``negative``), when the loss uses
         them.
     noise_exponent : float, default=0.75
-        Negatives are drawn from ``count ** noise_exponent``.
+        Negatives are drawn from ``count ** noise_exponent``, in ``[0, 100]``
+        (0 is uniform; large values draw only the most frequent words).
     min_count : int, default=5
         Words seen fewer times are dropped before training. Windows span over
         dropped words, as in word2vec.
@@ -336,7 +337,9 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
     temp_folder : str, path-like or None, default=None
         Folder for the spilled corpus; ``None`` uses the system temporary
         folder (``TMPDIR``). Choose a local disk with room for about 8
-        bytes per token.
+        bytes per token. Shared-memory training (several ``n_jobs``) keeps
+        the vectors in ``/dev/shm`` when it has room for them, and here
+        otherwise. Folders left by a killed fit are removed by the next one.
     initial_vectors : KeyedVectors, str, path-like or None, default=None
         Pretrained vectors to start training from: the input vectors of words
         found in them are copied (their dimension must equal
@@ -349,7 +352,10 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         Seeds initialisation, subsampling, windows and negatives.
     verbose : int, default=0
         Log progress per epoch (words/s, loss, learning rate) through the
-        ``"skw2v"`` logger; shows a tqdm bar when tqdm is installed.
+        ``"skw2v"`` logger; shows a tqdm bar when tqdm is installed. When
+        the application configured no logging handler, the messages go to
+        standard error for the duration of the fit only; logging is left as
+        it was found.
     callbacks : callable, list of callables or None, default=None
         Each is called as ``callback(estimator, info)`` after every epoch with
         an :class:`EpochInfo`; returning ``True`` stops training early.
