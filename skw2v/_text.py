@@ -180,8 +180,13 @@ def compressed_format(head):
     return None
 
 
-def _compressed_error(index, doc, found):
+def _compressed_error(index, doc, found, data=False):
     name, reader = found
+    if data:  # compressed bytes given as the document itself
+        return ValueError(
+            f"Document {index} is {name}-compressed data, not text. Decompress it first "
+            f"(for example with {name if name != 'xz' else 'lzma'}.decompress) and pass the "
+            "text, or its bytes with the right 'encoding'.")
     where = f" ({os.fspath(doc)!r})" if isinstance(doc, (str, bytes, os.PathLike)) else ""
     return ValueError(
         f"Document {index}{where} is a {name}-compressed file, not text. Decompress it first, "
@@ -252,6 +257,10 @@ def analyze_document(analyzer, doc, index, input_kind, callable_analyzer):
             )
     if input_kind == "filename" and isinstance(doc, (str, bytes, os.PathLike)):
         check_not_compressed(doc, index)
+    elif input_kind == "content" and isinstance(doc, bytes):
+        found = compressed_format(doc[:_HEAD_BYTES])
+        if found:
+            raise _compressed_error(index, doc, found, data=True)
     try:
         tokens = analyzer(doc)
     except UnicodeDecodeError as exc:

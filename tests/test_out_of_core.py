@@ -608,3 +608,17 @@ def test_text_starting_like_bzip2_is_still_text(tmp_path):
     path.write_text("BZh is how this text starts " * 20)
     est = SkipGramVectorizer(**{**PARAMS, "min_count": 1}, input="filename").fit([str(path)])
     assert "bzh" in est.vocabulary_
+
+
+@pytest.mark.parametrize("fmt", ["gzip", "bz2", "lzma"])
+def test_compressed_bytes_as_content_are_named_as_such(fmt):
+    import bz2
+    import gzip
+    import lzma
+
+    module = {"gzip": gzip, "bz2": bz2, "lzma": lzma}[fmt]
+    data = module.compress(("the cat sat on the mat " * 50).encode())
+    for options in ({}, {"encoding": "latin-1"}):
+        est = SkipGramVectorizer(**{**PARAMS, "min_count": 1, **options})
+        with pytest.raises(ValueError, match=r"Document 1 is .*compressed data.*decompress"):
+            est.fit([b"plain bytes here", data])
