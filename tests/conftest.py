@@ -6,17 +6,8 @@ other, and a working skip-gram model must place them nearer to each other than
 to the words of any other topic.
 """
 
-import os
-
 import numpy as np
 import pytest
-
-# Subprocesses started by the tests (``python -m skw2v``, the demo, signal and
-# full-disk scenarios) must import the skw2v of this checkout, not whichever
-# copy is installed (an editable install may point at another worktree).
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p)
 
 
 def planted_corpus(n_docs=90, n_topics=3, words_per_topic=8, doc_len=(8, 16), seed=0):
