@@ -1596,7 +1596,11 @@ def _fitting(verbose, temp_folder=None):
     Also removes the folders that killed fits left in the shared-memory and
     temporary folders (see :func:`remove_stale_folders`).
     """
-    with _sigterm_as_interrupt(), _verbose_logging(verbose):
+    # Under a cluster backend (Dask) nothing local is left to clean up, and a
+    # handler in the client process upsets the restart of lost workers.
+    local = shared_memory_backend()
+    with _sigterm_as_interrupt() if local else contextlib.nullcontext(), \
+            _verbose_logging(verbose):
         temp = temp_folder if temp_folder is not None else tempfile.gettempdir()
         remove_stale_folders([_shared_memory_dir(), temp])
         yield
