@@ -4,7 +4,14 @@ The estimator and word-vector classes are imported lazily, so that
 ``import skw2v.losses`` stays free of scikit-learn and joblib.
 """
 
+import logging as _logging
+
 __version__ = "0.1.0"
+
+# A library adds no output of its own to the application's logging: only a
+# NullHandler, so that records are dropped unless the application configures
+# handlers (see "Configuring Logging for a Library" in the logging HOWTO).
+_logging.getLogger("skw2v").addHandler(_logging.NullHandler())
 
 _LAZY = {
     "SkipGramVectorizer": "._estimator",

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import codecs
+import contextlib
+import errno
 import logging
 import numbers
 import os
+import re
 import shutil
+import signal
 import tempfile
+import threading
 import time
 import warnings
-import zipfile
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,7 +35,13 @@ from ._store import (
     remap_compact,
     subsample,
 )
-from ._text import DEFAULT_TOKEN_PATTERN, analyze_document, check_documents, document_chunks
+from ._text import (
+    DEFAULT_TOKEN_PATTERN,
+    _caller_stacklevel,
+    analyze_document,
+    check_documents,
+    document_chunks,
+)
 from ._vocab import draw_negatives, keep_probabilities, noise_sampler, order_vocabulary
 from .losses import LOSSES, NegativeSamplingLoss, SoftmaxLoss, get_loss
 
@@ -164,6 +174,35 @@ class Checkpoint:
         return False
 
 
+_INT32_MAX = (1 << 31) - 1
+_INT64_MAX = (1 << 63) - 1
+_SEED_MAX = (1 << 32) - 1
+#: Word-vector dimension: beyond it the two matrices alone need gigabytes per
+#: thousand words.
+_MAX_COMPONENTS = 1 << 16
+#: Window radius. Pairs grow as window x tokens; the radii are drawn as
+#: int32 and a block of 65,536 centers makes up to 2 * window pairs each,
+#: whose positions must stay addressable by the batch layouts.
+_MAX_WINDOW = 1 << 20
+_MAX_EPOCHS = 1 << 20
+_MAX_NEGATIVES = 1 << 10
+#: n_shards and syncs_per_epoch each, and their product (one random stream each).
+_MAX_SHARDS = 1 << 16
+_MAX_SLICES = 1 << 20
+_MAX_JOBS = 1 << 15
+_MAX_NOISE_EXPONENT = 100.0
+
+
+def _as_float(x):
+    """``float(x)`` for a real number (not a bool), None otherwise or on overflow."""
+    if not _is_real(x):
+        return None
+    try:
+        return float(x)
+    except (OverflowError, TypeError, ValueError):
+        return None
+
+
 def _is_int(x):
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
@@ -196,7 +235,8 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         Negative samples per pair (gensim's ``negative``), when the loss uses
         them.
     noise_exponent : float, default=0.75
-        Negatives are drawn from ``count ** noise_exponent``.
+        Negatives are drawn from ``count ** noise_exponent``, in ``[0, 100]``
+        (0 is uniform; large values draw only the most frequent words).
     min_count : int, default=5
         Words seen fewer times are dropped before training. Windows span over
         dropped words, as in word2vec.
@@ -287,7 +327,9 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
     temp_folder : str, path-like or None, default=None
         Folder for the spilled corpus; ``None`` uses the system temporary
         folder (``TMPDIR``). Choose a local disk with room for about 8
-        bytes per token.
+        bytes per token. Shared-memory training (several ``n_jobs``) keeps
+        the vectors in ``/dev/shm`` when it has room for them, and here
+        otherwise. Folders left by a killed fit are removed by the next one.
     initial_vectors : KeyedVectors, str, path-like or None, default=None
         Pretrained vectors to start training from: the input vectors of words
         found in them are copied (their dimension must equal
@@ -300,7 +342,10 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         Seeds initialisation, subsampling, windows and negatives.
     verbose : int, default=0
         Log progress per epoch (words/s, loss, learning rate) through the
-        ``"skw2v"`` logger; shows a tqdm bar when tqdm is installed.
+        ``"skw2v"`` logger; shows a tqdm bar when tqdm is installed. When
+        the application configured no logging handler, the messages go to
+        standard error for the duration of the fit only; logging is left as
+        it was found.
     callbacks : callable, list of callables or None, default=None
         Each is called as ``callback(estimator, info)`` after every epoch with
         an :class:`EpochInfo`; returning ``True`` stops training early.
@@ -406,35 +451,52 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------ validation
     def _validate_params(self):
         def bad(name, value, expected, fix):
+            shown = repr(value)
+            if len(shown) > 80:
+                shown = shown[:60] + f"... ({type(value).__name__} of {len(shown)} characters)"
             raise ValueError(
                 f"The {name!r} parameter of SkipGramVectorizer must be {expected}; got "
-                f"{value!r}. {fix}")
+                f"{shown}. {fix}".rstrip())
 
-        def check_int(name, lo, fix=""):
+        def check_int(name, lo, hi=_INT64_MAX, fix=""):
             v = getattr(self, name)
-            if not _is_int(v) or v < lo:
-                bad(name, v, f"an int >= {lo}", fix)
+            if not _is_int(v) or not lo <= v <= hi:
+                bad(name, v, f"an int in [{lo}, {hi}]", fix)
 
         def check_real(name, lo, hi=np.inf, lo_open=False, hi_open=True, fix=""):
             v = getattr(self, name)
-            ok = _is_real(v) and np.isfinite(v)
+            x = _as_float(v)
+            ok = x is not None and np.isfinite(x)
             if ok:
-                ok = (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi)
+                ok = (x > lo if lo_open else x >= lo) and (x < hi if hi_open else x <= hi)
             if not ok:
                 lb = "(" if lo_open else "["
                 rb = ")" if hi_open else "]"
                 bad(name, v, f"a finite float in {lb}{lo}, {hi}{rb}", fix)
 
-        check_int("n_components", 1, "Typical values are 50-300.")
-        check_int("window", 1, "Use window=5 for word2vec's default.")
-        check_int("min_count", 1, "Use min_count=1 to keep every word.")
-        check_int("epochs", 1)
-        check_int("batch_size", 1, "Use batch_size=1024.")
+        def check_choice(name, choices, fix="", none=False):
+            v = getattr(self, name)
+            if not ((none and v is None) or (isinstance(v, str) and v in choices)):
+                shown = ", ".join(map(repr, choices)) + (" or None" if none else "")
+                bad(name, v, f"one of {shown}", fix)
+
+        def check_callable(name):
+            v = getattr(self, name)
+            if v is not None and not callable(v):
+                bad(name, v, "None or a callable", f"Pass a function, or {name}=None.")
+
+        check_int("n_components", 1, _MAX_COMPONENTS, "Typical values are 50-300.")
+        check_int("window", 1, _MAX_WINDOW,
+                  "Use window=5 for word2vec's default; a window longer than a document "
+                  "already pairs every word of the document with every other.")
+        check_int("min_count", 1, fix="Use min_count=1 to keep every word.")
+        check_int("epochs", 1, _MAX_EPOCHS, "Typical values are 5-50.")
+        check_int("batch_size", 1, _INT32_MAX, "Use batch_size=1024.")
         if not (isinstance(self.verbose, (bool, np.bool_)) or (_is_int(self.verbose)
                                                                 and self.verbose >= 0)):
-            bad("verbose", self.verbose, "a bool or an int >= 0", "")
+            bad("verbose", self.verbose, "a bool or an int >= 0", "Use verbose=1 for progress.")
         if self.max_vocab_size is not None:
-            check_int("max_vocab_size", 1, "Use None for no limit.")
+            check_int("max_vocab_size", 1, fix="Use None for no limit.")
         if not (isinstance(self.learning_rate, str) and self.learning_rate == "auto"):
             check_real("learning_rate", 0, lo_open=True,
                        fix='Use "auto" or a positive value such as 0.025.')
@@ -443,37 +505,96 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
             bad("min_learning_rate", self.min_learning_rate,
                 f"<= learning_rate ({_lowest_learning_rate(self.learning_rate)})", "Lower it.")
         check_real("subsample", 0, 1, fix="Use 1e-3 (word2vec's default) or 0 to disable.")
-        check_real("noise_exponent", 0, fix="Use 0.75.")
+        check_real("noise_exponent", 0, _MAX_NOISE_EXPONENT, hi_open=False,
+                   fix="Use 0.75 (word2vec's default); 0 samples uniformly, and large values "
+                       "sample only the most frequent words.")
         check_real("sif_alpha", 0, lo_open=True, fix="Use 1e-3.")
         loss = get_loss(self.loss)  # raises a clear ValueError
         if loss.requires_negatives:
-            check_int("n_negatives", 1, "Use n_negatives=5.")
-        if self.pooling not in _POOLINGS:
-            bad("pooling", self.pooling, f"one of {list(_POOLINGS)}", "")
-        if self.norm not in (None, "l2"):
-            bad("norm", self.norm, "'l2' or None", "")
+            check_int("n_negatives", 1, _MAX_NEGATIVES,
+                      "Use n_negatives=5 (5-20 are typical); for the exact objective use "
+                      "loss='softmax'.")
+        check_choice("pooling", _POOLINGS)
+        check_choice("norm", ("l2",), none=True)
         try:
-            dt = None if self.dtype is None else np.dtype(self.dtype)
-        except TypeError:
+            dt = np.dtype(self.dtype)  # None is float64, as in NumPy
+        except (TypeError, ValueError):
             dt = None
-        if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-            bad("dtype", self.dtype, "np.float32 or np.float64", "")
-        if self.input not in ("content", "filename", "file"):
-            bad("input", self.input, "one of 'content', 'filename', 'file'", "")
-        if self.decode_error not in ("strict", "ignore", "replace"):
-            bad("decode_error", self.decode_error, "one of 'strict', 'ignore', 'replace'", "")
-        if not (self.analyzer == "word" or callable(self.analyzer)):
+        # not ``dt in (...)``: a dtype compares equal to None
+        if dt is None or not any(dt == ok for ok in (np.float32, np.float64)):
+            bad("dtype", self.dtype, "np.float32 or np.float64",
+                "Use dtype=np.float32 (half the memory) or np.float64.")
+        check_choice("input", ("content", "filename", "file"))
+        if not isinstance(self.encoding, str):
+            bad("encoding", self.encoding, "the name of a text encoding (a str)",
+                "Use 'utf-8'.")
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            bad("encoding", self.encoding, "a text encoding known to Python",
+                "Use 'utf-8', 'latin-1', ... (see the codecs module).")
+        check_choice("decode_error", ("strict", "ignore", "replace"))
+        if not (self.strip_accents is None or callable(self.strip_accents)
+                or (isinstance(self.strip_accents, str)
+                    and self.strip_accents in ("ascii", "unicode"))):
+            bad("strip_accents", self.strip_accents, "'ascii', 'unicode', a callable or None",
+                "")
+        if not isinstance(self.lowercase, (bool, np.bool_)):
+            bad("lowercase", self.lowercase, "a bool", "Use lowercase=True or False.")
+        check_callable("preprocessor")
+        check_callable("tokenizer")
+        if self.token_pattern is None:
+            if not (callable(self.analyzer) or self.tokenizer is not None):
+                bad("token_pattern", None, "a regular expression unless a tokenizer or a "
+                    "callable analyzer is given", rf"Use the default r'{DEFAULT_TOKEN_PATTERN}'.")
+        else:
+            if not isinstance(self.token_pattern, str):
+                bad("token_pattern", self.token_pattern, "a regular expression (a str) or None",
+                    rf"Use the default r'{DEFAULT_TOKEN_PATTERN}'.")
+            try:
+                re.compile(self.token_pattern)
+            except re.error as exc:
+                bad("token_pattern", self.token_pattern, "a valid regular expression",
+                    f"It does not compile ({exc}); fix it or use the default.")
+        if not (callable(self.analyzer) or (isinstance(self.analyzer, str)
+                                            and self.analyzer == "word")):
             bad("analyzer", self.analyzer, "'word' or a callable returning tokens",
                 "For character n-grams use CountVectorizer; skip-gram needs word sequences.")
         if self.n_shards is not None:
-            check_int("n_shards", 1, "Use None for shared-memory training.")
-        check_int("syncs_per_epoch", 1, "Use 1 to synchronise once per epoch.")
+            check_int("n_shards", 1, _MAX_SHARDS, "Use None for shared-memory training.")
+        check_int("syncs_per_epoch", 1, _MAX_SHARDS, "Use 1 to synchronise once per epoch.")
+        if self.n_shards is not None and self.n_shards * self.syncs_per_epoch > _MAX_SLICES:
+            bad("syncs_per_epoch", self.syncs_per_epoch,
+                f"at most {_MAX_SLICES // self.n_shards} with n_shards={self.n_shards} "
+                f"(n_shards * syncs_per_epoch <= {_MAX_SLICES})",
+                "Lower n_shards or syncs_per_epoch.")
         parse_nbytes(self.spill_threshold)
         if self.temp_folder is not None and not isinstance(self.temp_folder, (str, os.PathLike)):
             bad("temp_folder", self.temp_folder, "None or a directory path",
                 "Use None for the system's temporary folder.")
-        if self.n_jobs is not None and (not _is_int(self.n_jobs) or self.n_jobs == 0):
-            bad("n_jobs", self.n_jobs, "a non-zero int or None", "Use -1 for all cores.")
+        if self.n_jobs is not None and (not _is_int(self.n_jobs) or self.n_jobs == 0
+                                        or abs(self.n_jobs) > _MAX_JOBS):
+            bad("n_jobs", self.n_jobs, f"a non-zero int in [-{_MAX_JOBS}, {_MAX_JOBS}] or None",
+                "Use -1 for all cores.")
+        rs = self.random_state
+        if not (rs is None or isinstance(rs, np.random.RandomState)
+                or (_is_int(rs) and 0 <= rs <= _SEED_MAX)):
+            bad("random_state", rs,
+                f"None, an int in [0, {_SEED_MAX}] or a numpy.random.RandomState",
+                "Use an int such as 0 for reproducible results.")
+        iv = self.initial_vectors
+        if isinstance(iv, (str, os.PathLike)) and not os.path.isfile(iv):
+            bad("initial_vectors", iv, "None, a KeyedVectors or the path of an existing vector "
+                "file", "Check the path (a word2vec text file, or binary ending in .bin).")
+        if iv is not None and not isinstance(iv, (str, os.PathLike)):
+            from .keyedvectors import KeyedVectors
+
+            if not isinstance(iv, KeyedVectors):
+                bad("initial_vectors", iv, "None, a KeyedVectors or the path of a vector file",
+                    "")
+        if not (self.callbacks is None or callable(self.callbacks)
+                or isinstance(self.callbacks, (list, tuple))):
+            bad("callbacks", self.callbacks, "a callable, a list of callables or None", "")
         cbs = self._callback_list()
         for cb in cbs:
             if not callable(cb):
@@ -509,7 +630,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         -------
         self : SkipGramVectorizer
         """
-        with self._workspace() as workspace:
+        with self._workspace() as workspace, _fitting(self.verbose, self.temp_folder):
             self._fit(raw_documents, workspace, resume_from=resume_from)
         return self
 
@@ -530,9 +651,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
     def _fit(self, raw_documents, workspace, resume_from=None):
         """Fit; return the encoded corpus (which may live in ``workspace``)."""
         loss, dtype = self._validate_params()
-        raw_documents = check_documents(raw_documents)
-        if self.verbose:
-            _ensure_log_handler()
+        raw_documents = check_documents(raw_documents, analyzer=self.analyzer)
         chunks, analyzer, input_kind = document_chunks(self, raw_documents)
         t0 = time.perf_counter()
         tokens, counts, ids, offsets = count_and_encode(
@@ -602,17 +721,17 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                 f"n_components={self.n_components} differs from the fitted vectors' "
                 f"{self.vectors_.shape[1]} dimensions; partial_fit cannot change it. Call fit "
                 "to start over.")
-        raw_documents = check_documents(raw_documents)
-        if self.verbose:
-            _ensure_log_handler()
-        ids, offsets = self._encode(raw_documents)
-        state = _TrainState(
-            epoch=len(self.loss_curve_), vectors=self.vectors_.astype(dtype, copy=True),
-            output_vectors=self.output_vectors_.astype(dtype, copy=True),
-            loss_curve=self.loss_curve_, n_pairs=self.n_pairs_, seed=self._seed_,
-            epochs_planned=len(self.loss_curve_) + self.epochs)
-        self._train(ids, offsets, self.index_to_key_, self.word_counts_, loss, dtype,
-                    state=state, schedule_start=len(self.loss_curve_), keep_statistics=True)
+        raw_documents = check_documents(raw_documents, analyzer=self.analyzer)
+        with _fitting(self.verbose, self.temp_folder):
+            ids, offsets = self._encode(raw_documents)
+            state = _TrainState(
+                epoch=len(self.loss_curve_), vectors=self.vectors_.astype(dtype, copy=True),
+                output_vectors=self.output_vectors_.astype(dtype, copy=True),
+                loss_curve=self.loss_curve_, n_pairs=self.n_pairs_, seed=self._seed_,
+                epochs_planned=len(self.loss_curve_) + self.epochs)
+            self._train(ids, offsets, self.index_to_key_, self.word_counts_, loss, dtype,
+                        state=state, schedule_start=len(self.loss_curve_),
+                        keep_statistics=True)
         return self
 
     def _draw_seed(self):
@@ -638,8 +757,15 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         if state is None:
             seed = self._draw_seed()
             init_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
-            W_in = _uniform_init(init_rng, n_words, dim, dtype)
-            W_out = np.zeros((n_words, dim), dtype=dtype)
+            try:
+                W_in = _uniform_init(init_rng, n_words, dim, dtype)
+                W_out = np.zeros((n_words, dim), dtype=dtype)
+            except MemoryError as exc:
+                raise MemoryError(
+                    f"Not enough memory for the word vectors: two {n_words} x {dim} matrices "
+                    f"of {np.dtype(dtype).name} ({2 * n_words * dim * np.dtype(dtype).itemsize:.3g}"
+                    " bytes). Lower n_components, keep fewer words (raise min_count or set "
+                    "max_vocab_size), or use dtype=np.float32.") from exc
             if self.initial_vectors is not None:
                 self._copy_initial_vectors(W_in, index_to_key)
             curve, pair_counts, first_epoch = [], [], 0
@@ -653,25 +779,29 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         keep_prob = keep_probabilities(word_counts, self.subsample)
         sampler = noise_sampler(word_counts, self.noise_exponent)
         callbacks = self._callback_list()
-        bar = _progress_bar(self.verbose, total=(last_epoch - first_epoch) * ids.size)
-        n_shards, shared_dir = self.n_shards, None
-        if n_shards is None and effective_n_jobs(self.n_jobs) > 1:
-            if shared_memory_backend():
-                # Hogwild on local workers: the vectors live in memory-mapped
-                # files that every worker process opens in place.
-                shared_dir = tempfile.mkdtemp(prefix="skw2v-", dir=_shared_memory_dir())
-                W_in = _shared_copy(W_in, os.path.join(shared_dir, "vectors"))
-                W_out = _shared_copy(W_out, os.path.join(shared_dir, "output_vectors"))
-            else:
-                # a cluster shares no memory: synchronised shards, one per worker
-                n_shards = effective_n_jobs(self.n_jobs)
-        # Synchronised shards add up their changes, like one step of a batch
-        # n_shards times larger: "auto" keeps word2vec's 0.025 there.
-        n_trained = ids.size + (self.n_tokens_ if keep_statistics else 0)
-        lr0 = _initial_learning_rate(self.learning_rate, np.inf if n_shards else n_trained,
-                                     self.epochs)
-        lr1 = float(self.min_learning_rate)
+        n_shards, shared_dir, bar = self.n_shards, None, None
+        above_bar = contextlib.ExitStack()
+        epoch_stats = []
         try:
+            if n_shards is None and effective_n_jobs(self.n_jobs) > 1:
+                if shared_memory_backend():
+                    # Hogwild on local workers: the vectors live in memory-mapped
+                    # files that every worker process opens in place.
+                    folder = _shared_folder(W_in.nbytes + W_out.nbytes, self.temp_folder)
+                    shared_dir = tempfile.mkdtemp(prefix=_owned_prefix("skw2v-"), dir=folder)
+                    W_in = _shared_copy(W_in, os.path.join(shared_dir, "vectors"))
+                    W_out = _shared_copy(W_out, os.path.join(shared_dir, "output_vectors"))
+                else:
+                    # a cluster shares no memory: synchronised shards, one per worker
+                    n_shards = effective_n_jobs(self.n_jobs)
+            # Synchronised shards add up their changes, like one step of a batch
+            # n_shards times larger: "auto" keeps word2vec's 0.025 there.
+            n_trained = ids.size + (self.n_tokens_ if keep_statistics else 0)
+            lr0 = _initial_learning_rate(self.learning_rate, np.inf if n_shards else n_trained,
+                                         self.epochs)
+            lr1 = float(self.min_learning_rate)
+            bar = _progress_bar(self.verbose, total=(last_epoch - first_epoch) * ids.size)
+            above_bar.enter_context(_logging_above_bar(bar))
             for epoch in range(first_epoch, last_epoch):
                 t_epoch = time.perf_counter()
                 ep_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, epoch)))
@@ -696,6 +826,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                         lr_start=lr_a, lr_stop=lr_b, progress=progress, window=self.window,
                         loss=loss, n_negatives=self.n_negatives, sampler=sampler,
                         batch_size=self.batch_size)
+                epoch_stats.append((epoch, int(kept.size), n_pairs))  # checked after the loop
                 mean_loss = total / n_pairs if n_pairs else float("nan")
                 if not (np.isfinite(total) and _all_finite(W_in) and _all_finite(W_out)):
                     raise TrainingDiverged(
@@ -725,8 +856,6 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                     logger.info("epoch %d/%d: loss %.5f, %d pairs, %.0f words/s, lr %.5f",
                                 epoch + 1, last_epoch, mean_loss, n_pairs,
                                 ids.size / max(dt, 1e-9), lr_b)
-                    if bar is not None:
-                        bar.set_postfix(loss=f"{mean_loss:.4f}", lr=f"{lr_b:.5f}")
                 info = EpochInfo(epoch, mean_loss, np.array(curve), lr_b, W_in, W_out,
                                  state=_TrainState(epoch + 1, W_in, W_out, np.array(curve),
                                                    np.array(pair_counts), seed, last_epoch,
@@ -738,11 +867,13 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
                 if stop:
                     break
         finally:
+            above_bar.close()
             if bar is not None:
                 bar.close()
             if shared_dir is not None:
                 W_in, W_out = np.array(W_in), np.array(W_out)
                 shutil.rmtree(shared_dir, ignore_errors=True)
+        self._check_epoch_pairs(epoch_stats, int(ids.size))
         # Only now, with training complete and finite, publish the fitted state.
         fitted = dict(
             index_to_key_=list(index_to_key),
@@ -760,6 +891,44 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         fitted["vocabulary_"] = {w: i for i, w in enumerate(fitted["index_to_key_"])}
         for name, value in fitted.items():
             setattr(self, name, value)
+
+    def _check_epoch_pairs(self, stats, n_tokens):
+        """Warn about epochs without training pairs; raise if no epoch had any.
+
+        ``stats`` holds ``(epoch, tokens kept by subsampling, pairs)`` of
+        every epoch run, on a corpus of ``n_tokens`` in-vocabulary tokens.
+        Also warns when subsampling dropped nearly every token.
+        """
+        if not stats:
+            return
+        empty = [(e, k) for e, k, p in stats if p == 0]
+        kept_share = sum(k for _, k, _ in stats) / (len(stats) * max(n_tokens, 1))
+        small = self.subsample > 0 and n_tokens < 1.0 / self.subsample
+        why_small = (f"; on a corpus this small (under 1/subsample = {1.0 / self.subsample:.0f}"
+                     " tokens) every word counts as frequent and is mostly dropped"
+                     if small else "")
+        sub_fix = "Pass subsample=0 to disable subsampling, or train on more text."
+        if empty:
+            kept = max(k for _, k in empty)
+            if self.subsample > 0 and kept < n_tokens:
+                cause = (f"subsampling (subsample={self.subsample}) kept at most {kept} of the "
+                         f"{n_tokens} tokens, leaving no document with 2 tokens{why_small}")
+                fix = sub_fix
+            else:
+                cause = "no document had 2 tokens within reach of each other"
+                fix = "Pass longer documents, lower min_count, or pass subsample=0."
+            if len(empty) == len(stats):
+                raise ValueError(f"No training pairs in any of the {len(stats)} epoch(s): "
+                                 f"{cause}. Nothing was trained. {fix}")
+            epochs = ", ".join(str(e + 1) for e, _ in empty)
+            warnings.warn(f"{len(empty)} of {len(stats)} epochs (epoch {epochs}) had no "
+                          f"training pairs: {cause}. {fix}", UserWarning,
+                          stacklevel=_caller_stacklevel())
+        elif self.subsample > 0 and kept_share < 0.1:
+            warnings.warn(f"Subsampling (subsample={self.subsample}) dropped "
+                          f"{1 - kept_share:.0%} of the {n_tokens} tokens in each epoch, so "
+                          f"little was trained{why_small}. {sub_fix}", UserWarning,
+                          stacklevel=_caller_stacklevel())
 
     def _copy_initial_vectors(self, W_in, index_to_key):
         """Overwrite the rows of ``W_in`` of words found in ``initial_vectors``."""
@@ -857,7 +1026,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "vectors_")
         self._check_output_params()
-        raw_documents = check_documents(raw_documents)
+        raw_documents = check_documents(raw_documents, analyzer=self.analyzer)
         return self._pool_encoded(*self._encode(raw_documents))
 
     def fit_transform(self, raw_documents, y=None, **fit_params):
@@ -878,16 +1047,16 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         -------
         X : ndarray of shape (n_documents, n_components)
         """
-        with self._workspace() as workspace:
+        with self._workspace() as workspace, _fitting(self.verbose, self.temp_folder):
             ids, offsets = self._fit(raw_documents, workspace, **fit_params)
             self._check_output_params()
             return self._pool_encoded(ids, offsets)
 
     def _check_output_params(self):
-        if self.pooling not in _POOLINGS:
+        if not (isinstance(self.pooling, str) and self.pooling in _POOLINGS):
             raise ValueError(f"The 'pooling' parameter of SkipGramVectorizer must be one of "
                              f"{list(_POOLINGS)}; got {self.pooling!r}.")
-        if self.norm not in (None, "l2"):
+        if not (self.norm is None or (isinstance(self.norm, str) and self.norm == "l2")):
             raise ValueError(f"The 'norm' parameter of SkipGramVectorizer must be 'l2' or None; "
                              f"got {self.norm!r}.")
 
@@ -949,7 +1118,7 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         score : float
         """
         check_is_fitted(self, "vectors_")
-        raw_documents = check_documents(raw_documents)
+        raw_documents = check_documents(raw_documents, analyzer=self.analyzer)
         counts_ids, offsets = self._encode(raw_documents)
         loss = get_loss(self.loss)
         sampler = noise_sampler(self.word_counts_, self.noise_exponent)
@@ -1204,21 +1373,273 @@ def _shared_memory_dir():
     return None
 
 
+#: Room kept free beyond the vectors in the shared-memory or temporary folder.
+_SHARED_MARGIN = 0.05
+_SHARED_MARGIN_BYTES = 16 << 20
+
+
+def _free_bytes(folder):
+    """Bytes an unprivileged process may still write in ``folder``; None if unknown."""
+    try:
+        st = os.statvfs(folder)
+    except (AttributeError, OSError):
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def _shared_folder(nbytes, temp_folder=None):
+    """Folder for the shared vectors: RAM-backed when it has room, else the temp folder.
+
+    A file of ``nbytes`` (both matrices) plus a margin must fit in the
+    free space reported by ``os.statvfs``: a memory map of a file that
+    outgrows its tmpfs kills the process with SIGBUS instead of raising.
+
+    Raises
+    ------
+    OSError
+        When neither folder has room.
+    """
+    need = int(nbytes * (1 + _SHARED_MARGIN)) + _SHARED_MARGIN_BYTES
+    temp = os.fspath(temp_folder) if temp_folder is not None else tempfile.gettempdir()
+    tried = []
+    for folder in (_shared_memory_dir(), temp):
+        if folder is None:
+            continue
+        if folder is temp and not os.path.isdir(temp):
+            raise ValueError(f"temp_folder={temp!r} is not an existing directory; create it or "
+                             "pass another folder.")
+        free = _free_bytes(folder)
+        if free is None or free >= need:
+            if tried:
+                logger.info("%s has %s bytes free, %d needed for the shared vectors; using %s",
+                            tried[0][0], tried[0][1], need, folder)
+            return folder
+        tried.append((folder, free))
+    where = "; ".join(f"{f} has {free / 1e6:.1f} MB free" for f, free in tried)
+    raise OSError(
+        errno.ENOSPC,
+        f"No room for the shared word vectors of training with several n_jobs: they need "
+        f"{need / 1e6:.1f} MB ({where}). Free space, pass temp_folder= a folder with more "
+        "room, lower n_components or the vocabulary (min_count, max_vocab_size), or train "
+        "with n_jobs=1 or n_shards= (which keep the vectors in process memory).")
+
+
 def _shared_copy(array, path):
-    """Copy ``array`` into a new ``np.memmap`` file at ``path`` (opened read-write)."""
-    out = np.memmap(path, dtype=array.dtype, mode="w+", shape=array.shape)
+    """Copy ``array`` into a new ``np.memmap`` file at ``path`` (opened read-write).
+
+    The file's blocks are allocated before it is mapped (``posix_fallocate``
+    where available), so a full disk raises OSError here rather than
+    SIGBUS on a later write through the map.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        try:
+            os.posix_fallocate(fd, 0, array.nbytes)
+        except AttributeError:  # not on this platform: a sparse file
+            os.ftruncate(fd, array.nbytes)
+        except OSError as exc:
+            if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL, getattr(errno, "ENOTSUP", -1)):
+                os.ftruncate(fd, array.nbytes)  # the file system cannot preallocate
+            else:
+                raise OSError(
+                    exc.errno,
+                    f"Could not allocate {array.nbytes / 1e6:.1f} MB for the shared word "
+                    f"vectors in {os.path.dirname(os.path.dirname(path))} ({exc.strerror}). "
+                    "Free space there, pass temp_folder= a folder with more room, or train "
+                    "with n_jobs=1.") from exc
+    finally:
+        os.close(fd)
+    out = np.memmap(path, dtype=array.dtype, mode="r+", shape=array.shape)
     out[:] = array
     return out
 
 
-def _ensure_log_handler():
-    """Make ``verbose`` output visible when the application configured no logging."""
-    if not logger.hasHandlers():
-        handler = logging.StreamHandler()
+def _owned_prefix(prefix):
+    """``prefix`` followed by this process's id: folders a later fit may clean up."""
+    return f"{prefix}{os.getpid()}-"
+
+
+_OWNED = re.compile(r"skw2v-(?:corpus-)?(\d+)-")
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, someone else's
+        return True
+    return True
+
+
+def remove_stale_folders(folders):
+    """Delete ``skw2v-<pid>-*`` folders left by processes that no longer exist.
+
+    A fit killed by SIGKILL (or a crash) cannot remove its shared vectors
+    or spilled corpus. Only folders named with a process id, owned by this
+    user, whose process is gone are removed; a live process's folder and
+    folders of other naming are never touched. POSIX only.
+    """
+    if os.name != "posix":
+        return []
+    removed = []
+    for folder in {os.fspath(f) for f in folders if f is not None}:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            m = _OWNED.match(entry.name)
+            if not m:
+                continue
+            pid = int(m.group(1))
+            try:
+                if (not entry.is_dir(follow_symlinks=False)
+                        or entry.stat(follow_symlinks=False).st_uid != os.getuid()):
+                    continue
+            except OSError:
+                continue
+            if pid == os.getpid() or _pid_alive(pid):
+                continue
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.path)
+    if removed:
+        logger.info("removed %d folder(s) left by skw2v processes that no longer run: %s",
+                    len(removed), ", ".join(removed))
+    return removed
+
+
+def _has_user_handler(log):
+    """Whether records of ``log`` reach a handler that is not a NullHandler."""
+    while log is not None:
+        if any(not isinstance(h, logging.NullHandler) for h in log.handlers):
+            return True
+        if not log.propagate:
+            return False
+        log = log.parent
+    return False
+
+
+@contextlib.contextmanager
+def _verbose_logging(verbose):
+    """Show ``verbose`` output for the duration of a fit, then restore logging as it was.
+
+    The package itself only installs a NullHandler. When the application has
+    configured no handler, a temporary one writing to standard error is
+    attached; when the ``"skw2v"`` logger has no level of its own, INFO is
+    set for the fit only. Both are undone on leaving, on errors too.
+    """
+    if not verbose:
+        yield
+        return
+    handler, level = None, logger.level
+    if not _has_user_handler(logger):
+        handler = logging.StreamHandler()  # standard error as it is now
         handler.setFormatter(logging.Formatter("[skw2v] %(message)s"))
         logger.addHandler(handler)
-    if logger.level == logging.NOTSET:
+    if level == logging.NOTSET and logger.getEffectiveLevel() > logging.INFO:
         logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+        if handler is not None:
+            logger.removeHandler(handler)
+
+
+@contextlib.contextmanager
+def _logging_above_bar(bar):
+    """Route console log lines through ``tqdm.write`` while ``bar`` is shown.
+
+    Only the loggers on the ``"skw2v"`` chain that have a console handler are
+    redirected (an application's file handlers are left alone), and only for
+    the duration of the block.
+    """
+    if bar is None:
+        yield
+        return
+    from tqdm.contrib.logging import _is_console_logging_handler, logging_redirect_tqdm
+
+    chain, log = [], logger
+    while log is not None:
+        if any(_is_console_logging_handler(h) for h in log.handlers):
+            chain.append(log)
+        if not log.propagate:
+            break
+        log = log.parent
+    if not chain:
+        yield
+        return
+    with logging_redirect_tqdm(loggers=chain, tqdm_class=type(bar)):
+        yield
+
+
+class _Terminated(SystemExit, KeyboardInterrupt):
+    """Raised by the SIGTERM handler of a fit, so that its cleanup runs.
+
+    A KeyboardInterrupt, because joblib then stops its workers as for
+    Ctrl-C; a SystemExit with status ``128 + signal``, so that, uncaught,
+    it ends the process as SIGTERM asks (after the interpreter's shutdown,
+    which also stops the process pools).
+    """
+
+    def __init__(self, signum):
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """Handle SIGTERM like SIGINT while fitting.
+
+    In the main thread only (Python runs signal handlers there), and unless
+    SIGTERM is ignored or an outer fit already handles it: the handler raises
+    :class:`_Terminated`, so the ``finally`` blocks of the fit remove the
+    shared-memory and spill folders and joblib stops its workers. The
+    previous handler is restored on leaving; when the application had a
+    handler of its own, the signal is then delivered to it.
+    """
+    sig = getattr(signal, "SIGTERM", None)
+    if sig is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(sig)
+    if previous in (signal.SIG_IGN, None) or getattr(previous, "_skw2v", False):
+        yield
+        return
+
+    def handler(signum, frame):
+        raise _Terminated(signum)
+
+    handler._skw2v = True
+    signal.signal(sig, handler)
+    try:
+        yield
+    except _Terminated:
+        signal.signal(sig, previous)
+        if callable(previous):
+            signal.raise_signal(sig)  # the application's handler decides
+        raise
+    finally:
+        if signal.getsignal(sig) is handler:
+            signal.signal(sig, previous)
+
+
+@contextlib.contextmanager
+def _fitting(verbose, temp_folder=None):
+    """Context of every fit: SIGTERM handling and temporary verbose logging.
+
+    Also removes the folders that killed fits left in the shared-memory and
+    temporary folders (see :func:`remove_stale_folders`).
+    """
+    # Under a cluster backend (Dask) nothing local is left to clean up, and a
+    # handler in the client process upsets the restart of lost workers.
+    local = shared_memory_backend()
+    with _sigterm_as_interrupt() if local else contextlib.nullcontext(), \
+            _verbose_logging(verbose):
+        temp = temp_folder if temp_folder is not None else tempfile.gettempdir()
+        remove_stale_folders([_shared_memory_dir(), temp])
+        yield
 
 
 def _progress_bar(verbose, total):

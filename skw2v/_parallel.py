@@ -60,6 +60,15 @@ def count_and_encode(chunks, analyzer, *, input_kind, callable_analyzer, n_jobs=
 
         results = ((index_queue.popleft(), r) for r in Parallel(
             n_jobs=n_jobs, return_as="generator")(tasks()))
+    try:
+        return _combine(results, sink)
+    except BaseException:
+        sink.close()  # an error or interrupt mid-corpus leaves no open file behind
+        raise
+
+
+def _combine(results, sink):
+    """Merge the chunks' local vocabularies and ids, in chunk order (see count_and_encode)."""
     vocab: dict[str, int] = {}
     counts = np.zeros(1024, dtype=np.int64)
     doc_parts: list[np.ndarray] = []

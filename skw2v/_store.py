@@ -16,6 +16,7 @@ per token of whole-array NumPy expressions. Imports only NumPy and SciPy.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -29,6 +30,8 @@ import scipy.sparse as sp
 BLOCK_TOKENS = 1 << 20
 
 _ITEMSIZE = np.dtype(np.int32).itemsize
+#: Largest byte count accepted (an int64 file offset).
+MAX_NBYTES = (1 << 63) - 1
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -49,20 +52,51 @@ def parse_nbytes(value, name="spill_threshold"):
     """
     if value is None:
         return None
+    fix = "Use None to keep the corpus in memory, 0 to always spill, or a size such as '500M'."
     if isinstance(value, (bool, np.bool_)):
         raise ValueError(f"The '{name}' parameter must be None, a number of bytes or a string "
-                         f"such as '500M'; got {value!r}.")
+                         f"such as '500M'; got {value!r}. {fix}")
     if isinstance(value, (int, np.integer)):
-        if value < 0:
-            raise ValueError(f"The '{name}' parameter must be >= 0 bytes; got {value}. Use "
-                             "None to keep the corpus in memory.")
-        return int(value)
-    if isinstance(value, str):
-        m = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([KMGT]?)B?\s*", value.upper())
-        if m:
-            return int(float(m.group(1)) * _UNITS[m.group(2)])
-    raise ValueError(f"The '{name}' parameter must be None, a number of bytes or a string such "
-                     f"as '500M' or '2G'; got {value!r}.")
+        nbytes = int(value)
+    elif isinstance(value, str) and len(value) <= 1000:
+        m = re.fullmatch(r"\s*(\d+)(?:\.(\d*))?\s*([KMGT]?)B?\s*", value.upper())
+        if not m:
+            raise ValueError(f"The '{name}' parameter must be None, a number of bytes or a "
+                             f"string such as '500M' or '2G'; got {value!r}. {fix}")
+        # exact integer arithmetic: no float overflow for long digit strings
+        whole, frac, unit = m.group(1), m.group(2) or "", _UNITS[m.group(3)]
+        nbytes = int(whole) * unit + (int(frac) * unit // 10 ** len(frac) if frac else 0)
+    else:
+        shown = (repr(value) if not isinstance(value, str)
+                 else f"a string of {len(value)} characters")
+        raise ValueError(f"The '{name}' parameter must be None, a number of bytes or a string "
+                         f"such as '500M' or '2G'; got {shown}. {fix}")
+    if nbytes < 0:
+        raise ValueError(f"The '{name}' parameter must be >= 0 bytes; got {value!r}. {fix}")
+    if nbytes > MAX_NBYTES:
+        raise ValueError(f"The '{name}' parameter must be at most {MAX_NBYTES} bytes (8 EiB); "
+                         f"got a number of {len(str(nbytes))} digits. {fix}")
+    return nbytes
+
+
+def write_failed(exc, path, what):
+    """The error to raise when writing ``what`` to ``path`` failed, mostly for a full disk.
+
+    NumPy reports a short write as ``"N requested and M written"``, without
+    an errno; the message says what that means and how to fix it.
+    """
+    folder = os.path.dirname(os.path.dirname(os.path.abspath(path)))
+    try:
+        free = shutil.disk_usage(folder).free
+        room = f"{free / 1e6:.1f} MB free now"
+    except OSError:
+        room = "free space unknown"
+    return OSError(
+        exc.errno or errno.ENOSPC,
+        f"Could not write {what} to {path} ({exc}): the disk holding {folder} is probably "
+        f"full ({room}). Free space there, or pass temp_folder= a folder on a disk with room "
+        "for about 8 bytes per token, or set spill_threshold=None to keep the corpus in "
+        "memory. The partial files are removed.")
 
 
 class TokenFile:
@@ -145,7 +179,8 @@ class Workspace:
                 raise ValueError(
                     f"temp_folder={self.folder!r} is not an existing directory; create it or "
                     "pass another folder.")
-            self.path = tempfile.mkdtemp(prefix="skw2v-corpus-", dir=self.folder)
+            # the process id lets a later fit remove the folder if this process is killed
+            self.path = tempfile.mkdtemp(prefix=f"skw2v-corpus-{os.getpid()}-", dir=self.folder)
         return os.path.join(self.path, name)
 
     def close(self):
@@ -184,9 +219,7 @@ class TokenSink:
         self.fill = 0  # tokens used in the last slab
         self.size = 0
         self.handle = None
-        self.spill = spill
-        if spill:
-            self._open()
+        self.spill = spill  # with True the file is opened by the first append or finish
 
     def _filled(self):
         """The filled part of each slab, in order."""
@@ -195,17 +228,33 @@ class TokenSink:
 
     def _open(self):
         path = self.workspace.file(self.name)
-        self.handle = open(path, "wb")  # noqa: SIM115 - closed in finish()
+        self.handle = open(path, "wb")  # noqa: SIM115 - closed in finish() or close()
         for part in self._filled():
-            part.tofile(self.handle)
+            self._write(part)
         self.slabs, self.fill = [], 0
+
+    def _write(self, block):
+        try:
+            block.tofile(self.handle)
+        except OSError as exc:
+            path = self.handle.name
+            self.close()
+            raise write_failed(exc, path, "the spilled corpus") from exc
+
+    def close(self):
+        """Close the file, if one is open (the workspace deletes it). Idempotent."""
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
 
     def append(self, block):
         """Add a block of tokens (copied)."""
         block = np.asarray(block, dtype=np.int32).ravel()
         self.size += block.size
+        if self.spill and self.handle is None:
+            self._open()
         if self.handle is not None:
-            block.tofile(self.handle)
+            self._write(block)
             return
         pos = 0
         while pos < block.size:
@@ -221,9 +270,16 @@ class TokenSink:
 
     def finish(self):
         """The collected tokens: an ndarray, or a :class:`TokenFile` if spilled."""
+        if self.spill and self.handle is None:
+            self._open()  # nothing was appended: an empty file
         if self.handle is not None:
-            self.handle.close()
-            self.handle = None
+            try:
+                self.handle.flush()
+            except OSError as exc:
+                path = self.handle.name
+                self.close()
+                raise write_failed(exc, path, "the spilled corpus") from exc
+            self.close()
             return TokenFile(self.workspace.file(self.name), self.size)
         if len(self.slabs) == 1:
             out = self.slabs[0][:self.fill]
@@ -313,13 +369,16 @@ def remap_compact(ids, offsets, remap, block=None):
 
         new_offsets, w = _filter_blocks(ids, offsets, select, emit, block)
         return ids[:w], new_offsets
-    with open(ids.path, "r+b") as handle:
-        def emit(kept, w):
-            handle.seek(w * _ITEMSIZE)
-            kept.tofile(handle)
+    try:
+        with open(ids.path, "r+b") as handle:
+            def emit(kept, w):
+                handle.seek(w * _ITEMSIZE)
+                kept.tofile(handle)
 
-        new_offsets, w = _filter_blocks(ids, offsets, select, emit, block)
-        handle.truncate(w * _ITEMSIZE)
+            new_offsets, w = _filter_blocks(ids, offsets, select, emit, block)
+            handle.truncate(w * _ITEMSIZE)
+    except OSError as exc:
+        raise write_failed(exc, ids.path, "the spilled corpus") from exc
     return TokenFile(ids.path, w), new_offsets
 
 
@@ -355,9 +414,13 @@ def subsample(ids, offsets, keep_prob, rng, sink=None, block=None):
     def select(chunk):
         return chunk, rng.random(chunk.size, dtype=np.float32) < p[chunk]
 
-    new_offsets, _ = _filter_blocks(ids, offsets, select, lambda kept, w: sink.append(kept),
-                                    block)
-    return sink.finish(), new_offsets
+    try:
+        new_offsets, _ = _filter_blocks(ids, offsets, select,
+                                        lambda kept, w: sink.append(kept), block)
+        return sink.finish(), new_offsets
+    except BaseException:
+        sink.close()  # an interrupted pass leaves no open file behind
+        raise
 
 
 def document_blocks(ids, offsets, n_words, block=None):

@@ -68,6 +68,40 @@ def keep_probabilities(counts, subsample):
     return np.minimum(p, 1.0)
 
 
+def noise_weights(counts, exponent=0.75):
+    """``count ** exponent``, without overflow.
+
+    When every power is finite it is returned as is (so results do not
+    change for usual exponents). ``1e6 ** 60`` overflows float64, though,
+    and an infinite weight would make the sampler uniform: then the weights
+    are computed in log space, as ``exp(exponent * (log(count) -
+    log(max_count)))``, i.e. divided by the largest one, which is the same
+    distribution. Words with count 0 get weight 0 (1 when ``exponent ==
+    0``, as ``0 ** 0``).
+
+    Parameters
+    ----------
+    counts : ndarray of int of shape (n_words,)
+        Non-negative, not all zero.
+    exponent : float
+        Finite.
+
+    Returns
+    -------
+    weights : ndarray of float64 of shape (n_words,)
+    """
+    c = np.asarray(counts, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        w = c ** exponent
+    if np.all(np.isfinite(w)):
+        return w
+    w = np.zeros_like(c)
+    pos = c > 0
+    logs = np.log(c[pos])
+    w[pos] = np.exp(exponent * (logs - logs.max()))
+    return w
+
+
 def noise_cdf(counts, exponent=0.75):
     """Cumulative noise distribution ``count ** exponent`` for negative sampling.
 
@@ -81,7 +115,7 @@ def noise_cdf(counts, exponent=0.75):
     cdf : ndarray of float64 of shape (n_words,)
         Increasing, with ``cdf[-1] == 1``.
     """
-    w = np.asarray(counts, dtype=np.float64) ** exponent
+    w = noise_weights(counts, exponent)
     cdf = np.cumsum(w)
     cdf /= cdf[-1]
     cdf[-1] = 1.0
@@ -127,8 +161,8 @@ class AliasSampler:
 
 
 def noise_sampler(counts, exponent=0.75):
-    """An :class:`AliasSampler` over ``count ** exponent``."""
-    return AliasSampler(np.asarray(counts, dtype=np.float64) ** exponent)
+    """An :class:`AliasSampler` over ``count ** exponent`` (see :func:`noise_weights`)."""
+    return AliasSampler(noise_weights(counts, exponent))
 
 
 def draw_negatives(sampler, size, rng):

@@ -283,11 +283,12 @@ def test_empty_corpus_and_bad_input_files(tmp_path, capsys):
     cases = [("empty.txt", ["empty"]), ("latin1.txt", ["latin1.txt", "line 1", "--encoding"]),
              ("broken.txt.gz", ["broken.txt.gz"]), (".", ["directory"])]
     for name, fragments in cases:
-        assert main(["train", str(tmp_path / name), "-o", out, "-q", "--min-count", "1"]) == 1
+        assert main(["train", str(tmp_path / name), "-o", out, "-q", "--min-count", "1",
+                     "--subsample", "0"]) == 1
         assert_one_line_error(capsys.readouterr().err, *fragments)
     # the same latin-1 file trains with the right encoding
     assert main(["train", str(tmp_path / "latin1.txt"), "-o", out, "-q", "--min-count", "1",
-                 "--dim", "4", "--encoding", "latin-1"]) == 0
+                 "--dim", "4", "--encoding", "latin-1", "--subsample", "0"]) == 0
     assert "café" in KeyedVectors.load_word2vec_format(out)
     capsys.readouterr()
 

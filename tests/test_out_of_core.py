@@ -434,7 +434,7 @@ def test_blockwise_sparse_dot(block_rows):
 
 @pytest.mark.parametrize("call", ["fit", "fit_transform", "transform"])
 def test_ignored_text_option_warning_points_at_the_caller(call):
-    est = SkipGramVectorizer(**dict(PARAMS, min_count=1))
+    est = SkipGramVectorizer(**dict(PARAMS, min_count=1, subsample=0))  # 18 tokens
     docs = ["aa bb cc aa bb dd"] * 3
     if call == "transform":
         est.fit(docs)
@@ -444,3 +444,181 @@ def test_ignored_text_option_warning_points_at_the_caller(call):
     with pytest.warns(UserWarning, match="will not be used") as record:
         getattr(est, call)(docs)
     assert [w.filename for w in record if "will not be used" in str(w.message)] == [__file__]
+
+
+STREAM_PATTERNS = [
+    r"(?u)\b\w\w+\b", r"\w+", r"(?<=the )\w+", r"(?<!the )\b\w+", r"\w+(?= cat)",
+    r"\w+(?!\s+sat)\b", r"(\w)\1\w*", r"(?P<a>\w)\w*(?P=a)", r"\w+\s?", r"the \w+",
+    r"(?m)^\w+", r"\w+$", r"(?s)t.e", r"[^\s]+", r"\S+", r"\w*", r"(?x) \w \w+",
+    r"(?i)[a-z]+(?:-[a-z]+)*", r"\bth\w*", r"\B\w+", r"[\w-]{2,}", r"\w+\Z", r"\A\w+",
+    r"[ -~]+?\w", r"\W+\w+",
+]
+STREAM_TEXTS = [
+    ("the cat sat on the mat and the dog sat on the log\n" * 7
+     + "the well-known tt pepper popped; the bee sees the tree\tthe end"),
+    "the\nthe\rthe\x0bcat cat   the   mat " * 9,
+]
+
+
+@pytest.mark.parametrize("pattern", STREAM_PATTERNS)
+def test_filename_input_equals_content_for_any_token_pattern(tmp_path, tiny_blocks, pattern):
+    """Streamed or not, input='filename' tokenises as input='content' does."""
+    paths = write_files(tmp_path, STREAM_TEXTS)
+    params = dict(PARAMS, min_count=1, subsample=0, token_pattern=pattern)
+    import warnings
+
+    def fit(est, docs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # CountVectorizer's notes about a pattern's groups
+            try:
+                return est.fit(docs)
+            except ValueError as exc:  # too few tokens: the same error both ways
+                return str(exc)
+
+    ref = fit(SkipGramVectorizer(**params), STREAM_TEXTS)
+    est = fit(SkipGramVectorizer(**params, input="filename"), paths)
+    if isinstance(ref, str):
+        assert est == ref
+        return
+    assert est.index_to_key_ == ref.index_to_key_
+    np.testing.assert_array_equal(est.word_counts_, ref.word_counts_)
+    assert_same_fit(est, ref)
+
+
+def test_only_provably_local_patterns_stream():
+    local = [r"(?u)\b\w\w+\b", r"\w+", r"[a-zé]+", r"(?i)[a-z]+(?:-[a-z]+)*", r"\S+",
+             r"[\w-]{2,}", r"(?P<w>\w+)", r"\d+|\w+", r"[!-~]+", r"\bth\w*", r"\B\w+"]
+    for p in local:
+        assert text.can_stream(SkipGramVectorizer(input="filename", token_pattern=p)), p
+    for p in STREAM_PATTERNS:
+        if p not in local:
+            assert not text.can_stream(SkipGramVectorizer(input="filename", token_pattern=p)), p
+
+
+# ------------------------------------------------------ leaks and full disks
+def _resource_warnings(fn):
+    """ResourceWarnings raised while ``fn`` runs or when its garbage is collected."""
+    import gc
+    import warnings
+
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", ResourceWarning)
+        fn()
+        gc.collect()
+    return [w for w in record if issubclass(w.category, ResourceWarning)]
+
+
+@pytest.mark.parametrize("params", [
+    dict(spill_threshold=0, subsample=0),
+    dict(spill_threshold=0, subsample=1e-2),
+    dict(spill_threshold=0, subsample=0, n_shards=2),
+    dict(spill_threshold=0, subsample=0, input="filename"),
+])
+def test_spilled_fit_leaks_no_file_handle(tmp_path, params):
+    docs = zipf_corpus()
+    if params.get("input") == "filename":
+        docs = write_files(tmp_path, docs[:40])
+    est = SkipGramVectorizer(**{**PARAMS, **params, "epochs": 3}, temp_folder=tmp_path)
+    assert _resource_warnings(lambda: est.fit(docs)) == []
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("skw2v")]
+
+
+def test_error_while_spilling_leaks_nothing(tmp_path):
+    def analyzer(doc):
+        if doc == "boom":
+            raise TypeError("no")
+        return doc.split()
+
+    docs = ["aa bb cc"] * 3000 + ["boom"]
+    est = SkipGramVectorizer(**{**PARAMS, "min_count": 1}, analyzer=analyzer,
+                             spill_threshold=0, temp_folder=tmp_path)
+
+    def fit():
+        with pytest.raises(TypeError):
+            est.fit(docs)
+
+    assert _resource_warnings(fit) == []
+    assert list(tmp_path.iterdir()) == []
+
+
+FULL_DISK = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
+resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))  # as a disk with 64 KiB free
+from skw2v import SkipGramVectorizer
+docs = ["w%d w%d w%d" % (i % 50, i % 7, i % 13) for i in range(int(sys.argv[2]))]
+try:
+    SkipGramVectorizer(min_count=1, epochs=1, spill_threshold=0,
+                       temp_folder=sys.argv[1]).fit(docs)
+except OSError as exc:
+    print("OSError:", exc)
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGXFSZ"), reason="POSIX limits")
+def test_spill_on_a_full_disk_says_so_and_cleans_up(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", FULL_DISK, str(tmp_path), "40000"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    msg = out.stdout
+    assert msg.startswith("OSError:"), msg
+    for fragment in ("full", str(tmp_path), "temp_folder=", "spill_threshold=None"):
+        assert fragment in msg
+    assert list(tmp_path.iterdir()) == []  # the partial spill is removed
+
+
+# --------------------------------------------------------- compressed files
+@pytest.mark.parametrize("fmt", ["gzip", "bz2", "lzma", "zip"])
+@pytest.mark.parametrize("options", [{}, {"analyzer": str.split},
+                                     {"decode_error": "replace"}, {"encoding": "latin-1"}])
+def test_compressed_file_is_named_as_such(tmp_path, fmt, options):
+    import bz2
+    import gzip
+    import lzma
+    import zipfile
+
+    data = ("the cat sat on the mat " * 50).encode()
+    path = tmp_path / f"doc.{fmt}"
+    if fmt == "zip":
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("doc.txt", data)
+    else:
+        path.write_bytes({"gzip": gzip, "bz2": bz2, "lzma": lzma}[fmt].compress(data))
+    est = SkipGramVectorizer(**{**PARAMS, "min_count": 1, **options}, input="filename")
+    with pytest.raises(ValueError, match=r"compressed file, not text\. Decompress") as exc:
+        est.fit([str(path)])
+    assert str(path) in str(exc.value) and "input='content'" in str(exc.value)
+    with open(path, "rb") as handle:
+        with pytest.raises(ValueError, match="compressed"):
+            SkipGramVectorizer(**{**PARAMS, "min_count": 1, **options}, input="file").fit(
+                [handle])
+    # the advice works
+    if fmt == "gzip":
+        with gzip.open(path, "rb") as handle:
+            est = SkipGramVectorizer(**{**PARAMS, "min_count": 1, **options},
+                                     input="file").fit([handle])
+        assert "cat" in est.vocabulary_ or "cat" in str(est.vocabulary_)
+
+
+def test_text_starting_like_bzip2_is_still_text(tmp_path):
+    path = tmp_path / "doc.txt"
+    path.write_text("BZh is how this text starts " * 20)
+    est = SkipGramVectorizer(**{**PARAMS, "min_count": 1}, input="filename").fit([str(path)])
+    assert "bzh" in est.vocabulary_
+
+
+@pytest.mark.parametrize("fmt", ["gzip", "bz2", "lzma"])
+def test_compressed_bytes_as_content_are_named_as_such(fmt):
+    import bz2
+    import gzip
+    import lzma
+
+    module = {"gzip": gzip, "bz2": bz2, "lzma": lzma}[fmt]
+    data = module.compress(("the cat sat on the mat " * 50).encode())
+    for options in ({}, {"encoding": "latin-1"}):
+        est = SkipGramVectorizer(**{**PARAMS, "min_count": 1, **options})
+        with pytest.raises(ValueError, match=r"Document 1 is .*compressed data.*decompress"):
+            est.fit([b"plain bytes here", data])

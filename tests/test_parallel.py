@@ -93,3 +93,246 @@ def test_one_shard_several_syncs_stays_close_to_sequential(planted, small_params
     seq = SkipGramVectorizer(**small_params).fit(list(docs))
     assert separation(est.index_to_key_, est.vectors_, topics) >= 0.9
     assert abs(est.loss_curve_[-1] - seq.loss_curve_[-1]) < 0.05 * seq.loss_curve_[-1]
+
+
+# ------------------------------------------- shared-memory space and leftovers
+def _fake_statvfs(free_by_folder):
+    """An os.statvfs whose free space is ``free_by_folder[folder]`` (bytes)."""
+    import os
+
+    real = os.statvfs
+
+    class Result:
+        def __init__(self, free):
+            self.f_bavail, self.f_frsize = free // 4096, 4096
+
+    def statvfs(path):
+        for folder, free in free_by_folder.items():
+            if os.path.samefile(path, folder):
+                return Result(free)
+        return real(path)
+
+    return statvfs
+
+
+@pytest.fixture
+def shm_and_temp(tmp_path, monkeypatch):
+    import skw2v._estimator as est_mod
+
+    shm, temp = tmp_path / "shm", tmp_path / "temp"
+    shm.mkdir()
+    temp.mkdir()
+    monkeypatch.setattr(est_mod, "_shared_memory_dir", lambda: str(shm))
+    return shm, temp
+
+
+def _leftovers(*folders):
+    return [p.name for f in folders for p in f.iterdir()]
+
+
+@pytest.mark.parametrize("n_components", [300, 40])
+def test_small_shared_memory_falls_back_to_the_temp_folder(planted, small_params, shm_and_temp,
+                                                           monkeypatch, n_components):
+    import os
+
+    import skw2v._estimator as est_mod
+
+    shm, temp = shm_and_temp
+    used = []
+    real_copy = est_mod._shared_copy
+    monkeypatch.setattr(est_mod, "_shared_copy", lambda a, p: used.append(p) or real_copy(a, p))
+    # /dev/shm with 64 MB free where the vectors (and margin) need more than that
+    monkeypatch.setattr(os, "statvfs", _fake_statvfs({shm: 1 << 20, temp: 1 << 40}))
+    params = {**small_params, "n_components": n_components, "epochs": 1}
+    est = SkipGramVectorizer(**params, n_jobs=2, temp_folder=temp).fit(list(planted[0]))
+    assert used and all(os.path.dirname(os.path.dirname(p)) == str(temp) for p in used)
+    assert np.all(np.isfinite(est.vectors_))
+    assert _leftovers(shm, temp) == []
+
+
+def test_shared_memory_is_used_when_it_has_room(planted, small_params, shm_and_temp,
+                                                monkeypatch):
+    import os
+
+    import skw2v._estimator as est_mod
+
+    shm, temp = shm_and_temp
+    used = []
+    real_copy = est_mod._shared_copy
+    monkeypatch.setattr(est_mod, "_shared_copy", lambda a, p: used.append(p) or real_copy(a, p))
+    monkeypatch.setattr(os, "statvfs", _fake_statvfs({shm: 1 << 30, temp: 1 << 30}))
+    SkipGramVectorizer(**small_params, n_jobs=2, temp_folder=temp).fit(list(planted[0]))
+    assert used and all(os.path.dirname(os.path.dirname(p)) == str(shm) for p in used)
+
+
+def test_no_room_anywhere_raises_a_clear_error(planted, small_params, shm_and_temp, monkeypatch):
+    import os
+
+    shm, temp = shm_and_temp
+    monkeypatch.setattr(os, "statvfs", _fake_statvfs({shm: 1 << 16, temp: 1 << 16}))
+    est = SkipGramVectorizer(**small_params, n_jobs=2, temp_folder=temp)
+    with pytest.raises(OSError, match=r"No room for the shared word vectors") as exc:
+        est.fit(list(planted[0]))
+    for fragment in (str(shm), str(temp), "temp_folder=", "n_jobs=1"):
+        assert fragment in str(exc.value)
+    assert not hasattr(est, "vectors_")
+    assert _leftovers(shm, temp) == []
+
+
+def test_preallocation_failure_raises_instead_of_sigbus(planted, small_params, shm_and_temp,
+                                                        monkeypatch):
+    """statvfs can be stale (another process fills the tmpfs): allocation must fail early."""
+    import errno
+    import os
+
+    shm, temp = shm_and_temp
+
+    def full(fd, offset, length):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "posix_fallocate", full, raising=False)
+    est = SkipGramVectorizer(**small_params, n_jobs=2, temp_folder=temp)
+    with pytest.raises(OSError, match=r"Could not allocate .* temp_folder=") as exc:
+        est.fit(list(planted[0]))
+    assert exc.value.errno == errno.ENOSPC
+    assert _leftovers(shm, temp) == []
+
+
+def test_shared_copy_preallocates_the_whole_file(tmp_path):
+    import os
+
+    from skw2v._estimator import _shared_copy
+
+    a = np.arange(12000, dtype=np.float32).reshape(3000, 4)
+    m = _shared_copy(a, str(tmp_path / "v"))
+    np.testing.assert_array_equal(m, a)
+    st = os.stat(tmp_path / "v")
+    assert st.st_blocks * 512 >= a.nbytes  # allocated, not a sparse file
+    del m
+
+
+SIGTERM_FIT = """
+import os, sys
+import skw2v._estimator as est_mod
+est_mod._shared_memory_dir = lambda: sys.argv[1]
+from skw2v import SkipGramVectorizer
+rng = __import__("numpy").random.default_rng(0)
+docs = [" ".join("w%d" % k for k in rng.zipf(1.3, 40) % 3000) for _ in range(3000)]
+
+def started(est, info):
+    print("epoch", info.epoch, flush=True)
+
+SkipGramVectorizer(n_components=32, min_count=1, epochs=10000, n_jobs=int(sys.argv[3]),
+                   spill_threshold=0, temp_folder=sys.argv[2], callbacks=[started]).fit(docs)
+print("finished", flush=True)
+"""
+
+
+def _processes_with_marker(marker):
+    """Pids of live processes whose environment holds ``marker`` (Linux /proc)."""
+    import os
+
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as f:
+                if marker.encode() in f.read():
+                    found.append(int(name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="needs Linux /proc")
+@pytest.mark.parametrize("n_jobs", [2, 1])
+def test_sigterm_during_fit_removes_folders_and_workers(tmp_path, n_jobs):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    shm, temp = tmp_path / "shm", tmp_path / "temp"
+    shm.mkdir()
+    temp.mkdir()
+    marker = f"SKW2V_TEST_{uuid.uuid4().hex}"
+    env = {**os.environ, "SKW2V_TEST_MARKER": marker}
+    proc = subprocess.Popen([sys.executable, "-c", SIGTERM_FIT, str(shm), str(temp),
+                             str(n_jobs)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        line = proc.stdout.readline()  # the first epoch is done: folders and workers exist
+        assert line.startswith("epoch"), proc.stderr.read()
+        if n_jobs > 1:
+            assert _leftovers(shm) != [] and len(_processes_with_marker(marker)) > 1
+        assert _leftovers(temp) != []
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
+    assert proc.returncode in (143, -signal.SIGTERM)  # terminated, as SIGTERM asks
+    assert _leftovers(shm, temp) == []
+    deadline = time.time() + 20
+    while _processes_with_marker(marker) and time.time() < deadline:
+        time.sleep(0.2)
+    assert _processes_with_marker(marker) == []  # no worker survives
+
+
+def test_sigterm_handler_is_restored_after_fit(planted, small_params):
+    import signal
+
+    def mine(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGTERM, mine)
+    try:
+        seen = []
+
+        def look(est, info):
+            seen.append(signal.getsignal(signal.SIGTERM))
+
+        SkipGramVectorizer(**small_params, callbacks=[look]).fit(list(planted[0]))
+        assert seen and all(h is not mine for h in seen)  # handled while fitting
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_stale_folders_of_dead_processes_are_removed(planted, small_params, shm_and_temp):
+    import os
+    import subprocess
+    import sys
+
+    shm, temp = shm_and_temp
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    alive = [str(os.getpid()), str(os.getppid())]
+    made = {
+        shm / f"skw2v-{dead}-abc": False, temp / f"skw2v-corpus-{dead}-def": False,
+        shm / f"skw2v-{alive[0]}-ghi": True, shm / f"skw2v-{alive[1]}-jkl": True,
+        temp / f"skw2v-corpus-{alive[1]}-mno": True,
+        shm / "skw2v-legacy": True, temp / "other-123-x": True,  # not ours to judge
+    }
+    for path in made:
+        path.mkdir()
+        (path / "vectors").write_bytes(b"\0" * 64)
+    SkipGramVectorizer(**small_params, temp_folder=temp).fit(list(planted[0]))
+    assert {p: p.exists() for p in made} == made
+
+
+def test_fallback_to_a_missing_temp_folder_names_it(planted, small_params, shm_and_temp,
+                                                    monkeypatch, tmp_path):
+    import os
+
+    shm, _ = shm_and_temp
+    monkeypatch.setattr(os, "statvfs", _fake_statvfs({shm: 1 << 16}))
+    missing = tmp_path / "missing"
+    with pytest.raises(ValueError, match=r"temp_folder=.*missing.*not an existing directory"):
+        SkipGramVectorizer(**small_params, n_jobs=2, temp_folder=missing).fit(list(planted[0]))
+    assert _leftovers(shm) == []

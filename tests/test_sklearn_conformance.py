@@ -389,3 +389,13 @@ def test_grid_search_on_vectorizer_alone_uses_score(make_corpus):
     refit.fit([docs[i] for i in train])
     assert refit.score([docs[i] for i in test]) == pytest.approx(
         grid.cv_results_["split0_test_score"][0], rel=1e-12)
+
+
+@pytest.mark.parametrize("name, value", [("pooling", np.array(["mean", "max"])),
+                                         ("pooling", ["mean"]), ("norm", np.array(["l2"]))])
+def test_unhashable_output_params_set_after_fit_name_themselves(planted, small_params, name,
+                                                                 value):
+    est = SkipGramVectorizer(**small_params).fit(list(planted[0]))
+    est.set_params(**{name: value})
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        est.transform(list(planted[0])[:3])
