@@ -151,20 +151,20 @@ def test_custom_loss_without_curvature_still_trains():
             return None
 
     docs = ["the cat sat on the mat and the dog sat on the log"] * 30
-    a = SkipGramVectorizer(n_components=8, min_count=1, loss=Plain(), random_state=0).fit(docs)
+    a = SkipGramVectorizer(n_components=8, min_count=1, subsample=0, loss=Plain(),
+                           random_state=0).fit(docs)
     assert np.all(np.isfinite(a.vectors_))
 
 
 def test_auto_learning_rate_is_large_on_small_corpora_and_saved(tmp_path):
     docs = ["the cat sat on the mat and the dog sat on the log"] * 30
-    auto = SkipGramVectorizer(n_components=8, min_count=1, epochs=2, random_state=0).fit(docs)
+    small = dict(n_components=8, min_count=1, epochs=2, subsample=0, random_state=0)
+    auto = SkipGramVectorizer(**small).fit(docs)
     assert auto.get_params()["learning_rate"] == "auto"
     assert auto.learning_rate_ == pytest.approx(0.1)  # capped: a few hundred tokens
-    fixed = SkipGramVectorizer(n_components=8, min_count=1, epochs=2, learning_rate=0.1,
-                               random_state=0).fit(docs)
+    fixed = SkipGramVectorizer(**small, learning_rate=0.1).fit(docs)
     np.testing.assert_array_equal(auto.vectors_, fixed.vectors_)  # same step, same result
-    low = SkipGramVectorizer(n_components=8, min_count=1, epochs=2, learning_rate=0.025,
-                             random_state=0).fit(docs)
+    low = SkipGramVectorizer(**small, learning_rate=0.025).fit(docs)
     assert low.learning_rate_ == 0.025
     path = tmp_path / "m.npz"
     low.save(path)
