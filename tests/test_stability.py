@@ -152,7 +152,7 @@ def test_custom_loss_without_curvature_still_trains():
 
     docs = ["the cat sat on the mat and the dog sat on the log"] * 30
     a = SkipGramVectorizer(n_components=8, min_count=1, subsample=0, loss=Plain(),
-                           learning_rate=0.025, random_state=0).fit(docs)
+                           learning_rate=0.025, batch_size=64, random_state=0).fit(docs)
     assert np.all(np.isfinite(a.vectors_))
 
 
