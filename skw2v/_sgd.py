@@ -210,7 +210,7 @@ def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i):
 
     ``rows`` is ``(G, K+1)`` (center word, then the window's negatives);
     ``inputs_pad`` holds the ``G * width`` input ids of the padded layout
-    (the batch's pairs at rows ``flat``, any valid id in padding slots).
+    (the batch's pairs at rows ``flat``, id 0 in padding slots).
     Padding slots get zero score gradients, so they add exact zeros and
     change nothing. Batch ``i`` of ``plan`` sums the gradients of the pairs'
     inputs (at their padded rows) and of ``rows.ravel()`` (after them) by
