@@ -255,11 +255,11 @@ class SkipGramVectorizer(TransformerMixin, BaseEstimator):
         text8like, WS353 0.33 at 0.025 against 0.44 at 0.1). With
         synchronised shards (``n_shards``, or a Dask cluster), whose summed
         changes act as a larger step, ``"auto"`` is 0.025. The value used
-        is :attr:`learning_rate_`. A custom loss whose
-        :meth:`~skw2v.losses.SkipGramLoss.curvature` returns None trains
-        with unbounded steps: give it a fixed ``learning_rate``. Each row's summed step is bounded by its
+        is :attr:`learning_rate_`. Each row's summed step is bounded by its
         curvature whatever the rate (see :ref:`stability`), so large rates
-        do not diverge.
+        do not diverge; a custom loss whose
+        :meth:`~skw2v.losses.SkipGramLoss.curvature` returns None trains
+        with unbounded steps: give it a fixed ``learning_rate``.
     min_learning_rate : float, default=1e-4
         Final step size; the rate decays linearly over all epochs.
     batch_size : int, default=1024

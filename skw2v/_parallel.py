@@ -222,16 +222,18 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, n_jobs, seed, lr_start, lr
                         n_shards, n_rounds, progress=None, **kwargs):
     shards = split_range(ids.size, n_shards)
     seeds = seed.spawn(n_shards * n_rounds)
+    local = shared_memory_backend()
     # local workers read a spilled file themselves; others get their slices
-    read_in_worker = isinstance(ids, TokenFile) and shared_memory_backend()
+    read_in_worker = isinstance(ids, TokenFile) and local
     loss, n_pairs, slowest = 0.0, 0, 0.0
     for r in range(n_rounds):
-        tasks = []
+        tasks, longest = [], 0
         for j, (a, b) in enumerate(shards):
             cuts = np.linspace(a, b, n_rounds + 1).round().astype(np.int64)
             lo, hi = int(cuts[r]), int(cuts[r + 1])
             if hi <= lo:
                 continue
+            longest = max(longest, hi - lo)
             lr_a = lr_start + (lr_stop - lr_start) * (lo - a) / (b - a)
             lr_b = lr_start + (lr_stop - lr_start) * (hi - a) / (b - a)
             if read_in_worker:
@@ -242,13 +244,11 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, n_jobs, seed, lr_start, lr
             tasks.append(delayed(train_slice_on_copy)(
                 W_in, W_out, part, offsets, lo, hi, seeds[j * n_rounds + r], lr_a, lr_b,
                 kwargs, base))
-        if shared_memory_backend():
+        if local:
             results = Parallel(n_jobs=n_jobs)(tasks)
         else:
-            slice_size = max(int(c[1] - c[0]) for c in
-                             (np.linspace(a, b, n_rounds + 1) for a, b in shards))
             results, seconds = _run_round_on_cluster(
-                tasks, n_jobs, max(slice_size / _SLOWEST_TOKENS_PER_SECOND,
+                tasks, n_jobs, max(longest / _SLOWEST_TOKENS_PER_SECOND,
                                    _ROUND_TIMEOUT_FACTOR * slowest), r)
             slowest = max(slowest, seconds)
         for d_in, d_out, res in results:  # shard order: deterministic
