@@ -37,13 +37,13 @@ sys.path.insert(0, HERE)
 
 import zoo  # noqa: E402
 
-import skw2v._sgd as sgd  # noqa: E402
+import skw2v._core.sgd as sgd  # noqa: E402
 import skw2v.losses as losses  # noqa: E402
 from skw2v import SkipGramVectorizer  # noqa: E402
 
 
 class Recorder:
-    """Replaces ``skw2v._sgd._planned_update`` to record each batch's row updates."""
+    """Replaces ``skw2v._core.sgd._planned_update`` to record each batch's row updates."""
 
     def __init__(self, n_negatives):
         self.k1 = n_negatives + 1

@@ -71,7 +71,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _nbytes(text):
-    from ._store import parse_nbytes
+    from ._data.store import parse_nbytes
 
     try:
         return parse_nbytes(text)
@@ -390,7 +390,7 @@ def _check_outputs(inputs: Sequence[str], outputs: Sequence[tuple[str, str]]) ->
     outputs : sequence of (option, path)
         Files that will be written, with the option that names them.
     """
-    from ._io import check_writable
+    from ._files.atomic import check_writable
 
     for i, (option, path) in enumerate(outputs):
         for corpus in inputs:
@@ -545,7 +545,6 @@ def _load_vectors(path: str, binary: bool | None):
 # --------------------------------------------------------------------------
 def _cmd_train(args) -> int:
     from ._estimator import SkipGramVectorizer
-    from ._persist import save_model
 
     for path in args.corpus:
         _check_input_file(path)
@@ -554,7 +553,7 @@ def _cmd_train(args) -> int:
         outputs.append(("--save-model", args.save_model))
     _check_outputs(args.corpus, outputs)
     if args.temp_folder:
-        from ._io import check_writable_dir
+        from ._files.atomic import check_writable_dir
 
         check_writable_dir(args.temp_folder)  # the spilled corpus goes there
     min_lr = args.min_learning_rate
@@ -600,7 +599,7 @@ def _cmd_train(args) -> int:
     kv.save_word2vec_format(args.output, binary=args.binary)  # atomic
     logger.info("wrote %s vectors to %s", "binary" if args.binary else "text", args.output)
     if args.save_model:
-        save_model(estimator, args.save_model)
+        estimator.save(args.save_model)
         logger.info("saved the model to %s", args.save_model)
     final_loss = float(estimator.loss_curve_[-1])
     print(f"{len(kv)} words, {kv.vector_size} dims, {seconds:.2f} s, final loss "

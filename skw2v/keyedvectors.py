@@ -39,7 +39,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from . import _io
+from ._files import atomic as _io
 
 __all__ = ["KeyedVectors"]
 

@@ -326,6 +326,51 @@ class SkipGramLoss:
         """
         raise NotImplementedError
 
+    def loss(
+        self,
+        center_vectors: np.ndarray,
+        outside_ids: np.ndarray,
+        output_vectors: np.ndarray,
+        negative_ids: np.ndarray | None = None,
+    ) -> float:
+        """The summed loss of a batch, without gradients (used by ``score``).
+
+        The default takes it from :meth:`loss_and_grad`; a loss can override
+        it with a cheaper computation of the same value.
+
+        Parameters
+        ----------
+        center_vectors, outside_ids, output_vectors, negative_ids
+            As in :meth:`loss_and_grad`.
+
+        Returns
+        -------
+        loss : float
+        """
+        return self.loss_and_grad(center_vectors, outside_ids, output_vectors,
+                                  negative_ids).loss
+
+    def reference_loss(self, n_words: int, n_negatives: int) -> float | None:
+        """Optional: the mean loss per pair at word2vec's initialisation.
+
+        With output vectors at zero, every score is zero. The trainer treats
+        a mean epoch loss over 10 times this (or the first epoch's) as
+        divergence. None (the default) means unknown: only the first epoch
+        is the reference.
+
+        Parameters
+        ----------
+        n_words : int
+            Vocabulary size.
+        n_negatives : int
+            Negatives per pair (for losses that use them).
+
+        Returns
+        -------
+        loss : float or None
+        """
+        return None
+
     def curvature(
         self,
         center_vectors: np.ndarray,
@@ -482,6 +527,10 @@ class NegativeSamplingLoss(SkipGramLoss):
             loss, grad_center, rows.reshape(-1), grad_output.reshape(n * (k + 1), -1)
         )
 
+    def reference_loss(self, n_words, n_negatives):
+        """``(K + 1) log 2``: every score is 0 at the initialisation."""
+        return (n_negatives + 1) * np.log(2.0)
+
     def curvature(self, center_vectors, outside_ids, output_vectors, negative_ids=None):
         """Curvature along each row, see :meth:`SkipGramLoss.curvature`.
 
@@ -522,6 +571,10 @@ class SoftmaxLoss(SkipGramLoss):
 
     def __init__(self, max_chunk_elements: int = 4_194_304):
         self.max_chunk_elements = max_chunk_elements
+
+    def reference_loss(self, n_words, n_negatives):
+        """``log V``: a uniform prediction at the initialisation."""
+        return np.log(n_words)
 
     def _chunks(self, n_pairs, n_words):
         if not (isinstance(self.max_chunk_elements, (int, np.integer))

@@ -20,8 +20,7 @@ from scipy import stats
 from sklearn.feature_extraction.text import CountVectorizer
 
 import skw2v
-from skw2v import KeyedVectors
-from skw2v._persist import load_model
+from skw2v import KeyedVectors, SkipGramVectorizer
 from skw2v.cli import WHITESPACE_TOKEN_PATTERN, build_parser, iter_documents, main
 
 TINY = ["--dim", "8", "--epochs", "2", "--min-count", "1", "--subsample", "0", "--seed", "1",
@@ -179,7 +178,7 @@ def test_documents_and_save_model(corpus, tmp_path, mode, capsys):
     assert main(argv) == 0
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the CLI's tokenisation is stored as plain data
-        est = load_model(model)
+        est = SkipGramVectorizer.load(model)
     kv = KeyedVectors.load_word2vec_format(tmp_path / "v.txt")
     assert est.index_to_key_ == kv.index_to_key
     np.testing.assert_array_equal(est.vectors_, kv.vectors)

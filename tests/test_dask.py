@@ -88,7 +88,7 @@ def test_a_round_that_never_returns_is_run_again(monkeypatch):
 
     from joblib import delayed
 
-    from skw2v import _parallel
+    from skw2v._fitting import parallel as _parallel
 
     monkeypatch.setattr(_parallel, "_ROUND_TIMEOUT_MIN", 0.5)
     calls = []

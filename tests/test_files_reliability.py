@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from skw2v import Checkpoint, KeyedVectors, SkipGramVectorizer
-from skw2v._io import atomic_file
+from skw2v._files.atomic import atomic_file
 
 DOCS = ["alpha beta gamma delta alpha beta", "gamma delta epsilon alpha zeta"] * 6
 SMALL = dict(n_components=8, window=2, min_count=1, subsample=0.0, epochs=1, random_state=0)
@@ -431,7 +431,7 @@ def model_and_checkpoint(tmp_path, fitted):
 def read_any(path):
     """Load a model file, or read a checkpoint as fit(resume_from=path) does."""
     if "c.npz" in str(path):
-        from skw2v._persist import read_checkpoint
+        from skw2v._files.checkpoint import read_checkpoint
 
         return read_checkpoint(path)
     return SkipGramVectorizer.load(path)
@@ -531,7 +531,7 @@ def test_impossible_word2vec_header_is_a_value_error_naming_the_file(tmp_path, h
 
 @pytest.mark.parametrize("name", WRITER_NAMES)
 def test_every_writer_goes_through_the_one_atomic_helper(fitted, tmp_path, monkeypatch, name):
-    from skw2v import _io
+    from skw2v._files import atomic as _io
 
     write = dict(writers(fitted))[name]
     real, targets = _io.atomic_file, []

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from skw2v._corpus import document_bounds, skipgram_pairs
-from skw2v._sgd import _group_batches, generic_step, ns_window_step, window_groups
-from skw2v._store import subsample
-from skw2v._vocab import AliasSampler, keep_probabilities, noise_sampler, order_vocabulary
+from skw2v._core.pairs import document_bounds, skipgram_pairs
+from skw2v._core.sgd import _group_batches, generic_step, ns_window_step, window_groups
+from skw2v._data.store import subsample
+from skw2v._core.vocab import AliasSampler, keep_probabilities, noise_sampler, order_vocabulary
 from skw2v.losses import NegativeSamplingLoss, SoftmaxLoss, scatter_add
 
 
@@ -192,7 +192,7 @@ def test_alias_sampler_frequencies():
 def test_fused_loss_and_grad_are_exact_and_finite_for_extreme_scores():
     from scipy.special import expit, log_expit
 
-    from skw2v._sgd import _ns_scores_to_grad
+    from skw2v._core.sgd import _ns_scores_to_grad
 
     scores = np.array([[1000.0, -1000.0, 30.0, -30.0], [-1000.0, 1000.0, 0.0, 1e-3],
                        [5.0, -5.0, 2.0, -2.0], [-90.0, 90.0, -20.0, 20.0]])
@@ -212,7 +212,7 @@ def test_fused_loss_and_grad_are_exact_and_finite_for_extreme_scores():
 @pytest.mark.parametrize("batch_size", [1, 7, 64])
 def test_train_range_fused_path_equals_generic_reference_path(monkeypatch, batch_size):
     """The per-block padded layout of train_range trains exactly like the reference loss."""
-    from skw2v import _sgd
+    from skw2v._core import sgd as _sgd
 
     class ReferenceNS(NegativeSamplingLoss):
         """Same loss, but not the exact type, so train_range takes the generic path."""
@@ -242,7 +242,7 @@ def test_train_range_fused_path_equals_generic_reference_path(monkeypatch, batch
 
 
 def test_sum_plan_radix_and_general_sorts_agree():
-    from skw2v._sgd import _sum_plan
+    from skw2v._core.sgd import _sum_plan
 
     rng = np.random.default_rng(4)
     in_ids = rng.zipf(1.5, 3000) % 500

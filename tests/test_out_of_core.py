@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-import skw2v._store as store
-import skw2v._text as text
+import skw2v._data.store as store
+import skw2v._data.text as text
 from skw2v import SkipGramVectorizer
-from skw2v._store import (
+from skw2v._data.store import (
     TokenFile,
     TokenSink,
     Workspace,
@@ -406,7 +406,7 @@ def test_streamed_file_with_spill_equals_content(tmp_path, tiny_blocks):
 
 @pytest.mark.parametrize("n_words, block_rows", [(1, 4), (100, 7), (1000, 1000), (5, 2)])
 def test_blockwise_init_equals_whole_matrix_draw(n_words, block_rows):
-    from skw2v._estimator import _uniform_init
+    from skw2v._core.vectors import uniform_init as _uniform_init
 
     for dtype in (np.float32, np.float64):
         expected = ((np.random.default_rng(3).random((n_words, 9)) - 0.5) / 9).astype(dtype)
@@ -417,7 +417,8 @@ def test_blockwise_init_equals_whole_matrix_draw(n_words, block_rows):
 
 @pytest.mark.parametrize("block_rows", [1, 7, 1000])
 def test_blockwise_sparse_dot(block_rows):
-    from skw2v._estimator import _all_finite, _sparse_dot
+    from skw2v._core.pooling import sparse_dot as _sparse_dot
+    from skw2v._core.vectors import all_finite as _all_finite
 
     rng = np.random.default_rng(0)
     weights = sp.random(6, 50, density=0.2, random_state=1, format="csr")

@@ -39,9 +39,9 @@ def test_shared_memory_training_with_two_jobs(make_corpus, small_params, separat
     the quality check below is what must hold. (On the 1M-token text8like
     corpus the losses and WS353 of the two match: see the slow tests.)
     """
-    import skw2v._estimator as est_mod
+    import skw2v._fitting.shared as est_mod
 
-    monkeypatch.setattr(est_mod, "_shared_memory_dir", lambda: str(tmp_path))
+    monkeypatch.setattr(est_mod, "shared_memory_dir", lambda: str(tmp_path))
     docs, _, topics = make_corpus(n_docs=600, n_topics=5, words_per_topic=60, seed=1)
     params = {**small_params, "epochs": 10}
     est = SkipGramVectorizer(**params, n_jobs=2).fit(list(docs))
@@ -58,9 +58,9 @@ def test_shared_memory_training_with_two_jobs(make_corpus, small_params, separat
 
 def test_shared_memory_files_removed_after_an_error(planted, small_params, tmp_path,
                                                     monkeypatch):
-    import skw2v._estimator as est_mod
+    import skw2v._fitting.shared as est_mod
 
-    monkeypatch.setattr(est_mod, "_shared_memory_dir", lambda: str(tmp_path))
+    monkeypatch.setattr(est_mod, "shared_memory_dir", lambda: str(tmp_path))
 
     def stop(est, info):
         raise KeyboardInterrupt
@@ -117,12 +117,12 @@ def _fake_statvfs(free_by_folder):
 
 @pytest.fixture
 def shm_and_temp(tmp_path, monkeypatch):
-    import skw2v._estimator as est_mod
+    import skw2v._fitting.shared as est_mod
 
     shm, temp = tmp_path / "shm", tmp_path / "temp"
     shm.mkdir()
     temp.mkdir()
-    monkeypatch.setattr(est_mod, "_shared_memory_dir", lambda: str(shm))
+    monkeypatch.setattr(est_mod, "shared_memory_dir", lambda: str(shm))
     return shm, temp
 
 
@@ -135,12 +135,12 @@ def test_small_shared_memory_falls_back_to_the_temp_folder(planted, small_params
                                                            monkeypatch, n_components):
     import os
 
-    import skw2v._estimator as est_mod
+    import skw2v._fitting.shared as est_mod
 
     shm, temp = shm_and_temp
     used = []
-    real_copy = est_mod._shared_copy
-    monkeypatch.setattr(est_mod, "_shared_copy", lambda a, p: used.append(p) or real_copy(a, p))
+    real_copy = est_mod.shared_copy
+    monkeypatch.setattr(est_mod, "shared_copy", lambda a, p: used.append(p) or real_copy(a, p))
     # /dev/shm with 64 MB free where the vectors (and margin) need more than that
     monkeypatch.setattr(os, "statvfs", _fake_statvfs({shm: 1 << 20, temp: 1 << 40}))
     params = {**small_params, "n_components": n_components, "epochs": 1}
@@ -154,12 +154,12 @@ def test_shared_memory_is_used_when_it_has_room(planted, small_params, shm_and_t
                                                 monkeypatch):
     import os
 
-    import skw2v._estimator as est_mod
+    import skw2v._fitting.shared as est_mod
 
     shm, temp = shm_and_temp
     used = []
-    real_copy = est_mod._shared_copy
-    monkeypatch.setattr(est_mod, "_shared_copy", lambda a, p: used.append(p) or real_copy(a, p))
+    real_copy = est_mod.shared_copy
+    monkeypatch.setattr(est_mod, "shared_copy", lambda a, p: used.append(p) or real_copy(a, p))
     monkeypatch.setattr(os, "statvfs", _fake_statvfs({shm: 1 << 30, temp: 1 << 30}))
     SkipGramVectorizer(**small_params, n_jobs=2, temp_folder=temp).fit(list(planted[0]))
     assert used and all(os.path.dirname(os.path.dirname(p)) == str(shm) for p in used)
@@ -201,7 +201,7 @@ def test_preallocation_failure_raises_instead_of_sigbus(planted, small_params, s
 def test_shared_copy_preallocates_the_whole_file(tmp_path):
     import os
 
-    from skw2v._estimator import _shared_copy
+    from skw2v._fitting.shared import shared_copy as _shared_copy
 
     a = np.arange(12000, dtype=np.float32).reshape(3000, 4)
     m = _shared_copy(a, str(tmp_path / "v"))
@@ -213,8 +213,8 @@ def test_shared_copy_preallocates_the_whole_file(tmp_path):
 
 SIGTERM_FIT = """
 import os, sys
-import skw2v._estimator as est_mod
-est_mod._shared_memory_dir = lambda: sys.argv[1]
+import skw2v._fitting.shared as est_mod
+est_mod.shared_memory_dir = lambda: sys.argv[1]
 from skw2v import SkipGramVectorizer
 rng = __import__("numpy").random.default_rng(0)
 docs = [" ".join("w%d" % k for k in rng.zipf(1.3, 40) % 3000) for _ in range(3000)]

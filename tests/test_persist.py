@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from skw2v import SkipGramVectorizer, _persist
-from skw2v._persist import load_model, save_model
+from skw2v import SkipGramVectorizer
+from skw2v._files import model as _persist
 
 FITTED_ARRAYS = ["index_to_key_", "word_counts_", "vectors_", "output_vectors_", "loss_curve_",
                  "n_pairs_", "n_tokens_", "idf_", "sif_component_", "_seed_"]
@@ -40,7 +40,7 @@ def fitted(docs):
 @pytest.fixture
 def model_file(fitted, tmp_path):
     path = tmp_path / "model.npz"
-    save_model(fitted, path)
+    fitted.save(path)
     return path
 
 
@@ -60,7 +60,7 @@ def write_members(path, arrays):
 
 
 def independent_checksum(arrays, meta):
-    """The checksum as documented in skw2v._persist, computed without its code."""
+    """The checksum as documented in skw2v._files.model, computed without its code."""
     h = hashlib.sha256()
     for name in sorted(n for n in arrays if n != "metadata"):
         a = np.asarray(arrays[name], order="C")
@@ -81,7 +81,7 @@ def with_metadata(arrays, meta):
 def load_quietly(path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a clean model must load without any warning
-        return load_model(path)
+        return SkipGramVectorizer.load(path)
 
 
 # --------------------------------------------------------------------------
@@ -96,7 +96,7 @@ def load_quietly(path):
 def test_round_trip_is_exact(docs, tmp_path, extra):
     est = SkipGramVectorizer(**BASE, **extra).fit(docs)
     path = tmp_path / "m.skw2v"  # any name: no suffix is added
-    save_model(est, path)
+    est.save(path)
     assert os.listdir(tmp_path) == ["m.skw2v"]
     loaded = load_quietly(path)
     assert type(loaded) is SkipGramVectorizer
@@ -182,7 +182,7 @@ def test_pickled_object_array_is_refused(model_file, tmp_path, monkeypatch):
     monkeypatch.setattr(pickle, "load", forbidden)
     monkeypatch.setattr(pickle, "loads", forbidden)
     with pytest.raises(ValueError, match="pickled"):
-        load_model(bad)
+        SkipGramVectorizer.load(bad)
 
 
 # --------------------------------------------------------------------------
@@ -195,11 +195,11 @@ def my_split(doc):
 def test_callable_analyzer_warns_critical_for_transform(docs, tmp_path):
     est = SkipGramVectorizer(**BASE, analyzer=my_split).fit(docs)
     path = tmp_path / "m.npz"
-    save_model(est, path)
+    est.save(path)
     meta = metadata(read_members(path))
     assert meta["params"]["analyzer"] == "<not stored: callable>"
     with pytest.warns(UserWarning, match="analyzer") as record:
-        loaded = load_model(path)
+        loaded = SkipGramVectorizer.load(path)
     message = " ".join(str(w.message) for w in record)
     assert "CRITICAL" in message and "transform" in message and "set_params" in message
     assert loaded.analyzer == "word"  # the default
@@ -217,12 +217,12 @@ def test_object_params_are_reset_and_listed(docs, tmp_path):
                              callbacks=[callback], tokenizer=my_split, token_pattern=None)
     est.fit(docs)
     path = tmp_path / "m.npz"
-    save_model(est, path)
+    est.save(path)
     meta = metadata(read_members(path))
     assert sorted(meta["not_stored"]) == ["callbacks", "random_state", "tokenizer"]
     assert meta["params"]["callbacks"] == "<not stored: callable>"
     with pytest.warns(UserWarning) as record:
-        loaded = load_model(path)
+        loaded = SkipGramVectorizer.load(path)
     message = " ".join(str(w.message) for w in record)
     for name in ("callbacks", "random_state", "tokenizer"):
         assert name in message
@@ -233,13 +233,8 @@ def test_object_params_are_reset_and_listed(docs, tmp_path):
 
 def test_unfitted_raises_not_fitted(tmp_path):
     with pytest.raises(NotFittedError):
-        save_model(SkipGramVectorizer(), tmp_path / "m.npz")
+        SkipGramVectorizer().save(tmp_path / "m.npz")
     assert os.listdir(tmp_path) == []
-
-
-def test_wrong_type_raises(tmp_path):
-    with pytest.raises(TypeError, match="SkipGramVectorizer"):
-        save_model(object(), tmp_path / "m.npz")
 
 
 # --------------------------------------------------------------------------
@@ -251,7 +246,7 @@ def test_truncated_file_is_a_clear_value_error(model_file, keep):
     n = int(len(data) * keep) if isinstance(keep, float) else keep % len(data)
     model_file.write_bytes(data[:n])
     with pytest.raises(ValueError, match="not a skw2v model file|truncated"):
-        load_model(model_file)
+        SkipGramVectorizer.load(model_file)
 
 
 def test_flipped_byte_in_vectors_is_detected(model_file):
@@ -266,7 +261,7 @@ def test_flipped_byte_in_vectors_is_detected(model_file):
     data[pos] ^= 0x55
     model_file.write_bytes(bytes(data))
     with pytest.raises(ValueError, match="corrupted or modified"):
-        load_model(model_file)
+        SkipGramVectorizer.load(model_file)
 
 
 def test_modified_array_with_valid_zip_fails_checksum(model_file, tmp_path):
@@ -276,7 +271,7 @@ def test_modified_array_with_valid_zip_fails_checksum(model_file, tmp_path):
     arrays["vectors_"][0, 0] += 1.0
     write_members(model_file, arrays)
     with pytest.raises(ValueError, match="corrupted or modified"):
-        load_model(model_file)
+        SkipGramVectorizer.load(model_file)
 
 
 @pytest.mark.parametrize("change", ["param", "vocabulary"])
@@ -291,7 +286,7 @@ def test_modified_metadata_or_vocabulary_fails_checksum(model_file, change):
         arrays["index_to_key_utf8_"] = text
     write_members(model_file, with_metadata(arrays, meta))
     with pytest.raises(ValueError, match="corrupted or modified"):
-        load_model(model_file)
+        SkipGramVectorizer.load(model_file)
 
 
 def test_invalid_json_metadata(model_file):
@@ -300,7 +295,7 @@ def test_invalid_json_metadata(model_file):
     arrays["metadata"] = np.frombuffer(raw, dtype=np.uint8)
     write_members(model_file, arrays)
     with pytest.raises(ValueError, match="JSON"):
-        load_model(model_file)
+        SkipGramVectorizer.load(model_file)
 
 
 def test_newer_format_version_asks_to_upgrade(model_file):
@@ -312,7 +307,7 @@ def test_newer_format_version_asks_to_upgrade(model_file):
     arrays["something_new"] = np.arange(3)  # and its members
     write_members(model_file, with_metadata(arrays, meta))
     with pytest.raises(ValueError, match=rf"(?i)format version {future}.*upgrade skw2v"):
-        load_model(model_file)
+        SkipGramVectorizer.load(model_file)
 
 
 def test_unknown_parameter_asks_to_upgrade(model_file):
@@ -322,7 +317,7 @@ def test_unknown_parameter_asks_to_upgrade(model_file):
     meta["checksum"] = independent_checksum(arrays, meta)
     write_members(model_file, with_metadata(arrays, meta))
     with pytest.raises(ValueError, match="from_the_future.*[Uu]pgrade"):
-        load_model(model_file)
+        SkipGramVectorizer.load(model_file)
 
 
 def test_missing_array(model_file):
@@ -330,7 +325,7 @@ def test_missing_array(model_file):
     del arrays["idf_"]
     write_members(model_file, arrays)
     with pytest.raises(ValueError, match="idf_"):
-        load_model(model_file)
+        SkipGramVectorizer.load(model_file)
 
 
 @pytest.mark.parametrize("name, damage", [
@@ -354,7 +349,7 @@ def test_inconsistent_shapes_are_rejected(model_file, name, damage):
     meta["checksum"] = independent_checksum(arrays, meta)
     write_members(model_file, with_metadata(arrays, meta))
     with pytest.raises(ValueError, match=name):
-        load_model(model_file)
+        SkipGramVectorizer.load(model_file)
 
 
 @pytest.mark.parametrize("name", ["vectors_", "index_to_key_utf8_", "loss_curve_"])
@@ -365,14 +360,14 @@ def test_arrays_must_match_what_the_metadata_declares(model_file, name):
     meta["checksum"] = independent_checksum(arrays, meta)
     write_members(model_file, with_metadata(arrays, meta))
     with pytest.raises(ValueError, match=f"{name}.*metadata declares"):
-        load_model(model_file)
+        SkipGramVectorizer.load(model_file)
 
 
 def test_other_npz_is_not_a_model(tmp_path):
     path = tmp_path / "other.npz"
     np.savez(path, a=np.arange(3))
     with pytest.raises(ValueError, match="not a skw2v model file"):
-        load_model(path)
+        SkipGramVectorizer.load(path)
 
 
 def test_wrong_format_tag(model_file):
@@ -381,7 +376,7 @@ def test_wrong_format_tag(model_file):
     meta["format"] = "something-else"
     write_members(model_file, with_metadata(arrays, meta))
     with pytest.raises(ValueError, match="not a skw2v model file"):
-        load_model(model_file)
+        SkipGramVectorizer.load(model_file)
 
 
 @pytest.mark.parametrize("content", [b"", b"hello, I am text\n", b"\x93NUMPY\x01\x00"])
@@ -389,19 +384,19 @@ def test_non_zip_file(tmp_path, content):
     path = tmp_path / "model.npz"
     path.write_bytes(content)
     with pytest.raises(ValueError, match="not a skw2v model file"):
-        load_model(path)
+        SkipGramVectorizer.load(path)
 
 
 def test_npy_file_is_not_a_model(tmp_path):
     path = tmp_path / "a.npy"
     np.save(path, np.arange(4))
     with pytest.raises(ValueError, match="not a skw2v model file"):
-        load_model(path)
+        SkipGramVectorizer.load(path)
 
 
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError):
-        load_model(tmp_path / "nope.npz")
+        SkipGramVectorizer.load(tmp_path / "nope.npz")
 
 
 # --------------------------------------------------------------------------
@@ -409,14 +404,14 @@ def test_missing_file(tmp_path):
 # --------------------------------------------------------------------------
 def test_overwrite_replaces_previous_model(docs, fitted, model_file):
     other = SkipGramVectorizer(**{**BASE, "n_components": 4}).fit(docs)
-    save_model(other, model_file)
+    other.save(model_file)
     assert load_quietly(model_file).vectors_.shape[1] == 4
     assert os.listdir(model_file.parent) == [model_file.name]
 
 
 def test_overwrite_keeps_file_mode(fitted, model_file):
     os.chmod(model_file, 0o640)
-    save_model(fitted, model_file)
+    fitted.save(model_file)
     assert os.stat(model_file).st_mode & 0o777 == 0o640
 
 
@@ -437,7 +432,7 @@ def test_failed_save_leaves_previous_file_and_no_temp(docs, model_file, monkeypa
     monkeypatch.setattr(*target)
     other = SkipGramVectorizer(**{**BASE, "n_components": 4}).fit(docs)
     with pytest.raises(OSError):
-        save_model(other, model_file)
+        other.save(model_file)
     monkeypatch.undo()
     assert model_file.read_bytes() == before
     assert os.listdir(model_file.parent) == [model_file.name]
@@ -447,19 +442,19 @@ def test_failed_save_leaves_previous_file_and_no_temp(docs, model_file, monkeypa
 def test_failed_first_save_leaves_nothing(fitted, tmp_path, monkeypatch):
     monkeypatch.setattr(_persist.os, "replace", lambda *a: (_ for _ in ()).throw(OSError(5, "x")))
     with pytest.raises(OSError):
-        save_model(fitted, tmp_path / "m.npz")
+        fitted.save(tmp_path / "m.npz")
     assert os.listdir(tmp_path) == []
 
 
 def test_missing_directory(fitted, tmp_path):
     with pytest.raises(FileNotFoundError, match="directory"):
-        save_model(fitted, tmp_path / "no" / "such" / "m.npz")
+        fitted.save(tmp_path / "no" / "such" / "m.npz")
 
 
 def test_words_with_nul_and_lone_surrogates_round_trip(tmp_path):
     words = ["a", "b\x00", "\x00c", "\ud800", "x\udcffy", "\udfff\ud800", "日本語"]
     est = SkipGramVectorizer(**BASE, analyzer=list).fit([words * 2] * 3)
-    save_model(est, tmp_path / "m.npz")
+    est.save(tmp_path / "m.npz")
     loaded = load_quietly(tmp_path / "m.npz")
     assert sorted(loaded.index_to_key_) == sorted(words)
     assert loaded.index_to_key_ == est.index_to_key_

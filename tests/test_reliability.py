@@ -312,7 +312,7 @@ def test_epoch_lines_do_not_collide_with_the_progress_bar(planted, small_params,
 # ------------------------------------------------------- noise distribution
 @pytest.mark.parametrize("exponent", [60, 100])
 def test_large_noise_exponent_samples_the_most_frequent_word(exponent):
-    from skw2v._vocab import noise_cdf, noise_sampler
+    from skw2v._core.vocab import noise_cdf, noise_sampler
 
     counts = np.array([10 ** 6, 9 * 10 ** 5, 10, 1])  # 10**6 ** 60 overflows float64
     draws = noise_sampler(counts, exponent).sample(20000, np.random.default_rng(0))
@@ -324,7 +324,7 @@ def test_large_noise_exponent_samples_the_most_frequent_word(exponent):
 
 
 def test_noise_exponent_60_in_a_fit_draws_the_most_frequent_word(monkeypatch):
-    import skw2v._estimator as est_mod
+    import skw2v._fitting.trainer as est_mod
 
     samplers = []
     real = est_mod.noise_sampler
@@ -341,7 +341,7 @@ def test_noise_exponent_60_in_a_fit_draws_the_most_frequent_word(monkeypatch):
 
 
 def test_noise_weights_match_the_power_where_it_is_finite():
-    from skw2v._vocab import noise_weights
+    from skw2v._core.vocab import noise_weights
 
     counts = np.array([5, 3, 0, 1, 8])
     for a in (0.0, 0.5, 0.75, 1.0, 2.0):
@@ -418,12 +418,12 @@ def test_large_but_sensible_values_are_accepted(planted, name, value):
 
 
 def test_vectors_too_large_for_memory_name_the_parameters(planted, monkeypatch):
-    import skw2v._estimator as est_mod
+    import skw2v._fitting.trainer as trainer
 
     def no_memory(*args, **kwargs):
         raise MemoryError("Unable to allocate 32.0 TiB")
 
-    monkeypatch.setattr(est_mod, "_uniform_init", no_memory)
+    monkeypatch.setattr(trainer, "uniform_init", no_memory)
     with pytest.raises(MemoryError, match="n_components") as exc:
         SkipGramVectorizer(min_count=1, epochs=1).fit(list(planted[0]))
     assert "min_count" in str(exc.value) and "max_vocab_size" in str(exc.value)

@@ -150,6 +150,15 @@ def fitted_hashes(est, docs):
 
 
 def run_config(name, tmp_path):
+    """Hashes of one configuration, with one BLAS thread (the summation order of a
+    multi-threaded matrix product depends on the thread count)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _run_config(name, tmp_path)
+
+
+def _run_config(name, tmp_path):
     tmp_path.mkdir(parents=True, exist_ok=True)
     docs = corpus()
     if name == "streamed_filename":

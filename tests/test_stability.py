@@ -11,7 +11,7 @@ import pytest
 
 import skw2v.losses as losses
 from skw2v import SkipGramVectorizer
-from skw2v._sgd import generic_step, ns_window_step, window_groups
+from skw2v._core.sgd import generic_step, ns_window_step, window_groups
 from skw2v.losses import NegativeSamplingLoss, SoftmaxLoss, bound_steps, scatter_add
 
 K = 5

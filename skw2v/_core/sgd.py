@@ -11,10 +11,10 @@ from typing import NamedTuple
 import numpy as np
 from scipy.sparse import csr_array as _csr_array
 
-from ._corpus import skipgram_pairs
-from ._store import TokenFile
-from ._vocab import draw_negatives
-from .losses import NegativeSamplingLoss, bound_steps, curvature_weights, scatter_add
+from .pairs import skipgram_pairs
+from .._data.store import TokenFile
+from .vocab import draw_negatives
+from ..losses import NegativeSamplingLoss, bound_steps, curvature_weights, scatter_add
 
 #: Number of center positions whose pairs are generated at once.
 PAIR_BLOCK = 65_536

@@ -9,9 +9,9 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import sys
-import warnings
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
@@ -19,65 +19,41 @@ from sklearn.feature_extraction.text import CountVectorizer
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 
 
-def _caller_stacklevel():
-    """``stacklevel`` that attributes a warning to the first frame outside skw2v.
+@dataclass(frozen=True)
+class TextOptions:
+    """How documents become tokens: scikit-learn's text parameters, validated."""
 
-    For a warning raised in the function that calls this one, whatever
-    chain of skw2v functions led there (``fit``, ``fit_transform``,
-    ``transform``...). scikit-learn's ``set_output`` wrapper around
-    ``transform`` and ``fit_transform`` is skipped too.
-    """
-    package = os.path.dirname(os.path.abspath(__file__))
-    wrapper = os.path.join("sklearn", "utils", "_set_output.py")
-
-    def internal(frame):
-        name = os.path.abspath(frame.f_code.co_filename)
-        return name.startswith(package) or name.endswith(wrapper)
-
-    frame, level = sys._getframe(1), 1
-    while frame is not None and internal(frame):
-        frame, level = frame.f_back, level + 1
-    return level
+    input: str = "content"
+    encoding: str = "utf-8"
+    decode_error: str = "strict"
+    strip_accents: Any = None
+    lowercase: bool = True
+    preprocessor: Any = None
+    tokenizer: Any = None
+    token_pattern: str | None = DEFAULT_TOKEN_PATTERN
+    analyzer: Any = "word"
 
 
-def build_analyzer(est, input=None):
-    """Build the ``doc -> tokens`` callable from an estimator's text parameters.
+def build_analyzer(opts, input=None):
+    """Build the ``doc -> tokens`` callable from text options.
 
     Parameters
     ----------
-    est : SkipGramVectorizer
-        Source of ``input``, ``encoding``, ``decode_error``, ``strip_accents``,
-        ``lowercase``, ``preprocessor``, ``tokenizer``, ``token_pattern`` and
-        ``analyzer``.
+    opts : TextOptions
     input : str or None, default=None
-        Overrides ``est.input`` (``"content"`` for pieces of files that were
+        Overrides ``opts.input`` (``"content"`` for pieces of files that were
         read already).
 
     Returns
     -------
     analyzer : callable
     """
-    if callable(est.analyzer):
-        ignored = [name for name, value, default in (
-            ("preprocessor", est.preprocessor, None),
-            ("tokenizer", est.tokenizer, None),
-            ("token_pattern", est.token_pattern, DEFAULT_TOKEN_PATTERN),
-            ("strip_accents", est.strip_accents, None),
-        ) if value != default]
-        if ignored:
-            warnings.warn(
-                f"The parameter(s) {ignored} will not be used since 'analyzer' is a "
-                "callable; the callable does all preprocessing and tokenisation.",
-                UserWarning, stacklevel=_caller_stacklevel())
-    elif est.tokenizer is not None and est.token_pattern not in (None, DEFAULT_TOKEN_PATTERN):
-        warnings.warn("The parameter 'token_pattern' will not be used since 'tokenizer' is "
-                      "not None.", UserWarning, stacklevel=_caller_stacklevel())
     cv = CountVectorizer(
-        input=est.input if input is None else input, encoding=est.encoding,
-        decode_error=est.decode_error,
-        strip_accents=est.strip_accents, lowercase=est.lowercase,
-        preprocessor=est.preprocessor, tokenizer=est.tokenizer,
-        token_pattern=est.token_pattern, analyzer=est.analyzer,
+        input=opts.input if input is None else input, encoding=opts.encoding,
+        decode_error=opts.decode_error,
+        strip_accents=opts.strip_accents, lowercase=opts.lowercase,
+        preprocessor=opts.preprocessor, tokenizer=opts.tokenizer,
+        token_pattern=opts.token_pattern, analyzer=opts.analyzer,
     )
     return cv.build_analyzer()
 
@@ -335,7 +311,7 @@ PIECE_BYTES = 1 << 20
 _ASCII_SPACE = " \n\t\r\x0b\x0c"
 
 
-def can_stream(est):
+def can_stream(opts: TextOptions):
     """Whether files can be tokenised piece by piece with the same result.
 
     True for ``input='filename'`` or ``'file'`` with the built-in word
@@ -344,11 +320,11 @@ def can_stream(est):
     whitespace character (shared by the two pieces) changes no token. Any
     other pattern reads whole documents.
     """
-    if est.input not in ("filename", "file") or est.analyzer != "word":
+    if opts.input not in ("filename", "file") or opts.analyzer != "word":
         return False
-    if est.preprocessor is not None or est.tokenizer is not None:
+    if opts.preprocessor is not None or opts.tokenizer is not None:
         return False
-    return isinstance(est.token_pattern, str) and pattern_is_local(est.token_pattern)
+    return isinstance(opts.token_pattern, str) and pattern_is_local(opts.token_pattern)
 
 
 class _NotLocal(Exception):
@@ -622,7 +598,7 @@ def iter_file_pieces(docs, input_kind, encoding, decode_error, *, chunk_docs=100
         yield indices, pieces
 
 
-def document_chunks(est, raw_documents, chunk_docs=1000):
+def document_chunks(opts: TextOptions, raw_documents, chunk_docs=1000):
     """How ``fit`` and ``transform`` read documents: chunks, their analyzer and input kind.
 
     Files are streamed in pieces when :func:`can_stream` allows it (the
@@ -636,10 +612,10 @@ def document_chunks(est, raw_documents, chunk_docs=1000):
     analyzer : callable
     input_kind : {"content", "filename", "file"}
     """
-    if can_stream(est):
-        chunks = iter_file_pieces(raw_documents, est.input, est.encoding, est.decode_error,
+    if can_stream(opts):
+        chunks = iter_file_pieces(raw_documents, opts.input, opts.encoding, opts.decode_error,
                                   chunk_docs=chunk_docs)
-        return chunks, build_analyzer(est, input="content"), "content"
+        return chunks, build_analyzer(opts, input="content"), "content"
     chunks = ((range(start, start + len(docs)), docs)
               for start, docs in iter_chunks(raw_documents, chunk_docs))
-    return chunks, build_analyzer(est), est.input
+    return chunks, build_analyzer(opts), opts.input

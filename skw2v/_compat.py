@@ -1,0 +1,79 @@
+"""The one place where skw2v leans on something other packages do not promise.
+
+Everything else in the package uses public APIs only. Each helper here says
+which outside behaviour it depends on and what happens when that changes, so
+an upgrade of joblib or scikit-learn breaks (at most) this module, loudly.
+Standard library only at import time.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+__all__ = ["BackendUnknownWarning", "caller_stacklevel", "joblib_backend_is_local"]
+
+#: Backends whose workers run on this machine: threads, or local processes
+#: that can open the same memory-mapped files.
+_LOCAL_BACKENDS = ("loky", "threading", "multiprocessing", "sequential")
+#: Backends known to run workers elsewhere (no shared memory).
+_REMOTE_BACKENDS = ("dask", "ray", "spark")
+
+
+class BackendUnknownWarning(UserWarning):
+    """The active joblib backend could not be classified as local or remote."""
+
+
+def joblib_backend_is_local():
+    """Whether the active joblib backend runs its workers on this machine.
+
+    joblib offers no public way to read the backend selected by
+    ``joblib.parallel_config``; this reads it with
+    ``joblib.parallel.get_active_backend`` (not in joblib's public API).
+    Threads and local processes (loky, multiprocessing) can share
+    ``np.memmap`` arrays; a Dask cluster cannot. A backend this function
+    cannot classify, or a joblib without that function, is treated as
+    remote, the scheme that works everywhere (synchronised shards), with a
+    :class:`BackendUnknownWarning` that says so: the training scheme never
+    changes silently.
+    """
+    try:
+        from joblib.parallel import get_active_backend
+
+        backend, _ = get_active_backend()
+    except (ImportError, AttributeError, TypeError, ValueError) as exc:
+        warnings.warn(f"Could not read the active joblib backend ({exc!r}); training as on a "
+                      "cluster (synchronised shards).", BackendUnknownWarning,
+                      stacklevel=caller_stacklevel())
+        return False
+    name = type(backend).__name__.lower()
+    if any(k in name for k in _LOCAL_BACKENDS):
+        return True
+    if not any(k in name for k in _REMOTE_BACKENDS):
+        warnings.warn(f"Unknown joblib backend {type(backend).__name__}: training as on a "
+                      "cluster (synchronised shards, no shared memory). Pass n_shards to "
+                      "choose the scheme yourself.", BackendUnknownWarning,
+                      stacklevel=caller_stacklevel())
+    return False
+
+
+def _outside(frame):
+    """Whether ``frame`` runs code of neither skw2v nor scikit-learn."""
+    name = frame.f_globals.get("__name__", "")
+    return name.split(".")[0] not in ("skw2v", "sklearn")
+
+
+def caller_stacklevel():
+    """``stacklevel`` that attributes a warning to the first frame outside skw2v.
+
+    For a warning raised in the function that calls this one, whatever
+    chain of skw2v functions led there (``fit``, ``fit_transform``,
+    ``transform``...). Frames of scikit-learn (its ``set_output`` wrapper
+    around ``transform``, a ``Pipeline`` calling ``fit``) are skipped too,
+    by module name, so the warning points at the user's own line. Relies on
+    ``sys._getframe``, which CPython and PyPy provide.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and not _outside(frame):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -1,0 +1,280 @@
+"""Training epochs on joblib workers: the scheme, chosen once, and the shards.
+
+Training runs over contiguous ranges of the encoded corpus. Results are
+always combined in shard order, so they never depend on which worker
+finished first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from joblib import Parallel, delayed, effective_n_jobs
+
+from .._core.sgd import train_range
+from .._data.store import TokenFile, read_tokens
+
+
+def split_range(n, n_shards):
+    """Cut ``range(n)`` into ``n_shards`` contiguous, nearly equal parts."""
+    bounds = np.linspace(0, n, n_shards + 1).round().astype(np.int64)
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """How an epoch is spread over workers, chosen once per fit by :func:`choose_strategy`.
+
+    Attributes
+    ----------
+    kind : {"serial", "hogwild", "synced"}
+    n_jobs : int or None
+    n_shards : int or None
+        Shards of the synchronised scheme.
+    syncs_per_epoch : int
+    local : bool
+        Whether the joblib backend runs its workers on this machine.
+    """
+
+    kind: str
+    n_jobs: int | None
+    n_shards: int | None
+    syncs_per_epoch: int
+    local: bool
+
+
+def choose_strategy(n_jobs, n_shards, syncs_per_epoch, local):
+    """The training scheme for these parameters and backend.
+
+    * ``n_shards=k``: synchronised shards (deterministic, any backend).
+    * One job: plain sequential mini-batch SGD.
+    * Several local jobs: Hogwild on shared memory-mapped vectors.
+    * Several jobs on a cluster (no shared memory): synchronised shards, one
+      per worker.
+    """
+    if n_shards is not None:
+        return Strategy("synced", n_jobs, n_shards, syncs_per_epoch, local)
+    n = effective_n_jobs(n_jobs)
+    if n == 1:
+        return Strategy("serial", n_jobs, None, syncs_per_epoch, local)
+    if local:
+        return Strategy("hogwild", n_jobs, None, syncs_per_epoch, local)
+    return Strategy("synced", n_jobs, n, syncs_per_epoch, local)
+
+
+@dataclass(frozen=True)
+class SGDSettings:
+    """The per-batch training settings every worker needs."""
+
+    window: int
+    loss: object
+    n_negatives: int
+    sampler: object
+    batch_size: int
+
+    def run(self, W_in, W_out, ids, offsets, start, stop, lr_start, lr_stop, rng,
+            callback=None, base=0):
+        """:func:`~skw2v._core.sgd.train_range` with these settings."""
+        return train_range(W_in, W_out, ids, offsets, start, stop, window=self.window,
+                           loss=self.loss, n_negatives=self.n_negatives, sampler=self.sampler,
+                           batch_size=self.batch_size, lr_start=lr_start, lr_stop=lr_stop,
+                           rng=rng, callback=callback, base=base)
+
+
+def train_epoch(W_in, W_out, ids, offsets, *, strategy, settings, seed, lr_start, lr_stop,
+                progress=None):
+    """Train one epoch: sequentially, in shared memory, or on synchronised shards.
+
+    * ``"serial"``: the corpus is trained in order, plain mini-batch SGD.
+    * ``"hogwild"``: the corpus is cut into one contiguous shard per job, and
+      the shards train at the same time on the *same* vectors, without locks
+      (Hogwild, as gensim's worker threads do). ``W_in`` and ``W_out`` must
+      then be ``np.memmap`` arrays that the workers (local processes or
+      threads) open in place. Not bitwise reproducible: updates interleave
+      differently on every run.
+    * ``"synced"``: the epoch is cut into ``n_shards`` shards, and each shard
+      into ``syncs_per_epoch`` slices. In each round, every shard trains its
+      next slice on a private copy of the vectors, starting from the same
+      synchronised state; then the shards' changes are added in shard order.
+      The result depends on the shards, the syncs and the seed, never on
+      which worker ran what, so it is the same on threads, processes or a
+      Dask cluster (``joblib.parallel_config(backend="dask")``). The vectors
+      are shipped to the workers once per round, as top-level arguments.
+
+    Each shard sweeps the learning rate from ``lr_start`` to ``lr_stop``
+    over the epoch, as a single shard does.
+
+    Parameters
+    ----------
+    strategy : Strategy
+    settings : SGDSettings
+    seed : numpy.random.SeedSequence
+        Root of the shards' random streams.
+    progress : callable or None
+        Called with a number of center positions done.
+
+    Returns
+    -------
+    loss : float
+        Summed loss over the epoch.
+    n_pairs : int
+    """
+    if strategy.kind == "serial":
+        result = settings.run(W_in, W_out, ids, offsets, 0, ids.size, lr_start, lr_stop,
+                              np.random.default_rng(seed.spawn(1)[0]), callback=progress)
+        return float(result.loss), int(result.n_pairs)
+    if strategy.kind == "hogwild":
+        n_jobs = effective_n_jobs(strategy.n_jobs)
+        shards = split_range(ids.size, n_jobs)
+        seeds = seed.spawn(len(shards))
+        results = Parallel(n_jobs=n_jobs)(
+            delayed(train_slice_in_place)(W_in, W_out, ids, offsets, a, b, seeds[j], lr_start,
+                                          lr_stop, settings)
+            for j, (a, b) in enumerate(shards))
+        if progress is not None:
+            progress(ids.size)
+        return float(sum(r.loss for r in results)), int(sum(r.n_pairs for r in results))
+    return _train_epoch_synced(W_in, W_out, ids, offsets, strategy=strategy, settings=settings,
+                               seed=seed, lr_start=lr_start, lr_stop=lr_stop, progress=progress)
+
+
+def train_slice_in_place(W_in, W_out, ids, offsets, start, stop, seed, lr_start, lr_stop,
+                         settings):
+    """Train ``[start, stop)`` directly on shared ``np.memmap`` vectors (Hogwild)."""
+    from threadpoolctl import threadpool_limits
+
+    # Plain ndarray views of the same memory: np.memmap's Python-level
+    # subclass hooks on every small operation cost about 3% of an epoch.
+    W_in, W_out = np.asarray(W_in), np.asarray(W_out)
+    if isinstance(ids, np.memmap):
+        ids = np.asarray(ids)
+    with threadpool_limits(1, user_api="blas"):
+        return settings.run(W_in, W_out, ids, offsets, start, stop, lr_start, lr_stop,
+                            np.random.default_rng(seed))
+
+
+def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, lr_stop,
+                        settings, base=0):
+    """Train ``[start, stop)`` on copies of the vectors; return the changes.
+
+    A top-level function of arrays, so that joblib ships ``W_in``, ``W_out``
+    and the token slice ``ids`` (positions from ``base``, holding the slice
+    and the window around it) to process or Dask workers as top-level
+    arguments: memory-mapped or scattered, never pickled per batch. Only
+    the slice travels, not the corpus.
+
+    Returns
+    -------
+    delta_in, delta_out : ndarray
+        ``trained - original`` for both matrices.
+    result : RangeResult
+    """
+    from threadpoolctl import threadpool_limits
+
+    A = np.array(W_in, copy=True)
+    B = np.array(W_out, copy=True)
+    with threadpool_limits(1, user_api="blas"):
+        result = settings.run(A, B, ids, offsets, start, stop, lr_start, lr_stop,
+                              np.random.default_rng(seed), base=base)
+    A -= W_in
+    B -= W_out
+    return A, B, result
+
+
+def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, lr_start,
+                        lr_stop, progress=None):
+    n_shards, n_rounds, n_jobs = strategy.n_shards, strategy.syncs_per_epoch, strategy.n_jobs
+    shards = split_range(ids.size, n_shards)
+    seeds = seed.spawn(n_shards * n_rounds)
+    local = strategy.local
+    # local workers read a spilled file themselves; others get their slices
+    read_in_worker = isinstance(ids, TokenFile) and local
+    loss, n_pairs, slowest = 0.0, 0, 0.0
+    for r in range(n_rounds):
+        tasks, longest = [], 0
+        for j, (a, b) in enumerate(shards):
+            cuts = np.linspace(a, b, n_rounds + 1).round().astype(np.int64)
+            lo, hi = int(cuts[r]), int(cuts[r + 1])
+            if hi <= lo:
+                continue
+            longest = max(longest, hi - lo)
+            lr_a = lr_start + (lr_stop - lr_start) * (lo - a) / (b - a)
+            lr_b = lr_start + (lr_stop - lr_start) * (hi - a) / (b - a)
+            if read_in_worker:
+                part, base = ids, 0
+            else:  # ship only the slice (and the window around it), not the corpus
+                base = max(lo - settings.window, 0)
+                part = read_tokens(ids, base, hi + settings.window)
+            tasks.append(delayed(train_slice_on_copy)(
+                W_in, W_out, part, offsets, lo, hi, seeds[j * n_rounds + r], lr_a, lr_b,
+                settings, base))
+        if local:
+            results = Parallel(n_jobs=n_jobs)(tasks)
+        else:
+            results, seconds = _run_round_on_cluster(
+                tasks, n_jobs, max(longest / _SLOWEST_TOKENS_PER_SECOND,
+                                   _ROUND_TIMEOUT_FACTOR * slowest), r)
+            slowest = max(slowest, seconds)
+        for d_in, d_out, res in results:  # shard order: deterministic
+            W_in += d_in
+            W_out += d_out
+            loss += res.loss
+            n_pairs += res.n_pairs
+            if progress is not None:
+                progress(res.n_words)
+    return float(loss), int(n_pairs)
+
+
+#: On a cluster, a round whose shards have not all come back after
+#: ``max(_ROUND_TIMEOUT_MIN, slice tokens / _SLOWEST_TOKENS_PER_SECOND,
+#: _ROUND_TIMEOUT_FACTOR * slowest round so far)`` seconds is run again, up to
+#: ``_ROUND_ATTEMPTS`` times: a lost worker can take the data scattered to it
+#: along, and its tasks then never finish. The shards are deterministic, so a
+#: round run again gives the same result, bit for bit.
+_ROUND_TIMEOUT_MIN = 30.0
+_SLOWEST_TOKENS_PER_SECOND = 1_000.0
+_ROUND_TIMEOUT_FACTOR = 10.0
+_ROUND_ATTEMPTS = 3
+
+
+def _lost_worker_errors():
+    """Exceptions that mean a cluster lost a worker or a task's data, not a bug."""
+    import asyncio
+    import concurrent.futures
+    from multiprocessing import TimeoutError as ParallelTimeout
+
+    errors = [ParallelTimeout, TimeoutError, concurrent.futures.CancelledError,
+              asyncio.CancelledError]
+    try:
+        from distributed import KilledWorker
+    except ImportError:  # pragma: no cover - dask is optional
+        pass
+    else:
+        errors.append(KilledWorker)
+    return tuple(errors)
+
+
+def _run_round_on_cluster(tasks, n_jobs, timeout, round_index):
+    """Run one synchronised round on a cluster, again if workers are lost.
+
+    Returns the shards' results and the seconds the successful attempt took.
+    """
+    import time
+
+    timeout = max(_ROUND_TIMEOUT_MIN, timeout)
+    errors = _lost_worker_errors()
+    for _attempt in range(_ROUND_ATTEMPTS):
+        t0 = time.perf_counter()
+        try:
+            results = Parallel(n_jobs=n_jobs, timeout=timeout)(tasks)
+        except errors as exc:
+            last = exc
+            continue
+        return results, time.perf_counter() - t0
+    raise RuntimeError(
+        f"Synchronised round {round_index + 1} failed {_ROUND_ATTEMPTS} times on the cluster: "
+        f"workers were lost or did not answer within {timeout:.0f} s ({last!r}). The estimator "
+        "keeps its previous state. To continue where training stopped, fit with "
+        "callbacks=[skw2v.Checkpoint(path)] and then fit(..., resume_from=path) once the "
+        "cluster is healthy.") from last

@@ -1,0 +1,322 @@
+"""The training loop: initialisation, epochs, schedule, divergence, callbacks.
+
+:func:`train` runs the epochs of a fit (or of a ``partial_fit``, or of a
+resumed fit) on an encoded corpus and returns the trained state; it publishes
+nothing. The estimator publishes the result only once training is complete
+and finite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from .._compat import caller_stacklevel
+from .._core.vectors import all_finite, uniform_init
+from .._core.vocab import keep_probabilities, noise_sampler
+from .._data.store import TokenFile, TokenSink, subsample
+from .._params import initial_learning_rate
+from .parallel import SGDSettings, train_epoch
+from .runtime import logging_above_bar, progress_bar
+from .shared import shared_vectors
+from .state import EpochInfo, TrainingDiverged, TrainState
+
+logger = logging.getLogger("skw2v")
+
+
+@dataclass
+class TrainResult:
+    """The trained vectors and the record of the epochs run."""
+
+    vectors: np.ndarray
+    output_vectors: np.ndarray
+    loss_curve: np.ndarray
+    n_pairs: np.ndarray
+    seed: int
+    learning_rate: float
+
+
+@dataclass
+class _Run:
+    """The mutable record of a training run."""
+
+    W_in: np.ndarray
+    W_out: np.ndarray
+    curve: list
+    pair_counts: list
+    first_epoch: int
+    seed: int
+
+
+def draw_seed(random_state):
+    """The root seed of a fit's random streams, from ``random_state``."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def _start(config, n_words, state, initial_vectors, index_to_key):
+    """A run from ``state``, or from word2vec's initialisation."""
+    if state is not None:
+        return _Run(state.vectors.astype(config.dtype, copy=True),
+                    state.output_vectors.astype(config.dtype, copy=True),
+                    list(state.loss_curve), list(state.n_pairs), state.epoch, state.seed)
+    seed = draw_seed(config.random_state)
+    dim, dtype = config.n_components, config.dtype
+    init_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
+    try:
+        W_in = uniform_init(init_rng, n_words, dim, dtype)
+        W_out = np.zeros((n_words, dim), dtype=dtype)
+    except MemoryError as exc:
+        raise MemoryError(
+            f"Not enough memory for the word vectors: two {n_words} x {dim} matrices "
+            f"of {np.dtype(dtype).name} ({2 * n_words * dim * np.dtype(dtype).itemsize:.3g}"
+            " bytes). Lower n_components, keep fewer words (raise min_count or set "
+            "max_vocab_size), or use dtype=np.float32.") from exc
+    if initial_vectors is not None:
+        copy_initial_vectors(W_in, index_to_key, initial_vectors, config.verbose)
+    return _Run(W_in, W_out, [], [], 0, seed)
+
+
+def copy_initial_vectors(W_in, index_to_key, initial_vectors, verbose=0):
+    """Overwrite the rows of ``W_in`` of words found in ``initial_vectors``."""
+    kv = as_keyed_vectors(initial_vectors)
+    if kv.vector_size != W_in.shape[1]:
+        raise ValueError(
+            f"initial_vectors have {kv.vector_size} dimensions but n_components="
+            f"{W_in.shape[1]}; set n_components={kv.vector_size}.")
+    pairs = [(i, kv.key_to_index[w]) for i, w in enumerate(index_to_key)
+             if w in kv.key_to_index]
+    if not pairs:
+        warnings.warn("No word of the vocabulary is in initial_vectors; training starts "
+                      "from random vectors.", UserWarning, stacklevel=caller_stacklevel())
+        return
+    rows, src = np.array(pairs).T
+    W_in[rows] = kv.vectors[src]
+    if verbose:
+        logger.info("initial_vectors: %d of %d words initialised from pretrained vectors",
+                    rows.size, len(index_to_key))
+
+
+def as_keyed_vectors(vectors):
+    """A KeyedVectors as is, or one read from a word2vec file (binary for .bin/.bin.gz)."""
+    from ..keyedvectors import KeyedVectors
+
+    if isinstance(vectors, KeyedVectors):
+        return vectors
+    binary = str(vectors).endswith((".bin", ".bin.gz"))
+    return KeyedVectors.load_word2vec_format(vectors, binary=binary)
+
+
+def check_finite(total, run, epoch, lr0):
+    """Raise :class:`TrainingDiverged` if the loss or the vectors are not finite."""
+    if not (np.isfinite(total) and all_finite(run.W_in) and all_finite(run.W_out)):
+        raise TrainingDiverged(
+            f"Training diverged in epoch {epoch + 1}: the loss or the vectors became "
+            f"NaN or infinite (learning_rate={lr0:.4g}). Lower "
+            "learning_rate (for example by a factor of 10) or batch_size. The "
+            "estimator keeps its previous state.")
+
+
+def check_growth(mean_loss, run, epoch, lr0, config, n_words):
+    """Raise :class:`TrainingDiverged` on a finite blow-up of the loss.
+
+    SGD with a decaying step never multiplies the loss tenfold. The
+    reference is the first epoch, or the loss of the initialisation, when
+    the loss knows it (see ``SkipGramLoss.reference_loss``).
+    """
+    reference = [c for c in run.curve[:1] if np.isfinite(c)]
+    known = getattr(config.loss, "reference_loss", None)
+    start = known(n_words, config.n_negatives) if known is not None else None
+    if start is not None:
+        reference.append(start)
+    if reference and mean_loss > 10.0 * max(reference):
+        raise TrainingDiverged(
+            f"Training diverged in epoch {epoch + 1}: the mean loss per pair grew "
+            f"to {mean_loss:.4g}, over 10 times its starting value "
+            f"{max(reference):.4g} (learning_rate={lr0:.4g}, "
+            f"batch_size={config.batch_size}). Lower learning_rate (for example by a "
+            "factor of 10) or batch_size. The estimator keeps its previous state.")
+
+
+class _Epochs:
+    """Runs the epochs of one fit (see :func:`train`)."""
+
+    def __init__(self, config, corpus, strategy, estimator, checkpoint_params, workspace):
+        self.config, self.corpus, self.strategy = config, corpus, strategy
+        self.estimator, self.checkpoint_params = estimator, checkpoint_params
+        self.workspace = workspace
+        self.keep_prob = keep_probabilities(corpus.word_counts, config.subsample)
+        self.settings = SGDSettings(config.window, config.loss, config.n_negatives,
+                                    noise_sampler(corpus.word_counts, config.noise_exponent),
+                                    config.batch_size)
+        self.stats = []  # (epoch, tokens kept by subsampling, pairs)
+
+    def schedule(self, epoch, lr0, schedule_start):
+        """Learning rates at the start and the end of ``epoch`` (linear decay)."""
+        lr1, epochs = float(self.config.min_learning_rate), self.config.epochs
+        frac_a = (epoch - schedule_start) / epochs
+        frac_b = (epoch + 1 - schedule_start) / epochs
+        return lr0 - (lr0 - lr1) * frac_a, lr0 - (lr0 - lr1) * frac_b
+
+    def run_epoch(self, run, epoch, lr_a, lr_b, bar):
+        """Subsample, then train one epoch; return ``(summed loss, pairs)``."""
+        ids, offsets = self.corpus.ids, self.corpus.offsets
+        ep_rng = np.random.default_rng(np.random.SeedSequence(run.seed, spawn_key=(1, epoch)))
+        sink = (TokenSink(self.workspace, "kept.i32", spill=True)
+                if isinstance(ids, TokenFile) else None)
+        kept, kept_off = subsample(ids, offsets, self.keep_prob, ep_rng, sink=sink)
+        progress = None
+        if bar is not None:
+            scale = ids.size / max(kept.size, 1)
+
+            def progress(n, scale=scale):
+                bar.update(int(n * scale))
+        # non-finite values are detected by the caller and raised as TrainingDiverged
+        with np.errstate(over="ignore", invalid="ignore"):
+            total, n_pairs = train_epoch(
+                run.W_in, run.W_out, kept, kept_off, strategy=self.strategy,
+                settings=self.settings, lr_start=lr_a, lr_stop=lr_b, progress=progress,
+                seed=np.random.SeedSequence(run.seed, spawn_key=(2, epoch)))
+        self.stats.append((epoch, int(kept.size), n_pairs))
+        return total, n_pairs
+
+    def finish_epoch(self, run, epoch, last_epoch, mean_loss, n_pairs, lr_b, seconds):
+        """Record, log and call the callbacks; return whether one asked to stop."""
+        run.curve.append(mean_loss)
+        run.pair_counts.append(n_pairs)
+        if self.config.verbose:
+            logger.info("epoch %d/%d: loss %.5f, %d pairs, %.0f words/s, lr %.5f",
+                        epoch + 1, last_epoch, mean_loss, n_pairs,
+                        self.corpus.ids.size / max(seconds, 1e-9), lr_b)
+        curve = np.array(run.curve)
+        state = TrainState(epoch + 1, run.W_in, run.W_out, curve, np.array(run.pair_counts),
+                           run.seed, last_epoch, self.corpus.index_to_key,
+                           self.corpus.word_counts, self.checkpoint_params)
+        info = EpochInfo(epoch, mean_loss, curve, lr_b, run.W_in, run.W_out, state=state)
+        stop = False
+        for cb in self.config.callbacks:
+            stop = bool(cb(self.estimator, info)) or stop
+        return stop
+
+    def loop(self, run, lr0, schedule_start, bar):
+        """Run the epochs from ``run.first_epoch`` until the last or a callback stops."""
+        last_epoch = schedule_start + self.config.epochs
+        n_words = len(self.corpus.index_to_key)
+        for epoch in range(run.first_epoch, last_epoch):
+            t_epoch = time.perf_counter()
+            lr_a, lr_b = self.schedule(epoch, lr0, schedule_start)
+            total, n_pairs = self.run_epoch(run, epoch, lr_a, lr_b, bar)
+            mean_loss = total / n_pairs if n_pairs else float("nan")
+            check_finite(total, run, epoch, lr0)
+            if n_pairs:
+                check_growth(mean_loss, run, epoch, lr0, self.config, n_words)
+            if self.finish_epoch(run, epoch, last_epoch, mean_loss, n_pairs, lr_b,
+                                 time.perf_counter() - t_epoch):
+                break
+
+
+def train(config, corpus, *, strategy, estimator, checkpoint_params, state=None,
+          schedule_start=0, n_tokens_before=0, workspace=None):
+    """Run the epochs of a fit and return a :class:`TrainResult`.
+
+    Parameters
+    ----------
+    config : FitConfig
+    corpus : Corpus
+        ``ids`` may be a :class:`~skw2v._data.store.TokenFile` in
+        ``workspace``; each epoch's subsampled copy then goes there too.
+    strategy : Strategy
+    estimator : SkipGramVectorizer
+        Passed to the callbacks.
+    checkpoint_params : dict
+        Recorded in checkpoints (see :func:`~skw2v._fitting.state.checkpoint_params`).
+    state : TrainState or None
+        Resume from its vectors and epoch.
+    schedule_start : int
+        The epoch at which the learning-rate schedule starts again from
+        ``learning_rate`` (``partial_fit``).
+    n_tokens_before : int
+        Tokens trained by earlier calls (``partial_fit``), for
+        ``learning_rate="auto"``.
+    """
+    if not np.any(np.diff(corpus.offsets) >= 2):
+        raise ValueError(
+            "No training pairs: every document has fewer than 2 in-vocabulary tokens. "
+            "Pass longer documents or lower min_count.")
+    run = _start(config, len(corpus.index_to_key), state, config.initial_vectors,
+                 corpus.index_to_key)
+    epochs = _Epochs(config, corpus, strategy, estimator, checkpoint_params, workspace)
+    # Synchronised shards add up their changes, like one step of a batch
+    # n_shards times larger: "auto" keeps word2vec's 0.025 there.
+    n_trained = corpus.ids.size + n_tokens_before
+    lr0 = initial_learning_rate(config.learning_rate,
+                                np.inf if strategy.kind == "synced" else n_trained,
+                                config.epochs)
+    last_epoch = schedule_start + config.epochs
+    bar = progress_bar(config.verbose, total=(last_epoch - run.first_epoch) * corpus.ids.size)
+    with contextlib.ExitStack() as stack:
+        if bar is not None:
+            stack.callback(bar.close)
+        stack.enter_context(logging_above_bar(bar))
+        if strategy.kind == "hogwild":
+            # the vectors live in memory-mapped files every worker opens in place
+            shared = stack.enter_context(shared_vectors(run.W_in, run.W_out, config.temp_folder))
+            run.W_in, run.W_out = shared
+            try:
+                epochs.loop(run, lr0, schedule_start, bar)
+            finally:
+                run.W_in, run.W_out = np.array(run.W_in), np.array(run.W_out)
+        else:
+            epochs.loop(run, lr0, schedule_start, bar)
+    check_epoch_pairs(epochs.stats, int(corpus.ids.size), config.subsample)
+    return TrainResult(run.W_in, run.W_out, np.array(run.curve, np.float64),
+                       np.array(run.pair_counts, np.int64), run.seed, lr0)
+
+
+def check_epoch_pairs(stats, n_tokens, subsample_rate):
+    """Warn about epochs without training pairs; raise if no epoch had any.
+
+    ``stats`` holds ``(epoch, tokens kept by subsampling, pairs)`` of
+    every epoch run, on a corpus of ``n_tokens`` in-vocabulary tokens.
+    Also warns when subsampling dropped nearly every token.
+    """
+    if not stats:
+        return
+    empty = [(e, k) for e, k, p in stats if p == 0]
+    kept_share = sum(k for _, k, _ in stats) / (len(stats) * max(n_tokens, 1))
+    small = subsample_rate > 0 and n_tokens < 1.0 / subsample_rate
+    why_small = (f"; on a corpus this small (under 1/subsample = {1.0 / subsample_rate:.0f}"
+                 " tokens) every word counts as frequent and is mostly dropped"
+                 if small else "")
+    sub_fix = "Pass subsample=0 to disable subsampling, or train on more text."
+    if empty:
+        _no_pairs(stats, empty, n_tokens, subsample_rate, why_small, sub_fix)
+    elif subsample_rate > 0 and kept_share < 0.1:
+        warnings.warn(f"Subsampling (subsample={subsample_rate}) dropped "
+                      f"{1 - kept_share:.0%} of the {n_tokens} tokens in each epoch, so "
+                      f"little was trained{why_small}. {sub_fix}", UserWarning,
+                      stacklevel=caller_stacklevel())
+
+
+def _no_pairs(stats, empty, n_tokens, subsample_rate, why_small, sub_fix):
+    """Raise (no epoch had pairs) or warn (some had none), saying why."""
+    kept = max(k for _, k in empty)
+    if subsample_rate > 0 and kept < n_tokens:
+        cause = (f"subsampling (subsample={subsample_rate}) kept at most {kept} of the "
+                 f"{n_tokens} tokens, leaving no document with 2 tokens{why_small}")
+        fix = sub_fix
+    else:
+        cause = "no document had 2 tokens within reach of each other"
+        fix = "Pass longer documents, lower min_count, or pass subsample=0."
+    if len(empty) == len(stats):
+        raise ValueError(f"No training pairs in any of the {len(stats)} epoch(s): "
+                         f"{cause}. Nothing was trained. {fix}")
+    epochs = ", ".join(str(e + 1) for e, _ in empty)
+    warnings.warn(f"{len(empty)} of {len(stats)} epochs (epoch {epochs}) had no "
+                  f"training pairs: {cause}. {fix}", UserWarning,
+                  stacklevel=caller_stacklevel())
