@@ -350,6 +350,27 @@ class SkipGramLoss:
         return self.loss_and_grad(center_vectors, outside_ids, output_vectors,
                                   negative_ids).loss
 
+    def loss_grad_curvature(
+        self,
+        center_vectors: np.ndarray,
+        outside_ids: np.ndarray,
+        output_vectors: np.ndarray,
+        negative_ids: np.ndarray | None = None,
+    ) -> tuple[LossOutput, tuple[np.ndarray, np.ndarray] | None]:
+        """:meth:`loss_and_grad` and :meth:`curvature` of one batch, as the trainer asks.
+
+        The default calls the two methods; a loss whose two computations
+        share work (the softmax's logits) overrides it to do that work once.
+
+        Returns
+        -------
+        out : LossOutput
+        curvature : tuple of ndarray or None
+        """
+        args = (center_vectors, outside_ids, output_vectors, negative_ids)
+        curvature = getattr(self, "curvature", None)
+        return self.loss_and_grad(*args), (curvature(*args) if curvature else None)
+
     def reference_loss(self, n_words: int, n_negatives: int) -> float | None:
         """Optional: the mean loss per pair at word2vec's initialisation.
 
@@ -497,8 +518,9 @@ class NegativeSamplingLoss(SkipGramLoss):
     def __init__(self):
         pass
 
-    def loss_and_grad(self, center_vectors, outside_ids, output_vectors, negative_ids=None):
-        """Summed negative-sampling loss and gradients, see :class:`SkipGramLoss`."""
+    @staticmethod
+    def _scores(center_vectors, outside_ids, output_vectors, negative_ids):
+        """Rows ``(n, K+1)`` (positive, then negatives), their vectors and scores."""
         v, o, U = _check_batch(center_vectors, outside_ids, output_vectors)
         if negative_ids is None:
             raise ValueError("NegativeSamplingLoss needs negative_ids of shape (n_pairs, K).")
@@ -513,11 +535,26 @@ class NegativeSamplingLoss(SkipGramLoss):
         rows[:, 0] = o
         rows[:, 1:] = neg
         targets = U[rows]  # (n, K+1, d)
-        scores = np.einsum("nd,nkd->nk", v, targets)
-        sign = np.ones(k + 1, dtype=scores.dtype)
+        return v, rows, targets, np.einsum("nd,nkd->nk", v, targets)
+
+    @staticmethod
+    def _loss_of_scores(scores):
+        sign = np.ones(scores.shape[1], dtype=scores.dtype)
         sign[0] = -1.0
         # J = -log sigma(s_o) - sum log sigma(-s_k) = -sum log sigma(-sign * s)
-        loss = -float(np.sum(log_expit(-sign * scores), dtype=np.float64))
+        return -float(np.sum(log_expit(-sign * scores), dtype=np.float64))
+
+    def loss(self, center_vectors, outside_ids, output_vectors, negative_ids=None):
+        """Summed negative-sampling loss, without gradients."""
+        return self._loss_of_scores(
+            self._scores(center_vectors, outside_ids, output_vectors, negative_ids)[3])
+
+    def loss_and_grad(self, center_vectors, outside_ids, output_vectors, negative_ids=None):
+        """Summed negative-sampling loss and gradients, see :class:`SkipGramLoss`."""
+        v, rows, targets, scores = self._scores(center_vectors, outside_ids, output_vectors,
+                                                negative_ids)
+        n, k = rows.shape[0], rows.shape[1] - 1
+        loss = self._loss_of_scores(scores)
         # dJ/ds_o = sigma(s_o) - 1 ; dJ/ds_k = sigma(s_k)
         g = expit(scores)
         g[:, 0] -= 1.0
@@ -540,11 +577,9 @@ class NegativeSamplingLoss(SkipGramLoss):
         its center vector is ``sum_k h_ik ||u_k||^2`` (over the positive and
         the negatives), and along each output vector ``h_ik ||v_i||^2``.
         """
-        v, o, U = _check_batch(center_vectors, outside_ids, output_vectors)
-        neg = np.asarray(negative_ids)
-        rows = np.concatenate((o[:, None], neg), axis=1)
-        targets = U[rows]
-        g = expit(np.einsum("nd,nkd->nk", v, targets))
+        v, _, targets, scores = self._scores(center_vectors, outside_ids, output_vectors,
+                                             negative_ids)
+        g = expit(scores)
         g[:, 0] -= 1.0
         h = curvature_weights(g)
         center = np.einsum("nk,nk->n", h, np.einsum("nkd,nkd->nk", targets, targets))
@@ -587,37 +622,83 @@ class SoftmaxLoss(SkipGramLoss):
         for start in range(0, n_pairs, step):
             yield slice(start, min(start + step, n_pairs))
 
+    @staticmethod
+    def _loss_of_chunk(logits, oo):
+        """Summed loss of a chunk; leaves ``exp(logits - max)`` in ``logits``.
+
+        Returns the loss and the row sums of the exponentials (float64).
+        """
+        idx = np.arange(logits.shape[0])
+        true_logit = logits[idx, oo].astype(np.float64)
+        # log-sum-exp by the seed's shift invariance, fused in place:
+        # p = exp(z - max) / sum exp(z - max); J = log sum exp(z) - z_o.
+        zmax = logits.max(axis=1)
+        logits -= zmax[:, None]
+        np.exp(logits, out=logits)
+        total = logits.sum(axis=1, dtype=np.float64)
+        return float(np.sum(np.log(total) + zmax - true_logit)), total
+
+    def _grad_of_chunk(self, logits, oo, vc, U, grad_center, grad_output):
+        """Loss of a chunk; its gradients go to ``grad_center`` and ``grad_output``."""
+        loss, total = self._loss_of_chunk(logits, oo)
+        # dJ/dlogits = softmax(logits) - onehot(o)
+        logits *= (1.0 / total).astype(logits.dtype)[:, None]
+        logits[np.arange(logits.shape[0]), oo] -= 1.0
+        grad_center[:] = logits @ U
+        grad_output += logits.T @ vc
+        return loss
+
+    @staticmethod
+    def _curvature_of_chunk(logits, oo, norms_u, norms_v, center, output):
+        """Curvature of a chunk into ``center`` (its rows) and ``output`` (added)."""
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        g = p.copy()
+        g[np.arange(g.shape[0]), oo] -= 1.0
+        center[:] = np.maximum(p, 0.25 * np.abs(g)) @ norms_u
+        output += curvature_weights(g).T @ norms_v
+
+    def loss(self, center_vectors, outside_ids, output_vectors, negative_ids=None):
+        """Summed softmax cross-entropy, without gradients."""
+        v, o, U = _check_batch(center_vectors, outside_ids, output_vectors)
+        return sum(self._loss_of_chunk(v[sl] @ U.T, o[sl])[0]
+                   for sl in self._chunks(v.shape[0], U.shape[0]))
+
+    def _run(self, center_vectors, outside_ids, output_vectors, grads, curvature):
+        """Loss, gradients and/or curvature, from one product ``v @ U.T`` per chunk."""
+        v, o, U = _check_batch(center_vectors, outside_ids, output_vectors)
+        n = v.shape[0]
+        dtype = np.result_type(v, U)
+        out = None
+        if grads:
+            grad_center = np.empty((n, U.shape[1]), dtype=dtype)
+            grad_output = np.zeros(U.shape, dtype=dtype)
+        if curvature:
+            norms_u = np.einsum("ij,ij->i", U, U)
+            norms_v = np.einsum("ij,ij->i", v, v)
+            center = np.empty(n, dtype=np.float64)
+            output = np.zeros(U.shape[0], dtype=np.float64)
+        loss = 0.0
+        for sl in self._chunks(n, U.shape[0]):
+            logits = v[sl] @ U.T  # (b, V)
+            if curvature:
+                self._curvature_of_chunk(logits.copy() if grads else logits, o[sl], norms_u,
+                                         norms_v[sl], center[sl], output)
+            if grads:
+                loss += self._grad_of_chunk(logits, o[sl], v[sl], U, grad_center[sl],
+                                            grad_output)
+        if grads:
+            out = LossOutput(loss, grad_center, np.arange(U.shape[0]), grad_output)
+        return out, ((center, output) if curvature else None)
+
     def loss_and_grad(self, center_vectors, outside_ids, output_vectors, negative_ids=None):
         """Summed softmax cross-entropy and gradients, see :class:`SkipGramLoss`.
 
         The output gradient covers every row of ``output_vectors``:
         ``output_rows`` is ``arange(V)``.
         """
-        v, o, U = _check_batch(center_vectors, outside_ids, output_vectors)
-        n = v.shape[0]
-        dtype = np.result_type(v, U)
-        grad_center = np.empty((n, U.shape[1]), dtype=dtype)
-        grad_output = np.zeros(U.shape, dtype=dtype)
-        loss = 0.0
-        for sl in self._chunks(n, U.shape[0]):
-            vc = v[sl]
-            logits = vc @ U.T  # (b, V)
-            oo = o[sl]
-            idx = np.arange(logits.shape[0])
-            true_logit = logits[idx, oo].astype(np.float64)
-            # log-sum-exp by the seed's shift invariance, fused in place:
-            # p = exp(z - max) / sum exp(z - max); J = log sum exp(z) - z_o.
-            zmax = logits.max(axis=1)
-            logits -= zmax[:, None]
-            np.exp(logits, out=logits)
-            total = logits.sum(axis=1, dtype=np.float64)
-            loss += float(np.sum(np.log(total) + zmax - true_logit))
-            # dJ/dlogits = softmax(logits) - onehot(o)
-            logits *= (1.0 / total).astype(logits.dtype)[:, None]
-            logits[idx, oo] -= 1.0
-            grad_center[sl] = logits @ U
-            grad_output += logits.T @ vc
-        return LossOutput(loss, grad_center, np.arange(U.shape[0]), grad_output)
+        return self._run(center_vectors, outside_ids, output_vectors, True, False)[0]
 
     def curvature(self, center_vectors, outside_ids, output_vectors, negative_ids=None):
         """Curvature along each row, see :meth:`SkipGramLoss.curvature`.
@@ -629,22 +710,12 @@ class SoftmaxLoss(SkipGramLoss):
         of :func:`curvature_weights`. Computed in the same chunks as
         :meth:`loss_and_grad`.
         """
-        v, o, U = _check_batch(center_vectors, outside_ids, output_vectors)
-        n = v.shape[0]
-        norms_u = np.einsum("ij,ij->i", U, U)
-        norms_v = np.einsum("ij,ij->i", v, v)
-        center = np.empty(n, dtype=np.float64)
-        output = np.zeros(U.shape[0], dtype=np.float64)
-        for sl in self._chunks(n, U.shape[0]):
-            logits = v[sl] @ U.T
-            logits -= logits.max(axis=1, keepdims=True)
-            p = np.exp(logits)
-            p /= p.sum(axis=1, keepdims=True)
-            g = p.copy()
-            g[np.arange(g.shape[0]), o[sl]] -= 1.0
-            center[sl] = np.maximum(p, 0.25 * np.abs(g)) @ norms_u
-            output += curvature_weights(g).T @ norms_v[sl]
-        return center, output
+        return self._run(center_vectors, outside_ids, output_vectors, False, True)[1]
+
+    def loss_grad_curvature(self, center_vectors, outside_ids, output_vectors,
+                            negative_ids=None):
+        """:meth:`loss_and_grad` and :meth:`curvature` from one pass over the logits."""
+        return self._run(center_vectors, outside_ids, output_vectors, True, True)
 
 
 #: Registry of the built-in losses, keyed by their ``loss=`` string.

@@ -225,12 +225,8 @@ def analyze_document(analyzer, doc, index, input_kind, callable_analyzer):
                 + (f" If it is a row of a table, select the text column instead: "
                    f"{_SELECT_COLUMN}" if row else "")
             )
-        if input_kind == "filename" and not isinstance(doc, (str, bytes)) and not hasattr(
-                doc, "__fspath__"):
-            raise TypeError(
-                f"Document {index} is of type {type(doc).__name__}; with input='filename' "
-                "every document must be a path."
-            )
+        if input_kind == "filename":
+            check_path(doc, index)
     if input_kind == "filename" and isinstance(doc, (str, bytes, os.PathLike)):
         check_not_compressed(doc, index)
     elif input_kind == "content" and isinstance(doc, bytes):
@@ -516,6 +512,14 @@ class _LocalPatternParser:
         return c
 
 
+def check_path(doc, index):
+    """Refuse document ``index`` under ``input='filename'`` unless it is a path."""
+    if not isinstance(doc, (str, bytes)) and not hasattr(doc, "__fspath__"):
+        raise TypeError(
+            f"Document {index} is of type {type(doc).__name__}; with input='filename' "
+            "every document must be a path.")
+
+
 def _file_pieces(doc, index, input_kind, encoding, decode_error, piece_bytes):
     """Decoded text of one file, in pieces cut at ASCII whitespace.
 
@@ -524,10 +528,7 @@ def _file_pieces(doc, index, input_kind, encoding, decode_error, piece_bytes):
     (possibly empty) piece is yielded.
     """
     if input_kind == "filename":
-        if not isinstance(doc, (str, bytes)) and not hasattr(doc, "__fspath__"):
-            raise TypeError(
-                f"Document {index} is of type {type(doc).__name__}; with input='filename' "
-                "every document must be a path.")
+        check_path(doc, index)
         handle = open(doc, "rb")  # noqa: SIM115 - closed below
     else:
         if not hasattr(doc, "read"):
