@@ -5,8 +5,8 @@ import pytest
 
 from skw2v._core.pairs import document_bounds, skipgram_pairs
 from skw2v._core.sgd import _group_batches, generic_step, ns_window_step, window_groups
-from skw2v._data.store import subsample
 from skw2v._core.vocab import AliasSampler, keep_probabilities, noise_sampler, order_vocabulary
+from skw2v._data.store import subsample
 from skw2v.losses import NegativeSamplingLoss, SoftmaxLoss, scatter_add
 
 

@@ -32,7 +32,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import scipy
 from scipy.special import expit, log_expit
 
 from skw2v import Checkpoint, SkipGramVectorizer
