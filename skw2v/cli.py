@@ -36,7 +36,7 @@ import time
 import zlib
 from collections.abc import Iterator, Sequence
 
-from . import __version__
+from ._version import __version__
 
 __all__ = ["WHITESPACE_TOKEN_PATTERN", "build_parser", "iter_documents", "main"]
 

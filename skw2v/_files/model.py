@@ -91,6 +91,7 @@ from typing import Any
 
 import numpy as np
 
+from .._version import __version__
 from . import atomic
 from .archive import Archive, Spec, decode_vocabulary, encode_vocabulary
 
@@ -297,8 +298,6 @@ def write_model(path: str | os.PathLike, params: dict[str, Any],
     FileNotFoundError
         If the directory of ``path`` does not exist.
     """
-    from .. import __version__
-
     arrays = _fitted_arrays(fitted)
     stored, not_stored, callables = _encode_params(params)
     meta: dict[str, Any] = {
@@ -339,9 +338,7 @@ def _check_header(meta: Any, path: str) -> int:
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise _corrupt(path, f"invalid format_version {version!r}")
     if version > FORMAT_VERSION:
-        from .. import __version__
-
-        raise ValueError(
+            raise ValueError(
             f"{path}: the model file has format version {version}, written by skw2v "
             f"{meta.get('skw2v_version', '?')}; this skw2v {__version__} reads versions up to "
             f"{FORMAT_VERSION}. Upgrade skw2v (pip install -U skw2v) to load it.")
@@ -432,8 +429,6 @@ def _check_arrays(arrays: dict[str, Any], path: str, version: int) -> tuple[int,
 
 def _decode_params(meta, defaults, path, version):
     """Stored params -> constructor kwargs; return ``(params, not_stored)``."""
-    from .. import __version__
-
     stored = meta["params"]
     unknown = sorted(set(stored) - set(defaults))
     if unknown:

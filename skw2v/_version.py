@@ -1,0 +1,3 @@
+"""The version of skw2v (read by the build, the model files and the CLI)."""
+
+__version__ = "0.1.0"
