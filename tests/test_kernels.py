@@ -6,7 +6,7 @@ import pytest
 from skw2v._core.pairs import document_bounds, skipgram_pairs
 from skw2v._core.sgd import _group_batches, generic_step, ns_window_step, window_groups
 from skw2v._core.vocab import AliasSampler, keep_probabilities, noise_sampler, order_vocabulary
-from skw2v._data.store import subsample
+from skw2v._data.store import subsample_corpus
 from skw2v.losses import NegativeSamplingLoss, SoftmaxLoss, scatter_add
 
 
@@ -168,7 +168,7 @@ def test_keep_probabilities_formula_and_rates():
     rng = np.random.default_rng(4)
     ids = np.repeat(np.arange(4, dtype=np.int32), counts)
     rng.shuffle(ids)
-    kept, off = subsample(ids, np.array([0, 500_000, ids.size]), p, rng)
+    kept, off = subsample_corpus(ids, np.array([0, 500_000, ids.size]), p, rng)
     rate = np.bincount(kept, minlength=4) / counts
     # binomial standard error <= 0.005 for these counts; 4 sigma
     np.testing.assert_allclose(rate[:3], p[:3], atol=0.02)

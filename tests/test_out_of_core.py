@@ -23,7 +23,7 @@ from skw2v._data.store import (
     document_blocks,
     parse_nbytes,
     remap_compact,
-    subsample,
+    subsample_corpus,
 )
 
 
@@ -164,7 +164,7 @@ def test_subsample_blocks_equal_one_draw(tmp_path, on_disk, block):
     with Workspace(0, tmp_path) as ws:
         src = as_file(ids, tmp_path) if on_disk else ids
         sink = TokenSink(ws, "kept.i32", spill=True) if on_disk else None
-        out, off = subsample(src, offsets, keep_prob, np.random.default_rng(3), sink=sink,
+        out, off = subsample_corpus(src, offsets, keep_prob, np.random.default_rng(3), sink=sink,
                              block=block)
         got = out.read(0, out.size) if on_disk else out
         np.testing.assert_array_equal(got, ref_ids)

@@ -102,26 +102,6 @@ def noise_weights(counts, exponent=0.75):
     return w
 
 
-def noise_cdf(counts, exponent=0.75):
-    """Cumulative noise distribution ``count ** exponent`` for negative sampling.
-
-    Parameters
-    ----------
-    counts : ndarray of int of shape (n_words,)
-    exponent : float, default=0.75
-
-    Returns
-    -------
-    cdf : ndarray of float64 of shape (n_words,)
-        Increasing, with ``cdf[-1] == 1``.
-    """
-    w = noise_weights(counts, exponent)
-    cdf = np.cumsum(w)
-    cdf /= cdf[-1]
-    cdf[-1] = 1.0
-    return cdf
-
-
 class AliasSampler:
     """Exact O(1) sampling from a discrete distribution (Walker/Vose alias method).
 

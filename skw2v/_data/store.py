@@ -382,7 +382,7 @@ def remap_compact(ids, offsets, remap, block=None):
     return TokenFile(ids.path, w), new_offsets
 
 
-def subsample(ids, offsets, keep_prob, rng, sink=None, block=None):
+def subsample_corpus(ids, offsets, keep_prob, rng, sink=None, block=None):
     """Keep each token with the probability of its word, block by block.
 
     The random draws equal those of one ``rng.random(n, dtype=np.float32)``

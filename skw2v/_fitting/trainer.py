@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from .._compat import caller_stacklevel
 from .._core.vectors import all_finite, uniform_init
 from .._core.vocab import keep_probabilities, noise_sampler
-from .._data.store import TokenFile, TokenSink, subsample
+from .._data.store import TokenFile, TokenSink, subsample_corpus
 from .._params import initial_learning_rate
 from .parallel import SGDSettings, train_epoch
 from .runtime import logging_above_bar, progress_bar
@@ -169,7 +169,7 @@ class _Epochs:
         ep_rng = np.random.default_rng(np.random.SeedSequence(run.seed, spawn_key=(1, epoch)))
         sink = (TokenSink(self.workspace, "kept.i32", spill=True)
                 if isinstance(ids, TokenFile) else None)
-        kept, kept_off = subsample(ids, offsets, self.keep_prob, ep_rng, sink=sink)
+        kept, kept_off = subsample_corpus(ids, offsets, self.keep_prob, ep_rng, sink=sink)
         progress = None
         if bar is not None:
             scale = ids.size / max(kept.size, 1)
