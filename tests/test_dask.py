@@ -90,7 +90,7 @@ def test_a_round_that_never_returns_is_run_again(monkeypatch):
 
     from skw2v._fitting import parallel as _parallel
 
-    monkeypatch.setattr(_parallel, "_ROUND_TIMEOUT_MIN", 0.5)
+    monkeypatch.setattr(_parallel, "ROUND_TIMEOUT_MIN", 0.5)
     calls = []
 
     def task():
@@ -100,7 +100,7 @@ def test_a_round_that_never_returns_is_run_again(monkeypatch):
         return len(calls)
 
     with parallel_config(backend="threading"):
-        results, _ = _parallel._run_round_on_cluster([delayed(task)()], 2, 0.0, 0)
+        results, _ = _parallel.run_round_on_cluster([delayed(task)()], 2, 0.0, 0)
     assert results == [2]
 
     def hang():
@@ -108,4 +108,4 @@ def test_a_round_that_never_returns_is_run_again(monkeypatch):
 
     monkeypatch.setattr(_parallel, "_ROUND_ATTEMPTS", 2)
     with parallel_config(backend="threading"), pytest.raises(RuntimeError, match="resume_from"):
-        _parallel._run_round_on_cluster([delayed(hang)()], 2, 0.0, 4)
+        _parallel.run_round_on_cluster([delayed(hang)()], 2, 0.0, 4)

@@ -212,7 +212,7 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, 
         if local:
             results = Parallel(n_jobs=n_jobs)(tasks)
         else:
-            results, seconds = _run_round_on_cluster(
+            results, seconds = run_round_on_cluster(
                 tasks, n_jobs, max(longest / _SLOWEST_TOKENS_PER_SECOND,
                                    _ROUND_TIMEOUT_FACTOR * slowest), r)
             slowest = max(slowest, seconds)
@@ -227,12 +227,12 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, 
 
 
 #: On a cluster, a round whose shards have not all come back after
-#: ``max(_ROUND_TIMEOUT_MIN, slice tokens / _SLOWEST_TOKENS_PER_SECOND,
+#: ``max(ROUND_TIMEOUT_MIN, slice tokens / _SLOWEST_TOKENS_PER_SECOND,
 #: _ROUND_TIMEOUT_FACTOR * slowest round so far)`` seconds is run again, up to
 #: ``_ROUND_ATTEMPTS`` times: a lost worker can take the data scattered to it
 #: along, and its tasks then never finish. The shards are deterministic, so a
 #: round run again gives the same result, bit for bit.
-_ROUND_TIMEOUT_MIN = 30.0
+ROUND_TIMEOUT_MIN = 30.0
 _SLOWEST_TOKENS_PER_SECOND = 1_000.0
 _ROUND_TIMEOUT_FACTOR = 10.0
 _ROUND_ATTEMPTS = 3
@@ -255,14 +255,14 @@ def _lost_worker_errors():
     return tuple(errors)
 
 
-def _run_round_on_cluster(tasks, n_jobs, timeout, round_index):
+def run_round_on_cluster(tasks, n_jobs, timeout, round_index):
     """Run one synchronised round on a cluster, again if workers are lost.
 
     Returns the shards' results and the seconds the successful attempt took.
     """
     import time
 
-    timeout = max(_ROUND_TIMEOUT_MIN, timeout)
+    timeout = max(ROUND_TIMEOUT_MIN, timeout)
     errors = _lost_worker_errors()
     for _attempt in range(_ROUND_ATTEMPTS):
         t0 = time.perf_counter()
