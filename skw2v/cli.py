@@ -434,14 +434,14 @@ def iter_documents(paths: Sequence[str], whole_file: bool = False, encoding: str
         If a line cannot be decoded, or a compressed file is corrupted or
         truncated; the message gives the file (and line).
     """
-    from .keyedvectors import _open_file
+    from ._files.word2vec import open_file
 
     if codecs.lookup(encoding).name == "utf-8":
         encoding = "utf-8-sig"  # drop a byte-order mark, which would glue onto the first word
     for path in paths:
         line_no = 0
         try:
-            with _open_file(path, "rb") as raw, io.TextIOWrapper(
+            with open_file(path, "rb") as raw, io.TextIOWrapper(
                     raw, encoding=encoding, errors=errors, newline=None) as fin:
                 parts: list[str] = []
                 for line_no, line in enumerate(fin, start=1):  # noqa: B007 (see except)
@@ -481,12 +481,12 @@ def _decode_error_line(path: str, encoding: str) -> int | None:
 
     The text reader decodes in large blocks, so its errors do not tell the line.
     """
-    from .keyedvectors import _open_file
+    from ._files.word2vec import open_file
 
     decoder = codecs.getincrementaldecoder(encoding)()
     n_newlines = 0
     try:
-        with _open_file(path, "rb") as fin:
+        with open_file(path, "rb") as fin:
             for piece in fin:
                 try:
                     n_newlines += decoder.decode(piece).count("\n")
@@ -497,40 +497,14 @@ def _decode_error_line(path: str, encoding: str) -> int | None:
     return None
 
 
-def _sniff_binary(path: str) -> bool:
-    """Guess whether a word2vec file is binary by trying to parse its first record as text."""
-    from .keyedvectors import _open_file
-
-    with _open_file(path, "rb") as fin:
-        header = fin.readline(4096)
-        try:
-            n_words, dim = (int(x) for x in header.split())
-        except ValueError:
-            return False  # let the text reader report the bad header
-        if n_words == 0:
-            return False
-        line = fin.readline((1 << 16) + 64 * (dim + 1))
-    try:
-        parts = line.decode("utf-8").rstrip().split(" ")
-    except UnicodeDecodeError:
-        return True
-    if len(parts) != dim + 1:
-        return True
-    try:
-        for part in parts[1:]:
-            float(part)
-    except ValueError:
-        return True
-    return False
-
-
 def _load_vectors(path: str, binary: bool | None):
+    from ._files.word2vec import sniff_binary
     from .keyedvectors import KeyedVectors
 
     _check_input_file(path)
     try:
         if binary is None:
-            binary = _sniff_binary(path)
+            binary = sniff_binary(path)
         kv = KeyedVectors.load_word2vec_format(path, binary=binary)
     except (EOFError, zlib.error, OSError) as exc:
         _raise_if_compression_error(path, exc)

@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .keyedvectors import KeyedVectors, _is_float, _open_file
+from ._files.word2vec import is_float, open_file
+from .keyedvectors import KeyedVectors
 
 __all__ = [
     "AnalogyResult",
@@ -260,7 +261,7 @@ class SimilarityResult:
 # --------------------------------------------------------------------------
 def _read_lines(path: Any, encoding: str) -> Iterable[tuple[int, str]]:
     """Yield ``(line_number, text)`` for every line of a text file, BOM removed."""
-    with _open_file(path, "rb") as fin:
+    with open_file(path, "rb") as fin:
         for line_no, raw in enumerate(fin, start=1):
             try:
                 line = raw.decode(encoding)
@@ -375,7 +376,7 @@ def read_similarity(
         fields = [f.strip() for f in (text.split(sep) if sep is not None else text.split())]
         if first_data_line:
             first_data_line = False
-            if len(fields) >= 3 and not _is_float(fields[-1]):
+            if len(fields) >= 3 and not is_float(fields[-1]):
                 continue  # header line
         if len(fields) != 3:
             raise ValueError(

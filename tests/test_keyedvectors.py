@@ -353,14 +353,35 @@ def test_binary_with_c_tool_newlines(tmp_path):
 
 
 def test_binary_reader_handles_records_across_chunks(tmp_path, monkeypatch):
-    import skw2v.keyedvectors as module
+    from skw2v._files import word2vec
 
-    monkeypatch.setattr(module, "_CHUNK_BYTES", 7)
+    monkeypatch.setattr(word2vec, "CHUNK_BYTES", 7)
     kv = random_kv(n=20, d=5)
     kv.save_word2vec_format(tmp_path / "v.bin", binary=True)
     back = KeyedVectors.load_word2vec_format(tmp_path / "v.bin", binary=True)
     assert back.index_to_key == kv.index_to_key
     np.testing.assert_array_equal(back.vectors, kv.vectors)
+
+
+@pytest.mark.parametrize("name", ["v.txt", "v.bin", "v.txt.gz", "v.bin.bz2"])
+def test_file_layer_works_on_plain_lists_and_arrays(tmp_path, name):
+    """skw2v._files.word2vec writes the same bytes as KeyedVectors and reads them back."""
+    from skw2v._files.word2vec import read_word2vec, sniff_binary, write_word2vec
+
+    binary = ".bin" in name
+    kv = random_kv(n=12, d=4)
+    kv.save_word2vec_format(tmp_path / ("kv-" + name), binary=binary)
+    write_word2vec(tmp_path / name, list(kv.index_to_key), kv.vectors, binary)
+    if name.endswith(".gz"):  # the gzip header holds the file name and time: compare contents
+        assert gzip.decompress((tmp_path / name).read_bytes()) == gzip.decompress(
+            (tmp_path / ("kv-" + name)).read_bytes())
+    else:
+        assert (tmp_path / name).read_bytes() == (tmp_path / ("kv-" + name)).read_bytes()
+    assert sniff_binary(tmp_path / name) is binary
+    keys, vectors = read_word2vec(tmp_path / name, binary, encoding="utf8",
+                                  unicode_errors="strict", limit=5, dtype=np.float64)
+    assert keys == kv.index_to_key[:5] and vectors.dtype == np.float64
+    np.testing.assert_array_equal(vectors.astype(np.float32), kv.vectors[:5])
 
 
 @pytest.mark.parametrize("binary", [False, True])
