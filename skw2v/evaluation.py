@@ -36,7 +36,7 @@ import numpy as np
 from scipy import stats
 
 from ._files.word2vec import is_float, open_file
-from .keyedvectors import KeyedVectors
+from .keyedvectors import KeyedVectors, check_restrict_vocab
 
 __all__ = [
     "AnalogyResult",
@@ -425,14 +425,7 @@ def _restricted_vocab(
     canonical : ndarray of int of shape (n_vocab,)
         For each kept index, the index its normalised word maps to.
     """
-    if restrict_vocab is None:
-        n_vocab = len(kv)
-    else:
-        if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)):
-            raise TypeError(f"restrict_vocab must be an int or None, got {restrict_vocab!r}")
-        if restrict_vocab < 1:
-            raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
-        n_vocab = min(int(restrict_vocab), len(kv))
+    n_vocab = check_restrict_vocab(restrict_vocab, len(kv))
     lookup: dict[str, int] = {}
     canonical = np.empty(n_vocab, dtype=np.intp)
     for i, key in enumerate(kv.index_to_key[:n_vocab]):

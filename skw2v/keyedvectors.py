@@ -35,258 +35,151 @@ PathLike = str | os.PathLike
 _NORM_BLOCK_ROWS = 1 << 15
 
 
-# --------------------------------------------------------------------------
-# KeyedVectors
-# --------------------------------------------------------------------------
-class KeyedVectors:
-    """An ordered vocabulary of words, each with a dense vector.
+def check_restrict_vocab(restrict_vocab: int | None, n_words: int) -> int:
+    """Number of leading words searched, from a ``restrict_vocab`` argument.
+
+    The one check of the ``restrict_vocab`` argument of the queries of
+    :class:`KeyedVectors` and of the functions of :mod:`skw2v.evaluation`.
 
     Parameters
     ----------
-    index_to_key : sequence of str
-        The words, unique, in index order (conventionally by decreasing
-        frequency, which is what ``restrict_vocab`` arguments rely on).
-    vectors : array-like of shape (n_words, vector_size)
-        One row per word. Floating dtypes are kept; other numeric input is
-        converted to float64. All values must be finite.
-    counts : array-like of int of shape (n_words,), optional
-        Word frequencies, stored as int64.
+    restrict_vocab : int or None
+        None for the whole vocabulary, else a positive int.
+    n_words : int
+        Size of the vocabulary.
 
-    Attributes
-    ----------
-    index_to_key : list of str
-        The words in index order. Treat as read-only.
-    key_to_index : dict of str to int
-        Inverse of ``index_to_key``. Treat as read-only.
-    vectors : ndarray of shape (n_words, vector_size)
-        The word vectors. Assigning a new array re-validates it and clears the
-        cached unit-normed vectors; after modifying it *in place*, assign it to
-        itself (``kv.vectors = kv.vectors``) to clear the cache.
-    counts : ndarray of int64 of shape (n_words,) or None
-        Word frequencies, if known.
+    Returns
+    -------
+    n_search : int
+        ``min(restrict_vocab, n_words)``, or ``n_words`` for None.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skw2v import KeyedVectors
-    >>> kv = KeyedVectors(["a", "b", "c"], np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]]))
-    >>> kv.most_similar("a", topn=1)[0][0]
-    'b'
+    Raises
+    ------
+    TypeError
+        If ``restrict_vocab`` is neither an int (a bool is not one) nor None.
+    ValueError
+        If ``restrict_vocab`` is smaller than 1.
+    """
+    if restrict_vocab is None:
+        return n_words
+    if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)):
+        raise TypeError(f"restrict_vocab must be an int or None, got {restrict_vocab!r}")
+    if restrict_vocab < 1:
+        raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
+    return min(int(restrict_vocab), n_words)
+
+
+# --------------------------------------------------------------------------
+# Validation and array helpers of KeyedVectors
+# --------------------------------------------------------------------------
+def _checked_vectors(vectors: Any, keys: Sequence[str]) -> np.ndarray:
+    """Validate ``vectors`` against the vocabulary ``keys`` and return it as an ndarray."""
+    arr = np.asarray(vectors)
+    if arr.dtype.kind == "c":
+        raise TypeError("vectors must be real, got a complex array")
+    if arr.dtype.kind not in "f":
+        if arr.dtype.kind not in "biu":
+            raise TypeError(f"vectors must be numeric, got dtype {arr.dtype}")
+        arr = arr.astype(np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"vectors must be 2-D (n_words, vector_size), got shape {arr.shape}")
+    if arr.shape[0] != len(keys):
+        raise ValueError(f"vectors has {arr.shape[0]} rows but there are {len(keys)} keys")
+    finite = np.isfinite(arr)
+    if not finite.all():
+        bad_rows = np.flatnonzero(~finite.all(axis=1))
+        first = int(bad_rows[0])
+        raise ValueError(
+            f"vectors contain non-finite values (NaN or inf) in {bad_rows.size} row(s); "
+            f"first at row {first} (key {keys[first]!r})"
+        )
+    return np.ascontiguousarray(arr)
+
+
+def _checked_counts(counts: Any, n_words: int) -> np.ndarray | None:
+    """Validate ``counts`` and return it as int64, or None."""
+    if counts is None:
+        return None
+    arr = np.asarray(counts)
+    if arr.shape != (n_words,):
+        raise ValueError(f"counts must have shape ({n_words},), got {arr.shape}")
+    if arr.dtype.kind not in "biu":
+        if arr.dtype.kind != "f" or not np.all(np.isfinite(arr) & (arr == np.round(arr))):
+            raise ValueError("counts must be integers")
+    arr = arr.astype(np.int64)
+    if np.any(arr < 0):
+        raise ValueError("counts must be non-negative")
+    return arr
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """``vectors`` scaled to unit norm (norms in float64, zero rows kept), read-only."""
+    normed = np.empty_like(vectors)
+    for start in range(0, len(vectors), _NORM_BLOCK_ROWS):
+        block = vectors[start : start + _NORM_BLOCK_ROWS].astype(np.float64)
+        norms = np.sqrt(np.einsum("ij,ij->i", block, block))
+        norms[norms == 0.0] = 1.0
+        normed[start : start + _NORM_BLOCK_ROWS] = block / norms[:, None]
+    normed.flags.writeable = False
+    return normed
+
+
+def _check_topn(topn: int | None) -> None:
+    """Validate the ``topn`` argument of a query."""
+    if topn is None:
+        return
+    if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)):
+        raise TypeError(f"topn must be an int or None, got {topn!r}")
+    if topn < 0:
+        raise ValueError(f"topn must be >= 0, got {topn}")
+
+
+def _as_term_list(value: Any) -> list:
+    """Wrap a single word or vector into a list; turn a 2-D array into rows."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, np.ndarray):
+        if value.ndim == 1:
+            return [value]
+        if value.ndim == 2:
+            return list(value)
+        raise ValueError(f"query arrays must be 1-D or 2-D, got shape {value.shape}")
+    return list(value)
+
+
+def _top(scores: np.ndarray, exclude: Iterable[int], topn: int,
+         keys: Sequence[str]) -> list[tuple[str, float]]:
+    """Best ``topn`` (key, score) pairs, ties broken by index, ``exclude`` skipped."""
+    masked = scores.astype(np.float64)
+    excluded = [i for i in set(exclude) if i < len(masked)]
+    masked[excluded] = -np.inf
+    k = min(topn, len(masked) - len(excluded))
+    if k <= 0:
+        return []
+    if k < len(masked):
+        candidates = np.argpartition(-masked, k - 1)[:k]
+    else:
+        candidates = np.arange(len(masked))
+    # The partition may cut through a tie: widen to all entries tied with the k-th.
+    kth = masked[candidates].min()
+    candidates = np.flatnonzero(masked >= kth)
+    order = candidates[np.lexsort((candidates, -masked[candidates]))][:k]
+    return [(keys[i], float(scores[i])) for i in order]
+
+
+# --------------------------------------------------------------------------
+# Similarity queries
+# --------------------------------------------------------------------------
+class _SimilarityQueries:
+    """The cosine-similarity queries of :class:`KeyedVectors`.
+
+    Written against what a subclass provides: ``index_to_key``,
+    ``vector_size``, ``len()``, ``get_index``, ``get_normed_vectors`` and
+    indexing by a list of words. Holds no state of its own.
     """
 
-    def __init__(
-        self,
-        index_to_key: Sequence[str],
-        vectors: Any,
-        counts: Any = None,
-    ) -> None:
-        keys = list(index_to_key)
-        for i, key in enumerate(keys):
-            if not isinstance(key, str):
-                raise TypeError(f"keys must be str, got {type(key).__name__} at index {i}")
-        key_to_index: dict[str, int] = {}
-        for i, key in enumerate(keys):
-            if key in key_to_index:
-                raise ValueError(
-                    f"duplicate key {key!r} at indices {key_to_index[key]} and {i}; "
-                    "keys must be unique"
-                )
-            key_to_index[key] = i
-        self.index_to_key: list[str] = keys
-        self.key_to_index: dict[str, int] = key_to_index
-        self._normed: np.ndarray | None = None
-        self.vectors = vectors  # validated by the property setter
-        self.counts = self._check_counts(counts)
-
-    # ------------------------------------------------------------------
-    # Validation and basic protocol
-    # ------------------------------------------------------------------
-    def _check_vectors(self, vectors: Any) -> np.ndarray:
-        """Validate ``vectors`` against the vocabulary and return it as an ndarray."""
-        arr = np.asarray(vectors)
-        if arr.dtype.kind == "c":
-            raise TypeError("vectors must be real, got a complex array")
-        if arr.dtype.kind not in "f":
-            if arr.dtype.kind not in "biu":
-                raise TypeError(f"vectors must be numeric, got dtype {arr.dtype}")
-            arr = arr.astype(np.float64)
-        if arr.ndim != 2:
-            raise ValueError(f"vectors must be 2-D (n_words, vector_size), got shape {arr.shape}")
-        if arr.shape[0] != len(self.index_to_key):
-            raise ValueError(
-                f"vectors has {arr.shape[0]} rows but there are {len(self.index_to_key)} keys"
-            )
-        finite = np.isfinite(arr)
-        if not finite.all():
-            bad_rows = np.flatnonzero(~finite.all(axis=1))
-            first = int(bad_rows[0])
-            raise ValueError(
-                f"vectors contain non-finite values (NaN or inf) in {bad_rows.size} row(s); "
-                f"first at row {first} (key {self.index_to_key[first]!r})"
-            )
-        return np.ascontiguousarray(arr)
-
-    def _check_counts(self, counts: Any) -> np.ndarray | None:
-        """Validate ``counts`` and return it as int64, or None."""
-        if counts is None:
-            return None
-        arr = np.asarray(counts)
-        if arr.shape != (len(self.index_to_key),):
-            raise ValueError(f"counts must have shape ({len(self.index_to_key)},), got {arr.shape}")
-        if arr.dtype.kind not in "biu":
-            if arr.dtype.kind != "f" or not np.all(np.isfinite(arr) & (arr == np.round(arr))):
-                raise ValueError("counts must be integers")
-        arr = arr.astype(np.int64)
-        if np.any(arr < 0):
-            raise ValueError("counts must be non-negative")
-        return arr
-
-    @property
-    def vectors(self) -> np.ndarray:
-        """ndarray of shape (n_words, vector_size): the word vectors."""
-        return self._vectors
-
-    @vectors.setter
-    def vectors(self, value: Any) -> None:
-        self._vectors = self._check_vectors(value)
-        self._normed = None
-
-    @property
-    def vector_size(self) -> int:
-        """int: Dimensionality of the vectors."""
-        return int(self._vectors.shape[1])
-
-    def __len__(self) -> int:
-        """Number of words."""
-        return len(self.index_to_key)
-
-    def __contains__(self, key: object) -> bool:
-        """Whether ``key`` is a word of the vocabulary."""
-        try:
-            return key in self.key_to_index
-        except TypeError:  # unhashable
-            return False
-
-    def __iter__(self):
-        """Iterate over the words in index order."""
-        return iter(self.index_to_key)
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(n_keys={len(self)}, vector_size={self.vector_size}, "
-            f"dtype={self._vectors.dtype})"
-        )
-
-    def _missing(self, key: object) -> KeyError:
-        """Build a helpful KeyError for a word that is not in the vocabulary."""
-        message = f"word {key!r} not in vocabulary ({len(self)} words)"
-        if isinstance(key, str):
-            variants = [v for v in (key.lower(), key.upper(), key.capitalize()) if v != key]
-            found = [v for v in dict.fromkeys(variants) if v in self.key_to_index]
-            if found:
-                message += "; did you mean " + " or ".join(repr(v) for v in found) + "?"
-        return KeyError(message)
-
-    def get_index(self, key: str) -> int:
-        """Return the row index of ``key``.
-
-        Parameters
-        ----------
-        key : str
-            A word.
-
-        Returns
-        -------
-        index : int
-
-        Raises
-        ------
-        KeyError
-            If ``key`` is not in the vocabulary.
-        """
-        try:
-            return self.key_to_index[key]
-        except (KeyError, TypeError):
-            raise self._missing(key) from None
-
-    def get_vector(self, key: str, norm: bool = False) -> np.ndarray:
-        """Return the vector of one word.
-
-        Parameters
-        ----------
-        key : str
-            A word.
-        norm : bool, default=False
-            Return the unit-normed vector (zero vectors stay zero).
-
-        Returns
-        -------
-        vector : ndarray of shape (vector_size,)
-            A read-only view.
-
-        Raises
-        ------
-        KeyError
-            If ``key`` is not in the vocabulary.
-        """
-        index = self.get_index(key)
-        source = self.get_normed_vectors() if norm else self._vectors
-        row = source[index].view()
-        row.flags.writeable = False
-        return row
-
-    def __getitem__(self, key: str | Iterable[str]) -> np.ndarray:
-        """Vector of a word, or stacked vectors of a list of words.
-
-        Parameters
-        ----------
-        key : str or sequence of str
-            A word, or several.
-
-        Returns
-        -------
-        vectors : ndarray of shape (vector_size,) or (n_keys, vector_size)
-            A read-only view for a single word, a new array for a sequence.
-
-        Raises
-        ------
-        KeyError
-            If a word is not in the vocabulary.
-        """
-        if isinstance(key, str):
-            return self.get_vector(key)
-        if isinstance(key, (list, tuple, np.ndarray)):
-            indices = np.array([self.get_index(k) for k in key], dtype=np.intp)
-            return self._vectors[indices]
-        raise self._missing(key)
-
-    def get_normed_vectors(self) -> np.ndarray:
-        """Return all vectors scaled to unit Euclidean norm.
-
-        Computed once and cached until :attr:`vectors` is reassigned. Norms are
-        accumulated in float64; rows of zeros stay zero instead of becoming
-        NaN.
-
-        Returns
-        -------
-        normed : ndarray of shape (n_words, vector_size)
-            Read-only, same dtype as :attr:`vectors`.
-        """
-        if self._normed is None:
-            vectors = self._vectors
-            normed = np.empty_like(vectors)
-            for start in range(0, len(vectors), _NORM_BLOCK_ROWS):
-                block = vectors[start : start + _NORM_BLOCK_ROWS].astype(np.float64)
-                norms = np.sqrt(np.einsum("ij,ij->i", block, block))
-                norms[norms == 0.0] = 1.0
-                normed[start : start + _NORM_BLOCK_ROWS] = block / norms[:, None]
-            normed.flags.writeable = False
-            self._normed = normed
-        return self._normed
-
-    # ------------------------------------------------------------------
-    # Similarity queries
-    # ------------------------------------------------------------------
     def _term_vector(self, term: Any) -> tuple[np.ndarray, int | None]:
         """Unit vector of a query term (a word or a vector) and its index, if a word."""
         if isinstance(term, str):
@@ -301,60 +194,6 @@ class KeyedVectors:
             raise ValueError("query vector contains non-finite values")
         norm = np.linalg.norm(vec)
         return (vec / norm if norm > 0 else vec), None
-
-    @staticmethod
-    def _as_term_list(value: Any) -> list:
-        """Wrap a single word or vector into a list; turn a 2-D array into rows."""
-        if value is None:
-            return []
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, np.ndarray):
-            if value.ndim == 1:
-                return [value]
-            if value.ndim == 2:
-                return list(value)
-            raise ValueError(f"query arrays must be 1-D or 2-D, got shape {value.shape}")
-        return list(value)
-
-    def _restricted(self, restrict_vocab: int | None) -> int:
-        """Number of leading words searched, validated."""
-        if restrict_vocab is None:
-            return len(self)
-        if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)):
-            raise TypeError(f"restrict_vocab must be an int or None, got {restrict_vocab!r}")
-        if restrict_vocab < 1:
-            raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
-        return min(int(restrict_vocab), len(self))
-
-    def _top(
-        self, scores: np.ndarray, exclude: Iterable[int], topn: int
-    ) -> list[tuple[str, float]]:
-        """Best ``topn`` (key, score) pairs, ties broken by index, ``exclude`` skipped."""
-        masked = scores.astype(np.float64)
-        excluded = [i for i in set(exclude) if i < len(masked)]
-        masked[excluded] = -np.inf
-        k = min(topn, len(masked) - len(excluded))
-        if k <= 0:
-            return []
-        if k < len(masked):
-            candidates = np.argpartition(-masked, k - 1)[:k]
-        else:
-            candidates = np.arange(len(masked))
-        # The partition may cut through a tie: widen to all entries tied with the k-th.
-        kth = masked[candidates].min()
-        candidates = np.flatnonzero(masked >= kth)
-        order = candidates[np.lexsort((candidates, -masked[candidates]))][:k]
-        return [(self.index_to_key[i], float(scores[i])) for i in order]
-
-    @staticmethod
-    def _check_topn(topn: int | None) -> None:
-        if topn is None:
-            return
-        if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)):
-            raise TypeError(f"topn must be an int or None, got {topn!r}")
-        if topn < 0:
-            raise ValueError(f"topn must be >= 0, got {topn}")
 
     def most_similar(
         self,
@@ -400,12 +239,12 @@ class KeyedVectors:
         ValueError
             If no term is given, or a vector has the wrong shape.
         """
-        self._check_topn(topn)
-        positive = self._as_term_list(positive)
-        negative = self._as_term_list(negative)
+        _check_topn(topn)
+        positive = _as_term_list(positive)
+        negative = _as_term_list(negative)
         if not positive and not negative:
             raise ValueError("most_similar() needs at least one positive or negative term")
-        n_search = self._restricted(restrict_vocab)
+        n_search = check_restrict_vocab(restrict_vocab, len(self))
         mean = np.zeros(self.vector_size, dtype=np.float64)
         exclude: list[int] = []
         for terms, sign in ((positive, 1.0), (negative, -1.0)):
@@ -421,7 +260,7 @@ class KeyedVectors:
         scores = normed @ mean.astype(normed.dtype)
         if topn is None:
             return scores
-        return self._top(scores, exclude, int(topn))
+        return _top(scores, exclude, int(topn), self.index_to_key)
 
     def most_similar_cosmul(
         self,
@@ -460,12 +299,12 @@ class KeyedVectors:
         ValueError
             If there is no positive term.
         """
-        self._check_topn(topn)
-        positive = self._as_term_list(positive)
-        negative = self._as_term_list(negative)
+        _check_topn(topn)
+        positive = _as_term_list(positive)
+        negative = _as_term_list(negative)
         if not positive:
             raise ValueError("most_similar_cosmul() needs at least one positive term")
-        n_search = self._restricted(restrict_vocab)
+        n_search = check_restrict_vocab(restrict_vocab, len(self))
         normed = self.get_normed_vectors()[:n_search].astype(np.float64)
         exclude: list[int] = []
         numerator = np.ones(n_search)
@@ -479,7 +318,7 @@ class KeyedVectors:
         scores = numerator / (denominator + 1e-6) if negative else numerator
         if topn is None:
             return scores
-        return self._top(scores, exclude, int(topn))
+        return _top(scores, exclude, int(topn), self.index_to_key)
 
     def analogy(
         self,
@@ -627,6 +466,208 @@ class KeyedVectors:
         if norm > 0:
             mean /= norm
         return words[int(np.argmin(vecs @ mean))]
+
+
+# --------------------------------------------------------------------------
+# KeyedVectors
+# --------------------------------------------------------------------------
+class KeyedVectors(_SimilarityQueries):
+    """An ordered vocabulary of words, each with a dense vector.
+
+    Parameters
+    ----------
+    index_to_key : sequence of str
+        The words, unique, in index order (conventionally by decreasing
+        frequency, which is what ``restrict_vocab`` arguments rely on).
+    vectors : array-like of shape (n_words, vector_size)
+        One row per word. Floating dtypes are kept; other numeric input is
+        converted to float64. All values must be finite.
+    counts : array-like of int of shape (n_words,), optional
+        Word frequencies, stored as int64.
+
+    Attributes
+    ----------
+    index_to_key : list of str
+        The words in index order. Treat as read-only.
+    key_to_index : dict of str to int
+        Inverse of ``index_to_key``. Treat as read-only.
+    vectors : ndarray of shape (n_words, vector_size)
+        The word vectors. Assigning a new array re-validates it and clears the
+        cached unit-normed vectors; after modifying it *in place*, assign it to
+        itself (``kv.vectors = kv.vectors``) to clear the cache.
+    counts : ndarray of int64 of shape (n_words,) or None
+        Word frequencies, if known.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skw2v import KeyedVectors
+    >>> kv = KeyedVectors(["a", "b", "c"], np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]]))
+    >>> kv.most_similar("a", topn=1)[0][0]
+    'b'
+    """
+
+    def __init__(
+        self,
+        index_to_key: Sequence[str],
+        vectors: Any,
+        counts: Any = None,
+    ) -> None:
+        keys = list(index_to_key)
+        for i, key in enumerate(keys):
+            if not isinstance(key, str):
+                raise TypeError(f"keys must be str, got {type(key).__name__} at index {i}")
+        key_to_index: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            if key in key_to_index:
+                raise ValueError(
+                    f"duplicate key {key!r} at indices {key_to_index[key]} and {i}; "
+                    "keys must be unique"
+                )
+            key_to_index[key] = i
+        self.index_to_key: list[str] = keys
+        self.key_to_index: dict[str, int] = key_to_index
+        self._normed: np.ndarray | None = None
+        self.vectors = vectors  # validated by the property setter
+        self.counts = _checked_counts(counts, len(keys))
+
+    # ------------------------------------------------------------------
+    # Vocabulary and vectors
+    # ------------------------------------------------------------------
+    @property
+    def vectors(self) -> np.ndarray:
+        """ndarray of shape (n_words, vector_size): the word vectors."""
+        return self._vectors
+
+    @vectors.setter
+    def vectors(self, value: Any) -> None:
+        self._vectors = _checked_vectors(value, self.index_to_key)
+        self._normed = None
+
+    @property
+    def vector_size(self) -> int:
+        """int: Dimensionality of the vectors."""
+        return int(self._vectors.shape[1])
+
+    def __len__(self) -> int:
+        """Number of words."""
+        return len(self.index_to_key)
+
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is a word of the vocabulary."""
+        try:
+            return key in self.key_to_index
+        except TypeError:  # unhashable
+            return False
+
+    def __iter__(self):
+        """Iterate over the words in index order."""
+        return iter(self.index_to_key)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(n_keys={len(self)}, vector_size={self.vector_size}, "
+            f"dtype={self._vectors.dtype})"
+        )
+
+    def _missing(self, key: object) -> KeyError:
+        """Build a helpful KeyError for a word that is not in the vocabulary."""
+        message = f"word {key!r} not in vocabulary ({len(self)} words)"
+        if isinstance(key, str):
+            variants = [v for v in (key.lower(), key.upper(), key.capitalize()) if v != key]
+            found = [v for v in dict.fromkeys(variants) if v in self.key_to_index]
+            if found:
+                message += "; did you mean " + " or ".join(repr(v) for v in found) + "?"
+        return KeyError(message)
+
+    def get_index(self, key: str) -> int:
+        """Return the row index of ``key``.
+
+        Parameters
+        ----------
+        key : str
+            A word.
+
+        Returns
+        -------
+        index : int
+
+        Raises
+        ------
+        KeyError
+            If ``key`` is not in the vocabulary.
+        """
+        try:
+            return self.key_to_index[key]
+        except (KeyError, TypeError):
+            raise self._missing(key) from None
+
+    def get_vector(self, key: str, norm: bool = False) -> np.ndarray:
+        """Return the vector of one word.
+
+        Parameters
+        ----------
+        key : str
+            A word.
+        norm : bool, default=False
+            Return the unit-normed vector (zero vectors stay zero).
+
+        Returns
+        -------
+        vector : ndarray of shape (vector_size,)
+            A read-only view.
+
+        Raises
+        ------
+        KeyError
+            If ``key`` is not in the vocabulary.
+        """
+        index = self.get_index(key)
+        source = self.get_normed_vectors() if norm else self._vectors
+        row = source[index].view()
+        row.flags.writeable = False
+        return row
+
+    def __getitem__(self, key: str | Iterable[str]) -> np.ndarray:
+        """Vector of a word, or stacked vectors of a list of words.
+
+        Parameters
+        ----------
+        key : str or sequence of str
+            A word, or several.
+
+        Returns
+        -------
+        vectors : ndarray of shape (vector_size,) or (n_keys, vector_size)
+            A read-only view for a single word, a new array for a sequence.
+
+        Raises
+        ------
+        KeyError
+            If a word is not in the vocabulary.
+        """
+        if isinstance(key, str):
+            return self.get_vector(key)
+        if isinstance(key, (list, tuple, np.ndarray)):
+            indices = np.array([self.get_index(k) for k in key], dtype=np.intp)
+            return self._vectors[indices]
+        raise self._missing(key)
+
+    def get_normed_vectors(self) -> np.ndarray:
+        """Return all vectors scaled to unit Euclidean norm.
+
+        Computed once and cached until :attr:`vectors` is reassigned. Norms are
+        accumulated in float64; rows of zeros stay zero instead of becoming
+        NaN.
+
+        Returns
+        -------
+        normed : ndarray of shape (n_words, vector_size)
+            Read-only, same dtype as :attr:`vectors`.
+        """
+        if self._normed is None:
+            self._normed = _unit_rows(self._vectors)
+        return self._normed
 
     # ------------------------------------------------------------------
     # word2vec format

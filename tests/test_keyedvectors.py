@@ -138,6 +138,20 @@ def test_oov_errors_name_the_word():
             call()
 
 
+def test_pickled_keyed_vectors_keep_their_attributes():
+    import pickle
+
+    kv = random_kv(n=10, d=3, counts=True)
+    kv.get_normed_vectors()
+    back = pickle.loads(pickle.dumps(kv))
+    assert sorted(vars(back)) == ["_normed", "_vectors", "counts", "index_to_key",
+                                  "key_to_index"]
+    assert back.index_to_key == kv.index_to_key and back.key_to_index == kv.key_to_index
+    np.testing.assert_array_equal(back.vectors, kv.vectors)
+    np.testing.assert_array_equal(back.counts, kv.counts)
+    assert back.most_similar("w1", topn=3) == kv.most_similar("w1", topn=3)
+
+
 def test_vectors_reassignment_clears_norm_cache():
     kv = KeyedVectors(["a", "b"], np.array([[1.0, 0.0], [0.0, 1.0]]))
     assert kv.similarity("a", "b") == 0.0
