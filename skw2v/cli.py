@@ -638,12 +638,21 @@ _COMMANDS = {"train": _cmd_train, "evaluate": _cmd_evaluate, "neighbors": _cmd_n
 # --------------------------------------------------------------------------
 # Entry point
 # --------------------------------------------------------------------------
+def _is_unknown_word(exc: BaseException) -> bool:
+    """Whether ``exc`` is the KeyError of a word missing from a KeyedVectors."""
+    if not isinstance(exc, KeyError):
+        return False  # and no need to import the module
+    from .keyedvectors import UnknownWordError
+
+    return isinstance(exc, UnknownWordError)
+
+
 def _message(exc: BaseException) -> str:
     """One-line description of an expected error."""
     if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
         text = f"{exc.strerror}: {os.fsdecode(exc.filename)}"
-    elif isinstance(exc, KeyError) and len(exc.args) == 1:
-        text = str(exc.args[0])
+    elif _is_unknown_word(exc):
+        text = exc.message  # as is: str() of a KeyError would quote it
     elif isinstance(exc, MemoryError):
         text = f"out of memory {exc}".strip()
     else:

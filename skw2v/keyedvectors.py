@@ -35,6 +35,34 @@ PathLike = str | os.PathLike
 _NORM_BLOCK_ROWS = 1 << 15
 
 
+class UnknownWordError(KeyError):
+    """A word that is not in the vocabulary: the KeyError of :class:`KeyedVectors`.
+
+    It is a :class:`KeyError`, so ``except KeyError`` catches it, and its
+    ``str`` is that of a KeyError of ``message``.
+
+    Parameters
+    ----------
+    message : str
+        One-line description, naming the word and suggesting case variants
+        that are in the vocabulary.
+    word : object, optional
+        The word (or other key) that was looked up.
+
+    Attributes
+    ----------
+    message : str
+        The description, for display without KeyError's quotes.
+    word : object
+        The key that was looked up.
+    """
+
+    def __init__(self, message: str, word: object = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.word = word
+
+
 def check_restrict_vocab(restrict_vocab: int | None, n_words: int) -> int:
     """Number of leading words searched, from a ``restrict_vocab`` argument.
 
@@ -570,7 +598,7 @@ class KeyedVectors(_SimilarityQueries):
             f"dtype={self._vectors.dtype})"
         )
 
-    def _missing(self, key: object) -> KeyError:
+    def _missing(self, key: object) -> UnknownWordError:
         """Build a helpful KeyError for a word that is not in the vocabulary."""
         message = f"word {key!r} not in vocabulary ({len(self)} words)"
         if isinstance(key, str):
@@ -578,7 +606,7 @@ class KeyedVectors(_SimilarityQueries):
             found = [v for v in dict.fromkeys(variants) if v in self.key_to_index]
             if found:
                 message += "; did you mean " + " or ".join(repr(v) for v in found) + "?"
-        return KeyError(message)
+        return UnknownWordError(message, key)
 
     def get_index(self, key: str) -> int:
         """Return the row index of ``key``.

@@ -138,6 +138,24 @@ def test_oov_errors_name_the_word():
             call()
 
 
+def test_unknown_word_error_is_a_key_error_that_names_the_word():
+    """The CLI recognises it by type; it stays a KeyError with the same text."""
+    import pickle
+
+    from skw2v.keyedvectors import UnknownWordError
+
+    kv = KeyedVectors(["Paris", "london"], np.eye(2))
+    with pytest.raises(UnknownWordError) as info:
+        kv.get_index("paris")
+    error = info.value
+    message = "word 'paris' not in vocabulary (2 words); did you mean 'Paris'?"
+    assert isinstance(error, KeyError)
+    assert error.word == "paris" and error.message == message
+    assert error.args == (message,) and str(error) == repr(message)
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is UnknownWordError and (again.word, again.message) == ("paris", message)
+
+
 def test_pickled_keyed_vectors_keep_their_attributes():
     import pickle
 
