@@ -440,40 +440,53 @@ def iter_documents(paths: Sequence[str], whole_file: bool = False, encoding: str
         encoding = "utf-8-sig"  # drop a byte-order mark, which would glue onto the first word
     for path in paths:
         line_no = 0
-        try:
-            with open_file(path, "rb") as raw, io.TextIOWrapper(
-                    raw, encoding=encoding, errors=errors, newline=None) as fin:
-                parts: list[str] = []
-                for line_no, line in enumerate(fin, start=1):  # noqa: B007 (see except)
+        with _compressed_file_errors(path):
+            try:
+                with open_file(path, "rb") as raw, io.TextIOWrapper(
+                        raw, encoding=encoding, errors=errors, newline=None) as fin:
+                    parts: list[str] = []
+                    for line_no, line in enumerate(fin, start=1):  # noqa: B007 (see except)
+                        if whole_file:
+                            parts.append(line)
+                        elif not line.isspace():
+                            yield line.rstrip("\n")
                     if whole_file:
-                        parts.append(line)
-                    elif not line.isspace():
-                        yield line.rstrip("\n")
-                if whole_file:
-                    yield "".join(parts)
-        except UnicodeDecodeError as exc:
-            where = _decode_error_line(path, encoding) or line_no + 1
-            raise ValueError(
-                f"{path}: line {where}: cannot decode as {encoding} ({exc.reason}); "
-                "pass the right --encoding, or --decode-error replace") from None
-        except (EOFError, zlib.error, OSError) as exc:
-            _raise_if_compression_error(path, exc)
-            raise
+                        yield "".join(parts)
+            except UnicodeDecodeError as exc:
+                where = _decode_error_line(path, encoding) or line_no + 1
+                raise ValueError(
+                    f"{path}: line {where}: cannot decode as {encoding} ({exc.reason}); "
+                    "pass the right --encoding, or --decode-error replace") from None
 
 
-def _raise_if_compression_error(path: str, exc: BaseException) -> None:
-    """Turn an error of a damaged ``.gz`` / ``.bz2`` file into a ValueError naming it.
+@contextlib.contextmanager
+def _compressed_file_errors(path: str) -> Iterator[None]:
+    """Turn an error of a damaged ``.gz`` / ``.bz2`` file read in the block into a ValueError.
 
-    Recognised by type: ``EOFError`` (truncated stream), ``zlib.error`` and
-    ``gzip.BadGzipFile`` (damaged data), and for ``.bz2`` files an OSError
-    without an errno (how ``bz2`` reports invalid data). Other errors (a
-    missing file, a permission problem) are left alone.
+    The one place where the CLI recognises damaged compressed input, by type:
+    ``EOFError`` (truncated stream), ``zlib.error`` and ``gzip.BadGzipFile``
+    (damaged data), and for ``.bz2`` files an OSError without an errno (how
+    ``bz2`` reports invalid data). The ValueError names ``path``. Other
+    errors (a missing file, a permission problem) pass unchanged.
+
+    Parameters
+    ----------
+    path : str
+        The file read in the block.
+
+    Yields
+    ------
+    None
     """
-    compressed = os.fsdecode(path).lower().endswith((".gz", ".bz2"))
-    if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)) or (
-            compressed and isinstance(exc, OSError) and exc.errno is None):
-        raise ValueError(f"{path}: cannot read compressed file ({exc}); truncated or "
-                         "corrupted?") from None
+    try:
+        yield
+    except (EOFError, zlib.error, OSError) as exc:
+        compressed = os.fsdecode(path).lower().endswith((".gz", ".bz2"))
+        if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)) or (
+                compressed and isinstance(exc, OSError) and exc.errno is None):
+            raise ValueError(f"{path}: cannot read compressed file ({exc}); truncated or "
+                             "corrupted?") from None
+        raise
 
 
 def _decode_error_line(path: str, encoding: str) -> int | None:
@@ -502,13 +515,10 @@ def _load_vectors(path: str, binary: bool | None):
     from .keyedvectors import KeyedVectors
 
     _check_input_file(path)
-    try:
+    with _compressed_file_errors(path):
         if binary is None:
             binary = sniff_binary(path)
         kv = KeyedVectors.load_word2vec_format(path, binary=binary)
-    except (EOFError, zlib.error, OSError) as exc:
-        _raise_if_compression_error(path, exc)
-        raise
     logger.info("loaded %d vectors of dimension %d from %s (word2vec %s format)", len(kv),
                 kv.vector_size, path, "binary" if binary else "text")
     return kv
