@@ -237,117 +237,140 @@ def build_parser() -> argparse.ArgumentParser:
                              "message")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                 title="commands")
-
-    # ---------------------------------------------------------------- train
     train = sub.add_parser(
         "train", parents=[common], formatter_class=_HelpFormatter,
         help="train skip-gram vectors on text files", description=_TRAIN_DESCRIPTION)
-    train.add_argument("corpus", nargs="+", metavar="CORPUS",
-                       help="plain-text training files (.gz and .bz2 are decompressed)")
-    train.add_argument("-o", "--output", required=True, metavar="OUT",
-                       help="where to write the vectors in word2vec format (a .gz or .bz2 "
-                            "suffix compresses the file)")
-    train.add_argument("--binary", action="store_true",
-                       help="write the word2vec binary format instead of text")
-    train.add_argument("--save-model", metavar="PATH", default=None,
-                       help="also save the whole fitted SkipGramVectorizer (vocabulary, counts, "
-                            "input and output vectors, parameters) as a native skw2v .npz "
-                            "model file, loadable with skw2v.SkipGramVectorizer.load")
-    train.add_argument("--loss", choices=("negative_sampling", "softmax"),
-                       default="negative_sampling",
-                       help="training objective: negative sampling, or the exact full "
-                            "softmax (O(vocabulary) per pair, only for small vocabularies)")
-    train.add_argument("--dim", type=_int_at_least(1), default=100, metavar="N",
-                       help="dimension of the word vectors")
-    train.add_argument("--window", type=_int_at_least(1), default=5, metavar="N",
-                       help="maximum distance between a center word and a context word")
-    train.add_argument("--negative", type=_int_at_least(1), default=5, metavar="N",
-                       help="negative samples per (center, context) pair (negative_sampling "
-                            "loss only)")
-    train.add_argument("--epochs", type=_int_at_least(1), default=5, metavar="N",
-                       help="passes over the corpus")
-    train.add_argument("--min-count", type=_int_at_least(1), default=5, metavar="N",
-                       help="drop words seen fewer than N times")
-    train.add_argument("--subsample", type=_float_in(0.0, 1.0), default=1e-3, metavar="T",
-                       help="threshold of word2vec's frequent-word subsampling; 0 disables it")
-    train.add_argument("--learning-rate", type=_auto_or(_float_in(0.0, lo_open=True)),
-                       default="auto", metavar="LR",
-                       help="initial SGD learning rate (decays linearly); 'auto' (the "
-                            "default) sizes it to the corpus: 0.025 from 16M tokens at 5 "
-                            "epochs, up to 0.1 for small corpora")
-    train.add_argument("--min-learning-rate", type=_float_in(0.0), default=None, metavar="LR",
-                       help="final learning rate (default: 1e-4, or the initial learning rate "
-                            "if that is smaller)")
-    train.add_argument("--batch-size", type=_int_at_least(1), default=1024, metavar="N",
-                       help="(center, context) pairs per vectorised SGD step")
-    train.add_argument("--jobs", type=_nonzero_int, default=None, metavar="N",
-                       help="parallel jobs for tokenising and training (-1: all cores; default: "
-                            "1). With several jobs results vary slightly between runs")
-    train.add_argument("--seed", type=_int_at_least(0), default=None, metavar="N",
-                       help="random seed; with one job the output is then reproducible "
-                            "(default: a fresh random seed)")
-    train.add_argument("--lowercase", action=argparse.BooleanOptionalAction, default=True,
-                       help="lower-case the text before tokenising (--no-lowercase keeps case)")
-    train.add_argument("--token-pattern", metavar="REGEX", default=None, type=_regex,
-                       help="tokenise with scikit-learn's regex tokenizer (re.findall with "
-                            "REGEX) instead of splitting on whitespace")
-    train.add_argument("--encoding", default="utf-8", type=_encoding,
-                       help="text encoding of the corpus files")
-    train.add_argument("--decode-error", choices=("strict", "replace", "ignore"),
-                       default="strict",
-                       help="what to do with bytes that cannot be decoded: fail, replace them "
-                            "with U+FFFD, or drop them")
-    split = train.add_mutually_exclusive_group()
+    for add_options in (_add_train_files, _add_train_model, _add_train_text,
+                        _add_train_resources):
+        add_options(train)
+    _add_evaluate_options(sub.add_parser(
+        "evaluate", parents=[common], formatter_class=_HelpFormatter,
+        help="score vectors on analogy and word-similarity benchmarks",
+        description=_EVALUATE_DESCRIPTION))
+    _add_neighbors_options(sub.add_parser(
+        "neighbors", parents=[common], formatter_class=_HelpFormatter,
+        help="print the nearest neighbours of words",
+        description=_NEIGHBORS_DESCRIPTION))
+    return parser
+
+
+def _add_train_files(parser: argparse.ArgumentParser) -> None:
+    """The files of ``skw2v train``: the corpus, the vectors and the model written."""
+    parser.add_argument("corpus", nargs="+", metavar="CORPUS",
+                        help="plain-text training files (.gz and .bz2 are decompressed)")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT",
+                        help="where to write the vectors in word2vec format (a .gz or .bz2 "
+                             "suffix compresses the file)")
+    parser.add_argument("--binary", action="store_true",
+                        help="write the word2vec binary format instead of text")
+    parser.add_argument("--save-model", metavar="PATH", default=None,
+                        help="also save the whole fitted SkipGramVectorizer (vocabulary, counts, "
+                             "input and output vectors, parameters) as a native skw2v .npz "
+                             "model file, loadable with skw2v.SkipGramVectorizer.load")
+
+
+def _add_train_model(parser: argparse.ArgumentParser) -> None:
+    """The model and optimisation options of ``skw2v train``."""
+    parser.add_argument("--loss", choices=("negative_sampling", "softmax"),
+                        default="negative_sampling",
+                        help="training objective: negative sampling, or the exact full "
+                             "softmax (O(vocabulary) per pair, only for small vocabularies)")
+    for flag, default, text in (
+            ("--dim", 100, "dimension of the word vectors"),
+            ("--window", 5, "maximum distance between a center word and a context word"),
+            ("--negative", 5, "negative samples per (center, context) pair (negative_sampling "
+                              "loss only)"),
+            ("--epochs", 5, "passes over the corpus"),
+            ("--min-count", 5, "drop words seen fewer than N times")):
+        parser.add_argument(flag, type=_int_at_least(1), default=default, metavar="N", help=text)
+    parser.add_argument("--subsample", type=_float_in(0.0, 1.0), default=1e-3, metavar="T",
+                        help="threshold of word2vec's frequent-word subsampling; 0 disables it")
+    parser.add_argument("--learning-rate", type=_auto_or(_float_in(0.0, lo_open=True)),
+                        default="auto", metavar="LR",
+                        help="initial SGD learning rate (decays linearly); 'auto' (the "
+                             "default) sizes it to the corpus: 0.025 from 16M tokens at 5 "
+                             "epochs, up to 0.1 for small corpora")
+    parser.add_argument("--min-learning-rate", type=_float_in(0.0), default=None, metavar="LR",
+                        help="final learning rate (default: 1e-4, or the initial learning rate "
+                             "if that is smaller)")
+    parser.add_argument("--batch-size", type=_int_at_least(1), default=1024, metavar="N",
+                        help="(center, context) pairs per vectorised SGD step")
+    parser.add_argument("--jobs", type=_nonzero_int, default=None, metavar="N",
+                        help="parallel jobs for tokenising and training (-1: all cores; default: "
+                             "1). With several jobs results vary slightly between runs")
+    parser.add_argument("--seed", type=_int_at_least(0), default=None, metavar="N",
+                        help="random seed; with one job the output is then reproducible "
+                             "(default: a fresh random seed)")
+
+
+def _add_train_text(parser: argparse.ArgumentParser) -> None:
+    """How ``skw2v train`` decodes and tokenises the corpus, and what a document is."""
+    parser.add_argument("--lowercase", action=argparse.BooleanOptionalAction, default=True,
+                        help="lower-case the text before tokenising (--no-lowercase keeps case)")
+    parser.add_argument("--token-pattern", metavar="REGEX", default=None, type=_regex,
+                        help="tokenise with scikit-learn's regex tokenizer (re.findall with "
+                             "REGEX) instead of splitting on whitespace")
+    parser.add_argument("--encoding", default="utf-8", type=_encoding,
+                        help="text encoding of the corpus files")
+    parser.add_argument("--decode-error", choices=("strict", "replace", "ignore"),
+                        default="strict",
+                        help="what to do with bytes that cannot be decoded: fail, replace them "
+                             "with U+FFFD, or drop them")
+    split = parser.add_mutually_exclusive_group()
     split.add_argument("--split-lines", dest="whole_file", action="store_false",
                        help="every non-blank line is one document (the default)")
     split.add_argument("--whole-file", dest="whole_file", action="store_true",
                        help="every file is one document (windows span line breaks)")
-    train.set_defaults(whole_file=False)
-    train.add_argument("--spill-threshold", type=_nbytes, default=None, metavar="SIZE",
-                       help="keep the encoded corpus on disk once it exceeds SIZE bytes "
-                            "(e.g. 500M, 2G; 0 always): memory then stays at the vectors plus "
-                            "a few blocks (default: keep it in memory)")
-    train.add_argument("--temp-folder", default=None, metavar="DIR", type=_directory,
-                       help="folder for the spilled corpus (default: the system temporary "
-                            "folder); the files are deleted when training ends")
-    train.add_argument("-q", "--quiet", action="store_true",
-                       help="no progress or log output on standard error (errors are still "
-                            "reported)")
-
-    # ------------------------------------------------------------- evaluate
-    evaluate = sub.add_parser(
-        "evaluate", parents=[common], formatter_class=_HelpFormatter,
-        help="score vectors on analogy and word-similarity benchmarks",
-        description=_EVALUATE_DESCRIPTION)
-    evaluate.add_argument("vectors", metavar="VECTORS",
-                          help="word vectors in word2vec text or binary format (.gz/.bz2 ok)")
-    _add_format_options(evaluate)
-    evaluate.add_argument("--analogies", metavar="FILE", default=None,
-                          help="analogy questions: ': section' header lines followed by "
-                               "lines 'a b c d' (a is to b as c is to d)")
-    evaluate.add_argument("--similarity", metavar="FILE", nargs="+", action="extend",
-                          default=[],
-                          help="one or more word-similarity files (may be repeated)")
-    evaluate.add_argument("--restrict-vocab", type=_int_at_least(0), default=30000, metavar="N",
-                          help="search analogy answers among the N most frequent words (the "
-                               "first N of the file); 0 uses all words. Similarity pairs use "
-                               "the whole vocabulary")
-
-    # ------------------------------------------------------------ neighbors
-    neighbors = sub.add_parser(
-        "neighbors", parents=[common], formatter_class=_HelpFormatter,
-        help="print the nearest neighbours of words",
-        description=_NEIGHBORS_DESCRIPTION)
-    neighbors.add_argument("vectors", metavar="VECTORS",
-                           help="word vectors in word2vec text or binary format (.gz/.bz2 ok)")
-    neighbors.add_argument("words", nargs="+", metavar="WORD", help="query words")
-    neighbors.add_argument("--topn", type=_int_at_least(1), default=10, metavar="N",
-                           help="number of neighbours per word")
-    _add_format_options(neighbors)
-    return parser
+    parser.set_defaults(whole_file=False)
 
 
-def _add_format_options(parser):
+def _add_train_resources(parser: argparse.ArgumentParser) -> None:
+    """Memory, temporary files and output of ``skw2v train``."""
+    parser.add_argument("--spill-threshold", type=_nbytes, default=None, metavar="SIZE",
+                        help="keep the encoded corpus on disk once it exceeds SIZE bytes "
+                             "(e.g. 500M, 2G; 0 always): memory then stays at the vectors plus "
+                             "a few blocks (default: keep it in memory)")
+    parser.add_argument("--temp-folder", default=None, metavar="DIR", type=_directory,
+                        help="folder for the spilled corpus (default: the system temporary "
+                             "folder); the files are deleted when training ends")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress or log output on standard error (errors are still "
+                             "reported)")
+
+
+def _add_vectors_argument(parser: argparse.ArgumentParser) -> None:
+    """The VECTORS positional argument of the commands that read word vectors."""
+    parser.add_argument("vectors", metavar="VECTORS",
+                        help="word vectors in word2vec text or binary format (.gz/.bz2 ok)")
+
+
+def _add_evaluate_options(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``skw2v evaluate``."""
+    _add_vectors_argument(parser)
+    _add_format_options(parser)
+    parser.add_argument("--analogies", metavar="FILE", default=None,
+                        help="analogy questions: ': section' header lines followed by "
+                             "lines 'a b c d' (a is to b as c is to d)")
+    parser.add_argument("--similarity", metavar="FILE", nargs="+", action="extend",
+                        default=[],
+                        help="one or more word-similarity files (may be repeated)")
+    parser.add_argument("--restrict-vocab", type=_int_at_least(0), default=30000, metavar="N",
+                        help="search analogy answers among the N most frequent words (the "
+                             "first N of the file); 0 uses all words. Similarity pairs use "
+                             "the whole vocabulary")
+
+
+def _add_neighbors_options(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``skw2v neighbors``."""
+    _add_vectors_argument(parser)
+    parser.add_argument("words", nargs="+", metavar="WORD", help="query words")
+    parser.add_argument("--topn", type=_int_at_least(1), default=10, metavar="N",
+                        help="number of neighbours per word")
+    _add_format_options(parser)
+
+
+def _add_format_options(parser: argparse.ArgumentParser) -> None:
+    """--binary / --text: the format of the vectors file, detected when neither is given."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--binary", dest="binary", action="store_const", const=True,
                        default=None,
@@ -434,46 +457,59 @@ def iter_documents(paths: Sequence[str], whole_file: bool = False, encoding: str
         If a line cannot be decoded, or a compressed file is corrupted or
         truncated; the message gives the file (and line).
     """
-    from .keyedvectors import _open_file
+    from ._files.word2vec import open_file
 
     if codecs.lookup(encoding).name == "utf-8":
         encoding = "utf-8-sig"  # drop a byte-order mark, which would glue onto the first word
     for path in paths:
         line_no = 0
-        try:
-            with _open_file(path, "rb") as raw, io.TextIOWrapper(
-                    raw, encoding=encoding, errors=errors, newline=None) as fin:
-                parts: list[str] = []
-                for line_no, line in enumerate(fin, start=1):  # noqa: B007 (see except)
+        with _compressed_file_errors(path):
+            try:
+                with open_file(path, "rb") as raw, io.TextIOWrapper(
+                        raw, encoding=encoding, errors=errors, newline=None) as fin:
+                    parts: list[str] = []
+                    for line_no, line in enumerate(fin, start=1):  # noqa: B007 (see except)
+                        if whole_file:
+                            parts.append(line)
+                        elif not line.isspace():
+                            yield line.rstrip("\n")
                     if whole_file:
-                        parts.append(line)
-                    elif not line.isspace():
-                        yield line.rstrip("\n")
-                if whole_file:
-                    yield "".join(parts)
-        except UnicodeDecodeError as exc:
-            where = _decode_error_line(path, encoding) or line_no + 1
-            raise ValueError(
-                f"{path}: line {where}: cannot decode as {encoding} ({exc.reason}); "
-                "pass the right --encoding, or --decode-error replace") from None
-        except (EOFError, zlib.error, OSError) as exc:
-            _raise_if_compression_error(path, exc)
-            raise
+                        yield "".join(parts)
+            except UnicodeDecodeError as exc:
+                where = _decode_error_line(path, encoding) or line_no + 1
+                raise ValueError(
+                    f"{path}: line {where}: cannot decode as {encoding} ({exc.reason}); "
+                    "pass the right --encoding, or --decode-error replace") from None
 
 
-def _raise_if_compression_error(path: str, exc: BaseException) -> None:
-    """Turn an error of a damaged ``.gz`` / ``.bz2`` file into a ValueError naming it.
+@contextlib.contextmanager
+def _compressed_file_errors(path: str) -> Iterator[None]:
+    """Turn an error of a damaged ``.gz`` / ``.bz2`` file read in the block into a ValueError.
 
-    Recognised by type: ``EOFError`` (truncated stream), ``zlib.error`` and
-    ``gzip.BadGzipFile`` (damaged data), and for ``.bz2`` files an OSError
-    without an errno (how ``bz2`` reports invalid data). Other errors (a
-    missing file, a permission problem) are left alone.
+    The one place where the CLI recognises damaged compressed input, by type:
+    ``EOFError`` (truncated stream), ``zlib.error`` and ``gzip.BadGzipFile``
+    (damaged data), and for ``.bz2`` files an OSError without an errno (how
+    ``bz2`` reports invalid data). The ValueError names ``path``. Other
+    errors (a missing file, a permission problem) pass unchanged.
+
+    Parameters
+    ----------
+    path : str
+        The file read in the block.
+
+    Yields
+    ------
+    None
     """
-    compressed = os.fsdecode(path).lower().endswith((".gz", ".bz2"))
-    if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)) or (
-            compressed and isinstance(exc, OSError) and exc.errno is None):
-        raise ValueError(f"{path}: cannot read compressed file ({exc}); truncated or "
-                         "corrupted?") from None
+    try:
+        yield
+    except (EOFError, zlib.error, OSError) as exc:
+        compressed = os.fsdecode(path).lower().endswith((".gz", ".bz2"))
+        if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)) or (
+                compressed and isinstance(exc, OSError) and exc.errno is None):
+            raise ValueError(f"{path}: cannot read compressed file ({exc}); truncated or "
+                             "corrupted?") from None
+        raise
 
 
 def _decode_error_line(path: str, encoding: str) -> int | None:
@@ -481,12 +517,12 @@ def _decode_error_line(path: str, encoding: str) -> int | None:
 
     The text reader decodes in large blocks, so its errors do not tell the line.
     """
-    from .keyedvectors import _open_file
+    from ._files.word2vec import open_file
 
     decoder = codecs.getincrementaldecoder(encoding)()
     n_newlines = 0
     try:
-        with _open_file(path, "rb") as fin:
+        with open_file(path, "rb") as fin:
             for piece in fin:
                 try:
                     n_newlines += decoder.decode(piece).count("\n")
@@ -497,44 +533,15 @@ def _decode_error_line(path: str, encoding: str) -> int | None:
     return None
 
 
-def _sniff_binary(path: str) -> bool:
-    """Guess whether a word2vec file is binary by trying to parse its first record as text."""
-    from .keyedvectors import _open_file
-
-    with _open_file(path, "rb") as fin:
-        header = fin.readline(4096)
-        try:
-            n_words, dim = (int(x) for x in header.split())
-        except ValueError:
-            return False  # let the text reader report the bad header
-        if n_words == 0:
-            return False
-        line = fin.readline((1 << 16) + 64 * (dim + 1))
-    try:
-        parts = line.decode("utf-8").rstrip().split(" ")
-    except UnicodeDecodeError:
-        return True
-    if len(parts) != dim + 1:
-        return True
-    try:
-        for part in parts[1:]:
-            float(part)
-    except ValueError:
-        return True
-    return False
-
-
 def _load_vectors(path: str, binary: bool | None):
+    from ._files.word2vec import sniff_binary
     from .keyedvectors import KeyedVectors
 
     _check_input_file(path)
-    try:
+    with _compressed_file_errors(path):
         if binary is None:
-            binary = _sniff_binary(path)
+            binary = sniff_binary(path)
         kv = KeyedVectors.load_word2vec_format(path, binary=binary)
-    except (EOFError, zlib.error, OSError) as exc:
-        _raise_if_compression_error(path, exc)
-        raise
     logger.info("loaded %d vectors of dimension %d from %s (word2vec %s format)", len(kv),
                 kv.vector_size, path, "binary" if binary else "text")
     return kv
@@ -543,9 +550,8 @@ def _load_vectors(path: str, binary: bool | None):
 # --------------------------------------------------------------------------
 # Commands
 # --------------------------------------------------------------------------
-def _cmd_train(args) -> int:
-    from ._estimator import SkipGramVectorizer
-
+def _check_train_paths(args) -> None:
+    """Check the corpus files, the outputs and the temporary folder before training."""
     for path in args.corpus:
         _check_input_file(path)
     outputs = [("-o/--output", args.output)]
@@ -556,9 +562,48 @@ def _cmd_train(args) -> int:
         from ._files.atomic import check_writable_dir
 
         check_writable_dir(args.temp_folder)  # the spilled corpus goes there
+
+
+def _estimator_for(args):
+    """The SkipGramVectorizer that ``skw2v train`` fits, from its options."""
+    from ._estimator import SkipGramVectorizer
+
     min_lr = args.min_learning_rate
     if min_lr is None:
         min_lr = 1e-4 if args.learning_rate == "auto" else min(1e-4, args.learning_rate)
+    return SkipGramVectorizer(
+        n_components=args.dim, window=args.window, loss=args.loss, n_negatives=args.negative,
+        min_count=args.min_count, subsample=args.subsample, epochs=args.epochs,
+        learning_rate=args.learning_rate, min_learning_rate=min_lr,
+        batch_size=args.batch_size, lowercase=args.lowercase,
+        token_pattern=args.token_pattern or WHITESPACE_TOKEN_PATTERN,
+        n_jobs=args.jobs, random_state=args.seed, verbose=0 if args.quiet else 1,
+        spill_threshold=args.spill_threshold, temp_folder=args.temp_folder)
+
+
+def _fit_on_files(estimator, args) -> tuple[int, float]:
+    """Fit ``estimator`` on the corpus files of ``args``.
+
+    Parameters
+    ----------
+    estimator : SkipGramVectorizer
+        Unfitted.
+    args : argparse.Namespace
+        The options of ``skw2v train``.
+
+    Returns
+    -------
+    n_docs : int
+        Documents read.
+    seconds : float
+        Wall time of the fit.
+
+    Raises
+    ------
+    ValueError
+        Naming the CLI options when the corpus is empty or no word is
+        frequent enough.
+    """
     n_docs, exhausted = 0, False
 
     def documents():
@@ -569,14 +614,6 @@ def _cmd_train(args) -> int:
             yield doc
         exhausted = True
 
-    estimator = SkipGramVectorizer(
-        n_components=args.dim, window=args.window, loss=args.loss, n_negatives=args.negative,
-        min_count=args.min_count, subsample=args.subsample, epochs=args.epochs,
-        learning_rate=args.learning_rate, min_learning_rate=min_lr,
-        batch_size=args.batch_size, lowercase=args.lowercase,
-        token_pattern=args.token_pattern or WHITESPACE_TOKEN_PATTERN,
-        n_jobs=args.jobs, random_state=args.seed, verbose=0 if args.quiet else 1,
-        spill_threshold=args.spill_threshold, temp_folder=args.temp_folder)
     logger.info("training on %d file(s): %s", len(args.corpus), ", ".join(args.corpus))
     start = time.perf_counter()
     try:
@@ -592,7 +629,13 @@ def _cmd_train(args) -> int:
                 f"empty vocabulary: no word occurs at least --min-count {args.min_count} times "
                 f"in the {n_docs} documents; lower --min-count ({exc})") from exc
         raise
-    seconds = time.perf_counter() - start
+    return n_docs, time.perf_counter() - start
+
+
+def _cmd_train(args) -> int:
+    _check_train_paths(args)
+    estimator = _estimator_for(args)
+    n_docs, seconds = _fit_on_files(estimator, args)
     logger.info("read %d documents, %d tokens kept", n_docs, estimator.n_tokens_)
 
     kv = estimator.wv_
@@ -664,12 +707,21 @@ _COMMANDS = {"train": _cmd_train, "evaluate": _cmd_evaluate, "neighbors": _cmd_n
 # --------------------------------------------------------------------------
 # Entry point
 # --------------------------------------------------------------------------
+def _is_unknown_word(exc: BaseException) -> bool:
+    """Whether ``exc`` is the KeyError of a word missing from a KeyedVectors."""
+    if not isinstance(exc, KeyError):
+        return False  # and no need to import the module
+    from .keyedvectors import UnknownWordError
+
+    return isinstance(exc, UnknownWordError)
+
+
 def _message(exc: BaseException) -> str:
     """One-line description of an expected error."""
     if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
         text = f"{exc.strerror}: {os.fsdecode(exc.filename)}"
-    elif isinstance(exc, KeyError) and len(exc.args) == 1:
-        text = str(exc.args[0])
+    elif _is_unknown_word(exc):
+        text = exc.message  # as is: str() of a KeyError would quote it
     elif isinstance(exc, MemoryError):
         text = f"out of memory {exc}".strip()
     else:

@@ -16,8 +16,8 @@ import time
 import numpy as np
 
 
-def main(argv=None) -> int:
-    """Run the demo; returns the process exit code."""
+def _parse_args(argv):
+    """The options of the demo."""
     ap = argparse.ArgumentParser(prog="python -m skw2v.demo", description=__doc__.split("\n")[0])
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--dim", type=int, default=100)
@@ -25,26 +25,15 @@ def main(argv=None) -> int:
     ap.add_argument("--output", default="bbc_vectors.txt",
                     help="where to save the vectors (word2vec text format)")
     ap.add_argument("--verbose", type=int, default=1)
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
 
-    from sklearn.feature_extraction.text import TfidfVectorizer
+
+def _fit_pipeline(args, d_train, y_train):
+    """Fit ``Pipeline(SkipGramVectorizer, LogisticRegression)`` and report on the fit."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import train_test_split
     from sklearn.pipeline import make_pipeline
 
     from skw2v import SkipGramVectorizer
-    from skw2v.datasets import load_bbc_news
-
-    try:
-        docs, y, names = load_bbc_news()
-    except ImportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    n_tokens = sum(len(d.split()) for d in docs)
-    print(f"BBC News: {len(docs)} articles, {n_tokens:,} whitespace tokens, topics: "
-          f"{', '.join(names)}")
-    d_train, d_test, y_train, y_test = train_test_split(
-        docs, y, test_size=0.25, stratify=y, random_state=0)
 
     vec = SkipGramVectorizer(n_components=args.dim, window=5, min_count=3, epochs=args.epochs,
                              subsample=1e-3, n_jobs=args.jobs, random_state=0,
@@ -57,13 +46,23 @@ def main(argv=None) -> int:
     curve = np.round(vec.loss_curve_, 3).tolist()
     print(f"\npipeline trained on {len(d_train)} articles in {fit_s:.1f}s: "
           f"{len(vec.vocabulary_):,} words, loss per epoch {curve}")
+    return clf
 
+
+def _print_neighbours(kv) -> None:
+    """Nearest neighbours of a few words of the five topics."""
     print("\nnearest neighbours (cosine):")
-    kv = vec.wv_
     for word in ("economy", "film", "election", "football", "software", "music"):
         if word in kv:
             near = ", ".join(w for w, _ in kv.most_similar(word, topn=6))
             print(f"  {word:>9}: {near}")
+
+
+def _print_accuracies(clf, d_train, y_train, d_test, y_test) -> None:
+    """Held-out accuracy of the pipeline, of a TF-IDF baseline and of chance."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
 
     acc_w2v = clf.score(d_test, y_test)
     base = make_pipeline(TfidfVectorizer(min_df=2), LogisticRegression(max_iter=2000, C=10.0))
@@ -75,6 +74,28 @@ def main(argv=None) -> int:
     print(f"  chance (most frequent topic):                      "
           f"{np.bincount(y_test).max() / len(y_test):.3f}")
 
+
+def main(argv=None) -> int:
+    """Run the demo; returns the process exit code."""
+    args = _parse_args(argv)
+    from sklearn.model_selection import train_test_split
+
+    from skw2v.datasets import load_bbc_news
+
+    try:
+        docs, y, names = load_bbc_news()
+    except ImportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    n_tokens = sum(len(d.split()) for d in docs)
+    print(f"BBC News: {len(docs)} articles, {n_tokens:,} whitespace tokens, topics: "
+          f"{', '.join(names)}")
+    d_train, d_test, y_train, y_test = train_test_split(
+        docs, y, test_size=0.25, stratify=y, random_state=0)
+    clf = _fit_pipeline(args, d_train, y_train)
+    kv = clf[0].wv_
+    _print_neighbours(kv)
+    _print_accuracies(clf, d_train, y_train, d_test, y_test)
     kv.save_word2vec_format(args.output, binary=False)
     print(f"\nsaved {len(kv):,} vectors to {args.output} (word2vec text format; load with "
           "skw2v.KeyedVectors.load_word2vec_format or gensim)")

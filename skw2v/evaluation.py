@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .keyedvectors import KeyedVectors, _is_float, _open_file
+from ._files.word2vec import is_float, open_file
+from .keyedvectors import KeyedVectors, check_restrict_vocab
 
 __all__ = [
     "AnalogyResult",
@@ -260,7 +261,7 @@ class SimilarityResult:
 # --------------------------------------------------------------------------
 def _read_lines(path: Any, encoding: str) -> Iterable[tuple[int, str]]:
     """Yield ``(line_number, text)`` for every line of a text file, BOM removed."""
-    with _open_file(path, "rb") as fin:
+    with open_file(path, "rb") as fin:
         for line_no, raw in enumerate(fin, start=1):
             try:
                 line = raw.decode(encoding)
@@ -375,7 +376,7 @@ def read_similarity(
         fields = [f.strip() for f in (text.split(sep) if sep is not None else text.split())]
         if first_data_line:
             first_data_line = False
-            if len(fields) >= 3 and not _is_float(fields[-1]):
+            if len(fields) >= 3 and not is_float(fields[-1]):
                 continue  # header line
         if len(fields) != 3:
             raise ValueError(
@@ -409,6 +410,11 @@ def _as_keyed_vectors(kv: Any) -> KeyedVectors:
     raise TypeError(f"expected a KeyedVectors, got {type(kv).__name__}")
 
 
+def _normalise(word: str, case_insensitive: bool) -> str:
+    """The form in which words are compared: upper case if ``case_insensitive``."""
+    return word.upper() if case_insensitive else word
+
+
 def _restricted_vocab(
     kv: KeyedVectors, restrict_vocab: int | None, case_insensitive: bool
 ) -> tuple[int, dict[str, int], np.ndarray]:
@@ -424,18 +430,11 @@ def _restricted_vocab(
     canonical : ndarray of int of shape (n_vocab,)
         For each kept index, the index its normalised word maps to.
     """
-    if restrict_vocab is None:
-        n_vocab = len(kv)
-    else:
-        if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)):
-            raise TypeError(f"restrict_vocab must be an int or None, got {restrict_vocab!r}")
-        if restrict_vocab < 1:
-            raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
-        n_vocab = min(int(restrict_vocab), len(kv))
+    n_vocab = check_restrict_vocab(restrict_vocab, len(kv))
     lookup: dict[str, int] = {}
     canonical = np.empty(n_vocab, dtype=np.intp)
     for i, key in enumerate(kv.index_to_key[:n_vocab]):
-        canonical[i] = lookup.setdefault(key.upper() if case_insensitive else key, i)
+        canonical[i] = lookup.setdefault(_normalise(key, case_insensitive), i)
     return n_vocab, lookup, canonical
 
 
@@ -521,6 +520,91 @@ def _is_input(result: np.ndarray, q: np.ndarray) -> np.ndarray:
     return (result[:, None] == q).any(axis=1)
 
 
+def _known_questions(
+    sections: list[tuple[str, list[Quadruple]]], lookup: dict[str, int], case_insensitive: bool
+) -> tuple[np.ndarray, list[bool]]:
+    """Vocabulary indices of the questions whose four words are all known.
+
+    Parameters
+    ----------
+    sections : list of (str, list of (str, str, str, str))
+        The questions, section by section.
+    lookup : dict of str to int
+        Normalised word to index (see :func:`_restricted_vocab`).
+    case_insensitive : bool
+        Whether words are compared in upper case.
+
+    Returns
+    -------
+    ids : ndarray of int of shape (n_attempted, 4)
+        Indices of ``a``, ``b``, ``c`` and ``d`` of the attempted questions.
+    attempted : list of bool
+        For every question of every section, in order, whether it has a row
+        in ``ids``.
+    """
+    index_rows: list[list[int]] = []
+    attempted: list[bool] = []
+    for _, questions in sections:
+        for quad in questions:
+            row = [lookup.get(_normalise(w, case_insensitive), -1) for w in quad]
+            attempted.append(min(row) >= 0)
+            if attempted[-1]:
+                index_rows.append(row)
+    return np.array(index_rows, dtype=np.intp).reshape(-1, 4), attempted
+
+
+def _section_result(
+    name: str, correct: list[Quadruple], incorrect: list[Quadruple], n_total: int
+) -> AnalogySectionResult:
+    """The result of one section (or of the total) from its answered questions."""
+    return AnalogySectionResult(
+        name=name,
+        n_correct=len(correct),
+        n_attempted=len(correct) + len(incorrect),
+        n_total=n_total,
+        correct=tuple(correct),
+        incorrect=tuple(incorrect),
+    )
+
+
+def _section_results(
+    sections: list[tuple[str, list[Quadruple]]], attempted: list[bool], is_correct: list[bool]
+) -> tuple[AnalogySectionResult, ...]:
+    """Sort the questions into correct and incorrect, section by section.
+
+    Parameters
+    ----------
+    sections : list of (str, list of (str, str, str, str))
+        The questions, section by section.
+    attempted : list of bool
+        For every question, whether it was answered.
+    is_correct : list of bool
+        For every answered question, whether the answer was right.
+
+    Returns
+    -------
+    results : tuple of AnalogySectionResult
+        One per section, then the ``"total"``.
+    """
+    results: list[AnalogySectionResult] = []
+    all_correct: list[Quadruple] = []
+    all_incorrect: list[Quadruple] = []
+    answers = iter(is_correct)
+    flags = iter(attempted)
+    for name, questions in sections:
+        correct: list[Quadruple] = []
+        incorrect: list[Quadruple] = []
+        for quad in questions:
+            if next(flags):
+                (correct if next(answers) else incorrect).append(quad)
+        results.append(_section_result(name, correct, incorrect, len(questions)))
+        all_correct.extend(correct)
+        all_incorrect.extend(incorrect)
+    n_total = sum(len(questions) for _, questions in sections)
+    results.append(_section_result("total", all_correct, all_incorrect, n_total))
+    return tuple(results)
+
+
 def evaluate_analogies(
     kv: Any,
     path_or_sections: str | os.PathLike | Sequence[tuple[str, Sequence[Quadruple]]],
@@ -564,61 +648,14 @@ def evaluate_analogies(
     else:
         sections = _check_sections(path_or_sections)
     n_vocab, lookup, canonical = _restricted_vocab(kv, restrict_vocab, case_insensitive)
-
-    def normalise(word: str) -> str:
-        return word.upper() if case_insensitive else word
-
-    # Gather the in-vocabulary questions of all sections into one index array.
-    index_rows: list[list[int]] = []
-    attempted: list[bool] = []
-    for _, questions in sections:
-        for quad in questions:
-            row = [lookup.get(normalise(w), -1) for w in quad]
-            attempted.append(min(row) >= 0)
-            if attempted[-1]:
-                index_rows.append(row)
-    ids = np.array(index_rows, dtype=np.intp).reshape(-1, 4)
+    ids, attempted = _known_questions(sections, lookup, case_insensitive)
     normed = kv.get_normed_vectors()[:n_vocab]
     predicted = _answer_analogies(normed, canonical, ids[:, :3])
     is_correct = (predicted == ids[:, 3]).tolist()
-
-    results: list[AnalogySectionResult] = []
-    all_correct: list[Quadruple] = []
-    all_incorrect: list[Quadruple] = []
-    answers = iter(is_correct)
-    flags = iter(attempted)
-    n_total = 0
-    for name, questions in sections:
-        correct: list[Quadruple] = []
-        incorrect: list[Quadruple] = []
-        for quad in questions:
-            if next(flags):
-                (correct if next(answers) else incorrect).append(quad)
-        results.append(
-            AnalogySectionResult(
-                name=name,
-                n_correct=len(correct),
-                n_attempted=len(correct) + len(incorrect),
-                n_total=len(questions),
-                correct=tuple(correct),
-                incorrect=tuple(incorrect),
-            )
-        )
-        all_correct.extend(correct)
-        all_incorrect.extend(incorrect)
-        n_total += len(questions)
-    results.append(
-        AnalogySectionResult(
-            name="total",
-            n_correct=len(all_correct),
-            n_attempted=len(all_correct) + len(all_incorrect),
-            n_total=n_total,
-            correct=tuple(all_correct),
-            incorrect=tuple(all_incorrect),
-        )
-    )
     return AnalogyResult(
-        sections=tuple(results), restrict_vocab=n_vocab, case_insensitive=case_insensitive
+        sections=_section_results(sections, attempted, is_correct),
+        restrict_vocab=n_vocab,
+        case_insensitive=case_insensitive,
     )
 
 
@@ -663,8 +700,8 @@ def evaluate_similarity(
 
     left, right, gold = [], [], []
     for w1, w2, score in pairs:
-        i = lookup.get(w1.upper() if case_insensitive else w1)
-        j = lookup.get(w2.upper() if case_insensitive else w2)
+        i = lookup.get(_normalise(w1, case_insensitive))
+        j = lookup.get(_normalise(w2, case_insensitive))
         if i is not None and j is not None:
             left.append(i)
             right.append(j)

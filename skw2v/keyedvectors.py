@@ -4,704 +4,210 @@
 sorted by decreasing frequency) and one vector per word. It answers the usual
 queries (nearest neighbours, analogies, odd one out) with cosine similarity
 on unit-normed vectors, and reads and writes the two word2vec file formats of
-the original C tool:
+the original C tool, text and binary
+(:meth:`KeyedVectors.load_word2vec_format`,
+:meth:`KeyedVectors.save_word2vec_format`). The files are byte-identical to
+those of gensim 4 for the same float32 vectors; paths ending in ``.gz`` or
+``.bz2`` are compressed and decompressed transparently. No pickle is ever
+used.
 
-Text format::
-
-    <n_words> <vector_size>\\n
-    <word> <x_1> <x_2> ... <x_d>\\n          (one line per word)
-
-Binary format::
-
-    <n_words> <vector_size>\\n
-    <word> <d little-endian float32 values>  (one record per word)
-
-The writer produces files byte-identical to those of gensim 4 for the same
-float32 vectors: numbers are printed with ``str`` of the NumPy scalar (the
-shortest string that round-trips), and binary records carry no trailing
-newline. The reader also accepts the newline that the C tool writes after
-each binary record. Paths ending in ``.gz`` or ``.bz2`` are compressed and
-decompressed transparently. No pickle is ever used.
-
-This module imports only NumPy and the standard library; gensim is imported
-lazily by :meth:`KeyedVectors.to_gensim`.
+The files themselves are read and written by the file layer
+(``skw2v._files.word2vec``, over plain lists of words and arrays). This
+module imports only NumPy, the standard library and that layer; gensim is
+imported lazily by :meth:`KeyedVectors.to_gensim`.
 """
 
 from __future__ import annotations
 
-import bz2
-import contextlib
-import gzip
 import os
-import stat
 from collections.abc import Iterable, Sequence
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
-from ._files import atomic as _io
+from ._files import word2vec as _word2vec
 
 __all__ = ["KeyedVectors"]
 
 PathLike = str | os.PathLike
 
-# Bytes read at a time when parsing binary files.
-_CHUNK_BYTES = 1 << 20
-# A binary record whose word is longer than this is taken as file corruption.
-_MAX_WORD_BYTES = 1 << 16
 # Rows per block when computing norms in float64.
 _NORM_BLOCK_ROWS = 1 << 15
 
 
-# --------------------------------------------------------------------------
-# File helpers
-# --------------------------------------------------------------------------
-def _open_file(path: PathLike, mode: str) -> IO[bytes]:
-    """Open ``path`` in binary ``mode``, (de)compressing ``.gz`` and ``.bz2``.
+class UnknownWordError(KeyError):
+    """A word that is not in the vocabulary: the KeyError of :class:`KeyedVectors`.
+
+    It is a :class:`KeyError`, so ``except KeyError`` catches it, and its
+    ``str`` is that of a KeyError of ``message``.
 
     Parameters
     ----------
-    path : str or os.PathLike
-        File path.
-    mode : {"rb", "wb"}
-        Binary open mode.
-
-    Returns
-    -------
-    file : binary file object
-    """
-    name = os.fsdecode(os.fspath(path)).lower()
-    if name.endswith(".gz"):
-        return gzip.open(path, mode)
-    if name.endswith(".bz2"):
-        return bz2.open(path, mode)
-    return open(path, mode)
-
-
-def _compressor(raw: IO[bytes], path: PathLike) -> IO[bytes]:
-    """A writer onto the open file ``raw`` that compresses as the name of ``path`` asks.
-
-    ``.gz`` output records the name of ``path`` (not of ``raw``) in its
-    header, as ``gzip.open(path, "wb")`` does; other names are written as is.
-    """
-    name = os.fsdecode(os.fspath(path))
-    if name.lower().endswith(".gz"):
-        return gzip.GzipFile(filename=name, mode="wb", fileobj=raw)
-    if name.lower().endswith(".bz2"):
-        return bz2.BZ2File(raw, "wb")
-    return contextlib.nullcontext(raw)
-
-
-def _encode_word(key: str, index: int) -> bytes:
-    """UTF-8 bytes of a word, or ValueError naming the word when the format cannot hold it."""
-    if not key or " " in key or "\n" in key:
-        raise ValueError(
-            f"word {key!r} (index {index}) cannot be stored in word2vec format (empty, or "
-            "contains a space or newline); rename or drop it before saving"
-        )
-    try:
-        return key.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError(
-            f"word {key!r} (index {index}) cannot be stored in word2vec format: it is not "
-            f"valid Unicode text ({exc.reason} at position {exc.start}), so it has no UTF-8 "
-            "encoding. It usually comes from text decoded with errors='surrogateescape' or "
-            "from a custom analyzer; fix the decoding (e.g. errors='replace') or drop the word "
-            "before saving"
-        ) from None
-
-
-def _format_error(path: PathLike, where: str, message: str) -> str:
-    """Build the ``"<file>: <where>: <message>"`` text of a format error."""
-    return f"{os.fsdecode(os.fspath(path))}: {where}: {message}"
-
-
-def _parse_header(line: bytes, path: PathLike, encoding: str) -> tuple[int, int]:
-    """Parse the ``"<n_words> <vector_size>"`` header line of a word2vec file.
-
-    Parameters
-    ----------
-    line : bytes
-        The first line of the file, newline included.
-    path : str or os.PathLike
-        File name, for error messages.
-    encoding : str
-        Text encoding of the file.
-
-    Returns
-    -------
-    n_words, vector_size : int
-    """
-    try:
-        parts = line.decode(encoding).split()
-        if len(parts) != 2:
-            raise ValueError
-        n_words, vector_size = int(parts[0]), int(parts[1])
-    except ValueError:
-        hint = ""
-        if line[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
-            hint = (" (this is a zip/.npz archive, such as a skw2v model file: load it with "
-                    "SkipGramVectorizer.load(path) and use its wv_ attribute)")
-        raise ValueError(
-            _format_error(
-                path,
-                "line 1",
-                f"expected a header '<n_words> <vector_size>', got {line[:80]!r}{hint}",
-            )
-        ) from None
-    if n_words < 0 or vector_size < 0:
-        raise ValueError(_format_error(path, "line 1", f"negative size in header {line!r}"))
-    return n_words, vector_size
-
-
-class _BinaryRecordReader:
-    """Sequential reader of ``word + b" " + float32 bytes`` records.
-
-    Reads the underlying file in chunks, so that files larger than memory
-    can be parsed with a bounded buffer.
-
-    Parameters
-    ----------
-    fin : binary file object
-        Positioned just after the header line.
-    header_bytes : int
-        Length of the header line, used to report byte offsets.
-    """
-
-    def __init__(self, fin: IO[bytes], header_bytes: int) -> None:
-        self._fin = fin
-        self._buf = b""
-        self._pos = 0
-        self._eof = False
-        self._consumed = header_bytes  # file offset of self._buf[0]
-
-    @property
-    def offset(self) -> int:
-        """Byte offset in the (decompressed) file of the next unread byte."""
-        return self._consumed + self._pos
-
-    def _fill(self) -> bool:
-        """Append one chunk to the buffer; return False at end of file."""
-        if self._eof:
-            return False
-        chunk = self._fin.read(_CHUNK_BYTES)
-        if not chunk:
-            self._eof = True
-            return False
-        self._consumed += self._pos
-        self._buf = self._buf[self._pos :] + chunk
-        self._pos = 0
-        return True
-
-    def skip_newlines(self) -> None:
-        """Skip ``b"\\n"`` bytes (the C tool ends each record with one)."""
-        while True:
-            while self._pos < len(self._buf) and self._buf[self._pos] == 0x0A:
-                self._pos += 1
-            if self._pos < len(self._buf) or not self._fill():
-                return
-
-    def read_word(self) -> bytes | None:
-        """Read the bytes up to the next space and consume the space.
-
-        Returns
-        -------
-        word : bytes or None
-            None at end of file before any space was found.
-
-        Raises
-        ------
-        ValueError
-            If no space follows within ``_MAX_WORD_BYTES`` bytes.
-        """
-        start = self._pos
-        search_from = start
-        while True:
-            i = self._buf.find(b" ", search_from)
-            if i >= 0:
-                word = self._buf[start:i]
-                self._pos = i + 1
-                return word
-            search_from = len(self._buf)
-            if search_from - start > _MAX_WORD_BYTES:
-                raise ValueError(f"no space after {_MAX_WORD_BYTES} bytes of word")
-            pending = len(self._buf) - start
-            if not self._fill():
-                return None
-            # _fill drops the consumed prefix: re-base the indices.
-            start, search_from = 0, pending
-
-    def read_exact(self, n_bytes: int) -> bytes | None:
-        """Read exactly ``n_bytes`` bytes, or return None at end of file."""
-        while len(self._buf) - self._pos < n_bytes:
-            if not self._fill():
-                return None
-        out = self._buf[self._pos : self._pos + n_bytes]
-        self._pos += n_bytes
-        return out
-
-    def rest_is_blank(self) -> bool:
-        """Whether everything left in the file is ASCII whitespace."""
-        while True:
-            if self._buf[self._pos :].strip():
-                return False
-            self._pos = len(self._buf)
-            if not self._fill():
-                return True
-
-
-class _Rows:
-    """The rows of an ``(n_rows, n_cols)`` matrix, filled in order.
-
-    With a ``trusted`` row count (checked against the file size) the matrix
-    is allocated at once. Otherwise (compressed files, whose size does not
-    bound the header) it grows by doubling as rows arrive, so a header that
-    announces more than the file holds costs memory only for rows really read.
-    """
-
-    def __init__(self, n_rows: int, n_cols: int, dtype: Any, trusted: bool) -> None:
-        self._n_rows, self._n_cols, self._dtype = n_rows, n_cols, dtype
-        self._data = np.empty((n_rows if trusted else 0, n_cols), dtype=dtype)
-
-    def set(self, row: int, values: np.ndarray) -> None:
-        if row >= self._data.shape[0]:
-            grown = np.empty((min(self._n_rows, max(1, 2 * row)), self._n_cols), self._dtype)
-            grown[:row] = self._data[:row]
-            self._data = grown
-        self._data[row] = values
-
-    def array(self) -> np.ndarray:
-        """The matrix (call once every row is set)."""
-        return self._data
-
-
-def _check_header_size(path: PathLike, fin: IO[bytes], header_bytes: int, n_words: int,
-                       vector_size: int, binary: bool) -> bool:
-    """Check what the header of an uncompressed file announces against the file's size.
-
-    Each text line holds at least ``2 * vector_size`` bytes (one-character
-    numbers and their spaces) plus a line break, and each binary record
-    ``4 * vector_size + 1`` (the space after the word and the float32
-    values).
-
-    Returns
-    -------
-    trusted : bool
-        Whether the file is large enough for all the vectors, so that they
-        may be allocated at once. When it is not (a truncated file), the
-        readers grow the matrix as rows arrive and report the line or record
-        where the file ends.
-
-    Raises
-    ------
-    ValueError
-        If the header cannot be true whatever the words: more vectors than
-        the file has bytes, or a single vector larger than the whole file (a
-        corrupted header, e.g. ``100000000000 100000``). Checked before any
-        memory is allocated for the vectors.
-    """
-    name = os.fsdecode(os.fspath(path)).lower()
-    if name.endswith((".gz", ".bz2")):
-        return False
-    try:
-        info = os.fstat(fin.fileno())
-    except (OSError, AttributeError, ValueError):
-        return False
-    if not stat.S_ISREG(info.st_mode):
-        return False
-    if n_words == 0:
-        return True
-    available = info.st_size - header_bytes
-    record = 4 * vector_size + 1 if binary else 2 * vector_size + 1
-    kind = "binary" if binary else "text"
-    min_records = n_words if binary else n_words - 1  # the last line needs no line break
-    if min_records > available or record - (not binary) > available:
-        raise ValueError(
-            _format_error(
-                path,
-                "line 1",
-                f"the header announces {n_words} vectors of {vector_size} dimensions, but the "
-                f"file has only {available} bytes after the header: a {kind} vector takes"
-                f" at least {record} bytes (corrupted header, or binary and "
-                "text formats mixed up?)",
-            )
-        )
-    return n_words * record - (not binary) <= available
-
-
-def _read_text_vectors(
-    fin: IO[bytes],
-    path: PathLike,
-    n_words: int,
-    vector_size: int,
-    encoding: str,
-    unicode_errors: str,
-    check_trailing: bool,
-    trusted: bool = True,
-) -> tuple[list[str], np.ndarray]:
-    """Read ``n_words`` text lines ``word x_1 ... x_d`` after the header."""
-    keys: list[str] = []
-    vectors = _Rows(n_words, vector_size, np.float64, trusted)
-    for row in range(n_words):
-        line_no = row + 2
-        raw = fin.readline()
-        if not raw:
-            raise ValueError(
-                _format_error(
-                    path,
-                    f"line {line_no}",
-                    f"unexpected end of file: the header announces {n_words} vectors "
-                    f"but only {row} were found (truncated file?)",
-                )
-            )
-        try:
-            line = raw.decode(encoding, errors=unicode_errors)
-        except UnicodeDecodeError as exc:
-            raise ValueError(
-                _format_error(path, f"line {line_no}", f"cannot decode: {exc}")
-            ) from exc
-        parts = line.rstrip().split(" ")
-        if len(parts) != vector_size + 1:
-            raise ValueError(
-                _format_error(
-                    path,
-                    f"line {line_no}",
-                    f"expected a word and {vector_size} numbers, got {len(parts) - 1} "
-                    "fields after the word (wrong vector size or truncated line?)",
-                )
-            )
-        try:
-            vectors.set(row, np.array(parts[1:], dtype=np.float64))
-        except ValueError:
-            bad = next(p for p in parts[1:] if not _is_float(p))
-            raise ValueError(
-                _format_error(path, f"line {line_no}", f"cannot parse {bad[:40]!r} as a number")
-            ) from None
-        keys.append(parts[0])
-    if check_trailing:
-        line_no = n_words + 2
-        for raw in iter(fin.readline, b""):
-            if raw.strip():
-                raise ValueError(
-                    _format_error(
-                        path,
-                        f"line {line_no}",
-                        f"unexpected extra data: the header announces only {n_words} vectors",
-                    )
-                )
-            line_no += 1
-    return keys, vectors.array()
-
-
-def _is_float(text: str) -> bool:
-    """Whether ``float(text)`` succeeds."""
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _read_binary_vectors(
-    fin: IO[bytes],
-    path: PathLike,
-    n_words: int,
-    vector_size: int,
-    header_bytes: int,
-    encoding: str,
-    unicode_errors: str,
-    check_trailing: bool,
-    trusted: bool = True,
-) -> tuple[list[str], np.ndarray]:
-    """Read ``n_words`` binary records after the header."""
-    reader = _BinaryRecordReader(fin, header_bytes)
-    keys: list[str] = []
-    vectors = _Rows(n_words, vector_size, np.float32, trusted)
-    n_bytes = 4 * vector_size
-    for row in range(n_words):
-        reader.skip_newlines()
-        where = f"vector #{row + 1} (byte offset {reader.offset})"
-        truncated = (
-            f"unexpected end of file: the header announces {n_words} vectors but only "
-            f"{row} are complete (truncated file?)"
-        )
-        try:
-            word = reader.read_word()
-        except ValueError as exc:
-            raise ValueError(_format_error(path, where, f"corrupted record: {exc}")) from None
-        if word is None:
-            raise ValueError(_format_error(path, where, truncated))
-        data = reader.read_exact(n_bytes)
-        if data is None:
-            raise ValueError(_format_error(path, where, truncated))
-        try:
-            keys.append(word.decode(encoding, errors=unicode_errors))
-        except UnicodeDecodeError as exc:
-            raise ValueError(_format_error(path, where, f"cannot decode word: {exc}")) from exc
-        vectors.set(row, np.frombuffer(data, dtype="<f4"))
-    if check_trailing and not reader.rest_is_blank():
-        raise ValueError(
-            _format_error(
-                path,
-                f"byte offset {reader.offset}",
-                f"unexpected extra data: the header announces only {n_words} vectors",
-            )
-        )
-    return keys, vectors.array()
-
-
-# --------------------------------------------------------------------------
-# KeyedVectors
-# --------------------------------------------------------------------------
-class KeyedVectors:
-    """An ordered vocabulary of words, each with a dense vector.
-
-    Parameters
-    ----------
-    index_to_key : sequence of str
-        The words, unique, in index order (conventionally by decreasing
-        frequency, which is what ``restrict_vocab`` arguments rely on).
-    vectors : array-like of shape (n_words, vector_size)
-        One row per word. Floating dtypes are kept; other numeric input is
-        converted to float64. All values must be finite.
-    counts : array-like of int of shape (n_words,), optional
-        Word frequencies, stored as int64.
+    message : str
+        One-line description, naming the word and suggesting case variants
+        that are in the vocabulary.
+    word : object, optional
+        The word (or other key) that was looked up.
 
     Attributes
     ----------
-    index_to_key : list of str
-        The words in index order. Treat as read-only.
-    key_to_index : dict of str to int
-        Inverse of ``index_to_key``. Treat as read-only.
-    vectors : ndarray of shape (n_words, vector_size)
-        The word vectors. Assigning a new array re-validates it and clears the
-        cached unit-normed vectors; after modifying it *in place*, assign it to
-        itself (``kv.vectors = kv.vectors``) to clear the cache.
-    counts : ndarray of int64 of shape (n_words,) or None
-        Word frequencies, if known.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skw2v import KeyedVectors
-    >>> kv = KeyedVectors(["a", "b", "c"], np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]]))
-    >>> kv.most_similar("a", topn=1)[0][0]
-    'b'
+    message : str
+        The description, for display without KeyError's quotes.
+    word : object
+        The key that was looked up.
     """
 
-    def __init__(
-        self,
-        index_to_key: Sequence[str],
-        vectors: Any,
-        counts: Any = None,
-    ) -> None:
-        keys = list(index_to_key)
-        for i, key in enumerate(keys):
-            if not isinstance(key, str):
-                raise TypeError(f"keys must be str, got {type(key).__name__} at index {i}")
-        key_to_index: dict[str, int] = {}
-        for i, key in enumerate(keys):
-            if key in key_to_index:
-                raise ValueError(
-                    f"duplicate key {key!r} at indices {key_to_index[key]} and {i}; "
-                    "keys must be unique"
-                )
-            key_to_index[key] = i
-        self.index_to_key: list[str] = keys
-        self.key_to_index: dict[str, int] = key_to_index
-        self._normed: np.ndarray | None = None
-        self.vectors = vectors  # validated by the property setter
-        self.counts = self._check_counts(counts)
+    def __init__(self, message: str, word: object = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.word = word
 
-    # ------------------------------------------------------------------
-    # Validation and basic protocol
-    # ------------------------------------------------------------------
-    def _check_vectors(self, vectors: Any) -> np.ndarray:
-        """Validate ``vectors`` against the vocabulary and return it as an ndarray."""
-        arr = np.asarray(vectors)
-        if arr.dtype.kind == "c":
-            raise TypeError("vectors must be real, got a complex array")
-        if arr.dtype.kind not in "f":
-            if arr.dtype.kind not in "biu":
-                raise TypeError(f"vectors must be numeric, got dtype {arr.dtype}")
-            arr = arr.astype(np.float64)
-        if arr.ndim != 2:
-            raise ValueError(f"vectors must be 2-D (n_words, vector_size), got shape {arr.shape}")
-        if arr.shape[0] != len(self.index_to_key):
-            raise ValueError(
-                f"vectors has {arr.shape[0]} rows but there are {len(self.index_to_key)} keys"
-            )
-        finite = np.isfinite(arr)
-        if not finite.all():
-            bad_rows = np.flatnonzero(~finite.all(axis=1))
-            first = int(bad_rows[0])
-            raise ValueError(
-                f"vectors contain non-finite values (NaN or inf) in {bad_rows.size} row(s); "
-                f"first at row {first} (key {self.index_to_key[first]!r})"
-            )
-        return np.ascontiguousarray(arr)
 
-    def _check_counts(self, counts: Any) -> np.ndarray | None:
-        """Validate ``counts`` and return it as int64, or None."""
-        if counts is None:
-            return None
-        arr = np.asarray(counts)
-        if arr.shape != (len(self.index_to_key),):
-            raise ValueError(f"counts must have shape ({len(self.index_to_key)},), got {arr.shape}")
+def check_restrict_vocab(restrict_vocab: int | None, n_words: int) -> int:
+    """Number of leading words searched, from a ``restrict_vocab`` argument.
+
+    The one check of the ``restrict_vocab`` argument of the queries of
+    :class:`KeyedVectors` and of the functions of :mod:`skw2v.evaluation`.
+
+    Parameters
+    ----------
+    restrict_vocab : int or None
+        None for the whole vocabulary, else a positive int.
+    n_words : int
+        Size of the vocabulary.
+
+    Returns
+    -------
+    n_search : int
+        ``min(restrict_vocab, n_words)``, or ``n_words`` for None.
+
+    Raises
+    ------
+    TypeError
+        If ``restrict_vocab`` is neither an int (a bool is not one) nor None.
+    ValueError
+        If ``restrict_vocab`` is smaller than 1.
+    """
+    if restrict_vocab is None:
+        return n_words
+    if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)):
+        raise TypeError(f"restrict_vocab must be an int or None, got {restrict_vocab!r}")
+    if restrict_vocab < 1:
+        raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
+    return min(int(restrict_vocab), n_words)
+
+
+# --------------------------------------------------------------------------
+# Validation and array helpers of KeyedVectors
+# --------------------------------------------------------------------------
+def _checked_vectors(vectors: Any, keys: Sequence[str]) -> np.ndarray:
+    """Validate ``vectors`` against the vocabulary ``keys`` and return it as an ndarray."""
+    arr = np.asarray(vectors)
+    if arr.dtype.kind == "c":
+        raise TypeError("vectors must be real, got a complex array")
+    if arr.dtype.kind not in "f":
         if arr.dtype.kind not in "biu":
-            if arr.dtype.kind != "f" or not np.all(np.isfinite(arr) & (arr == np.round(arr))):
-                raise ValueError("counts must be integers")
-        arr = arr.astype(np.int64)
-        if np.any(arr < 0):
-            raise ValueError("counts must be non-negative")
-        return arr
-
-    @property
-    def vectors(self) -> np.ndarray:
-        """ndarray of shape (n_words, vector_size): the word vectors."""
-        return self._vectors
-
-    @vectors.setter
-    def vectors(self, value: Any) -> None:
-        self._vectors = self._check_vectors(value)
-        self._normed = None
-
-    @property
-    def vector_size(self) -> int:
-        """int: Dimensionality of the vectors."""
-        return int(self._vectors.shape[1])
-
-    def __len__(self) -> int:
-        """Number of words."""
-        return len(self.index_to_key)
-
-    def __contains__(self, key: object) -> bool:
-        """Whether ``key`` is a word of the vocabulary."""
-        try:
-            return key in self.key_to_index
-        except TypeError:  # unhashable
-            return False
-
-    def __iter__(self):
-        """Iterate over the words in index order."""
-        return iter(self.index_to_key)
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(n_keys={len(self)}, vector_size={self.vector_size}, "
-            f"dtype={self._vectors.dtype})"
+            raise TypeError(f"vectors must be numeric, got dtype {arr.dtype}")
+        arr = arr.astype(np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"vectors must be 2-D (n_words, vector_size), got shape {arr.shape}")
+    if arr.shape[0] != len(keys):
+        raise ValueError(f"vectors has {arr.shape[0]} rows but there are {len(keys)} keys")
+    finite = np.isfinite(arr)
+    if not finite.all():
+        bad_rows = np.flatnonzero(~finite.all(axis=1))
+        first = int(bad_rows[0])
+        raise ValueError(
+            f"vectors contain non-finite values (NaN or inf) in {bad_rows.size} row(s); "
+            f"first at row {first} (key {keys[first]!r})"
         )
+    return np.ascontiguousarray(arr)
 
-    def _missing(self, key: object) -> KeyError:
-        """Build a helpful KeyError for a word that is not in the vocabulary."""
-        message = f"word {key!r} not in vocabulary ({len(self)} words)"
-        if isinstance(key, str):
-            variants = [v for v in (key.lower(), key.upper(), key.capitalize()) if v != key]
-            found = [v for v in dict.fromkeys(variants) if v in self.key_to_index]
-            if found:
-                message += "; did you mean " + " or ".join(repr(v) for v in found) + "?"
-        return KeyError(message)
 
-    def get_index(self, key: str) -> int:
-        """Return the row index of ``key``.
+def _checked_counts(counts: Any, n_words: int) -> np.ndarray | None:
+    """Validate ``counts`` and return it as int64, or None."""
+    if counts is None:
+        return None
+    arr = np.asarray(counts)
+    if arr.shape != (n_words,):
+        raise ValueError(f"counts must have shape ({n_words},), got {arr.shape}")
+    if arr.dtype.kind not in "biu":
+        if arr.dtype.kind != "f" or not np.all(np.isfinite(arr) & (arr == np.round(arr))):
+            raise ValueError("counts must be integers")
+    arr = arr.astype(np.int64)
+    if np.any(arr < 0):
+        raise ValueError("counts must be non-negative")
+    return arr
 
-        Parameters
-        ----------
-        key : str
-            A word.
 
-        Returns
-        -------
-        index : int
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """``vectors`` scaled to unit norm (norms in float64, zero rows kept), read-only."""
+    normed = np.empty_like(vectors)
+    for start in range(0, len(vectors), _NORM_BLOCK_ROWS):
+        block = vectors[start : start + _NORM_BLOCK_ROWS].astype(np.float64)
+        norms = np.sqrt(np.einsum("ij,ij->i", block, block))
+        norms[norms == 0.0] = 1.0
+        normed[start : start + _NORM_BLOCK_ROWS] = block / norms[:, None]
+    normed.flags.writeable = False
+    return normed
 
-        Raises
-        ------
-        KeyError
-            If ``key`` is not in the vocabulary.
-        """
-        try:
-            return self.key_to_index[key]
-        except (KeyError, TypeError):
-            raise self._missing(key) from None
 
-    def get_vector(self, key: str, norm: bool = False) -> np.ndarray:
-        """Return the vector of one word.
+def _check_topn(topn: int | None) -> None:
+    """Validate the ``topn`` argument of a query."""
+    if topn is None:
+        return
+    if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)):
+        raise TypeError(f"topn must be an int or None, got {topn!r}")
+    if topn < 0:
+        raise ValueError(f"topn must be >= 0, got {topn}")
 
-        Parameters
-        ----------
-        key : str
-            A word.
-        norm : bool, default=False
-            Return the unit-normed vector (zero vectors stay zero).
 
-        Returns
-        -------
-        vector : ndarray of shape (vector_size,)
-            A read-only view.
+def _as_term_list(value: Any) -> list:
+    """Wrap a single word or vector into a list; turn a 2-D array into rows."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, np.ndarray):
+        if value.ndim == 1:
+            return [value]
+        if value.ndim == 2:
+            return list(value)
+        raise ValueError(f"query arrays must be 1-D or 2-D, got shape {value.shape}")
+    return list(value)
 
-        Raises
-        ------
-        KeyError
-            If ``key`` is not in the vocabulary.
-        """
-        index = self.get_index(key)
-        source = self.get_normed_vectors() if norm else self._vectors
-        row = source[index].view()
-        row.flags.writeable = False
-        return row
 
-    def __getitem__(self, key: str | Iterable[str]) -> np.ndarray:
-        """Vector of a word, or stacked vectors of a list of words.
+def _top(scores: np.ndarray, exclude: Iterable[int], topn: int,
+         keys: Sequence[str]) -> list[tuple[str, float]]:
+    """Best ``topn`` (key, score) pairs, ties broken by index, ``exclude`` skipped."""
+    masked = scores.astype(np.float64)
+    excluded = [i for i in set(exclude) if i < len(masked)]
+    masked[excluded] = -np.inf
+    k = min(topn, len(masked) - len(excluded))
+    if k <= 0:
+        return []
+    if k < len(masked):
+        candidates = np.argpartition(-masked, k - 1)[:k]
+    else:
+        candidates = np.arange(len(masked))
+    # The partition may cut through a tie: widen to all entries tied with the k-th.
+    kth = masked[candidates].min()
+    candidates = np.flatnonzero(masked >= kth)
+    order = candidates[np.lexsort((candidates, -masked[candidates]))][:k]
+    return [(keys[i], float(scores[i])) for i in order]
 
-        Parameters
-        ----------
-        key : str or sequence of str
-            A word, or several.
 
-        Returns
-        -------
-        vectors : ndarray of shape (vector_size,) or (n_keys, vector_size)
-            A read-only view for a single word, a new array for a sequence.
+# --------------------------------------------------------------------------
+# Similarity queries
+# --------------------------------------------------------------------------
+class _SimilarityQueries:
+    """The cosine-similarity queries of :class:`KeyedVectors`.
 
-        Raises
-        ------
-        KeyError
-            If a word is not in the vocabulary.
-        """
-        if isinstance(key, str):
-            return self.get_vector(key)
-        if isinstance(key, (list, tuple, np.ndarray)):
-            indices = np.array([self.get_index(k) for k in key], dtype=np.intp)
-            return self._vectors[indices]
-        raise self._missing(key)
+    Written against what a subclass provides: ``index_to_key``,
+    ``vector_size``, ``len()``, ``get_index``, ``get_normed_vectors`` and
+    indexing by a list of words. Holds no state of its own.
+    """
 
-    def get_normed_vectors(self) -> np.ndarray:
-        """Return all vectors scaled to unit Euclidean norm.
-
-        Computed once and cached until :attr:`vectors` is reassigned. Norms are
-        accumulated in float64; rows of zeros stay zero instead of becoming
-        NaN.
-
-        Returns
-        -------
-        normed : ndarray of shape (n_words, vector_size)
-            Read-only, same dtype as :attr:`vectors`.
-        """
-        if self._normed is None:
-            vectors = self._vectors
-            normed = np.empty_like(vectors)
-            for start in range(0, len(vectors), _NORM_BLOCK_ROWS):
-                block = vectors[start : start + _NORM_BLOCK_ROWS].astype(np.float64)
-                norms = np.sqrt(np.einsum("ij,ij->i", block, block))
-                norms[norms == 0.0] = 1.0
-                normed[start : start + _NORM_BLOCK_ROWS] = block / norms[:, None]
-            normed.flags.writeable = False
-            self._normed = normed
-        return self._normed
-
-    # ------------------------------------------------------------------
-    # Similarity queries
-    # ------------------------------------------------------------------
     def _term_vector(self, term: Any) -> tuple[np.ndarray, int | None]:
         """Unit vector of a query term (a word or a vector) and its index, if a word."""
         if isinstance(term, str):
@@ -716,60 +222,6 @@ class KeyedVectors:
             raise ValueError("query vector contains non-finite values")
         norm = np.linalg.norm(vec)
         return (vec / norm if norm > 0 else vec), None
-
-    @staticmethod
-    def _as_term_list(value: Any) -> list:
-        """Wrap a single word or vector into a list; turn a 2-D array into rows."""
-        if value is None:
-            return []
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, np.ndarray):
-            if value.ndim == 1:
-                return [value]
-            if value.ndim == 2:
-                return list(value)
-            raise ValueError(f"query arrays must be 1-D or 2-D, got shape {value.shape}")
-        return list(value)
-
-    def _restricted(self, restrict_vocab: int | None) -> int:
-        """Number of leading words searched, validated."""
-        if restrict_vocab is None:
-            return len(self)
-        if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)):
-            raise TypeError(f"restrict_vocab must be an int or None, got {restrict_vocab!r}")
-        if restrict_vocab < 1:
-            raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
-        return min(int(restrict_vocab), len(self))
-
-    def _top(
-        self, scores: np.ndarray, exclude: Iterable[int], topn: int
-    ) -> list[tuple[str, float]]:
-        """Best ``topn`` (key, score) pairs, ties broken by index, ``exclude`` skipped."""
-        masked = scores.astype(np.float64)
-        excluded = [i for i in set(exclude) if i < len(masked)]
-        masked[excluded] = -np.inf
-        k = min(topn, len(masked) - len(excluded))
-        if k <= 0:
-            return []
-        if k < len(masked):
-            candidates = np.argpartition(-masked, k - 1)[:k]
-        else:
-            candidates = np.arange(len(masked))
-        # The partition may cut through a tie: widen to all entries tied with the k-th.
-        kth = masked[candidates].min()
-        candidates = np.flatnonzero(masked >= kth)
-        order = candidates[np.lexsort((candidates, -masked[candidates]))][:k]
-        return [(self.index_to_key[i], float(scores[i])) for i in order]
-
-    @staticmethod
-    def _check_topn(topn: int | None) -> None:
-        if topn is None:
-            return
-        if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)):
-            raise TypeError(f"topn must be an int or None, got {topn!r}")
-        if topn < 0:
-            raise ValueError(f"topn must be >= 0, got {topn}")
 
     def most_similar(
         self,
@@ -815,12 +267,12 @@ class KeyedVectors:
         ValueError
             If no term is given, or a vector has the wrong shape.
         """
-        self._check_topn(topn)
-        positive = self._as_term_list(positive)
-        negative = self._as_term_list(negative)
+        _check_topn(topn)
+        positive = _as_term_list(positive)
+        negative = _as_term_list(negative)
         if not positive and not negative:
             raise ValueError("most_similar() needs at least one positive or negative term")
-        n_search = self._restricted(restrict_vocab)
+        n_search = check_restrict_vocab(restrict_vocab, len(self))
         mean = np.zeros(self.vector_size, dtype=np.float64)
         exclude: list[int] = []
         for terms, sign in ((positive, 1.0), (negative, -1.0)):
@@ -836,7 +288,7 @@ class KeyedVectors:
         scores = normed @ mean.astype(normed.dtype)
         if topn is None:
             return scores
-        return self._top(scores, exclude, int(topn))
+        return _top(scores, exclude, int(topn), self.index_to_key)
 
     def most_similar_cosmul(
         self,
@@ -875,12 +327,12 @@ class KeyedVectors:
         ValueError
             If there is no positive term.
         """
-        self._check_topn(topn)
-        positive = self._as_term_list(positive)
-        negative = self._as_term_list(negative)
+        _check_topn(topn)
+        positive = _as_term_list(positive)
+        negative = _as_term_list(negative)
         if not positive:
             raise ValueError("most_similar_cosmul() needs at least one positive term")
-        n_search = self._restricted(restrict_vocab)
+        n_search = check_restrict_vocab(restrict_vocab, len(self))
         normed = self.get_normed_vectors()[:n_search].astype(np.float64)
         exclude: list[int] = []
         numerator = np.ones(n_search)
@@ -894,7 +346,7 @@ class KeyedVectors:
         scores = numerator / (denominator + 1e-6) if negative else numerator
         if topn is None:
             return scores
-        return self._top(scores, exclude, int(topn))
+        return _top(scores, exclude, int(topn), self.index_to_key)
 
     def analogy(
         self,
@@ -1043,6 +495,208 @@ class KeyedVectors:
             mean /= norm
         return words[int(np.argmin(vecs @ mean))]
 
+
+# --------------------------------------------------------------------------
+# KeyedVectors
+# --------------------------------------------------------------------------
+class KeyedVectors(_SimilarityQueries):
+    """An ordered vocabulary of words, each with a dense vector.
+
+    Parameters
+    ----------
+    index_to_key : sequence of str
+        The words, unique, in index order (conventionally by decreasing
+        frequency, which is what ``restrict_vocab`` arguments rely on).
+    vectors : array-like of shape (n_words, vector_size)
+        One row per word. Floating dtypes are kept; other numeric input is
+        converted to float64. All values must be finite.
+    counts : array-like of int of shape (n_words,), optional
+        Word frequencies, stored as int64.
+
+    Attributes
+    ----------
+    index_to_key : list of str
+        The words in index order. Treat as read-only.
+    key_to_index : dict of str to int
+        Inverse of ``index_to_key``. Treat as read-only.
+    vectors : ndarray of shape (n_words, vector_size)
+        The word vectors. Assigning a new array re-validates it and clears the
+        cached unit-normed vectors; after modifying it *in place*, assign it to
+        itself (``kv.vectors = kv.vectors``) to clear the cache.
+    counts : ndarray of int64 of shape (n_words,) or None
+        Word frequencies, if known.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skw2v import KeyedVectors
+    >>> kv = KeyedVectors(["a", "b", "c"], np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]]))
+    >>> kv.most_similar("a", topn=1)[0][0]
+    'b'
+    """
+
+    def __init__(
+        self,
+        index_to_key: Sequence[str],
+        vectors: Any,
+        counts: Any = None,
+    ) -> None:
+        keys = list(index_to_key)
+        for i, key in enumerate(keys):
+            if not isinstance(key, str):
+                raise TypeError(f"keys must be str, got {type(key).__name__} at index {i}")
+        key_to_index: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            if key in key_to_index:
+                raise ValueError(
+                    f"duplicate key {key!r} at indices {key_to_index[key]} and {i}; "
+                    "keys must be unique"
+                )
+            key_to_index[key] = i
+        self.index_to_key: list[str] = keys
+        self.key_to_index: dict[str, int] = key_to_index
+        self._normed: np.ndarray | None = None
+        self.vectors = vectors  # validated by the property setter
+        self.counts = _checked_counts(counts, len(keys))
+
+    # ------------------------------------------------------------------
+    # Vocabulary and vectors
+    # ------------------------------------------------------------------
+    @property
+    def vectors(self) -> np.ndarray:
+        """ndarray of shape (n_words, vector_size): the word vectors."""
+        return self._vectors
+
+    @vectors.setter
+    def vectors(self, value: Any) -> None:
+        self._vectors = _checked_vectors(value, self.index_to_key)
+        self._normed = None
+
+    @property
+    def vector_size(self) -> int:
+        """int: Dimensionality of the vectors."""
+        return int(self._vectors.shape[1])
+
+    def __len__(self) -> int:
+        """Number of words."""
+        return len(self.index_to_key)
+
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is a word of the vocabulary."""
+        try:
+            return key in self.key_to_index
+        except TypeError:  # unhashable
+            return False
+
+    def __iter__(self):
+        """Iterate over the words in index order."""
+        return iter(self.index_to_key)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(n_keys={len(self)}, vector_size={self.vector_size}, "
+            f"dtype={self._vectors.dtype})"
+        )
+
+    def _missing(self, key: object) -> UnknownWordError:
+        """Build a helpful KeyError for a word that is not in the vocabulary."""
+        message = f"word {key!r} not in vocabulary ({len(self)} words)"
+        if isinstance(key, str):
+            variants = [v for v in (key.lower(), key.upper(), key.capitalize()) if v != key]
+            found = [v for v in dict.fromkeys(variants) if v in self.key_to_index]
+            if found:
+                message += "; did you mean " + " or ".join(repr(v) for v in found) + "?"
+        return UnknownWordError(message, key)
+
+    def get_index(self, key: str) -> int:
+        """Return the row index of ``key``.
+
+        Parameters
+        ----------
+        key : str
+            A word.
+
+        Returns
+        -------
+        index : int
+
+        Raises
+        ------
+        KeyError
+            If ``key`` is not in the vocabulary.
+        """
+        try:
+            return self.key_to_index[key]
+        except (KeyError, TypeError):
+            raise self._missing(key) from None
+
+    def get_vector(self, key: str, norm: bool = False) -> np.ndarray:
+        """Return the vector of one word.
+
+        Parameters
+        ----------
+        key : str
+            A word.
+        norm : bool, default=False
+            Return the unit-normed vector (zero vectors stay zero).
+
+        Returns
+        -------
+        vector : ndarray of shape (vector_size,)
+            A read-only view.
+
+        Raises
+        ------
+        KeyError
+            If ``key`` is not in the vocabulary.
+        """
+        index = self.get_index(key)
+        source = self.get_normed_vectors() if norm else self._vectors
+        row = source[index].view()
+        row.flags.writeable = False
+        return row
+
+    def __getitem__(self, key: str | Iterable[str]) -> np.ndarray:
+        """Vector of a word, or stacked vectors of a list of words.
+
+        Parameters
+        ----------
+        key : str or sequence of str
+            A word, or several.
+
+        Returns
+        -------
+        vectors : ndarray of shape (vector_size,) or (n_keys, vector_size)
+            A read-only view for a single word, a new array for a sequence.
+
+        Raises
+        ------
+        KeyError
+            If a word is not in the vocabulary.
+        """
+        if isinstance(key, str):
+            return self.get_vector(key)
+        if isinstance(key, (list, tuple, np.ndarray)):
+            indices = np.array([self.get_index(k) for k in key], dtype=np.intp)
+            return self._vectors[indices]
+        raise self._missing(key)
+
+    def get_normed_vectors(self) -> np.ndarray:
+        """Return all vectors scaled to unit Euclidean norm.
+
+        Computed once and cached until :attr:`vectors` is reassigned. Norms are
+        accumulated in float64; rows of zeros stay zero instead of becoming
+        NaN.
+
+        Returns
+        -------
+        normed : ndarray of shape (n_words, vector_size)
+            Read-only, same dtype as :attr:`vectors`.
+        """
+        if self._normed is None:
+            self._normed = _unit_rows(self._vectors)
+        return self._normed
+
     # ------------------------------------------------------------------
     # word2vec format
     # ------------------------------------------------------------------
@@ -1079,19 +733,7 @@ class KeyedVectors:
         previous file at ``path`` is left untouched and no partial file
         remains.
         """
-        encoded = [_encode_word(key, i) for i, key in enumerate(self.index_to_key)]
-        vectors = self._vectors
-        with _io.atomic_file(path) as raw, _compressor(raw, path) as fout:
-            fout.write(f"{len(self)} {self.vector_size}\n".encode())
-            if binary:
-                data = np.ascontiguousarray(vectors, dtype="<f4")
-                for word, row in zip(encoded, data, strict=True):
-                    fout.write(word + b" " + row.tobytes())
-            else:
-                for word, row in zip(encoded, vectors, strict=True):
-                    # Iterating a row yields NumPy scalars, whose str() is the shortest
-                    # round-tripping representation in the row's own precision.
-                    fout.write(word + f" {' '.join(map(str, row))}\n".encode())
+        _word2vec.write_word2vec(path, self.index_to_key, self._vectors, binary)
 
     @classmethod
     def load_word2vec_format(
@@ -1135,60 +777,10 @@ class KeyedVectors:
             names the file and the line (text) or record and byte offset
             (binary).
         """
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise ValueError(f"dtype must be a floating dtype, got {dtype}")
-        if limit is not None and (isinstance(limit, bool) or limit < 0):
-            raise ValueError(f"limit must be a non-negative int or None, got {limit!r}")
-        with _open_file(path, "rb") as fin:
-            header = fin.readline()
-            n_words, vector_size = _parse_header(header, path, encoding)
-            n_read = n_words if limit is None else min(n_words, int(limit))
-            check_trailing = n_read == n_words
-            trusted = _check_header_size(path, fin, len(header), n_read, vector_size, binary)
-            if binary:
-                keys, vectors = _read_binary_vectors(
-                    fin,
-                    path,
-                    n_read,
-                    vector_size,
-                    len(header),
-                    encoding,
-                    unicode_errors,
-                    check_trailing,
-                    trusted,
-                )
-            else:
-                keys, vectors = _read_text_vectors(
-                    fin, path, n_read, vector_size, encoding, unicode_errors, check_trailing,
-                    trusted,
-                )
-        seen: dict[str, int] = {}
-        for row, key in enumerate(keys):
-            if key in seen:
-                where = f"line {row + 2}" if not binary else f"vector #{row + 1}"
-                raise ValueError(
-                    _format_error(
-                        path,
-                        where,
-                        f"duplicate word {key!r} (first seen as vector #{seen[key] + 1})",
-                    )
-                )
-            seen[key] = row
-        finite = np.isfinite(vectors).all(axis=1)
-        if not finite.all():
-            row = int(np.flatnonzero(~finite)[0])
-            where = f"line {row + 2}" if not binary else f"vector #{row + 1}"
-            raise ValueError(
-                _format_error(path, where, f"non-finite value (NaN or inf) for {keys[row]!r}")
-            )
-        with np.errstate(over="raise"):
-            try:
-                vectors = vectors.astype(dtype, copy=False)
-            except FloatingPointError:
-                raise ValueError(
-                    _format_error(path, "data", f"values overflow dtype {dtype}")
-                ) from None
+        keys, vectors = _word2vec.read_word2vec(
+            path, binary, encoding=encoding, unicode_errors=unicode_errors, limit=limit,
+            dtype=dtype,
+        )
         return cls(keys, vectors)
 
     # ------------------------------------------------------------------

@@ -466,6 +466,15 @@ def test_neighbors_end_to_end(eval_files):
         assert [s for _, s in got] == pytest.approx([s for s, _ in ranked], abs=1e-4)
 
 
+def test_unknown_word_message_is_printed_without_quotes(eval_files, capsys):
+    assert main(["neighbors", str(eval_files / "vec.txt"), "KING", "--topn", "1"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines()[-1] == (
+        f"skw2v: error: word 'KING' not in vocabulary ({len(WORDS)} words); "
+        "did you mean 'king'?")
+
+
 def test_neighbors_text_format_all_known(eval_files, capsys):
     assert main(["neighbors", str(eval_files / "vec.txt"), "man", "--topn", "2", "--text"]) == 0
     blocks = parse_neighbors(capsys.readouterr().out)

@@ -233,6 +233,22 @@ def test_empty_question_set():
     assert result.n_total == 0 and math.isnan(result.accuracy) and math.isnan(result.coverage)
 
 
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-3, ValueError), (1.5, TypeError),
+                                        (True, TypeError), ("10", TypeError)])
+def test_restrict_vocab_is_checked_as_by_the_queries(bad, error):
+    """One check serves KeyedVectors queries and both evaluations: same type, same text."""
+    kv = planted_kv()
+    with pytest.raises(error) as expected:
+        kv.most_similar(kv.index_to_key[0], restrict_vocab=bad)
+    question = tuple(kv.index_to_key[:4])
+    for call in (lambda: evaluate_analogies(kv, [("s", [question])], restrict_vocab=bad),
+                 lambda: evaluate_similarity(kv, [(*question[:2], 1.0)], restrict_vocab=bad)):
+        with pytest.raises(error) as got:
+            call()
+        assert str(got.value) == str(expected.value)
+        assert str(got.value).startswith("restrict_vocab must be")
+
+
 def test_vectorised_batches_agree_with_one_by_one(monkeypatch):
     """Small batches (many chunks) must give the same answers as analogy()."""
     import skw2v.evaluation as module

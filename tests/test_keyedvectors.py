@@ -138,6 +138,38 @@ def test_oov_errors_name_the_word():
             call()
 
 
+def test_unknown_word_error_is_a_key_error_that_names_the_word():
+    """The CLI recognises it by type; it stays a KeyError with the same text."""
+    import pickle
+
+    from skw2v.keyedvectors import UnknownWordError
+
+    kv = KeyedVectors(["Paris", "london"], np.eye(2))
+    with pytest.raises(UnknownWordError) as info:
+        kv.get_index("paris")
+    error = info.value
+    message = "word 'paris' not in vocabulary (2 words); did you mean 'Paris'?"
+    assert isinstance(error, KeyError)
+    assert error.word == "paris" and error.message == message
+    assert error.args == (message,) and str(error) == repr(message)
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is UnknownWordError and (again.word, again.message) == ("paris", message)
+
+
+def test_pickled_keyed_vectors_keep_their_attributes():
+    import pickle
+
+    kv = random_kv(n=10, d=3, counts=True)
+    kv.get_normed_vectors()
+    back = pickle.loads(pickle.dumps(kv))
+    assert sorted(vars(back)) == ["_normed", "_vectors", "counts", "index_to_key",
+                                  "key_to_index"]
+    assert back.index_to_key == kv.index_to_key and back.key_to_index == kv.key_to_index
+    np.testing.assert_array_equal(back.vectors, kv.vectors)
+    np.testing.assert_array_equal(back.counts, kv.counts)
+    assert back.most_similar("w1", topn=3) == kv.most_similar("w1", topn=3)
+
+
 def test_vectors_reassignment_clears_norm_cache():
     kv = KeyedVectors(["a", "b"], np.array([[1.0, 0.0], [0.0, 1.0]]))
     assert kv.similarity("a", "b") == 0.0
@@ -353,14 +385,35 @@ def test_binary_with_c_tool_newlines(tmp_path):
 
 
 def test_binary_reader_handles_records_across_chunks(tmp_path, monkeypatch):
-    import skw2v.keyedvectors as module
+    from skw2v._files import word2vec
 
-    monkeypatch.setattr(module, "_CHUNK_BYTES", 7)
+    monkeypatch.setattr(word2vec, "CHUNK_BYTES", 7)
     kv = random_kv(n=20, d=5)
     kv.save_word2vec_format(tmp_path / "v.bin", binary=True)
     back = KeyedVectors.load_word2vec_format(tmp_path / "v.bin", binary=True)
     assert back.index_to_key == kv.index_to_key
     np.testing.assert_array_equal(back.vectors, kv.vectors)
+
+
+@pytest.mark.parametrize("name", ["v.txt", "v.bin", "v.txt.gz", "v.bin.bz2"])
+def test_file_layer_works_on_plain_lists_and_arrays(tmp_path, name):
+    """skw2v._files.word2vec writes the same bytes as KeyedVectors and reads them back."""
+    from skw2v._files.word2vec import read_word2vec, sniff_binary, write_word2vec
+
+    binary = ".bin" in name
+    kv = random_kv(n=12, d=4)
+    kv.save_word2vec_format(tmp_path / ("kv-" + name), binary=binary)
+    write_word2vec(tmp_path / name, list(kv.index_to_key), kv.vectors, binary)
+    if name.endswith(".gz"):  # the gzip header holds the file name and time: compare contents
+        assert gzip.decompress((tmp_path / name).read_bytes()) == gzip.decompress(
+            (tmp_path / ("kv-" + name)).read_bytes())
+    else:
+        assert (tmp_path / name).read_bytes() == (tmp_path / ("kv-" + name)).read_bytes()
+    assert sniff_binary(tmp_path / name) is binary
+    keys, vectors = read_word2vec(tmp_path / name, binary, encoding="utf8",
+                                  unicode_errors="strict", limit=5, dtype=np.float64)
+    assert keys == kv.index_to_key[:5] and vectors.dtype == np.float64
+    np.testing.assert_array_equal(vectors.astype(np.float32), kv.vectors[:5])
 
 
 @pytest.mark.parametrize("binary", [False, True])
