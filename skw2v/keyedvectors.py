@@ -27,7 +27,7 @@ import numpy as np
 
 from ._files import word2vec as _word2vec
 
-__all__ = ["KeyedVectors"]
+__all__ = ["KeyedVectors", "UnknownWordError"]
 
 PathLike = str | os.PathLike
 
