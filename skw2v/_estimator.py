@@ -185,6 +185,41 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     callbacks : callable, list of callables or None, default=None
         Each is called as ``callback(estimator, info)`` after every epoch with
         an :class:`EpochInfo`; returning ``True`` stops training early.
+    stop_words : {"english"}, list of str or None, default=None
+        Words removed from the tokens, as in
+        :class:`~sklearn.feature_extraction.text.CountVectorizer`:
+        ``"english"`` is scikit-learn's built-in list (see its caveats in
+        the scikit-learn user guide), a list gives the words. They are removed
+        when documents are tokenised, before any window is formed, so they
+        never appear in the encoded corpus (their neighbours become
+        neighbours), in the vocabulary, in ``transform`` or in ``score``.
+        Only used with ``analyzer="word"``: a callable analyzer does all the
+        analysis (filter the words in it), and stop words are then ignored
+        with a warning. With frequent-word subsampling (``subsample``) a stop
+        list is rarely needed for the quality of the vectors; it mostly
+        shortens the corpus and keeps function words out of pooled rows.
+    min_df : int or float, default=1
+        Drop words that occur in fewer documents than this, as in
+        ``CountVectorizer``: an int is a number of documents, a float in
+        ``[0, 1]`` a proportion of the training documents. Applied with
+        ``min_count`` (a word must pass both); windows span over the dropped
+        words, as over those ``min_count`` drops.
+    max_df : int or float, default=1.0
+        Drop words that occur in more documents than this (corpus-specific
+        stop words): an int is a number of documents, a float in ``(0, 1]``
+        a proportion of the training documents. Document frequencies are
+        counted in the same single pass that counts the words, and only
+        when ``min_df`` or ``max_df`` can drop anything. ``max_vocab_size``
+        applies after ``min_df`` and ``max_df``, as ``CountVectorizer``'s
+        ``max_features`` does.
+    max_features : None, default=None
+        Not a separate setting: ``CountVectorizer``'s ``max_features`` is
+        :attr:`max_vocab_size` here (the most frequent words, counted over
+        the corpus, after ``min_df`` and ``max_df``). Setting it raises a
+        ``ValueError`` at ``fit`` that says to use ``max_vocab_size``, rather
+        than Python's "unexpected keyword argument": one parameter per
+        setting keeps ``get_params``, grid searches and model files free of
+        two names for one value that could disagree.
 
     Attributes
     ----------
@@ -239,7 +274,8 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                  lowercase=True, preprocessor=None, tokenizer=None,
                  token_pattern=DEFAULT_TOKEN_PATTERN, analyzer="word", n_jobs=None,
                  n_shards=None, syncs_per_epoch=1, spill_threshold=None, temp_folder=None,
-                 initial_vectors=None, random_state=None, verbose=0, callbacks=None):
+                 initial_vectors=None, random_state=None, verbose=0, callbacks=None,
+                 stop_words=None, min_df=1, max_df=1.0, max_features=None):
         self.n_components = n_components
         self.window = window
         self.loss = loss
@@ -274,6 +310,10 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.stop_words = stop_words
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_features = max_features
 
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):
@@ -338,6 +378,7 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 fitting(config.verbose, config.temp_folder, local):
             corpus = build_corpus(opts, raw_documents, min_count=config.min_count,
                                   max_vocab_size=config.max_vocab_size,
+                                  min_df=config.min_df, max_df=config.max_df,
                                   n_jobs=self._encoding_jobs(config), workspace=workspace,
                                   verbose=config.verbose)
             state = None

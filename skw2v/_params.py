@@ -23,7 +23,12 @@ import numpy as np
 
 from ._compat import caller_stacklevel
 from ._data.store import parse_nbytes
-from ._data.text import DEFAULT_TOKEN_PATTERN, TextOptions
+from ._data.text import (
+    DEFAULT_TOKEN_PATTERN,
+    TextOptions,
+    inconsistent_stop_words,
+    stop_word_set,
+)
 from .losses import SkipGramLoss, get_loss
 
 POOLINGS = ("mean", "sum", "max", "tfidf", "sif")
@@ -63,6 +68,8 @@ class FitConfig:
     noise_exponent: float
     min_count: int
     max_vocab_size: int | None
+    min_df: int | float
+    max_df: int | float
     subsample: float
     epochs: int
     learning_rate: float | str
@@ -258,6 +265,49 @@ def _syncs_per_epoch(name, v, params):
              f"(n_shards * syncs_per_epoch <= {MAX_SLICES})", "Lower n_shards or syncs_per_epoch.")
 
 
+def _stop_words(name, v, params):
+    ok = v is None or (isinstance(v, str) and v == "english") or (
+        isinstance(v, list) and all(isinstance(w, str) for w in v))
+    if not ok:
+        _bad(name, v, '"english", a list of str or None',
+             "Use stop_words='english' for scikit-learn's English list, or a list of words "
+             "(for a set or a tuple, pass list(words)).")
+
+
+_DF_FIX = ("An int counts documents (for example 2), a float is a proportion of the "
+           "documents (for example 0.01), as in CountVectorizer.")
+
+
+def _doc_frequency(name, v, params, lo_open, keep_all):
+    """An int >= 1 (documents) or a float in [0, 1] ((0, 1] when ``lo_open``: a proportion)."""
+    x = None if _is_int(v) else _as_float(v)
+    ok = (v >= 1) if _is_int(v) else (
+        x is not None and (0 < x if lo_open else 0 <= x) and x <= 1)
+    if not ok:
+        interval = "(0, 1]" if lo_open else "[0, 1]"
+        _bad(name, v, f"an int >= 1 (a number of documents) or a float in {interval} (a "
+             "proportion of them)", f"Use {name}={keep_all} to keep every word. {_DF_FIX}")
+
+
+def _min_df(name, v, params):
+    _doc_frequency(name, v, params, lo_open=False, keep_all="1")
+
+
+def _max_df(name, v, params):
+    _doc_frequency(name, v, params, lo_open=True, keep_all="1.0")
+    low = params["min_df"]
+    if _is_int(v) == _is_int(low) and v < low:  # both counts, or both proportions
+        _bad(name, v, f">= min_df ({low!r})", "Raise max_df or lower min_df.")
+
+
+def _max_features(name, v, params):
+    if v is not None:
+        shown = v if _is_int(v) else "n"
+        _bad(name, v, "None (CountVectorizer's max_features is called max_vocab_size here, "
+             "and one parameter does it)",
+             f"Use max_vocab_size={shown} to keep the {shown} most frequent words.")
+
+
 def _spill_threshold(name, v, params):
     parse_nbytes(v)
 
@@ -318,6 +368,9 @@ CONSTRAINTS = {
     "batch_size": Int(1, INT32_MAX, "Use batch_size=1024."),
     "verbose": Rule(_verbose),
     "max_vocab_size": Int(1, fix="Use None for no limit.", none=True),
+    "max_features": Rule(_max_features),
+    "min_df": Rule(_min_df),
+    "max_df": Rule(_max_df),
     "learning_rate": Rule(_learning_rate),
     "min_learning_rate": Rule(_min_learning_rate),
     "subsample": Real(0, 1, fix="Use 1e-3 (word2vec's default) or 0 to disable."),
@@ -339,6 +392,7 @@ CONSTRAINTS = {
     "tokenizer": Rule(_optional_callable),
     "token_pattern": Rule(_token_pattern),
     "analyzer": Rule(_analyzer),
+    "stop_words": Rule(_stop_words),
     "n_shards": Int(1, MAX_SHARDS, "Use None for shared-memory training.", none=True),
     "syncs_per_epoch": Rule(_syncs_per_epoch),
     "spill_threshold": Rule(_spill_threshold),
@@ -381,13 +435,18 @@ def fit_config(params):
 def text_options(params):
     """The text parameters as :class:`~skw2v._data.text.TextOptions`.
 
-    Warns (at the caller's line) about options that a callable ``analyzer``
-    or a ``tokenizer`` makes irrelevant.
+    ``stop_words`` is checked and resolved to a frozenset (``"english"`` is
+    scikit-learn's list). Warns (at the caller's line) about options that a
+    callable ``analyzer`` or a ``tokenizer`` makes irrelevant, and, as
+    ``CountVectorizer`` does, about stop words that the preprocessing and
+    tokenisation would turn into other tokens.
     """
+    check_params(params, ("stop_words",))
     if callable(params["analyzer"]):
         ignored = [name for name, default in (
             ("preprocessor", None), ("tokenizer", None),
             ("token_pattern", DEFAULT_TOKEN_PATTERN), ("strip_accents", None),
+            ("stop_words", None),
         ) if params[name] != default]
         if ignored:
             warnings.warn(
@@ -398,7 +457,17 @@ def text_options(params):
             None, DEFAULT_TOKEN_PATTERN):
         warnings.warn("The parameter 'token_pattern' will not be used since 'tokenizer' is "
                       "not None.", UserWarning, stacklevel=caller_stacklevel())
-    return TextOptions(**{k: params[k] for k in TextOptions.__dataclass_fields__})
+    values = {k: params[k] for k in TextOptions.__dataclass_fields__ if k != "stop_words"}
+    opts = TextOptions(**values, stop_words=stop_word_set(params["stop_words"]))
+    inconsistent = inconsistent_stop_words(opts)
+    if inconsistent:
+        shown = inconsistent[:10] + (["..."] if len(inconsistent) > 10 else [])
+        warnings.warn(
+            f"Your stop_words may be inconsistent with your preprocessing: tokenising them "
+            f"gives {len(inconsistent)} token(s) that are not stop words ({shown}), and these "
+            "will stay in the text. Add them to the list, or preprocess the list as the "
+            "documents are.", UserWarning, stacklevel=caller_stacklevel())
+    return opts
 
 
 def initial_learning_rate(learning_rate, n_tokens, epochs):

@@ -39,6 +39,8 @@ NON_DEFAULT_PARAMS = dict(
     initial_vectors="pretrained.txt",
     random_state=7, verbose=1,
     callbacks=[print],
+    stop_words=["the", "a"], min_df=2, max_df=0.9,
+    max_features=100,  # only refused at fit (it points to max_vocab_size)
 )
 
 
@@ -192,6 +194,14 @@ def test_bare_string_to_transform_and_score_raises(planted, small_params, method
     ("sif_alpha", 0.0),
     ("analyzer", "char"),
     ("callbacks", [42]),
+    ("stop_words", "french"),
+    ("stop_words", {"the"}),
+    ("stop_words", ["the", 1]),
+    ("min_df", 0),
+    ("min_df", 1.5),
+    ("max_df", 0.0),
+    ("max_df", -1),
+    ("max_features", 10),
     ("min_learning_rate", 1.0),  # larger than learning_rate
 ])
 def test_invalid_param_raises_value_error_naming_it(planted, name, value):

@@ -8,13 +8,15 @@ from __future__ import annotations
 import numpy as np
 
 
-def order_vocabulary(tokens, counts, min_count=1, max_vocab_size=None):
+def order_vocabulary(tokens, counts, min_count=1, max_vocab_size=None, *, doc_freq=None,
+                     doc_count_range=None):
     """Prune and order a vocabulary.
 
-    Words with ``count >= min_count`` are kept, sorted by count descending and
-    then by token (code-point order), so the order never depends on hashing or
-    on the order of the corpus. ``max_vocab_size`` then keeps the most
-    frequent words.
+    Words with ``count >= min_count`` (and, when ``doc_freq`` is given, a
+    document frequency within ``doc_count_range``) are kept, sorted by count
+    descending and then by token (code-point order), so the order never
+    depends on hashing or on the order of the corpus. ``max_vocab_size``
+    then keeps the most frequent words.
 
     Parameters
     ----------
@@ -24,6 +26,11 @@ def order_vocabulary(tokens, counts, min_count=1, max_vocab_size=None):
         Their counts.
     min_count : int, default=1
     max_vocab_size : int or None, default=None
+    doc_freq : ndarray of int of shape (n_tokens,) or None, default=None
+        Number of documents each token occurs in.
+    doc_count_range : (float, float) or None, default=None
+        ``(low, high)``: keep the words with ``low <= doc_freq <= high``
+        (see :func:`doc_count_range`). Ignored without ``doc_freq``.
 
     Returns
     -------
@@ -31,7 +38,12 @@ def order_vocabulary(tokens, counts, min_count=1, max_vocab_size=None):
         Indices into ``tokens`` of the kept words, in vocabulary order.
     """
     counts = np.asarray(counts, dtype=np.int64)
-    keep = np.flatnonzero(counts >= min_count)
+    mask = counts >= min_count
+    if doc_freq is not None and doc_count_range is not None:
+        low, high = doc_count_range
+        df = np.asarray(doc_freq, dtype=np.int64)
+        mask &= (df >= low) & (df <= high)
+    keep = np.flatnonzero(mask)
     if keep.size == 0:
         return keep
     # Python's str ordering is code-point order for every string (NumPy's
@@ -41,6 +53,34 @@ def order_vocabulary(tokens, counts, min_count=1, max_vocab_size=None):
     if max_vocab_size is not None:
         keep = keep[:max_vocab_size]
     return keep
+
+
+def doc_count_range(min_df, max_df, n_docs):
+    """Document-count bounds of ``min_df`` and ``max_df``, as CountVectorizer computes them.
+
+    An int is a number of documents; a float is a proportion of the
+    ``n_docs`` documents (``max_df * n_docs``, not rounded).
+
+    Returns
+    -------
+    low, high : float
+        Keep the words that occur in ``low <= df <= high`` documents.
+    """
+    def bound(value):
+        return value if isinstance(value, (int, np.integer)) else value * n_docs
+
+    return bound(min_df), bound(max_df)
+
+
+def needs_doc_freq(min_df, max_df):
+    """Whether ``min_df`` and ``max_df`` can prune anything (so document frequencies are needed).
+
+    ``min_df=1`` (or a proportion of 0) and ``max_df=1.0`` keep every word.
+    """
+    int_like = (int, np.integer)
+    min_prunes = min_df > 1 if isinstance(min_df, int_like) else min_df > 0
+    max_prunes = True if isinstance(max_df, int_like) else max_df < 1
+    return bool(min_prunes or max_prunes)
 
 
 def keep_probabilities(counts, subsample):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
-from .._core.vocab import order_vocabulary
+from .._core.vocab import doc_count_range, needs_doc_freq, order_vocabulary
 from .store import TokenFile, TokenSink, Workspace, remap_compact
 from .text import analyze_document, document_chunks, tokenize_chunk
 
@@ -47,7 +47,7 @@ class Corpus:
 
 
 def build_corpus(opts, raw_documents, *, min_count, max_vocab_size, n_jobs, workspace,
-                 verbose=0):
+                 verbose=0, min_df=1, max_df=1.0):
     """Read, count and encode ``raw_documents``; prune and order the vocabulary.
 
     Parameters
@@ -60,6 +60,11 @@ def build_corpus(opts, raw_documents, *, min_count, max_vocab_size, n_jobs, work
         Jobs for tokenising.
     workspace : Workspace
         Where the encoded corpus may spill.
+    min_df, max_df : int or float
+        Document-frequency pruning, as in ``CountVectorizer`` (an int is a
+        number of documents, a float a proportion of them). The document
+        frequencies are counted in the same single pass as the words, and
+        only when these bounds can prune anything.
 
     Returns
     -------
@@ -67,18 +72,24 @@ def build_corpus(opts, raw_documents, *, min_count, max_vocab_size, n_jobs, work
     """
     chunks, analyzer, input_kind = document_chunks(opts, raw_documents)
     t0 = time.perf_counter()
-    tokens, counts, ids, offsets = count_and_encode(
+    with_df = needs_doc_freq(min_df, max_df)
+    tokens, counts, ids, offsets, doc_freq = count_and_encode(
         chunks, analyzer, input_kind=input_kind, callable_analyzer=callable(opts.analyzer),
-        n_jobs=n_jobs, sink=TokenSink(workspace, "tokens.i32"))
+        n_jobs=n_jobs, sink=TokenSink(workspace, "tokens.i32"), doc_freq=with_df)
     if offsets.size == 1:
         raise ValueError("The corpus is empty: raw_documents contained no documents.")
-    order = order_vocabulary(tokens, counts, min_count, max_vocab_size)
-    if order.size == 0:
+    n_docs = offsets.size - 1
+    bounds = doc_count_range(min_df, max_df, n_docs) if with_df else None
+    if bounds is not None and bounds[1] < bounds[0]:
         raise ValueError(
-            f"Empty vocabulary: no token occurs at least min_count={min_count} times "
-            f"({len(tokens)} distinct tokens, {ids.size} tokens in all). Lower min_count, "
-            "or check the tokenisation options (token_pattern drops one-letter words by "
-            "default).")
+            f"max_df={max_df!r} corresponds to fewer documents ({bounds[1]:g}) than "
+            f"min_df={min_df!r} ({bounds[0]:g}) in this corpus of {n_docs} documents, so no "
+            "word could be kept. Raise max_df or lower min_df.")
+    order = order_vocabulary(tokens, counts, min_count, max_vocab_size, doc_freq=doc_freq,
+                             doc_count_range=bounds)
+    if order.size == 0:
+        raise ValueError(_empty_vocabulary_message(tokens, ids.size, min_count, bounds,
+                                                   min_df, max_df))
     remap = np.full(len(tokens), -1, dtype=np.int32)
     remap[order] = np.arange(order.size, dtype=np.int32)
     enc, offsets = remap_compact(ids, offsets, remap)
@@ -91,6 +102,19 @@ def build_corpus(opts, raw_documents, *, min_count, max_vocab_size, n_jobs, work
         if isinstance(enc, TokenFile):
             logger.info("corpus spilled to %s (%.1f MB)", enc.path, enc.size * 4e-6)
     return corpus
+
+
+def _empty_vocabulary_message(tokens, n_tokens, min_count, bounds, min_df, max_df):
+    """Why no word was kept, and what to change."""
+    if bounds is None:
+        return (f"Empty vocabulary: no token occurs at least min_count={min_count} times "
+                f"({len(tokens)} distinct tokens, {n_tokens} tokens in all). Lower min_count, "
+                "or check the tokenisation options (token_pattern drops one-letter words by "
+                "default).")
+    return (f"Empty vocabulary: no token occurs at least min_count={min_count} times and "
+            f"in {bounds[0]:g} to {bounds[1]:g} documents (min_df={min_df!r}, "
+            f"max_df={max_df!r}; {len(tokens)} distinct tokens, {n_tokens} tokens in all). "
+            "Lower min_count or min_df, or raise max_df.")
 
 
 def encode_known(opts, raw_documents, vocabulary):
@@ -117,7 +141,7 @@ def encode_known(opts, raw_documents, vocabulary):
 
 
 def count_and_encode(chunks, analyzer, *, input_kind, callable_analyzer, n_jobs=None,
-                     sink=None):
+                     sink=None, doc_freq=False):
     """Tokenise every document once, counting words and keeping provisional ids.
 
     The documents are read exactly once (a one-shot generator works), chunk
@@ -132,6 +156,9 @@ def count_and_encode(chunks, analyzer, *, input_kind, callable_analyzer, n_jobs=
     sink : TokenSink or None
         Receives the ids chunk by chunk (and may spill them to disk); None
         keeps them in memory.
+    doc_freq : bool, default=False
+        Also count the documents each token occurs in (see
+        :func:`chunk_doc_freq`).
 
     Returns
     -------
@@ -142,12 +169,14 @@ def count_and_encode(chunks, analyzer, *, input_kind, callable_analyzer, n_jobs=
     ids : ndarray of int32 or TokenFile
         The whole corpus as indices into ``tokens``.
     offsets : ndarray of int64 of shape (n_documents + 1,)
+    doc_freq : ndarray of int64 or None
+        Number of documents each token occurs in, when asked.
     """
     if sink is None:
         sink = TokenSink(Workspace(), "tokens", spill=False)
-    args = dict(input_kind=input_kind, callable_analyzer=callable_analyzer)
+    args = dict(input_kind=input_kind, callable_analyzer=callable_analyzer, doc_freq=doc_freq)
     if effective_n_jobs(n_jobs) == 1:
-        results = ((idx, tokenize_chunk(analyzer, docs, idx, **args)) for idx, docs in chunks)
+        results = ((idx, _chunk_task(analyzer, docs, idx, **args)) for idx, docs in chunks)
     else:
         # the indices stay here; only the documents travel to the workers
         index_queue: deque = deque()
@@ -155,24 +184,107 @@ def count_and_encode(chunks, analyzer, *, input_kind, callable_analyzer, n_jobs=
         def tasks():
             for idx, docs in chunks:
                 index_queue.append(idx)
-                yield delayed(tokenize_chunk)(analyzer, docs, idx, **args)
+                yield delayed(_chunk_task)(analyzer, docs, idx, **args)
 
         results = ((index_queue.popleft(), r) for r in Parallel(
             n_jobs=n_jobs, return_as="generator")(tasks()))
     try:
-        return _combine(results, sink)
+        return _combine(results, sink, doc_freq)
     except BaseException:
         sink.close()  # an error or interrupt mid-corpus leaves no open file behind
         raise
 
 
-def _combine(results, sink):
+def _chunk_task(analyzer, docs, indices, *, input_kind, callable_analyzer, doc_freq):
+    """What a worker does with a chunk: tokenise it, and count its document frequencies."""
+    tokens, ids, lengths = tokenize_chunk(analyzer, docs, indices, input_kind,
+                                          callable_analyzer)
+    df = chunk_doc_freq(ids, lengths, indices, len(tokens)) if doc_freq else None
+    return tokens, ids, lengths, df
+
+
+def chunk_doc_freq(ids, lengths, indices, n_tokens):
+    """Document frequencies of the local tokens of one chunk.
+
+    Parameters
+    ----------
+    ids : ndarray of int32
+        The chunk's tokens as local ids (see
+        :func:`~skw2v._data.text.tokenize_chunk`).
+    lengths : ndarray of int64
+        Tokens of each item.
+    indices : sequence of int
+        Document index of each item, non-decreasing: the pieces of a file
+        share an index, and a file may go on in the next chunk.
+    n_tokens : int
+        Number of local tokens.
+
+    Returns
+    -------
+    df : ndarray of int64 of shape (n_tokens,)
+        Number of the chunk's documents each token occurs in.
+    first, last : (int, ndarray of int32)
+        The first and the last document of the chunk, each with the sorted
+        distinct ids of its tokens in this chunk: a document cut between
+        two chunks is counted once (see :class:`_DocFreq`).
+    """
+    idx = np.asarray(indices, dtype=np.int64)
+    if idx.size == 0:
+        return np.zeros(n_tokens, dtype=np.int64), (-1, ids[:0]), (-1, ids[:0])
+    doc = np.repeat(idx - idx[0], lengths)  # each token's document, from 0
+    pairs = np.unique(doc * max(n_tokens, 1) + ids)  # distinct (document, token)
+    pair_doc, pair_tok = np.divmod(pairs, max(n_tokens, 1))
+    df = np.bincount(pair_tok, minlength=n_tokens).astype(np.int64)
+    last = int(idx[-1] - idx[0])
+    first_ids = pair_tok[pair_doc == 0].astype(np.int32)
+    last_ids = pair_tok[pair_doc == last].astype(np.int32)
+    return df, (int(idx[0]), first_ids), (int(idx[-1]), last_ids)
+
+
+class _DocFreq:
+    """Document frequencies over the chunks, merged in order.
+
+    Only the distinct words of the document still open at the end of the
+    previous chunk are held, so that a file streamed in pieces over two
+    chunks counts once per word.
+    """
+
+    def __init__(self):
+        self.df = np.zeros(1024, dtype=np.int64)
+        self.open_doc = -1
+        self.open_ids = np.empty(0, dtype=np.int32)
+
+    def add(self, part, mapping, n_vocab):
+        df, (first_doc, first_ids), (last_doc, last_ids) = part
+        if n_vocab > self.df.size:
+            self.df = np.concatenate([self.df, np.zeros(max(n_vocab, 2 * self.df.size)
+                                                        - self.df.size, dtype=np.int64)])
+        self.df[mapping] += df  # ``mapping`` has no repeats
+        if first_doc < 0:
+            return
+        continuing = first_doc == self.open_doc
+        first = mapping[first_ids]
+        if continuing:  # counted in both chunks: once is right
+            self.df[np.intersect1d(self.open_ids, first, assume_unique=True)] -= 1
+        last = mapping[last_ids]
+        if continuing and last_doc == first_doc:  # the chunk is one piece of the open file
+            last = np.union1d(self.open_ids, last)
+        else:
+            last = np.unique(last)
+        self.open_doc, self.open_ids = last_doc, last
+
+    def result(self, n_vocab):
+        return self.df[:n_vocab].copy()
+
+
+def _combine(results, sink, doc_freq=False):
     """Merge the chunks' local vocabularies and ids, in chunk order (see count_and_encode)."""
     vocab: dict[str, int] = {}
     counts = np.zeros(1024, dtype=np.int64)
+    dfs = _DocFreq() if doc_freq else None
     doc_parts: list[np.ndarray] = []
     len_parts: list[np.ndarray] = []
-    for idx, (local_tokens, local_ids, lengths) in results:
+    for idx, (local_tokens, local_ids, lengths, df_part) in results:
         setdefault = vocab.setdefault
         mapping = np.fromiter((setdefault(t, len(vocab)) for t in local_tokens),
                               dtype=np.int32, count=len(local_tokens))
@@ -183,6 +295,8 @@ def _combine(results, sink):
             # ``mapping`` has no repeats, so a fancy-indexed add is exact
             counts[mapping] += np.bincount(local_ids, minlength=mapping.size)
             sink.append(mapping[local_ids])
+        if dfs is not None:
+            dfs.add(df_part, mapping, len(vocab))
         doc_parts.append(np.asarray(idx, dtype=np.int64))
         len_parts.append(lengths)
     ids = sink.finish()
@@ -193,4 +307,5 @@ def _combine(results, sink):
         lengths = np.bincount(piece_docs, weights=lengths, minlength=n_docs).astype(np.int64)
     offsets = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    return list(vocab), counts[:len(vocab)].copy(), ids, offsets
+    doc_freq_out = dfs.result(len(vocab)) if dfs is not None else None
+    return list(vocab), counts[:len(vocab)].copy(), ids, offsets, doc_freq_out

@@ -32,10 +32,74 @@ class TextOptions:
     tokenizer: Any = None
     token_pattern: str | None = DEFAULT_TOKEN_PATTERN
     analyzer: Any = "word"
+    #: The stop words as a frozenset (see :func:`stop_word_set`), or None.
+    stop_words: frozenset | None = None
+
+
+def stop_word_set(stop_words):
+    """The stop words of the ``stop_words`` parameter as a frozenset, or None.
+
+    ``"english"`` is scikit-learn's built-in list, resolved by
+    :meth:`CountVectorizer.get_stop_words`, as ``CountVectorizer`` does.
+    """
+    if stop_words is None:
+        return None
+    return frozenset(CountVectorizer(stop_words=stop_words).get_stop_words())
+
+
+def inconsistent_stop_words(opts):
+    """Tokens that preprocessing and tokenising the stop words give but that are not stop words.
+
+    The check of ``CountVectorizer``, written with its public builders: a
+    stop word such as ``"don't"`` becomes the token ``"don"``, which the
+    list does not remove. An empty list when the check cannot be made (a
+    custom preprocessor or tokenizer that fails on single words) or does not
+    apply (no stop words, or a callable analyzer).
+
+    Returns
+    -------
+    tokens : list of str
+        Sorted.
+    """
+    if not opts.stop_words or callable(opts.analyzer):
+        return []
+    cv = CountVectorizer(strip_accents=opts.strip_accents, lowercase=opts.lowercase,
+                         preprocessor=opts.preprocessor, tokenizer=opts.tokenizer,
+                         token_pattern=opts.token_pattern)
+    try:
+        preprocess, tokenize = cv.build_preprocessor(), cv.build_tokenizer()
+        found = {tok for word in opts.stop_words for tok in tokenize(preprocess(word))}
+    except Exception:  # noqa: BLE001 - a user's callable; CountVectorizer skips the check too
+        return []
+    return sorted(tok for tok in found if tok not in opts.stop_words)
+
+
+class WithoutStopWords:
+    """An analyzer followed by stop-word removal: ``[t for t in analyzer(doc) if t not in stop]``.
+
+    Exactly the filter of ``CountVectorizer``'s word analyzer (with
+    ``ngram_range=(1, 1)``), applied here rather than by ``CountVectorizer``
+    so that building an analyzer never warns (the consistency warning is
+    raised once, at the entry point). A class, so that it pickles for
+    worker processes.
+    """
+
+    def __init__(self, analyzer, stop_words):
+        self.analyzer = analyzer
+        self.stop_words = stop_words
+
+    def __call__(self, doc):
+        stop = self.stop_words
+        return [tok for tok in self.analyzer(doc) if tok not in stop]
 
 
 def build_analyzer(opts, input=None):
     """Build the ``doc -> tokens`` callable from text options.
+
+    With ``analyzer="word"``, the stop words of ``opts.stop_words`` are
+    removed from the tokens, as ``CountVectorizer`` removes them; a callable
+    analyzer is used as it is (it does all the analysis, as in
+    ``CountVectorizer``).
 
     Parameters
     ----------
@@ -55,7 +119,10 @@ def build_analyzer(opts, input=None):
         preprocessor=opts.preprocessor, tokenizer=opts.tokenizer,
         token_pattern=opts.token_pattern, analyzer=opts.analyzer,
     )
-    return cv.build_analyzer()
+    analyzer = cv.build_analyzer()
+    if opts.stop_words and not callable(opts.analyzer):
+        analyzer = WithoutStopWords(analyzer, opts.stop_words)
+    return analyzer
 
 
 def check_documents(raw_documents, param="raw_documents", analyzer=None) -> Iterable:
