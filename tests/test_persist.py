@@ -92,6 +92,8 @@ def load_quietly(path):
     {"pooling": "sif", "norm": "l2", "dtype": np.float64},
     {"pooling": "tfidf", "loss": "softmax", "lowercase": False, "max_vocab_size": 12},
     {"pooling": "max", "token_pattern": r"\S+", "strip_accents": "unicode", "n_jobs": 1},
+    {"stop_words": ["t0w1", "café"], "min_df": 2, "max_df": 0.95},
+    {"stop_words": "english", "min_df": 0.01, "max_df": 80},
 ])
 def test_round_trip_is_exact(docs, tmp_path, extra):
     est = SkipGramVectorizer(**BASE, **extra).fit(docs)

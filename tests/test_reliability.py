@@ -49,6 +49,44 @@ def test_resume_rejects_other_parameters_or_corpus(planted, small_params, tmp_pa
         SkipGramVectorizer(**small_params).fit(docs, resume_from=tmp_path / "junk.npz")
 
 
+@pytest.mark.parametrize("name, value", [("stop_words", ["t0w1"]), ("min_df", 2),
+                                         ("max_df", 0.99)])
+def test_resume_rejects_other_vocabulary_options(planted, small_params, tmp_path, name, value):
+    """Parameters that change the training corpus are part of a checkpoint's parameters."""
+    docs = list(planted[0])
+    ckpt = tmp_path / "c.npz"
+    est = SkipGramVectorizer(**small_params, callbacks=[Checkpoint(ckpt), Interrupt(0)])
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(docs)
+    with pytest.raises(ValueError, match=f"different parameters.*{name}"):
+        SkipGramVectorizer(**small_params, **{name: value}).fit(docs, resume_from=ckpt)
+
+
+def test_checkpoint_without_vocabulary_options_resumes_with_their_defaults(
+        planted, small_params, tmp_path):
+    """A checkpoint written before stop_words, min_df and max_df existed was fitted without them."""
+    import json
+
+    docs = list(planted[0])
+    ckpt = tmp_path / "c.npz"
+    est = SkipGramVectorizer(**small_params, callbacks=[Checkpoint(ckpt), Interrupt(1)])
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(docs)
+    with np.load(ckpt, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(arrays["meta"].tobytes())
+    for name in ("stop_words", "min_df", "max_df"):
+        del meta["params"][name]
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    older = tmp_path / "older.npz"
+    np.savez(older, **arrays)
+    full = SkipGramVectorizer(**small_params).fit(docs)
+    resumed = SkipGramVectorizer(**small_params).fit(docs, resume_from=older)
+    np.testing.assert_array_equal(resumed.vectors_, full.vectors_)
+    with pytest.raises(ValueError, match="different parameters.*min_df"):
+        SkipGramVectorizer(**small_params, min_df=2).fit(docs, resume_from=older)
+
+
 def test_interrupt_keeps_previous_fitted_state(planted, small_params):
     docs = list(planted[0])
     est = SkipGramVectorizer(**small_params).fit(docs)

@@ -34,7 +34,8 @@ estimator has the same parameters and the same fitted arrays as the saved
 one, so ``transform`` gives the same output, and ``partial_fit`` or ``fit``
 behave as they would have on the saved estimator (``partial_fit`` refuses an
 ``n_components`` that differs from the vectors; ``fit`` starts over with the
-new parameters). Plain data (None, bool, int, float, str) is stored as is;
+new parameters). Plain data (None, bool, int, float, str, and a list of str
+such as ``stop_words``) is stored as is;
 ``dtype`` by name (``"float32"``), with ``dtype_param`` telling whether it
 was a NumPy type, a ``np.dtype``, a built-in type such as ``float``, or a
 string. The common built-in callables
@@ -180,6 +181,8 @@ def _encode_params(params: dict[str, Any]) -> tuple[dict[str, Any], list[str], d
             encoded[name] = int(value)
         elif isinstance(value, (float, np.floating)):
             encoded[name] = float(value)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            encoded[name] = list(value)  # a stop list
         else:
             is_callable = callable(value) or (
                 isinstance(value, (list, tuple)) and all(callable(v) for v in value))
@@ -450,8 +453,11 @@ def _decode_params(meta, defaults, path, version):
                     f"{meta.get('skw2v_version', '?')}). Upgrade skw2v.")
             params[name] = func
             continue
-        if value is not None and not isinstance(value, (bool, int, float, str)):
-            raise _corrupt(path, f"parameter {name!r} has a non-scalar value {value!r}")
+        is_str_list = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        if value is not None and not isinstance(value, (bool, int, float, str)) and not (
+                is_str_list):
+            raise _corrupt(path, f"parameter {name!r} has a value that is neither a scalar "
+                                 f"nor a list of str: {value!r}")
         params[name] = value
     if "dtype" in stored and "dtype" not in not_stored:
         kind = meta.get("dtype_param", "type") if version >= 2 else "type"

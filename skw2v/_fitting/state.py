@@ -95,10 +95,14 @@ class EpochInfo:
         return f"EpochInfo(epoch={self.epoch}, loss={self.loss:.6g})"
 
 
-#: Parameters that must be equal for a checkpoint to be resumed.
+#: Parameters that must be equal for a checkpoint to be resumed: those of training,
+#: and those that change the training corpus (the vocabulary is compared too).
 CHECKPOINT_PARAMS = ("n_components", "window", "n_negatives", "noise_exponent", "min_count",
                      "max_vocab_size", "subsample", "epochs", "learning_rate",
-                     "min_learning_rate", "batch_size")
+                     "min_learning_rate", "batch_size", "stop_words", "min_df", "max_df")
+#: Parameters added to :data:`CHECKPOINT_PARAMS` later, with the value that a checkpoint
+#: written before them was fitted with.
+LATER_CHECKPOINT_PARAMS = {"stop_words": None, "min_df": 1, "max_df": 1.0}
 
 
 def checkpoint_params(params):
@@ -149,9 +153,10 @@ class TrainState:
 
         ``params`` are the fit's :func:`checkpoint_params`.
         """
-        if self.params != params:
-            diff = sorted(k for k in set(params) | set(self.params or {})
-                          if (self.params or {}).get(k) != params.get(k))
+        recorded = {**LATER_CHECKPOINT_PARAMS, **(self.params or {})}
+        if recorded != params:
+            diff = sorted(k for k in set(params) | set(recorded)
+                          if recorded.get(k) != params.get(k))
             raise ValueError(
                 f"The checkpoint was written with different parameters ({diff}); resume with "
                 "the parameters of the interrupted fit.")
