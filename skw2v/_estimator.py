@@ -25,6 +25,7 @@ from ._data.encode import Corpus, build_corpus, encode_known
 from ._data.store import Workspace, document_blocks
 from ._data.text import DEFAULT_TOKEN_PATTERN, check_documents
 from ._files.model import not_stored_message, read_model, write_model
+from ._fitting.cache import train_or_load
 from ._fitting.parallel import choose_strategy
 from ._fitting.runtime import fitting
 from ._fitting.state import (
@@ -35,7 +36,7 @@ from ._fitting.state import (
     TrainState,
     checkpoint_params,
 )
-from ._fitting.trainer import as_keyed_vectors, draw_seed, train
+from ._fitting.trainer import as_keyed_vectors, draw_seed
 from ._params import check_output_params, fit_config, text_options
 from .losses import LOSSES, get_loss
 
@@ -220,6 +221,46 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         than Python's "unexpected keyword argument": one parameter per
         setting keeps ``get_params``, grid searches and model files free of
         two names for one value that could disagree.
+    memory : str, path-like, joblib.Memory or None, default=None
+        Cache the trained vectors, as ``Pipeline(memory=...)`` and
+        :class:`~sklearn.cluster.AgglomerativeClustering` do: a folder (a
+        :class:`joblib.Memory` is made there), or an object with the
+        ``joblib.Memory`` interface (checked with scikit-learn's
+        :func:`~sklearn.utils.validation.check_memory`); None caches nothing.
+        A fit still reads and encodes the documents (once: a one-shot
+        generator works), then looks up the training under a key made of a
+        fingerprint of the encoded corpus (its ids, document offsets,
+        vocabulary and counts, which reflect every text option, the stop
+        words and the vocabulary pruning) and of what changes training on
+        that corpus: ``n_components``, ``window``, ``loss``, ``n_negatives``,
+        ``noise_exponent``, ``subsample``, ``epochs``, ``learning_rate``,
+        ``min_learning_rate``, ``batch_size``, ``dtype``, ``random_state``,
+        ``initial_vectors`` (by content), the parallel scheme (``n_shards``
+        and ``syncs_per_epoch``, or the number of Hogwild jobs) and the skw2v
+        version. ``pooling``, ``norm`` and ``sif_alpha`` are not in the key:
+        they change only ``transform`` and the statistics that ``fit``
+        computes after training (``idf_``, ``sif_component_``), so a
+        :class:`~sklearn.model_selection.GridSearchCV` over them trains the
+        vectors once per fold. ``verbose``, ``callbacks``, ``n_jobs`` (beyond
+        the scheme it selects), ``spill_threshold`` and ``temp_folder`` are
+        not in it either. A cached fit gives bit for bit the fitted
+        attributes of an uncached one.
+
+        Not cached: ``partial_fit`` and ``fit(..., resume_from=...)``, which
+        continue from a state; fits with ``callbacks``, because a callback
+        may stop training early or have side effects (a :class:`Checkpoint`
+        writes a file) that a cached result would skip; and a
+        ``random_state`` given as a ``RandomState`` instance, whose state
+        changes with every fit (use an int). The last two train as without
+        ``memory``, with a warning. With ``random_state=None``, later fits
+        with the same key reuse the first fit's vectors rather than drawing
+        new ones (as ``Pipeline(memory=...)`` reuses fitted transformers);
+        so does a Hogwild fit (``n_jobs > 1`` without ``n_shards``), whose
+        results vary from run to run. A custom loss object is keyed by its
+        class and attributes, not its code: clear the cache
+        (``joblib.Memory.clear``) after changing the code. :meth:`save`
+        stores a folder path, not a ``joblib.Memory`` object (it is reset to
+        None on :meth:`load`, with a warning).
 
     Attributes
     ----------
@@ -275,7 +316,7 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                  token_pattern=DEFAULT_TOKEN_PATTERN, analyzer="word", n_jobs=None,
                  n_shards=None, syncs_per_epoch=1, spill_threshold=None, temp_folder=None,
                  initial_vectors=None, random_state=None, verbose=0, callbacks=None,
-                 stop_words=None, min_df=1, max_df=1.0, max_features=None):
+                 stop_words=None, min_df=1, max_df=1.0, max_features=None, memory=None):
         self.n_components = n_components
         self.window = window
         self.loss = loss
@@ -314,6 +355,7 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.min_df = min_df
         self.max_df = max_df
         self.max_features = max_features
+        self.memory = memory
 
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):
@@ -443,10 +485,10 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         """Train, then publish the fitted attributes (only once training succeeded)."""
         strategy = choose_strategy(config.n_jobs, config.n_shards, config.syncs_per_epoch,
                                    local)
-        result = train(config, corpus, strategy=strategy, estimator=self,
-                       checkpoint_params=checkpoint_params(self._params()), state=state,
-                       schedule_start=schedule_start, n_tokens_before=n_tokens_before or 0,
-                       workspace=workspace)
+        result = train_or_load(config, corpus, strategy=strategy, estimator=self,
+                               checkpoint_params=checkpoint_params(self._params()), state=state,
+                               schedule_start=schedule_start,
+                               n_tokens_before=n_tokens_before or 0, workspace=workspace)
         n_tokens = int(corpus.ids.size)
         if n_tokens_before is None:
             blocks = document_blocks(corpus.ids, corpus.offsets, len(corpus.index_to_key))

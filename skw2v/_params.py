@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from sklearn.utils.validation import check_memory
 
 from ._compat import caller_stacklevel
 from ._data.store import parse_nbytes
@@ -85,6 +86,8 @@ class FitConfig:
     random_state: Any
     verbose: int
     callbacks: tuple
+    #: The ``memory`` parameter as given (see :func:`checked_memory`).
+    memory: Any
 
 
 # ---------------------------------------------------------------- messages
@@ -343,6 +346,23 @@ def _initial_vectors(name, v, params):
             _bad(name, v, "None, a KeyedVectors or the path of a vector file", "")
 
 
+def _memory(name, v, params):
+    if not (v is None or isinstance(v, (str, os.PathLike)) or hasattr(v, "cache")):
+        _bad(name, v, "None, a directory path or a joblib.Memory",
+             "Use memory='cache_folder' or joblib.Memory('cache_folder', verbose=0).")
+
+
+def checked_memory(memory):
+    """``memory`` as a joblib.Memory-like object (scikit-learn's ``check_memory``), or None.
+
+    None, and a ``joblib.Memory(location=None)`` (which caches nothing), are None.
+    """
+    if memory is None:
+        return None
+    memory = check_memory(os.fspath(memory) if isinstance(memory, os.PathLike) else memory)
+    return None if getattr(memory, "location", "") is None else memory
+
+
 def callback_list(callbacks):
     """``callbacks`` as a list (None is no callback, a callable is one)."""
     if callbacks is None:
@@ -401,6 +421,7 @@ CONSTRAINTS = {
     "random_state": Rule(_random_state),
     "initial_vectors": Rule(_initial_vectors),
     "callbacks": Rule(_callbacks),
+    "memory": Rule(_memory),
 }
 
 
@@ -428,7 +449,8 @@ def fit_config(params):
     values.update(loss=get_loss(params["loss"]), dtype=np.dtype(params["dtype"]),
                   spill_threshold=parse_nbytes(params["spill_threshold"]),
                   verbose=int(params["verbose"]),
-                  callbacks=tuple(callback_list(params["callbacks"])))
+                  callbacks=tuple(callback_list(params["callbacks"])),
+                  memory=params["memory"])
     return FitConfig(**values)
 
 

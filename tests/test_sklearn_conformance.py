@@ -41,6 +41,7 @@ NON_DEFAULT_PARAMS = dict(
     callbacks=[print],
     stop_words=["the", "a"], min_df=2, max_df=0.9,
     max_features=100,  # only refused at fit (it points to max_vocab_size)
+    memory="/scratch/skw2v-cache",
 )
 
 
@@ -202,6 +203,7 @@ def test_bare_string_to_transform_and_score_raises(planted, small_params, method
     ("max_df", 0.0),
     ("max_df", -1),
     ("max_features", 10),
+    ("memory", 42),
     ("min_learning_rate", 1.0),  # larger than learning_rate
 ])
 def test_invalid_param_raises_value_error_naming_it(planted, name, value):

@@ -10,6 +10,7 @@ worker finished first.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import deque
@@ -19,7 +20,7 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
 from .._core.vocab import doc_count_range, needs_doc_freq, order_vocabulary
-from .store import TokenFile, TokenSink, Workspace, remap_compact
+from .store import TokenFile, TokenSink, Workspace, iter_blocks, read_tokens, remap_compact
 from .text import analyze_document, document_chunks, tokenize_chunk
 
 logger = logging.getLogger("skw2v")
@@ -115,6 +116,34 @@ def _empty_vocabulary_message(tokens, n_tokens, min_count, bounds, min_df, max_d
             f"in {bounds[0]:g} to {bounds[1]:g} documents (min_df={min_df!r}, "
             f"max_df={max_df!r}; {len(tokens)} distinct tokens, {n_tokens} tokens in all). "
             "Lower min_count or min_df, or raise max_df.")
+
+
+def corpus_fingerprint(corpus):
+    """SHA-256 of an encoded corpus: its vocabulary, counts, document offsets and ids.
+
+    Computed on the encoded corpus, after the documents were read (once), so
+    it needs no second reading; a spilled corpus is read back block by block.
+    Two corpora with the same fingerprint train the same vectors with the
+    same parameters: whatever text options, stop words or pruning produced
+    them.
+
+    Returns
+    -------
+    digest : str
+        ``"sha256:<hex>"``.
+    """
+    words = [w.encode("utf-8", "surrogatepass") for w in corpus.index_to_key]
+    n = int(corpus.ids.size)
+    # the sizes first, so that every part that follows has a known length
+    h = hashlib.sha256(f"skw2v-corpus-1\n{len(words)} words, {corpus.offsets.size - 1} "
+                       f"documents, {n} tokens\n".encode())
+    h.update(np.array([len(w) for w in words], dtype="<i8").tobytes())
+    h.update(b"".join(words))
+    h.update(np.asarray(corpus.word_counts, dtype="<i8").tobytes())
+    h.update(np.asarray(corpus.offsets, dtype="<i8").tobytes())
+    for a, b in iter_blocks(n):
+        h.update(np.asarray(read_tokens(corpus.ids, a, b), dtype="<i4").tobytes())
+    return "sha256:" + h.hexdigest()
 
 
 def encode_known(opts, raw_documents, vocabulary):
