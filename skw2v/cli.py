@@ -189,6 +189,11 @@ stays attached; this was the CLI's default in earlier versions);
 --token-pattern REGEX uses any other regular expression. The tokenisation is
 stated in the log.
 
+Options are named after SkipGramVectorizer's parameters (--n-components,
+--n-negatives, --min-count, --subsample, --epochs, --learning-rate,
+--random-state, --n-jobs, ...); the word2vec-style names (--dim, --negative,
+--sample, --iter, --seed, --jobs) are the same options.
+
 The summary line "<words> words, <dims> dims, <seconds> s, final loss <loss>"
 is printed on standard output; progress is shown on standard error.
 """
@@ -275,20 +280,28 @@ def _add_train_files(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_train_model(parser: argparse.ArgumentParser) -> None:
-    """The model and optimisation options of ``skw2v train``."""
+    """The model and optimisation options of ``skw2v train``.
+
+    Each option is also reachable by the name of its SkipGramVectorizer
+    parameter (``--n-components`` for ``--dim``, ...): the names of one option
+    share one destination, so they are the same option, shown together in
+    ``--help``.
+    """
     parser.add_argument("--loss", choices=("negative_sampling", "softmax"),
                         default="negative_sampling",
                         help="training objective: negative sampling, or the exact full "
                              "softmax (O(vocabulary) per pair, only for small vocabularies)")
-    for flag, default, text in (
-            ("--dim", 100, "dimension of the word vectors"),
-            ("--window", 5, "maximum distance between a center word and a context word"),
-            ("--negative", 5, "negative samples per (center, context) pair (negative_sampling "
-                              "loss only)"),
-            ("--epochs", 5, "passes over the corpus"),
-            ("--min-count", 5, "drop words seen fewer than N times")):
-        parser.add_argument(flag, type=_int_at_least(1), default=default, metavar="N", help=text)
-    parser.add_argument("--subsample", type=_float_in(0.0, 1.0), default=1e-3, metavar="T",
+    for flags, default, text in (
+            (("--dim", "--n-components"), 100, "dimension of the word vectors"),
+            (("--window",), 5, "maximum distance between a center word and a context word"),
+            (("--negative", "--n-negatives"), 5,
+             "negative samples per (center, context) pair (negative_sampling loss only)"),
+            (("--epochs", "--iter"), 5, "passes over the corpus"),
+            (("--min-count",), 5, "drop words seen fewer than N times")):
+        parser.add_argument(*flags, dest=flags[0][2:].replace("-", "_"), type=_int_at_least(1),
+                            default=default, metavar="N", help=text)
+    parser.add_argument("--subsample", "--sample", dest="subsample", type=_float_in(0.0, 1.0),
+                        default=1e-3, metavar="T",
                         help="threshold of word2vec's frequent-word subsampling; 0 disables it")
     parser.add_argument("--learning-rate", type=_auto_or(_float_in(0.0, lo_open=True)),
                         default="auto", metavar="LR",
@@ -300,10 +313,12 @@ def _add_train_model(parser: argparse.ArgumentParser) -> None:
                              "if that is smaller)")
     parser.add_argument("--batch-size", type=_int_at_least(1), default=1024, metavar="N",
                         help="(center, context) pairs per vectorised SGD step")
-    parser.add_argument("--jobs", type=_nonzero_int, default=None, metavar="N",
+    parser.add_argument("--jobs", "--n-jobs", dest="jobs", type=_nonzero_int, default=None,
+                        metavar="N",
                         help="parallel jobs for tokenising and training (-1: all cores; default: "
                              "1). With several jobs results vary slightly between runs")
-    parser.add_argument("--seed", type=_int_at_least(0), default=None, metavar="N",
+    parser.add_argument("--seed", "--random-state", dest="seed", type=_int_at_least(0),
+                        default=None, metavar="N",
                         help="random seed; with one job the output is then reproducible "
                              "(default: a fresh random seed)")
 

@@ -307,6 +307,66 @@ def test_train_log_states_the_tokenisation(corpus, tmp_path, capsys, options, fr
     assert "documents: one per non-blank line" in line
 
 
+#: The Python parameter names accepted by ``skw2v train`` (options named after a
+#: SkipGramVectorizer parameter), with a value and the parameter it must set.
+PYTHON_NAMED_OPTIONS = {
+    "--n-components": ("6", 6), "--window": ("3", 3), "--n-negatives": ("3", 3),
+    "--min-count": ("2", 2), "--subsample": ("0", 0.0), "--epochs": ("2", 2),
+    "--learning-rate": ("0.05", 0.05), "--min-learning-rate": ("0.001", 0.001),
+    "--batch-size": ("64", 64), "--n-jobs": ("1", 1), "--random-state": ("3", 3),
+    "--loss": ("negative_sampling", "negative_sampling"), "--token-pattern": (r"\w+", r"\w+"),
+    "--spill-threshold": ("1G", 1 << 30),
+}
+#: The other spellings of the same options (word2vec's and the CLI's older names).
+ALIASES = {"--dim": "--n-components", "--negative": "--n-negatives", "--iter": "--epochs",
+           "--sample": "--subsample", "--jobs": "--n-jobs", "--seed": "--random-state"}
+
+
+def train_option_strings():
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {s for a in subparsers.choices["train"]._actions for s in a.option_strings}
+
+
+def test_every_option_named_after_a_parameter_is_tested():
+    params = set(SkipGramVectorizer().get_params())
+    named = {s for s in train_option_strings() if s[2:].replace("-", "_") in params}
+    # Tested elsewhere: --lowercase / --no-lowercase (a flag pair), --temp-folder (a
+    # folder that must exist), and --encoding / --decode-error, which mean what the
+    # parameters mean, but the CLI decodes the files itself (test_iter_documents_*).
+    elsewhere = {"--lowercase", "--temp-folder", "--encoding", "--decode-error"}
+    assert named - elsewhere == set(PYTHON_NAMED_OPTIONS)
+
+
+@pytest.mark.parametrize("alias, option", sorted(ALIASES.items()))
+def test_aliases_are_the_same_option(alias, option):
+    parser = build_parser()
+    value = PYTHON_NAMED_OPTIONS[option][0]
+    base = ["train", "c.txt", "-o", "v.txt"]
+    assert vars(parser.parse_args([*base, alias, value])) == \
+        vars(parser.parse_args([*base, option, value]))
+    assert vars(parser.parse_args([*base, alias, value])) != vars(parser.parse_args(base))
+
+
+def test_python_parameter_names_set_those_parameters(corpus, tmp_path, capsys):
+    d, _ = corpus
+    argv = [x for option, (value, _) in PYTHON_NAMED_OPTIONS.items() for x in (option, value)]
+    model, out = tmp_path / "m.npz", tmp_path / "v.txt"
+    assert main(["train", str(d / "c.txt"), "-o", str(out), "--save-model", str(model), "-q",
+                 *argv]) == 0
+    params = SkipGramVectorizer.load(model).get_params()
+    for option, (_, expected) in PYTHON_NAMED_OPTIONS.items():
+        assert params[option[2:].replace("-", "_")] == expected, option
+    # the older spellings train the same model, bit for bit
+    renamed = {python: old for old, python in ALIASES.items()}
+    old_argv = [renamed.get(x, x) for x in argv]
+    assert old_argv != argv
+    out_old = tmp_path / "v_old.txt"
+    assert main(["train", str(d / "c.txt"), "-o", str(out_old), "-q", *old_argv]) == 0
+    assert out_old.read_bytes() == out.read_bytes()
+    capsys.readouterr()
+
+
 # --------------------------------------------------------------------------
 # Errors
 # --------------------------------------------------------------------------
@@ -333,6 +393,8 @@ def test_debug_shows_traceback(tmp_path):
     (["--encoding", "no-such-codec"], ["--encoding"], 2),
     (["--token-pattern", "(a)(b)"], ["--token-pattern"], 2),
     (["--token-pattern", r"\w+", "--whitespace-tokens"], ["--whitespace-tokens"], 2),
+    (["--n-components", "0"], ["--n-components"], 2),
+    (["--sample", "2"], ["--sample"], 2),
     (["--split-lines", "--whole-file"], ["--whole-file"], 2),
     (["--loss", "hinge"], ["--loss"], 2),
     (["--spill-threshold", "lots"], ["--spill-threshold"], 2),
@@ -576,8 +638,9 @@ SPEC_OPTIONS = {
               "--learning-rate", "--batch-size", "--jobs", "--seed", "--lowercase",
               "--no-lowercase", "--split-lines", "--whole-file", "-q", "--quiet",
               "--token-pattern", "--save-model", "--spill-threshold", "--temp-folder",
-              "--debug", "CORPUS", "--whitespace-tokens", "--min-learning-rate", "--encoding",
-              "--decode-error"],
+              "--debug", "CORPUS", "--whitespace-tokens", "--n-components", "--n-negatives",
+              "--iter", "--sample", "--n-jobs", "--random-state", "--min-learning-rate",
+              "--encoding", "--decode-error"],
     "evaluate": ["--binary", "--analogies", "--similarity", "--restrict-vocab", "--debug",
                  "VECTORS"],
     "neighbors": ["--topn", "--binary", "--debug", "VECTORS", "WORD"],
