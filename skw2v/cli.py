@@ -685,15 +685,18 @@ def _fit_on_files(estimator, args) -> tuple[int, float]:
         estimator.fit(documents())
     except ValueError as exc:
         # Told apart by where the fit stopped, not by the message: the options were
-        # validated before the corpus was read, and once it is read the only ValueError
-        # before training is an empty vocabulary.
+        # validated before the corpus was read, and once it is read a ValueError before
+        # training means there is nothing to train on (an empty vocabulary, or no
+        # document with two words in reach after pruning or subsampling). The
+        # estimator's message says which; the CLI adds the options that change it.
         if exhausted and n_docs == 0:
             raise ValueError("the corpus is empty: the file(s) contain no non-blank line") from exc
         if exhausted and not hasattr(estimator, "vectors_"):
             raise ValueError(
-                f"empty vocabulary: no word occurs at least --min-count {args.min_count} times "
-                f"in the {n_docs} documents; lower --min-count, or check the tokenisation "
-                f"(--token-pattern, --whitespace-tokens) ({exc})") from exc
+                f"nothing to train on in the {n_docs} documents: {exc} Options that change "
+                f"this: --min-count (now {args.min_count}), --subsample (now "
+                f"{args.subsample:g}), --token-pattern or --whitespace-tokens (the tokenisation), "
+                "--whole-file (longer documents).") from exc
         raise
     return n_docs, time.perf_counter() - start
 

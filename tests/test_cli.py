@@ -367,6 +367,21 @@ def test_python_parameter_names_set_those_parameters(corpus, tmp_path, capsys):
     capsys.readouterr()
 
 
+def test_nothing_to_train_on_names_the_options(tmp_path, capsys):
+    path = tmp_path / "c.txt"
+    # one word a line: no window holds two tokens, whatever the vocabulary
+    path.write_text("\n".join(["alpha", "beta", "a b"] * 20) + "\n")
+    assert main(["train", str(path), "-o", str(tmp_path / "v.txt"), "-q", "--min-count",
+                 "1", "--subsample", "0"]) == 1
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "No training pairs", "--whole-file", "--whitespace-tokens")
+    assert "empty vocabulary" not in err.lower()
+    # with --whitespace-tokens the one-letter words make pairs
+    assert main(["train", str(path), "-o", str(tmp_path / "v.txt"), "-q", "--min-count",
+                 "1", "--subsample", "0", "--whitespace-tokens", "--dim", "4"]) == 0
+    capsys.readouterr()
+
+
 # --------------------------------------------------------------------------
 # Errors
 # --------------------------------------------------------------------------
@@ -385,7 +400,7 @@ def test_debug_shows_traceback(tmp_path):
 
 
 @pytest.mark.parametrize("argv, fragments, status", [
-    (["--min-count", "1000"], ["--min-count"], 1),  # empty vocabulary
+    (["--min-count", "1000"], ["--min-count", "Empty vocabulary"], 1),
     (["--learning-rate", "0.001", "--min-learning-rate", "0.01"], ["min_learning_rate"], 1),
     (["--dim", "0"], ["--dim"], 2),
     (["--jobs", "0"], ["--jobs"], 2),
