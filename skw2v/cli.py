@@ -40,9 +40,10 @@ from ._version import __version__
 
 __all__ = ["WHITESPACE_TOKEN_PATTERN", "build_parser", "iter_documents", "main"]
 
-#: Token pattern of the default whitespace tokenisation: ``re.findall`` with it
-#: gives exactly ``str.split()``. It is a plain string (unlike a callable
-#: analyzer), so models saved with ``--save-model`` keep their tokenisation.
+#: Token pattern of ``--whitespace-tokens``: ``re.findall`` with it gives exactly
+#: ``str.split()``. It is a plain string (unlike a callable analyzer), so models
+#: saved with ``--save-model`` keep their tokenisation. Without the option (or
+#: ``--token-pattern``) the CLI leaves SkipGramVectorizer's default in place.
 WHITESPACE_TOKEN_PATTERN = r"\S+"
 
 logger = logging.getLogger("skw2v")
@@ -177,12 +178,21 @@ spans two lines); with --whole-file every file is one document. Files are
 streamed line by line, never concatenated in memory (with --whole-file one
 file at a time is held in memory).
 
-Tokens are the runs of non-whitespace characters of each line, exactly as
-str.split() finds them (punctuation stays attached and one-letter words are
-kept), lower-cased unless --no-lowercase. --token-pattern REGEX uses
-scikit-learn's regex tokenizer instead (re.findall with REGEX, as in
-CountVectorizer; e.g. '(?u)\\b\\w\\w+\\b' keeps words of two or more word
-characters).
+Tokenisation is the same as SkipGramVectorizer's default, so the CLI and the
+Python API give the same vocabulary on the same text: the text is lower-cased
+(unless --no-lowercase), and tokens are the matches of scikit-learn's default
+token pattern '(?u)\\b\\w\\w+\\b' (words of two or more letters, digits or
+underscores; one-letter words and punctuation are dropped), as in
+CountVectorizer. --whitespace-tokens splits on whitespace instead, as
+str.split(), word2vec and gensim do (one-letter words are kept, punctuation
+stays attached; this was the CLI's default in earlier versions);
+--token-pattern REGEX uses any other regular expression. The tokenisation is
+stated in the log.
+
+Options are named after SkipGramVectorizer's parameters (--n-components,
+--n-negatives, --min-count, --subsample, --epochs, --learning-rate,
+--random-state, --n-jobs, ...); the word2vec-style names (--dim, --negative,
+--sample, --iter, --seed, --jobs) are the same options.
 
 The summary line "<words> words, <dims> dims, <seconds> s, final loss <loss>"
 is printed on standard output; progress is shown on standard error.
@@ -270,20 +280,28 @@ def _add_train_files(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_train_model(parser: argparse.ArgumentParser) -> None:
-    """The model and optimisation options of ``skw2v train``."""
+    """The model and optimisation options of ``skw2v train``.
+
+    Each option is also reachable by the name of its SkipGramVectorizer
+    parameter (``--n-components`` for ``--dim``, ...): the names of one option
+    share one destination, so they are the same option, shown together in
+    ``--help``.
+    """
     parser.add_argument("--loss", choices=("negative_sampling", "softmax"),
                         default="negative_sampling",
                         help="training objective: negative sampling, or the exact full "
                              "softmax (O(vocabulary) per pair, only for small vocabularies)")
-    for flag, default, text in (
-            ("--dim", 100, "dimension of the word vectors"),
-            ("--window", 5, "maximum distance between a center word and a context word"),
-            ("--negative", 5, "negative samples per (center, context) pair (negative_sampling "
-                              "loss only)"),
-            ("--epochs", 5, "passes over the corpus"),
-            ("--min-count", 5, "drop words seen fewer than N times")):
-        parser.add_argument(flag, type=_int_at_least(1), default=default, metavar="N", help=text)
-    parser.add_argument("--subsample", type=_float_in(0.0, 1.0), default=1e-3, metavar="T",
+    for flags, default, text in (
+            (("--dim", "--n-components"), 100, "dimension of the word vectors"),
+            (("--window",), 5, "maximum distance between a center word and a context word"),
+            (("--negative", "--n-negatives"), 5,
+             "negative samples per (center, context) pair (negative_sampling loss only)"),
+            (("--epochs", "--iter"), 5, "passes over the corpus"),
+            (("--min-count",), 5, "drop words seen fewer than N times")):
+        parser.add_argument(*flags, dest=flags[0][2:].replace("-", "_"), type=_int_at_least(1),
+                            default=default, metavar="N", help=text)
+    parser.add_argument("--subsample", "--sample", dest="subsample", type=_float_in(0.0, 1.0),
+                        default=1e-3, metavar="T",
                         help="threshold of word2vec's frequent-word subsampling; 0 disables it")
     parser.add_argument("--learning-rate", type=_auto_or(_float_in(0.0, lo_open=True)),
                         default="auto", metavar="LR",
@@ -295,10 +313,12 @@ def _add_train_model(parser: argparse.ArgumentParser) -> None:
                              "if that is smaller)")
     parser.add_argument("--batch-size", type=_int_at_least(1), default=1024, metavar="N",
                         help="(center, context) pairs per vectorised SGD step")
-    parser.add_argument("--jobs", type=_nonzero_int, default=None, metavar="N",
+    parser.add_argument("--jobs", "--n-jobs", dest="jobs", type=_nonzero_int, default=None,
+                        metavar="N",
                         help="parallel jobs for tokenising and training (-1: all cores; default: "
                              "1). With several jobs results vary slightly between runs")
-    parser.add_argument("--seed", type=_int_at_least(0), default=None, metavar="N",
+    parser.add_argument("--seed", "--random-state", dest="seed", type=_int_at_least(0),
+                        default=None, metavar="N",
                         help="random seed; with one job the output is then reproducible "
                              "(default: a fresh random seed)")
 
@@ -307,9 +327,15 @@ def _add_train_text(parser: argparse.ArgumentParser) -> None:
     """How ``skw2v train`` decodes and tokenises the corpus, and what a document is."""
     parser.add_argument("--lowercase", action=argparse.BooleanOptionalAction, default=True,
                         help="lower-case the text before tokenising (--no-lowercase keeps case)")
-    parser.add_argument("--token-pattern", metavar="REGEX", default=None, type=_regex,
-                        help="tokenise with scikit-learn's regex tokenizer (re.findall with "
-                             "REGEX) instead of splitting on whitespace")
+    tokens = parser.add_mutually_exclusive_group()
+    tokens.add_argument("--token-pattern", metavar="REGEX", default=None, type=_regex,
+                        help="tokens are the matches of REGEX, as in CountVectorizer (default: "
+                             "SkipGramVectorizer's token_pattern '(?u)\\b\\w\\w+\\b', words "
+                             "of two or more word characters)")
+    tokens.add_argument("--whitespace-tokens", dest="token_pattern", action="store_const",
+                        const=WHITESPACE_TOKEN_PATTERN,
+                        help="split on whitespace, as str.split() (keeps one-letter words and "
+                             "punctuation): the same as --token-pattern '\\S+'")
     parser.add_argument("--encoding", default="utf-8", type=_encoding,
                         help="text encoding of the corpus files")
     parser.add_argument("--decode-error", choices=("strict", "replace", "ignore"),
@@ -571,14 +597,50 @@ def _estimator_for(args):
     min_lr = args.min_learning_rate
     if min_lr is None:
         min_lr = 1e-4 if args.learning_rate == "auto" else min(1e-4, args.learning_rate)
+    # Without --token-pattern / --whitespace-tokens the estimator's own default
+    # applies, so the CLI and the Python API cannot drift apart.
+    text = {} if args.token_pattern is None else {"token_pattern": args.token_pattern}
     return SkipGramVectorizer(
         n_components=args.dim, window=args.window, loss=args.loss, n_negatives=args.negative,
         min_count=args.min_count, subsample=args.subsample, epochs=args.epochs,
         learning_rate=args.learning_rate, min_learning_rate=min_lr,
-        batch_size=args.batch_size, lowercase=args.lowercase,
-        token_pattern=args.token_pattern or WHITESPACE_TOKEN_PATTERN,
+        batch_size=args.batch_size, lowercase=args.lowercase, **text,
         n_jobs=args.jobs, random_state=args.seed, verbose=0 if args.quiet else 1,
         spill_threshold=args.spill_threshold, temp_folder=args.temp_folder)
+
+
+def _describe_tokenisation(token_pattern: str, lowercase: bool) -> str:
+    """How ``skw2v train`` tokenises, in words, as its log states it.
+
+    Parameters
+    ----------
+    token_pattern : str
+        The estimator's ``token_pattern``.
+    lowercase : bool
+        Whether the text is lower-cased first.
+
+    Returns
+    -------
+    text : str
+        For example ``"tokens: matches of the token pattern '(?u)\\b\\w\\w+\\b'
+        (SkipGramVectorizer's default: one-letter words and punctuation dropped;
+        --whitespace-tokens keeps them), lower-cased"``.
+    """
+    if token_pattern == WHITESPACE_TOKEN_PATTERN:
+        how = (f"whitespace-separated (token pattern '{token_pattern}', as str.split(): "
+               "one-letter words and punctuation kept; --whitespace-tokens)")
+    elif token_pattern == _default_token_pattern():
+        how = (f"matches of the token pattern '{token_pattern}' (SkipGramVectorizer's default: "
+               "one-letter words and punctuation dropped; --whitespace-tokens keeps them)")
+    else:
+        how = f"matches of the token pattern '{token_pattern}' (--token-pattern)"
+    return f"tokens: {how}, {'lower-cased' if lowercase else 'case kept'}"
+
+
+def _default_token_pattern() -> str:
+    from ._estimator import SkipGramVectorizer
+
+    return SkipGramVectorizer().token_pattern
 
 
 def _fit_on_files(estimator, args) -> tuple[int, float]:
@@ -615,19 +677,26 @@ def _fit_on_files(estimator, args) -> tuple[int, float]:
         exhausted = True
 
     logger.info("training on %d file(s): %s", len(args.corpus), ", ".join(args.corpus))
+    logger.info("%s; documents: %s", _describe_tokenisation(estimator.token_pattern,
+                                                           estimator.lowercase),
+                "one per file" if args.whole_file else "one per non-blank line")
     start = time.perf_counter()
     try:
         estimator.fit(documents())
     except ValueError as exc:
         # Told apart by where the fit stopped, not by the message: the options were
-        # validated before the corpus was read, and once it is read the only ValueError
-        # before training is an empty vocabulary.
+        # validated before the corpus was read, and once it is read a ValueError before
+        # training means there is nothing to train on (an empty vocabulary, or no
+        # document with two words in reach after pruning or subsampling). The
+        # estimator's message says which; the CLI adds the options that change it.
         if exhausted and n_docs == 0:
             raise ValueError("the corpus is empty: the file(s) contain no non-blank line") from exc
         if exhausted and not hasattr(estimator, "vectors_"):
             raise ValueError(
-                f"empty vocabulary: no word occurs at least --min-count {args.min_count} times "
-                f"in the {n_docs} documents; lower --min-count ({exc})") from exc
+                f"nothing to train on in the {n_docs} documents: {exc} Options that change "
+                f"this: --min-count (now {args.min_count}), --subsample (now "
+                f"{args.subsample:g}), --token-pattern or --whitespace-tokens (the tokenisation), "
+                "--whole-file (longer documents).") from exc
         raise
     return n_docs, time.perf_counter() - start
 

@@ -23,6 +23,8 @@ import skw2v
 from skw2v import KeyedVectors, SkipGramVectorizer
 from skw2v.cli import WHITESPACE_TOKEN_PATTERN, build_parser, iter_documents, main
 
+#: SkipGramVectorizer's default token pattern (CountVectorizer's), which the CLI uses too.
+DEFAULT_PATTERN = r"(?u)\b\w\w+\b"
 TINY = ["--dim", "8", "--epochs", "2", "--min-count", "1", "--subsample", "0", "--seed", "1",
         "--jobs", "1"]
 SUMMARY = re.compile(r"^(\d+) words, (\d+) dims, ([0-9.]+) s, final loss (\S+)$")
@@ -48,14 +50,15 @@ def corpus_lines(seed=0, n_docs=60):
     rng = np.random.default_rng(seed)
     topics = [[f"t{t}w{i}" for i in range(6)] for t in range(3)]
     lines = [" ".join(rng.choice(topics[d % 3], size=10)) for d in range(n_docs)]
-    # upper case, punctuation and one-letter words: whitespace tokenisation keeps them all
+    # upper case, punctuation and one-letter words: the default token pattern drops
+    # one-letter words and splits at punctuation; whitespace tokenisation keeps them all
     lines[0] += " Hello WORLD don't a"
     lines[1] += "\ta  hello-there\t"
     return lines
 
 
-def expected_vocabulary(lines, lowercase=True):
-    return {(w.lower() if lowercase else w) for line in lines for w in line.split()}
+def expected_vocabulary(lines, lowercase=True, pattern=DEFAULT_PATTERN):
+    return {(w.lower() if lowercase else w) for line in lines for w in re.findall(pattern, line)}
 
 
 @pytest.fixture(scope="module")
@@ -95,11 +98,13 @@ def test_train_end_to_end(trained):
     assert int(m.group(2)) == kv.vector_size == 8
     loss = float(m.group(4))
     assert math.isfinite(loss) and loss > 0
-    # whitespace tokenisation, lower-cased, min-count 1: every token is a word
+    # the estimator's default tokenisation, lower-cased, min-count 1: every token is a word
     assert set(kv.index_to_key) == expected_vocabulary(lines)
-    assert {"don't", "a", "hello-there", "world"} <= set(kv.index_to_key)
-    # progress and logs on stderr only
+    assert {"don", "hello", "there", "world"} <= set(kv.index_to_key)
+    assert not {"a", "t", "don't", "hello-there"} & set(kv.index_to_key)
+    # progress and logs on stderr only; the log says how the text was tokenised
     assert "epoch 1/2" in proc.stderr and "epoch 2/2" in proc.stderr
+    assert f"tokens: matches of the token pattern '{DEFAULT_PATTERN}'" in proc.stderr
     assert "[skw2v]" not in proc.stdout
     assert "Traceback" not in proc.stderr
 
@@ -152,13 +157,22 @@ def test_lowercase_and_token_pattern_options(corpus, tmp_path, capsys):
     assert main(["train", str(d / "c.txt"), "-o", str(out), "--no-lowercase", "-q", *TINY]) == 0
     assert set(KeyedVectors.load_word2vec_format(out).index_to_key) == \
         expected_vocabulary(lines, lowercase=False)
-    pattern = r"(?u)\b\w\w+\b"
+    assert main(["train", str(d / "c.txt"), "-o", str(out), "--whitespace-tokens", "-q",
+                 *TINY]) == 0
+    vocab = set(KeyedVectors.load_word2vec_format(out).index_to_key)
+    assert vocab == {w.lower() for line in lines for w in line.split()}
+    assert {"don't", "a", "hello-there"} <= vocab  # str.split() behaviour
+    # --whitespace-tokens is --token-pattern '\S+', bit for bit
+    out2 = tmp_path / "v2.txt"
+    assert main(["train", str(d / "c.txt"), "-o", str(out2), "--token-pattern", r"\S+", "-q",
+                 *TINY]) == 0
+    assert out2.read_bytes() == out.read_bytes()
+    pattern = r"\w+"
     assert main(["train", str(d / "c.txt"), "-o", str(out), "--token-pattern", pattern, "-q",
                  *TINY]) == 0
-    expected = {w.lower() for line in lines for w in re.findall(pattern, line)}
     vocab = set(KeyedVectors.load_word2vec_format(out).index_to_key)
-    assert vocab == expected
-    assert "a" not in vocab and "don" in vocab  # sklearn's default regex behaviour
+    assert vocab == expected_vocabulary(lines, pattern=pattern)
+    assert {"a", "don", "t"} <= vocab
     capsys.readouterr()
 
 
@@ -174,7 +188,7 @@ def test_documents_and_save_model(corpus, tmp_path, mode, capsys):
     files[1].write_text("\n".join(lines[20:]) + "\n")
     model = tmp_path / "model.npz"
     argv = ["train", *map(str, files), "-o", str(tmp_path / "v.txt"), mode, "--save-model",
-            str(model), "-q", *TINY]
+            str(model), "--whitespace-tokens", "-q", *TINY]
     assert main(argv) == 0
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the CLI's tokenisation is stored as plain data
@@ -229,6 +243,146 @@ def test_whitespace_pattern_is_str_split(text):
 
 
 # --------------------------------------------------------------------------
+# The CLI and the Python API agree (issue 17, item 5)
+# --------------------------------------------------------------------------
+def mixed_lines(seed=0, n_docs=120):
+    """Text where tokenisations differ: one-letter words, punctuation, case, digits, accents."""
+    rng = np.random.default_rng(seed)
+    words = ["A", "a", "I", "s", "x", "the", "The", "cat's", "don't", "e-mail", "U.S.",
+             "naïve", "café", "42", "x86_64", "hello,", "(world)", "co-op", "b2b", "ok!"]
+    return [" ".join(rng.choice(words, size=int(rng.integers(5, 25)))) for _ in range(n_docs)]
+
+
+@pytest.mark.parametrize("cli_options, api_params", [
+    ([], {}),  # both at their defaults
+    (["--min-count", "1"], {"min_count": 1}),
+    (["--min-count", "40", "--no-lowercase"], {"min_count": 40, "lowercase": False}),
+    (["--whitespace-tokens"], {"token_pattern": r"\S+"}),
+    (["--token-pattern", r"[^\W\d_]+"], {"token_pattern": r"[^\W\d_]+"}),
+])
+def test_cli_and_api_give_the_same_vocabulary(tmp_path, capsys, cli_options, api_params):
+    lines = mixed_lines()
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out, model = tmp_path / "v.txt", tmp_path / "m.npz"
+    # the training options (--dim, --epochs, ...) do not change the vocabulary
+    assert main(["train", str(path), "-o", str(out), "--save-model", str(model), "-q",
+                 "--dim", "4", "--epochs", "1", "--seed", "0", *cli_options]) == 0
+    api = SkipGramVectorizer(n_components=4, epochs=1, random_state=0, **api_params).fit(lines)
+    assert KeyedVectors.load_word2vec_format(out).index_to_key == api.index_to_key_
+    cli = SkipGramVectorizer.load(model)
+    np.testing.assert_array_equal(cli.word_counts_, api.word_counts_)
+    assert cli.n_tokens_ == api.n_tokens_
+    assert cli.token_pattern == api.token_pattern and cli.lowercase == api.lowercase
+    if not cli_options:  # the default really drops one-letter words and punctuation
+        assert {"don", "mail", "42", "x86_64", "naïve"} <= set(api.index_to_key_)
+        assert not {"a", "i", "s", "x", "don't", "hello,"} & set(api.index_to_key_)
+    capsys.readouterr()
+
+
+def test_cli_default_token_pattern_is_the_estimators(tmp_path):
+    assert SkipGramVectorizer().token_pattern == DEFAULT_PATTERN
+    assert build_parser().parse_args(["train", "c.txt", "-o", "v.txt"]).token_pattern is None
+    proc = run("train", "--help", cwd=tmp_path)
+    assert proc.returncode == 0
+    # the default shown in --help is the estimator's (line breaks aside)
+    assert f"'{DEFAULT_PATTERN}'" in " ".join(proc.stdout.split())
+
+
+@pytest.mark.parametrize("options, fragment", [
+    ([], f"tokens: matches of the token pattern '{DEFAULT_PATTERN}' (SkipGramVectorizer's "
+         "default: one-letter words and punctuation dropped"),
+    (["--whitespace-tokens"], r"tokens: whitespace-separated (token pattern '\S+'"),
+    (["--token-pattern", r"\S+"], r"tokens: whitespace-separated (token pattern '\S+'"),
+    (["--token-pattern", r"\w+", "--no-lowercase"],
+     r"tokens: matches of the token pattern '\w+' (--token-pattern), case kept"),
+])
+def test_train_log_states_the_tokenisation(corpus, tmp_path, capsys, options, fragment):
+    d, _ = corpus
+    assert main(["train", str(d / "c.txt"), "-o", str(tmp_path / "v.txt"), *TINY,
+                 *options]) == 0
+    err = capsys.readouterr().err
+    line = next(line for line in err.splitlines() if "tokens: " in line)
+    assert fragment in line
+    assert "documents: one per non-blank line" in line
+
+
+#: The Python parameter names accepted by ``skw2v train`` (options named after a
+#: SkipGramVectorizer parameter), with a value and the parameter it must set.
+PYTHON_NAMED_OPTIONS = {
+    "--n-components": ("6", 6), "--window": ("3", 3), "--n-negatives": ("3", 3),
+    "--min-count": ("2", 2), "--subsample": ("0", 0.0), "--epochs": ("2", 2),
+    "--learning-rate": ("0.05", 0.05), "--min-learning-rate": ("0.001", 0.001),
+    "--batch-size": ("64", 64), "--n-jobs": ("1", 1), "--random-state": ("3", 3),
+    "--loss": ("negative_sampling", "negative_sampling"), "--token-pattern": (r"\w+", r"\w+"),
+    "--spill-threshold": ("1G", 1 << 30),
+}
+#: The other spellings of the same options (word2vec's and the CLI's older names).
+ALIASES = {"--dim": "--n-components", "--negative": "--n-negatives", "--iter": "--epochs",
+           "--sample": "--subsample", "--jobs": "--n-jobs", "--seed": "--random-state"}
+
+
+def train_option_strings():
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {s for a in subparsers.choices["train"]._actions for s in a.option_strings}
+
+
+def test_every_option_named_after_a_parameter_is_tested():
+    params = set(SkipGramVectorizer().get_params())
+    named = {s for s in train_option_strings() if s[2:].replace("-", "_") in params}
+    # Tested elsewhere: --lowercase / --no-lowercase (a flag pair), --temp-folder (a
+    # folder that must exist), and --encoding / --decode-error, which mean what the
+    # parameters mean, but the CLI decodes the files itself (test_iter_documents_*).
+    elsewhere = {"--lowercase", "--temp-folder", "--encoding", "--decode-error"}
+    assert named - elsewhere == set(PYTHON_NAMED_OPTIONS)
+
+
+@pytest.mark.parametrize("alias, option", sorted(ALIASES.items()))
+def test_aliases_are_the_same_option(alias, option):
+    parser = build_parser()
+    value = PYTHON_NAMED_OPTIONS[option][0]
+    base = ["train", "c.txt", "-o", "v.txt"]
+    assert vars(parser.parse_args([*base, alias, value])) == \
+        vars(parser.parse_args([*base, option, value]))
+    assert vars(parser.parse_args([*base, alias, value])) != vars(parser.parse_args(base))
+
+
+def test_python_parameter_names_set_those_parameters(corpus, tmp_path, capsys):
+    d, _ = corpus
+    argv = [x for option, (value, _) in PYTHON_NAMED_OPTIONS.items() for x in (option, value)]
+    model, out = tmp_path / "m.npz", tmp_path / "v.txt"
+    assert main(["train", str(d / "c.txt"), "-o", str(out), "--save-model", str(model), "-q",
+                 *argv]) == 0
+    params = SkipGramVectorizer.load(model).get_params()
+    for option, (_, expected) in PYTHON_NAMED_OPTIONS.items():
+        assert params[option[2:].replace("-", "_")] == expected, option
+    # the older spellings train the same model, bit for bit
+    renamed = {python: old for old, python in ALIASES.items()}
+    old_argv = [renamed.get(x, x) for x in argv]
+    assert old_argv != argv
+    out_old = tmp_path / "v_old.txt"
+    assert main(["train", str(d / "c.txt"), "-o", str(out_old), "-q", *old_argv]) == 0
+    assert out_old.read_bytes() == out.read_bytes()
+    capsys.readouterr()
+
+
+def test_nothing_to_train_on_names_the_options(tmp_path, capsys):
+    path = tmp_path / "c.txt"
+    # one word a line: no window holds two tokens, whatever the vocabulary
+    path.write_text("\n".join(["alpha", "beta", "a b"] * 20) + "\n")
+    assert main(["train", str(path), "-o", str(tmp_path / "v.txt"), "-q", "--min-count",
+                 "1", "--subsample", "0"]) == 1
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "No training pairs", "--whole-file", "--whitespace-tokens")
+    assert "empty vocabulary" not in err.lower()
+    # with --whitespace-tokens the one-letter words make pairs
+    assert main(["train", str(path), "-o", str(tmp_path / "v.txt"), "-q", "--min-count",
+                 "1", "--subsample", "0", "--whitespace-tokens", "--dim", "4"]) == 0
+    capsys.readouterr()
+
+
+# --------------------------------------------------------------------------
 # Errors
 # --------------------------------------------------------------------------
 def test_missing_corpus_file(tmp_path):
@@ -246,13 +400,16 @@ def test_debug_shows_traceback(tmp_path):
 
 
 @pytest.mark.parametrize("argv, fragments, status", [
-    (["--min-count", "1000"], ["--min-count"], 1),  # empty vocabulary
+    (["--min-count", "1000"], ["--min-count", "Empty vocabulary"], 1),
     (["--learning-rate", "0.001", "--min-learning-rate", "0.01"], ["min_learning_rate"], 1),
     (["--dim", "0"], ["--dim"], 2),
     (["--jobs", "0"], ["--jobs"], 2),
     (["--subsample", "2"], ["--subsample"], 2),
     (["--encoding", "no-such-codec"], ["--encoding"], 2),
     (["--token-pattern", "(a)(b)"], ["--token-pattern"], 2),
+    (["--token-pattern", r"\w+", "--whitespace-tokens"], ["--whitespace-tokens"], 2),
+    (["--n-components", "0"], ["--n-components"], 2),
+    (["--sample", "2"], ["--sample"], 2),
     (["--split-lines", "--whole-file"], ["--whole-file"], 2),
     (["--loss", "hinge"], ["--loss"], 2),
     (["--spill-threshold", "lots"], ["--spill-threshold"], 2),
@@ -496,7 +653,9 @@ SPEC_OPTIONS = {
               "--learning-rate", "--batch-size", "--jobs", "--seed", "--lowercase",
               "--no-lowercase", "--split-lines", "--whole-file", "-q", "--quiet",
               "--token-pattern", "--save-model", "--spill-threshold", "--temp-folder",
-              "--debug", "CORPUS"],
+              "--debug", "CORPUS", "--whitespace-tokens", "--n-components", "--n-negatives",
+              "--iter", "--sample", "--n-jobs", "--random-state", "--min-learning-rate",
+              "--encoding", "--decode-error"],
     "evaluate": ["--binary", "--analogies", "--similarity", "--restrict-vocab", "--debug",
                  "VECTORS"],
     "neighbors": ["--topn", "--binary", "--debug", "VECTORS", "WORD"],
