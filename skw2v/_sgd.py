@@ -16,6 +16,42 @@ from ._store import TokenFile
 from ._vocab import draw_negatives
 from .losses import NegativeSamplingLoss, bound_steps, curvature_weights, scatter_add
 
+
+def _direct_csr_kernels():
+    """SciPy's compiled CSR products, if they can be called directly.
+
+    ``csr_array @ x`` hands its ``(indptr, indices, data)`` to these kernels
+    (``csr_matvecs`` for a matrix, ``csr_matvec`` for a vector); calling them
+    directly gives the same sums, in the same order, without building a
+    sparse matrix and validating it for every batch. They are private to
+    SciPy, so they are used only after they have reproduced ``csr_array``
+    bit for bit on a small product here; otherwise ``(None, None)`` and the
+    batches build ``csr_array`` matrices.
+    """
+    try:
+        from scipy.sparse._sparsetools import csr_matvec, csr_matvecs
+
+        rng = np.random.default_rng(0)
+        indptr = np.array([0, 3, 4, 7], dtype=np.int32)
+        indices = np.array([4, 0, 2, 1, 3, 0, 4], dtype=np.int32)
+        for dtype in (np.float32, np.float64):
+            data = np.full(indices.size, -0.3, dtype=dtype)
+            x = rng.normal(size=(5, 3)).astype(dtype)
+            y = rng.normal(size=5).astype(dtype)
+            summer = _csr_array((data, indices, indptr), shape=(3, 5))
+            got_x = np.zeros((3, 3), dtype=dtype)
+            csr_matvecs(3, 5, 3, indptr, indices, data, x.reshape(-1), got_x.reshape(-1))
+            got_y = np.zeros(3, dtype=dtype)
+            csr_matvec(3, 5, indptr, indices, data, y, got_y)
+            if not (np.array_equal(got_x, summer @ x) and np.array_equal(got_y, summer @ y)):
+                return None, None
+        return csr_matvec, csr_matvecs
+    except Exception:  # noqa: BLE001 - any failure means: build csr_array matrices
+        return None, None
+
+
+_csr_matvec, _csr_matvecs = _direct_csr_kernels()
+
 #: Number of center positions whose pairs are generated at once.
 PAIR_BLOCK = 65_536
 #: Number of batches whose padded layouts and gradient-sum plans are built at once.
@@ -143,12 +179,14 @@ def _sum_plan(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, ou
     n_in_ids = np.zeros(rows.size + 1, dtype=np.intp)
     np.cumsum(~is_out, out=n_in_ids[1:])
     mid = uptr[:-1] + n_in_ids[uptr[1:]] - n_in_ids[uptr[:-1]]
-    bound = max(in_columns.max(initial=0), out_columns.max(initial=0))
-    columns = np.empty(n, dtype=np.int32 if bound < 1 << 31 else np.int64)
+    # starts and columns in one index type, as a CSR matrix holds them
+    bound = max(in_columns.max(initial=0), out_columns.max(initial=0), n)
+    index = np.int32 if bound < 1 << 31 else np.int64
+    columns = np.empty(n, dtype=index)
     columns[:n_a] = in_columns
     columns[n_a:] = out_columns
     columns = columns[order]
-    return _SumPlan(rows, starts, uptr, mid, columns, ptr)
+    return _SumPlan(rows, starts.astype(index, copy=False), uptr, mid, columns, ptr)
 
 
 def _planned_update(W_in, W_out, plan, i, grads, scale, curvature):
@@ -158,15 +196,26 @@ def _planned_update(W_in, W_out, plan, i, grads, scale, curvature):
     on each matrix, each row's summed step bounded by the sum of the
     ``curvature`` bounds of its gradient rows (:func:`~skw2v.losses.bound_steps`).
     """
-    p0, p1 = plan.ptr[i], plan.ptr[i + 1]
-    u0, mid, u1 = plan.uptr[i], plan.mid[i], plan.uptr[i + 1]
-    data = np.full(p1 - p0, scale, dtype=grads.dtype)
+    p0, p1 = int(plan.ptr[i]), int(plan.ptr[i + 1])
+    u0, mid, u1 = int(plan.uptr[i]), int(plan.mid[i]), int(plan.uptr[i + 1])
+    n_unique, (n_rows, d) = u1 - u0, grads.shape
     # Each run of equal ids summed by one sparse product: an
-    # (n_unique, n_rows of grads) CSR matrix of ``scale`` entries.
-    summer = _csr_array((data, plan.columns[p0:p1], plan.starts[u0:u1 + 1] - p0),
-                        shape=(u1 - u0, grads.shape[0]))
-    sums = summer @ grads
-    bound_steps(sums, summer @ curvature)
+    # (n_unique, n_rows) CSR matrix of ``scale`` entries.
+    data = np.full(p1 - p0, scale, dtype=grads.dtype)
+    indptr = plan.starts[u0:u1 + 1] - p0
+    indices = plan.columns[p0:p1]
+    if (_csr_matvecs is not None and indptr.dtype == indices.dtype
+            and curvature.dtype == grads.dtype and grads.flags.c_contiguous):
+        sums = np.zeros((n_unique, d), dtype=grads.dtype)
+        _csr_matvecs(n_unique, n_rows, d, indptr, indices, data, grads.reshape(-1),
+                     sums.reshape(-1))
+        bounds = np.zeros(n_unique, dtype=grads.dtype)
+        _csr_matvec(n_unique, n_rows, indptr, indices, data, curvature, bounds)
+    else:
+        summer = _csr_array((data, indices, indptr), shape=(n_unique, n_rows))
+        sums = summer @ grads
+        bounds = summer @ curvature
+    bound_steps(sums, bounds)
     W_in[plan.rows[u0:mid]] += sums[:mid - u0].astype(W_in.dtype, copy=False)
     W_out[plan.rows[mid:u1]] += sums[mid - u0:].astype(W_out.dtype, copy=False)
 
