@@ -145,6 +145,59 @@ def _sum_plan(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, ou
     gradient row of each entry in its batch's gradient array.
     """
     n_a = in_ids.size
+    n = n_a + out_ids.size
+    n_batches = in_ptr.size - 1
+    id_bits = max(n_in - 1, n_out - 1, 1).bit_length()
+    group_bits = max(2 * n_batches - 1, 1).bit_length()
+    pos_bits = max(n - 1, 1).bit_length()
+    if n == 0 or id_bits + group_bits + pos_bits > 63:
+        return _sum_plan_argsort(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids,
+                                 out_batch, out_ptr, out_columns, n_out)
+    # One int64 key per entry: (group, id, position), the group being
+    # 2 * batch for the input matrix and 2 * batch + 1 for the output one.
+    # The keys are distinct, so sorting them gives the stable order by
+    # (batch, matrix, id), and NumPy sorts int64 values much faster than it
+    # argsorts them.
+    key = np.empty(n, dtype=np.int64)
+    key[:n_a] = in_batch
+    key[n_a:] = out_batch
+    key <<= 1
+    key[n_a:] += 1
+    key <<= id_bits
+    key[:n_a] += in_ids
+    key[n_a:] += out_ids
+    key <<= pos_bits
+    key += np.arange(n)
+    key.sort()
+    order = key & ((1 << pos_bits) - 1)
+    key >>= pos_bits
+    first = np.empty(n + 1, dtype=bool)
+    first[0] = first[n] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:n])
+    starts = np.flatnonzero(first)
+    del first
+    unique = key[starts[:-1]]
+    del key
+    rows = (unique & ((1 << id_bits) - 1)).astype(np.intp, copy=False)
+    unique >>= id_bits
+    # first unique id of each group: batch b's input ids, then its output ids
+    bounds = np.searchsorted(unique, np.arange(2 * n_batches + 1))
+    uptr, mid = bounds[0::2], bounds[1::2]
+    ptr = in_ptr + out_ptr
+    # starts and columns in one index type, as a CSR matrix holds them
+    bound = max(in_columns.max(initial=0), out_columns.max(initial=0), n)
+    index = np.int32 if bound < 1 << 31 else np.int64
+    columns = np.empty(n, dtype=index)
+    columns[:n_a] = in_columns
+    columns[n_a:] = out_columns
+    columns = columns[order]
+    return _SumPlan(rows, starts.astype(index, copy=False), uptr, mid, columns, ptr)
+
+
+def _sum_plan_argsort(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, out_ptr,
+                      out_columns, n_out):
+    """:func:`_sum_plan` by stable argsorts, for keys too wide for 63 bits."""
+    n_a = in_ids.size
     n, n_rows = n_a + out_ids.size, n_in + n_out
     small = np.int32 if n_rows < 1 << 31 else np.int64
     ids = np.empty(n, dtype=small)  # output rows as ids n_in, n_in + 1, ...
@@ -179,7 +232,6 @@ def _sum_plan(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, ou
     n_in_ids = np.zeros(rows.size + 1, dtype=np.intp)
     np.cumsum(~is_out, out=n_in_ids[1:])
     mid = uptr[:-1] + n_in_ids[uptr[1:]] - n_in_ids[uptr[:-1]]
-    # starts and columns in one index type, as a CSR matrix holds them
     bound = max(in_columns.max(initial=0), out_columns.max(initial=0), n)
     index = np.int32 if bound < 1 << 31 else np.int64
     columns = np.empty(n, dtype=index)
