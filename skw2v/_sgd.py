@@ -52,6 +52,29 @@ def _direct_csr_kernels():
 
 _csr_matvec, _csr_matvecs = _direct_csr_kernels()
 
+
+def _row_dots_matmul(a):
+    """``sum(a * a, axis=-1)`` as ``(1 x d) @ (d x 1)`` matmul products (one BLAS dot each)."""
+    d = a.shape[-1]
+    return np.matmul(a.reshape(-1, 1, d), a.reshape(-1, d, 1)).reshape(a.shape[:-1])
+
+
+def _row_dots_kernel():
+    """``np.vecdot`` where it gives :func:`_row_dots_matmul`'s bits (NumPy >= 2.0 calls
+    the same BLAS dot, with less overhead per row), else ``_row_dots_matmul``."""
+    vecdot = getattr(np, "vecdot", None)
+    if vecdot is None:
+        return _row_dots_matmul
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        a = rng.normal(size=(7, 3, 101)).astype(dtype)
+        if not np.array_equal(vecdot(a, a), _row_dots_matmul(a)):
+            return _row_dots_matmul
+    return lambda a: vecdot(a, a)
+
+
+_row_dots = _row_dots_kernel()
+
 #: Number of center positions whose pairs are generated at once.
 PAIR_BLOCK = 65_536
 #: Number of batches whose padded layouts and gradient-sum plans are built at once.
@@ -284,7 +307,7 @@ def _ns_curvature(g_pad, out_rows, v_pad_norms):
     n_groups, k1, d = out_rows.shape
     width = v_pad_norms.size // n_groups
     h = curvature_weights(g_pad)
-    nu = np.matmul(out_rows.reshape(-1, 1, d), out_rows.reshape(-1, d, 1))
+    nu = _row_dots(out_rows)
     curvature = np.empty(n_groups * (width + k1), dtype=h.dtype)
     np.matmul(h, nu.reshape(n_groups, k1, 1),
               out=curvature[:n_groups * width].reshape(n_groups, width, 1))
@@ -327,7 +350,9 @@ def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i):
     scores_pad = np.matmul(v_pad, out_rows.transpose(0, 2, 1))
     loss, g = _ns_scores_to_grad(scores_pad.reshape(-1, k1).take(flat, axis=0))
     g_pad = np.zeros((m, k1), dtype=g.dtype)
-    g_pad[flat] = g
+    # rows copied as single (K+1)-float items: a 1-D scatter instead of a 2-D one
+    item = np.dtype((np.void, k1 * g.itemsize))
+    g_pad.view(item).reshape(m)[flat] = g.view(item).reshape(-1)
     g_pad = g_pad.reshape(n_groups, width, k1)
     # Input gradients (pair j at row flat[j]), then the output ones, (G, K+1, d).
     grads = np.empty((m + n_groups * k1, d), dtype=g.dtype)
