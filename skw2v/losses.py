@@ -198,7 +198,8 @@ def bound_steps(steps: np.ndarray, scaled_curvature: np.ndarray) -> None:
     excess = np.abs(scaled_curvature)
     big = np.flatnonzero(excess > MAX_STEP_CURVATURE)
     if big.size:
-        steps[big] *= (MAX_STEP_CURVATURE / excess[big, None]).astype(steps.dtype, copy=False)
+        factor = np.divide(MAX_STEP_CURVATURE, excess[big])
+        steps[big] *= factor.astype(steps.dtype, copy=False)[:, None]
 
 
 def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=1.0,
