@@ -538,19 +538,26 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
         for c0 in range(0, gbounds.size - 1, _CHUNK_BATCHES):
             # Layouts and sum plans of a chunk of batches at once
             c1 = min(c0 + _CHUNK_BATCHES, gbounds.size - 1)
-            w0, w1 = gbounds[c0], gbounds[c1]
-            p0, p1 = indptr_all[w0], indptr_all[w1]
+            w0, w1 = int(gbounds[c0]), int(gbounds[c1])
+            p0, p1 = int(indptr_all[w0]), int(indptr_all[w1])
+            # the chunk's batch boundaries as Python ints: windows, pairs, and
+            # the position of each batch's first pair (its learning rate)
+            chunk_bounds = gbounds[c0:c1 + 1]
+            window_at = chunk_bounds.tolist()
+            pair_at = indptr_all[chunk_bounds].tolist()
+            position_at = position[pair_at[:-1]].tolist()
             if fused:
                 chunk = _fused_chunk(outside[p0:p1], indptr_all[w0:w1 + 1] - p0,
-                                     gbounds[c0:c1 + 1] - w0, targets_all[w0:w1], neg_all[w0:w1],
+                                     chunk_bounds - w0, targets_all[w0:w1], neg_all[w0:w1],
                                      W_in.shape[0], W_out.shape[0])
+                pad_at = chunk.pad_ptr.tolist()
             for i in range(c1 - c0):
-                g0, g1 = gbounds[c0 + i], gbounds[c0 + i + 1]
-                b, e = indptr_all[g0], indptr_all[g1]
-                frac = (block_start + position[b] - start) / span
+                g0, g1 = window_at[i], window_at[i + 1]
+                b, e = pair_at[i], pair_at[i + 1]
+                frac = (block_start + position_at[i] - start) / span
                 lr = lr_start + (lr_stop - lr_start) * frac
                 if fused:
-                    pad = chunk.inputs_pad[chunk.pad_ptr[i]:chunk.pad_ptr[i + 1]]
+                    pad = chunk.inputs_pad[pad_at[i]:pad_at[i + 1]]
                     total_loss += _ns_padded_step(W_in, W_out, pad, chunk.flat[b - p0:e - p0],
                                                   chunk.rows[g0 - w0:g1 - w0], lr, chunk.plan, i)
                     continue
