@@ -160,27 +160,32 @@ class _SumPlan(NamedTuple):
 
 
 def _sum_plan(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, out_ptr,
-              out_columns, n_out):
+              out_columns, n_out, increasing_columns=False):
     """:class:`_SumPlan` of input-matrix and output-matrix entries.
 
     For each matrix: the row ids of the entries (< ``n_in`` / ``n_out``),
     their batch (non-decreasing), the batch boundaries ``*_ptr`` and the
-    gradient row of each entry in its batch's gradient array.
+    gradient row of each entry in its batch's gradient array. With
+    ``increasing_columns``, the caller guarantees that the gradient rows of
+    each batch's entries of each matrix increase in entry order, so that
+    they can stand for the entries' positions in the sort.
     """
     n_a = in_ids.size
     n = n_a + out_ids.size
     n_batches = in_ptr.size - 1
+    bound = int(max(in_columns.max(initial=0), out_columns.max(initial=0), n))
+    index = np.int32 if bound < 1 << 31 else np.int64
     id_bits = max(n_in - 1, n_out - 1, 1).bit_length()
     group_bits = max(2 * n_batches - 1, 1).bit_length()
-    pos_bits = max(n - 1, 1).bit_length()
-    if n == 0 or id_bits + group_bits + pos_bits > 63:
+    tie_bits = (max(bound, 1) if increasing_columns else max(n - 1, 1)).bit_length()
+    if n == 0 or id_bits + group_bits + tie_bits > 63:
         return _sum_plan_argsort(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids,
                                  out_batch, out_ptr, out_columns, n_out)
-    # One int64 key per entry: (group, id, position), the group being
-    # 2 * batch for the input matrix and 2 * batch + 1 for the output one.
-    # The keys are distinct, so sorting them gives the stable order by
-    # (batch, matrix, id), and NumPy sorts int64 values much faster than it
-    # argsorts them.
+    # One int64 key per entry: (group, id, tie), the group being 2 * batch
+    # for the input matrix and 2 * batch + 1 for the output one, the tie the
+    # entry's position (or its increasing gradient row). The keys are
+    # distinct, so sorting them gives the stable order by (batch, matrix,
+    # id), and NumPy sorts int64 values much faster than it argsorts them.
     key = np.empty(n, dtype=np.int64)
     key[:n_a] = in_batch
     key[n_a:] = out_batch
@@ -189,11 +194,22 @@ def _sum_plan(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, ou
     key <<= id_bits
     key[:n_a] += in_ids
     key[n_a:] += out_ids
-    key <<= pos_bits
-    key += np.arange(n)
-    key.sort()
-    order = key & ((1 << pos_bits) - 1)
-    key >>= pos_bits
+    key <<= tie_bits
+    if increasing_columns:
+        key[:n_a] += in_columns
+        key[n_a:] += out_columns
+        key.sort()
+        columns = (key & ((1 << tie_bits) - 1)).astype(index)
+    else:
+        key += np.arange(n)
+        key.sort()
+        order = key & ((1 << tie_bits) - 1)
+        columns = np.empty(n, dtype=index)
+        columns[:n_a] = in_columns
+        columns[n_a:] = out_columns
+        columns = columns[order]
+        del order
+    key >>= tie_bits
     first = np.empty(n + 1, dtype=bool)
     first[0] = first[n] = True
     np.not_equal(key[1:], key[:-1], out=first[1:n])
@@ -208,12 +224,6 @@ def _sum_plan(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, ou
     uptr, mid = bounds[0::2], bounds[1::2]
     ptr = in_ptr + out_ptr
     # starts and columns in one index type, as a CSR matrix holds them
-    bound = max(in_columns.max(initial=0), out_columns.max(initial=0), n)
-    index = np.int32 if bound < 1 << 31 else np.int64
-    columns = np.empty(n, dtype=index)
-    columns[:n_a] = in_columns
-    columns[n_a:] = out_columns
-    columns = columns[order]
     return _SumPlan(rows, starts.astype(index, copy=False), uptr, mid, columns, ptr)
 
 
@@ -406,9 +416,13 @@ def _fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out):
     inputs_pad[flat + np.repeat(pad_ptr[:-1], np.diff(indptr[gbounds]))] = outside
     # a batch's output gradient rows follow its padded input ones
     out_batch = np.repeat(batch, k1)
-    out_columns = np.arange(rows.size) + (np.diff(pad_ptr) - gbounds[:-1] * k1)[out_batch]
+    out_columns = np.repeat(np.diff(pad_ptr) - gbounds[:-1] * k1, counts * k1)
+    out_columns += np.arange(rows.size)
+    # within a batch, the gradient rows of its pairs (flat) and of its
+    # windows' output rows both increase
     plan = _sum_plan(outside, np.repeat(batch, lengths), indptr[gbounds], flat, n_in,
-                     rows.ravel(), out_batch, gbounds * k1, out_columns, n_out)
+                     rows.ravel(), out_batch, gbounds * k1, out_columns, n_out,
+                     increasing_columns=True)
     return _FusedChunk(inputs_pad, pad_ptr, flat, rows, plan)
 
 
