@@ -173,11 +173,11 @@ def _sum_plan(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, ou
     n_a = in_ids.size
     n = n_a + out_ids.size
     n_batches = in_ptr.size - 1
-    bound = int(max(in_columns.max(initial=0), out_columns.max(initial=0), n))
-    index = np.int32 if bound < 1 << 31 else np.int64
+    max_column = int(max(in_columns.max(initial=0), out_columns.max(initial=0)))
+    index = np.int32 if max(max_column, n) < 1 << 31 else np.int64
     id_bits = max(n_in - 1, n_out - 1, 1).bit_length()
     group_bits = max(2 * n_batches - 1, 1).bit_length()
-    tie_bits = (max(bound, 1) if increasing_columns else max(n - 1, 1)).bit_length()
+    tie_bits = max(max_column if increasing_columns else n - 1, 1).bit_length()
     if n == 0 or id_bits + group_bits + tie_bits > 63:
         return _sum_plan_argsort(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids,
                                  out_batch, out_ptr, out_columns, n_out)
