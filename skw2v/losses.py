@@ -198,7 +198,16 @@ def bound_steps(steps: np.ndarray, scaled_curvature: np.ndarray) -> None:
     excess = np.abs(scaled_curvature)
     big = np.flatnonzero(excess > MAX_STEP_CURVATURE)
     if big.size:
-        steps[big] *= (MAX_STEP_CURVATURE / excess[big, None]).astype(steps.dtype, copy=False)
+        factor = np.divide(MAX_STEP_CURVATURE, excess[big]).astype(steps.dtype, copy=False)
+        if steps.ndim == 2 and steps.shape[1] and steps.flags.c_contiguous:
+            # what steps[big] *= factor does, with the rows stored back as
+            # whole-row items (a 1-D fancy store, faster than the 2-D one)
+            rows = steps.take(big, axis=0)
+            rows *= factor[:, None]
+            item = np.dtype((np.void, steps.shape[1] * steps.itemsize))
+            steps.view(item).reshape(-1)[big] = rows.view(item).reshape(-1)
+        else:
+            steps[big] *= factor[:, None]
 
 
 def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=1.0,

@@ -16,6 +16,65 @@ from .._data.store import TokenFile
 from .vocab import draw_negatives
 from ..losses import NegativeSamplingLoss, bound_steps, curvature_weights, scatter_add
 
+
+def _direct_csr_kernels():
+    """SciPy's compiled CSR products, if they can be called directly.
+
+    ``csr_array @ x`` hands its ``(indptr, indices, data)`` to these kernels
+    (``csr_matvecs`` for a matrix, ``csr_matvec`` for a vector); calling them
+    directly gives the same sums, in the same order, without building a
+    sparse matrix and validating it for every batch. They are private to
+    SciPy, so they are used only after they have reproduced ``csr_array``
+    bit for bit on a small product here; otherwise ``(None, None)`` and the
+    batches build ``csr_array`` matrices.
+    """
+    try:
+        from scipy.sparse._sparsetools import csr_matvec, csr_matvecs
+
+        rng = np.random.default_rng(0)
+        indptr = np.array([0, 3, 4, 7], dtype=np.int32)
+        indices = np.array([4, 0, 2, 1, 3, 0, 4], dtype=np.int32)
+        for dtype in (np.float32, np.float64):
+            data = np.full(indices.size, -0.3, dtype=dtype)
+            x = rng.normal(size=(5, 3)).astype(dtype)
+            y = rng.normal(size=5).astype(dtype)
+            summer = _csr_array((data, indices, indptr), shape=(3, 5))
+            got_x = np.zeros((3, 3), dtype=dtype)
+            csr_matvecs(3, 5, 3, indptr, indices, data, x.reshape(-1), got_x.reshape(-1))
+            got_y = np.zeros(3, dtype=dtype)
+            csr_matvec(3, 5, indptr, indices, data, y, got_y)
+            if not (np.array_equal(got_x, summer @ x) and np.array_equal(got_y, summer @ y)):
+                return None, None
+        return csr_matvec, csr_matvecs
+    except Exception:  # noqa: BLE001 - any failure means: build csr_array matrices
+        return None, None
+
+
+_csr_matvec, _csr_matvecs = _direct_csr_kernels()
+
+
+def _row_dots_matmul(a):
+    """``sum(a * a, axis=-1)`` as ``(1 x d) @ (d x 1)`` matmul products (one BLAS dot each)."""
+    d = a.shape[-1]
+    return np.matmul(a.reshape(-1, 1, d), a.reshape(-1, d, 1)).reshape(a.shape[:-1])
+
+
+def _row_dots_kernel():
+    """``np.vecdot`` where it gives :func:`_row_dots_matmul`'s bits (NumPy >= 2.0 calls
+    the same BLAS dot, with less overhead per row), else ``_row_dots_matmul``."""
+    vecdot = getattr(np, "vecdot", None)
+    if vecdot is None:
+        return _row_dots_matmul
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        a = rng.normal(size=(7, 3, 101)).astype(dtype)
+        if not np.array_equal(vecdot(a, a), _row_dots_matmul(a)):
+            return _row_dots_matmul
+    return lambda a: vecdot(a, a)
+
+
+_row_dots = _row_dots_kernel()
+
 #: Number of center positions whose pairs are generated at once.
 PAIR_BLOCK = 65_536
 #: Number of batches whose padded layouts and gradient-sum plans are built at once.
@@ -101,13 +160,76 @@ class _SumPlan(NamedTuple):
 
 
 def _sum_plan(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, out_ptr,
-              out_columns, n_out):
+              out_columns, n_out, increasing_columns=False):
     """:class:`_SumPlan` of input-matrix and output-matrix entries.
 
     For each matrix: the row ids of the entries (< ``n_in`` / ``n_out``),
     their batch (non-decreasing), the batch boundaries ``*_ptr`` and the
-    gradient row of each entry in its batch's gradient array.
+    gradient row of each entry in its batch's gradient array. With
+    ``increasing_columns``, the caller guarantees that the gradient rows of
+    each batch's entries of each matrix increase in entry order, so that
+    they can stand for the entries' positions in the sort.
     """
+    n_a = in_ids.size
+    n = n_a + out_ids.size
+    n_batches = in_ptr.size - 1
+    max_column = int(max(in_columns.max(initial=0), out_columns.max(initial=0)))
+    index = np.int32 if max(max_column, n) < 1 << 31 else np.int64
+    id_bits = max(n_in - 1, n_out - 1, 1).bit_length()
+    group_bits = max(2 * n_batches - 1, 1).bit_length()
+    tie_bits = max(max_column if increasing_columns else n - 1, 1).bit_length()
+    if n == 0 or id_bits + group_bits + tie_bits > 63:
+        return _sum_plan_argsort(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids,
+                                 out_batch, out_ptr, out_columns, n_out)
+    # One int64 key per entry: (group, id, tie), the group being 2 * batch
+    # for the input matrix and 2 * batch + 1 for the output one, the tie the
+    # entry's position (or its increasing gradient row). The keys are
+    # distinct, so sorting them gives the stable order by (batch, matrix,
+    # id), and NumPy sorts int64 values much faster than it argsorts them.
+    key = np.empty(n, dtype=np.int64)
+    key[:n_a] = in_batch
+    key[n_a:] = out_batch
+    key <<= 1
+    key[n_a:] += 1
+    key <<= id_bits
+    key[:n_a] += in_ids
+    key[n_a:] += out_ids
+    key <<= tie_bits
+    if increasing_columns:
+        key[:n_a] += in_columns
+        key[n_a:] += out_columns
+        key.sort()
+        columns = (key & ((1 << tie_bits) - 1)).astype(index)
+    else:
+        key += np.arange(n)
+        key.sort()
+        order = key & ((1 << tie_bits) - 1)
+        columns = np.empty(n, dtype=index)
+        columns[:n_a] = in_columns
+        columns[n_a:] = out_columns
+        columns = columns[order]
+        del order
+    key >>= tie_bits
+    first = np.empty(n + 1, dtype=bool)
+    first[0] = first[n] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:n])
+    starts = np.flatnonzero(first)
+    del first
+    unique = key[starts[:-1]]
+    del key
+    rows = (unique & ((1 << id_bits) - 1)).astype(np.intp, copy=False)
+    unique >>= id_bits
+    # first unique id of each group: batch b's input ids, then its output ids
+    bounds = np.searchsorted(unique, np.arange(2 * n_batches + 1))
+    uptr, mid = bounds[0::2], bounds[1::2]
+    ptr = in_ptr + out_ptr
+    # starts and columns in one index type, as a CSR matrix holds them
+    return _SumPlan(rows, starts.astype(index, copy=False), uptr, mid, columns, ptr)
+
+
+def _sum_plan_argsort(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, out_ptr,
+                      out_columns, n_out):
+    """:func:`_sum_plan` by stable argsorts, for keys too wide for 63 bits."""
     n_a = in_ids.size
     n, n_rows = n_a + out_ids.size, n_in + n_out
     small = np.int32 if n_rows < 1 << 31 else np.int64
@@ -143,12 +265,13 @@ def _sum_plan(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_batch, ou
     n_in_ids = np.zeros(rows.size + 1, dtype=np.intp)
     np.cumsum(~is_out, out=n_in_ids[1:])
     mid = uptr[:-1] + n_in_ids[uptr[1:]] - n_in_ids[uptr[:-1]]
-    bound = max(in_columns.max(initial=0), out_columns.max(initial=0))
-    columns = np.empty(n, dtype=np.int32 if bound < 1 << 31 else np.int64)
+    bound = max(in_columns.max(initial=0), out_columns.max(initial=0), n)
+    index = np.int32 if bound < 1 << 31 else np.int64
+    columns = np.empty(n, dtype=index)
     columns[:n_a] = in_columns
     columns[n_a:] = out_columns
     columns = columns[order]
-    return _SumPlan(rows, starts, uptr, mid, columns, ptr)
+    return _SumPlan(rows, starts.astype(index, copy=False), uptr, mid, columns, ptr)
 
 
 def _planned_update(W_in, W_out, plan, i, grads, scale, curvature):
@@ -158,17 +281,44 @@ def _planned_update(W_in, W_out, plan, i, grads, scale, curvature):
     on each matrix, each row's summed step bounded by the sum of the
     ``curvature`` bounds of its gradient rows (:func:`~skw2v.losses.bound_steps`).
     """
-    p0, p1 = plan.ptr[i], plan.ptr[i + 1]
-    u0, mid, u1 = plan.uptr[i], plan.mid[i], plan.uptr[i + 1]
-    data = np.full(p1 - p0, scale, dtype=grads.dtype)
+    p0, p1 = int(plan.ptr[i]), int(plan.ptr[i + 1])
+    u0, mid, u1 = int(plan.uptr[i]), int(plan.mid[i]), int(plan.uptr[i + 1])
+    n_unique, (n_rows, d) = u1 - u0, grads.shape
     # Each run of equal ids summed by one sparse product: an
-    # (n_unique, n_rows of grads) CSR matrix of ``scale`` entries.
-    summer = _csr_array((data, plan.columns[p0:p1], plan.starts[u0:u1 + 1] - p0),
-                        shape=(u1 - u0, grads.shape[0]))
-    sums = summer @ grads
-    bound_steps(sums, summer @ curvature)
-    W_in[plan.rows[u0:mid]] += sums[:mid - u0].astype(W_in.dtype, copy=False)
-    W_out[plan.rows[mid:u1]] += sums[mid - u0:].astype(W_out.dtype, copy=False)
+    # (n_unique, n_rows) CSR matrix of ``scale`` entries.
+    data = np.full(p1 - p0, scale, dtype=grads.dtype)
+    indptr = plan.starts[u0:u1 + 1] - p0
+    indices = plan.columns[p0:p1]
+    if (_csr_matvecs is not None and indptr.dtype == indices.dtype
+            and curvature.dtype == grads.dtype and grads.flags.c_contiguous):
+        sums = np.zeros((n_unique, d), dtype=grads.dtype)
+        _csr_matvecs(n_unique, n_rows, d, indptr, indices, data, grads.reshape(-1),
+                     sums.reshape(-1))
+        bounds = np.zeros(n_unique, dtype=grads.dtype)
+        _csr_matvec(n_unique, n_rows, indptr, indices, data, curvature, bounds)
+    else:
+        summer = _csr_array((data, indices, indptr), shape=(n_unique, n_rows))
+        sums = summer @ grads
+        bounds = summer @ curvature
+    bound_steps(sums, bounds)
+    _add_to_rows(W_in, plan.rows[u0:mid], sums[:mid - u0])
+    _add_to_rows(W_out, plan.rows[mid:u1], sums[mid - u0:])
+
+
+def _add_to_rows(W, rows, steps):
+    """``W[rows] += steps`` for distinct ``rows``, written back as whole-row items.
+
+    NumPy runs ``W[rows] += steps`` as a gather, an add and a 2-D fancy
+    store; this does the same gather and add, then stores each row as one
+    ``n_features``-wide item (a 1-D fancy store), which is faster.
+    """
+    new = W.take(rows, axis=0)
+    new += steps.astype(W.dtype, copy=False)
+    if W.flags.c_contiguous:
+        item = np.dtype((np.void, W.shape[1] * W.itemsize))
+        W.view(item).reshape(-1)[rows] = new.view(item).reshape(-1)
+    else:
+        W[rows] = new
 
 
 def _ns_curvature(g_pad, out_rows, v_pad_norms):
@@ -183,7 +333,7 @@ def _ns_curvature(g_pad, out_rows, v_pad_norms):
     n_groups, k1, d = out_rows.shape
     width = v_pad_norms.size // n_groups
     h = curvature_weights(g_pad)
-    nu = np.matmul(out_rows.reshape(-1, 1, d), out_rows.reshape(-1, d, 1))
+    nu = _row_dots(out_rows)
     curvature = np.empty(n_groups * (width + k1), dtype=h.dtype)
     np.matmul(h, nu.reshape(n_groups, k1, 1),
               out=curvature[:n_groups * width].reshape(n_groups, width, 1))
@@ -226,7 +376,9 @@ def _ns_padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i):
     scores_pad = np.matmul(v_pad, out_rows.transpose(0, 2, 1))
     loss, g = _ns_scores_to_grad(scores_pad.reshape(-1, k1).take(flat, axis=0))
     g_pad = np.zeros((m, k1), dtype=g.dtype)
-    g_pad[flat] = g
+    # rows copied as single (K+1)-float items: a 1-D scatter instead of a 2-D one
+    item = np.dtype((np.void, k1 * g.itemsize))
+    g_pad.view(item).reshape(m)[flat] = g.view(item).reshape(-1)
     g_pad = g_pad.reshape(n_groups, width, k1)
     # Input gradients (pair j at row flat[j]), then the output ones, (G, K+1, d).
     grads = np.empty((m + n_groups * k1, d), dtype=g.dtype)
@@ -280,9 +432,13 @@ def _fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out):
     inputs_pad[flat + np.repeat(pad_ptr[:-1], np.diff(indptr[gbounds]))] = outside
     # a batch's output gradient rows follow its padded input ones
     out_batch = np.repeat(batch, k1)
-    out_columns = np.arange(rows.size) + (np.diff(pad_ptr) - gbounds[:-1] * k1)[out_batch]
+    out_columns = np.repeat(np.diff(pad_ptr) - gbounds[:-1] * k1, counts * k1)
+    out_columns += np.arange(rows.size)
+    # within a batch, the gradient rows of its pairs (flat) and of its
+    # windows' output rows both increase
     plan = _sum_plan(outside, np.repeat(batch, lengths), indptr[gbounds], flat, n_in,
-                     rows.ravel(), out_batch, gbounds * k1, out_columns, n_out)
+                     rows.ravel(), out_batch, gbounds * k1, out_columns, n_out,
+                     increasing_columns=True)
     return _FusedChunk(inputs_pad, pad_ptr, flat, rows, plan)
 
 
@@ -412,19 +568,26 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
         for c0 in range(0, gbounds.size - 1, _CHUNK_BATCHES):
             # Layouts and sum plans of a chunk of batches at once
             c1 = min(c0 + _CHUNK_BATCHES, gbounds.size - 1)
-            w0, w1 = gbounds[c0], gbounds[c1]
-            p0, p1 = indptr_all[w0], indptr_all[w1]
+            w0, w1 = int(gbounds[c0]), int(gbounds[c1])
+            p0, p1 = int(indptr_all[w0]), int(indptr_all[w1])
+            # the chunk's batch boundaries as Python ints: windows, pairs, and
+            # the position of each batch's first pair (its learning rate)
+            chunk_bounds = gbounds[c0:c1 + 1]
+            window_at = chunk_bounds.tolist()
+            pair_at = indptr_all[chunk_bounds].tolist()
+            position_at = position[pair_at[:-1]].tolist()
             if fused:
                 chunk = _fused_chunk(outside[p0:p1], indptr_all[w0:w1 + 1] - p0,
-                                     gbounds[c0:c1 + 1] - w0, targets_all[w0:w1], neg_all[w0:w1],
+                                     chunk_bounds - w0, targets_all[w0:w1], neg_all[w0:w1],
                                      W_in.shape[0], W_out.shape[0])
+                pad_at = chunk.pad_ptr.tolist()
             for i in range(c1 - c0):
-                g0, g1 = gbounds[c0 + i], gbounds[c0 + i + 1]
-                b, e = indptr_all[g0], indptr_all[g1]
-                frac = (block_start + position[b] - start) / span
+                g0, g1 = window_at[i], window_at[i + 1]
+                b, e = pair_at[i], pair_at[i + 1]
+                frac = (block_start + position_at[i] - start) / span
                 lr = lr_start + (lr_stop - lr_start) * frac
                 if fused:
-                    pad = chunk.inputs_pad[chunk.pad_ptr[i]:chunk.pad_ptr[i + 1]]
+                    pad = chunk.inputs_pad[pad_at[i]:pad_at[i + 1]]
                     total_loss += _ns_padded_step(W_in, W_out, pad, chunk.flat[b - p0:e - p0],
                                                   chunk.rows[g0 - w0:g1 - w0], lr, chunk.plan, i)
                     continue
