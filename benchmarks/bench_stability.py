@@ -37,18 +37,17 @@ sys.path.insert(0, HERE)
 
 import zoo  # noqa: E402
 
-import skw2v._core.sgd as sgd  # noqa: E402
-import skw2v.losses as losses  # noqa: E402
+import skw2v._core.rowsum as rowsum  # noqa: E402
 from skw2v import SkipGramVectorizer  # noqa: E402
 
 
 class Recorder:
-    """Replaces ``skw2v._core.sgd._planned_update`` to record each batch's row updates."""
+    """Replaces ``skw2v._core.rowsum.planned_update`` to record each batch's row updates."""
 
     def __init__(self, n_negatives):
         self.k1 = n_negatives + 1
         self.rows = []  # one record per batch: arrays over the batch's unique rows
-        self.original = sgd._planned_update
+        self.original = rowsum.planned_update
 
     def __call__(self, W_in, W_out, plan, i, grads, scale, curvature=None):
         p0, p1 = plan.ptr[i], plan.ptr[i + 1]
@@ -77,20 +76,20 @@ class Recorder:
 
 def analyse(name, corpus, bound, max_batches=None):
     """Epoch 1 at the defaults with the bound on or off; a summary dict."""
-    saved = losses.MAX_STEP_CURVATURE
-    losses.MAX_STEP_CURVATURE = saved if bound else math.inf
+    saved = rowsum.MAX_STEP_CURVATURE
+    rowsum.MAX_STEP_CURVATURE = saved if bound else math.inf
     # learning_rate=0.025: the default when 20 Newsgroups diverged (word2vec's)
     est = SkipGramVectorizer(random_state=0, epochs=1, learning_rate=0.025)
     rec = Recorder(est.n_negatives)
-    sgd._planned_update = rec
+    rowsum.planned_update = rec
     diverged = None
     try:
         est.fit(corpus.texts)
     except FloatingPointError as exc:
         diverged = str(exc).split(":")[0]
     finally:
-        sgd._planned_update = rec.original
-        losses.MAX_STEP_CURVATURE = saved
+        rowsum.planned_update = rec.original
+        rowsum.MAX_STEP_CURVATURE = saved
     batches = rec.rows[:max_batches]
     max_count = np.array([b["counts"].sum(axis=1).max() for b in batches])
     lr_c = np.concatenate([b["lr_c"] for b in batches])

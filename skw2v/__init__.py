@@ -6,7 +6,7 @@ The estimator and word-vector classes are imported lazily, so that
 
 import logging as _logging
 
-from ._version import __version__
+from ._version import __version__ as __version__
 
 # A library adds no output of its own to the application's logging: only a
 # NullHandler, so that records are dropped unless the application configures

@@ -3,7 +3,7 @@
 Everything else in the package uses public APIs only. Each helper here says
 which outside behaviour it depends on and what happens when that changes, so
 an upgrade of joblib or scikit-learn breaks (at most) this module, loudly.
-Standard library only at import time.
+Standard library only at import time; the helpers import what they read.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 import warnings
 
-__all__ = ["BackendUnknownWarning", "caller_stacklevel", "joblib_backend_is_local"]
+__all__ = ["BackendUnknownWarning", "caller_stacklevel", "joblib_backend_is_local",
+           "scipy_csr_kernels"]
 
 #: Backends whose workers run on this machine: threads, or local processes
 #: that can open the same memory-mapped files.
@@ -77,3 +78,39 @@ def caller_stacklevel():
     while frame is not None and not _outside(frame):
         frame, level = frame.f_back, level + 1
     return level
+
+
+def scipy_csr_kernels():
+    """SciPy's compiled CSR products ``(csr_matvec, csr_matvecs)``, or ``(None, None)``.
+
+    ``csr_array @ x`` hands its ``(indptr, indices, data)`` to these kernels
+    (``csr_matvecs`` for a matrix, ``csr_matvec`` for a vector); calling them
+    directly gives the same sums, in the same order, without building a
+    sparse matrix and validating it for every batch. They are private to
+    SciPy, so they are used only after they have reproduced ``csr_array``
+    bit for bit on a small product here; otherwise ``(None, None)`` and the
+    batches build ``csr_array`` matrices.
+    """
+    try:
+        import numpy as np
+        from scipy.sparse import csr_array as _csr_array
+        from scipy.sparse._sparsetools import csr_matvec, csr_matvecs
+
+        rng = np.random.default_rng(0)
+        indptr = np.array([0, 3, 4, 7], dtype=np.int32)
+        indices = np.array([4, 0, 2, 1, 3, 0, 4], dtype=np.int32)
+        for dtype in (np.float32, np.float64):
+            data = np.full(indices.size, -0.3, dtype=dtype)
+            x = rng.normal(size=(5, 3)).astype(dtype)
+            y = rng.normal(size=5).astype(dtype)
+            summer = _csr_array((data, indices, indptr), shape=(3, 5))
+            got_x = np.zeros((3, 3), dtype=dtype)
+            csr_matvecs(3, 5, 3, indptr, indices, data, x.reshape(-1), got_x.reshape(-1))
+            got_y = np.zeros(3, dtype=dtype)
+            csr_matvec(3, 5, indptr, indices, data, y, got_y)
+            if not (np.array_equal(got_x, summer @ x) and np.array_equal(got_y, summer @ y)):
+                return None, None
+        return csr_matvec, csr_matvecs
+    except Exception:  # noqa: BLE001 - any failure means: build csr_array matrices
+        return None, None
+

@@ -38,8 +38,15 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.sparse import csr_array as _csr_array
 from scipy.special import expit, log_expit
+
+from ._core.negative_sampling import WINDOW_KERNEL
+from ._core.rowsum import (  # noqa: F401 - MAX_STEP_CURVATURE is part of this module's API
+    MAX_STEP_CURVATURE,
+    bound_steps,
+    curvature_weights,
+    scatter_add,
+)
 
 __all__ = [
     "LOSSES",
@@ -139,129 +146,6 @@ def log_sigmoid(x: np.ndarray) -> np.ndarray:
         ``log sigma(x)``; finite for every finite ``x``.
     """
     return log_expit(np.asarray(x))
-
-
-#: Largest ``lr * C`` that one batch's summed step of a row may reach, where
-#: ``C`` is the curvature of the batch loss along that row; see
-#: :func:`bound_steps`.
-MAX_STEP_CURVATURE = 1.0
-
-
-def curvature_weights(g: np.ndarray) -> np.ndarray:
-    """Second-derivative weights of scores with gradients ``g = rho - y``.
-
-    For a logistic or softmax score with predicted probability ``rho`` and
-    target ``y`` in {0, 1}, the gradient of the loss is ``g = rho - y`` and
-    its second derivative ``rho (1 - rho) = |g| (1 - |g|)``. Where the
-    prediction is confidently wrong (``|g| > 3/4``) that curvature vanishes
-    while the gradient is at its largest, and the quadratic model of the
-    loss no longer says how far a step may go; there the weight is floored
-    at ``|g| / 4``. So the weight is ``|g| max(1 - |g|, 1/4)``: the true
-    curvature whenever ``|g| <= 3/4``, never less.
-
-    Parameters
-    ----------
-    g : ndarray
-        Gradients of the loss with respect to the scores.
-
-    Returns
-    -------
-    h : ndarray of the same shape
-    """
-    h = np.abs(g)
-    h *= np.maximum(1.0 - h, 0.25)
-    return h
-
-
-def bound_steps(steps: np.ndarray, scaled_curvature: np.ndarray) -> None:
-    """Bound each row's summed step by its curvature, in place.
-
-    Mini-batch SGD sums the gradients of all the pairs of a batch before it
-    updates a row. A row that the batch repeats ``n`` times gets ``n`` stale
-    gradients in one step, where sequential SGD takes ``n`` small steps that
-    each see the previous one. When ``lr * C_r`` exceeds 1, where ``C_r`` is
-    the curvature of the batch loss along row ``r`` (the trace of its
-    Hessian block, with the weights of :func:`curvature_weights`), the
-    summed step overshoots the minimum along that row, as sequential SGD
-    would not, and repeated overshoots make the vectors grow without bound.
-    Such rows get ``steps[r] / (lr * C_r)``: the Newton step along that
-    curvature, where sequential SGD would have ended up too. Every other
-    row keeps its step exactly.
-
-    Parameters
-    ----------
-    steps : ndarray of shape (n_rows, n_features)
-        ``-lr`` times the summed gradient of each row. Modified in place.
-    scaled_curvature : ndarray of shape (n_rows,)
-        ``-lr`` (or ``lr``) times the summed curvature ``C_r`` of each row.
-    """
-    excess = np.abs(scaled_curvature)
-    big = np.flatnonzero(excess > MAX_STEP_CURVATURE)
-    if big.size:
-        factor = np.divide(MAX_STEP_CURVATURE, excess[big]).astype(steps.dtype, copy=False)
-        if steps.ndim == 2 and steps.shape[1] and steps.flags.c_contiguous:
-            # what steps[big] *= factor does, with the rows stored back as
-            # whole-row items (a 1-D fancy store, faster than the 2-D one)
-            rows = steps.take(big, axis=0)
-            rows *= factor[:, None]
-            item = np.dtype((np.void, steps.shape[1] * steps.itemsize))
-            steps.view(item).reshape(-1)[big] = rows.view(item).reshape(-1)
-        else:
-            steps[big] *= factor[:, None]
-
-
-def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=1.0,
-                curvature: np.ndarray | None = None) -> None:
-    """Add ``scale * values[i]`` to ``target[rows[i]]``, accumulating repeats.
-
-    ``target[rows] += values`` silently keeps only one of several updates to
-    the same row; this function applies all of them.
-
-    Parameters
-    ----------
-    target : ndarray of shape (n_rows, n_features)
-        Modified in place.
-    rows : ndarray of int of shape (n,)
-        Row ids, repeats allowed.
-    values : ndarray of shape (n, n_features)
-        Row updates.
-    scale : float, default=1.0
-        Multiplier applied to ``values`` (``-lr`` for an SGD step).
-    curvature : ndarray of shape (n,), default=None
-        Curvature bound of each update (see :meth:`SkipGramLoss.curvature`).
-        When given, each row's summed update is bounded by
-        :func:`bound_steps`, with ``scale`` as the step size.
-    """
-    rows = np.asarray(rows).ravel()
-    if rows.size == 0:
-        return
-    values = np.asarray(values).reshape(rows.size, -1)
-    if curvature is not None:
-        curvature = np.asarray(curvature, dtype=np.float64).ravel()
-    # Sort the ids, then sum each run of equal ids with one sparse product
-    # (an (n_unique, n) CSR matrix of ``scale`` entries times ``values``).
-    # This is several times faster than ``np.add.at`` on large batches.
-    order = np.argsort(rows, kind="stable")
-    sorted_rows = rows[order]
-    first = np.empty(rows.size, dtype=bool)
-    first[0] = True
-    np.not_equal(sorted_rows[1:], sorted_rows[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    dtype = np.result_type(values.dtype, target.dtype)
-    if starts.size == rows.size:
-        steps = values[order] * dtype.type(scale)
-        if curvature is not None:
-            bound_steps(steps, curvature[order] * scale)
-        target[sorted_rows] += steps.astype(target.dtype, copy=False)
-        return
-    indptr = np.append(starts, rows.size)
-    data = np.full(rows.size, scale, dtype=dtype)
-    # csr_array: the same product, with a cheaper constructor than csr_matrix
-    summer = _csr_array((data, order, indptr), shape=(starts.size, rows.size))
-    steps = summer @ values
-    if curvature is not None:
-        bound_steps(steps, summer @ curvature)
-    target[sorted_rows[starts]] += steps.astype(target.dtype, copy=False)
 
 
 # --------------------------------------------------------------------------
@@ -379,6 +263,20 @@ class SkipGramLoss:
         args = (center_vectors, outside_ids, output_vectors, negative_ids)
         curvature = getattr(self, "curvature", None)
         return self.loss_and_grad(*args), (curvature(*args) if curvature else None)
+
+    def window_kernel(self):
+        """Optional: a fused kernel that trains batches of whole windows, or None.
+
+        The trainer asks every loss for it. None (the default) means the
+        batches are trained through :meth:`loss_grad_curvature`. The built-in
+        negative sampling returns skw2v's fused kernel, which computes the
+        same steps several times faster; a custom loss keeps the default.
+
+        Returns
+        -------
+        kernel : object or None
+        """
+        return None
 
     def reference_loss(self, n_words: int, n_negatives: int) -> float | None:
         """Optional: the mean loss per pair at word2vec's initialisation.
@@ -572,6 +470,18 @@ class NegativeSamplingLoss(SkipGramLoss):
         return LossOutput(
             loss, grad_center, rows.reshape(-1), grad_output.reshape(n * (k + 1), -1)
         )
+
+    def window_kernel(self):
+        """The fused kernel (:mod:`skw2v._core.negative_sampling`), or None.
+
+        None for a subclass that changes the mathematics (overrides
+        :meth:`loss_and_grad`, :meth:`curvature` or
+        :meth:`loss_grad_curvature`): the kernel would not compute its steps.
+        """
+        cls = type(self)
+        own = all(getattr(cls, name) is getattr(NegativeSamplingLoss, name)
+                  for name in ("loss_and_grad", "curvature", "loss_grad_curvature"))
+        return WINDOW_KERNEL if own else None
 
     def reference_loss(self, n_words, n_negatives):
         """``(K + 1) log 2``: every score is 0 at the initialisation."""

@@ -88,3 +88,24 @@ def unbounded_loss():
             return None
 
     return UnboundedNegativeSampling()
+
+
+def _fused_window_step(W_in, W_out, inputs, indptr, targets, negatives, lr):
+    """One batch of whole windows through negative sampling's fused kernel.
+
+    The kernel is the one the built-in loss hands to the trainer
+    (``NegativeSamplingLoss().window_kernel()``), on a single batch.
+    """
+    from skw2v.losses import NegativeSamplingLoss
+
+    kernel = NegativeSamplingLoss().window_kernel()
+    n_windows, n_pairs = indptr.size - 1, int(indptr[-1])
+    chunk = kernel.chunk(inputs, indptr, np.array([0, n_windows]), targets, negatives,
+                         W_in.shape[0], W_out.shape[0])
+    return kernel.step(W_in, W_out, chunk, 0, (0, n_pairs), (0, n_windows), lr)
+
+
+@pytest.fixture
+def fused_step():
+    """``fused_step(W_in, W_out, inputs, indptr, targets, negatives, lr)``: the fused kernel."""
+    return _fused_window_step

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from skw2v._core.pairs import document_bounds, skipgram_pairs
-from skw2v._core.sgd import _group_batches, generic_step, ns_window_step, window_groups
+from skw2v._core.sgd import generic_step, group_batches, window_groups
 from skw2v._core.vocab import AliasSampler, keep_probabilities, noise_sampler, order_vocabulary
 from skw2v._data.store import subsample_corpus
 from skw2v.losses import NegativeSamplingLoss, SoftmaxLoss, scatter_add
@@ -25,12 +25,12 @@ def random_batch(seed=0, n_words=12, dim=6, k=4):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_fused_ns_step_equals_reference_loss_step(dtype):
+def test_fused_ns_step_equals_reference_loss_step(dtype, fused_step):
     W_in, W_out, inputs, group, indptr, targets, neg = random_batch()
     W_in, W_out = W_in.astype(dtype), W_out.astype(dtype)
     a_in, a_out = W_in.copy(), W_out.copy()
     b_in, b_out = W_in.copy(), W_out.copy()
-    la = ns_window_step(a_in, a_out, inputs, group, indptr, targets, neg, 0.1)
+    la = fused_step(a_in, a_out, inputs, indptr, targets, neg, 0.1)
     lb = generic_step(b_in, b_out, inputs, group, targets, neg, 0.1, NegativeSamplingLoss())
     rtol = 1e-12 if dtype == np.float64 else 1e-5
     assert la == pytest.approx(lb, rel=rtol)
@@ -71,7 +71,7 @@ def test_window_groups_and_batch_bounds():
     group, indptr = window_groups(position)
     np.testing.assert_array_equal(group, [0, 0, 0, 1, 1, 2, 3, 3, 3, 3])
     np.testing.assert_array_equal(indptr, [0, 3, 5, 6, 10])
-    b = indptr[_group_batches(indptr, 4)]
+    b = indptr[group_batches(indptr, 4)]
     # cuts only where a window starts, batches cover everything once
     assert b[0] == 0 and b[-1] == position.size
     assert set(b[1:-1]) <= set(indptr[1:-1])
@@ -95,7 +95,7 @@ def test_group_batches_match_reference():
         position = np.sort(rng.integers(0, int(rng.integers(1, 200)), int(rng.integers(1, 800))))
         batch_size = int(rng.integers(1, 100))
         _, indptr = window_groups(position)
-        got = indptr[_group_batches(indptr, batch_size)].tolist()
+        got = indptr[group_batches(indptr, batch_size)].tolist()
         assert got == reference_cuts(indptr, batch_size)
 
 
@@ -192,18 +192,18 @@ def test_alias_sampler_frequencies():
 def test_fused_loss_and_grad_are_exact_and_finite_for_extreme_scores():
     from scipy.special import expit, log_expit
 
-    from skw2v._core.sgd import _ns_scores_to_grad
+    from skw2v._core.negative_sampling import scores_to_grad
 
     scores = np.array([[1000.0, -1000.0, 30.0, -30.0], [-1000.0, 1000.0, 0.0, 1e-3],
                        [5.0, -5.0, 2.0, -2.0], [-90.0, 90.0, -20.0, 20.0]])
     expected = -np.sum(log_expit(scores[:, :1])) - np.sum(log_expit(-scores[:, 1:]))
     expected_g = expit(scores)
     expected_g[:, 0] -= 1.0
-    got, g = _ns_scores_to_grad(scores.copy())
+    got, g = scores_to_grad(scores.copy())
     assert np.isfinite(got) and np.isfinite(g).all()
     assert got == pytest.approx(expected, rel=1e-12)
     np.testing.assert_allclose(g, expected_g, rtol=1e-14, atol=0)
-    got32, g32 = _ns_scores_to_grad(scores.astype(np.float32))
+    got32, g32 = scores_to_grad(scores.astype(np.float32))
     assert g32.dtype == np.float32 and np.isfinite(g32).all()
     assert got32 == pytest.approx(expected, rel=1e-6)
     np.testing.assert_allclose(g32, expected_g, rtol=1e-6, atol=1e-7)
@@ -215,7 +215,10 @@ def test_train_range_fused_path_equals_generic_reference_path(monkeypatch, batch
     from skw2v._core import sgd as _sgd
 
     class ReferenceNS(NegativeSamplingLoss):
-        """Same loss, but not the exact type, so train_range takes the generic path."""
+        """Same loss, but its loss_and_grad is its own, so it gets no fused kernel."""
+
+        def loss_and_grad(self, *args):
+            return super().loss_and_grad(*args)
 
     monkeypatch.setattr(_sgd, "PAIR_BLOCK", 50)  # several blocks
     monkeypatch.setattr(_sgd, "_CHUNK_BATCHES", 3)  # several chunks of batches per block
@@ -242,7 +245,7 @@ def test_train_range_fused_path_equals_generic_reference_path(monkeypatch, batch
 
 
 def test_sum_plan_radix_and_general_sorts_agree():
-    from skw2v._core.sgd import _sum_plan
+    from skw2v._core.rowsum import sum_plan
 
     rng = np.random.default_rng(4)
     in_ids = rng.zipf(1.5, 3000) % 500
@@ -254,7 +257,7 @@ def test_sum_plan_radix_and_general_sorts_agree():
     in_cols, out_cols = rng.permutation(3000), rng.permutation(1200) + 5000
 
     def plan(n_in):
-        return _sum_plan(in_ids, in_batch, in_ptr, in_cols, n_in, out_ids, out_batch, out_ptr,
+        return sum_plan(in_ids, in_batch, in_ptr, in_cols, n_in, out_ids, out_batch, out_ptr,
                          out_cols, 300)
 
     small, large = plan(500), plan(100_000)  # 16-bit radix path, general path

@@ -9,9 +9,10 @@ import math
 import numpy as np
 import pytest
 
+import skw2v._core.rowsum as rowsum
 import skw2v.losses as losses
 from skw2v import SkipGramVectorizer
-from skw2v._core.sgd import generic_step, ns_window_step, window_groups
+from skw2v._core.sgd import generic_step, window_groups
 from skw2v.losses import NegativeSamplingLoss, SoftmaxLoss, bound_steps, scatter_add
 
 K = 5
@@ -85,11 +86,11 @@ def repeated_batch():
     return W_in, W_out, inputs, group, indptr, targets, negatives
 
 
-def test_fused_and_generic_steps_bound_a_repeated_row_the_same_way():
+def test_fused_and_generic_steps_bound_a_repeated_row_the_same_way(fused_step):
     W_in, W_out, inputs, group, indptr, targets, neg = repeated_batch()
     a_in, a_out = W_in.copy(), W_out.copy()
     b_in, b_out = W_in.copy(), W_out.copy()
-    ns_window_step(a_in, a_out, inputs, group, indptr, targets, neg, 0.5)
+    fused_step(a_in, a_out, inputs, indptr, targets, neg, 0.5)
     generic_step(b_in, b_out, inputs, group, targets, neg, 0.5, NegativeSamplingLoss())
     np.testing.assert_allclose(a_in, b_in, rtol=1e-12)
     np.testing.assert_allclose(a_out, b_out, rtol=1e-12)
@@ -103,14 +104,14 @@ def test_fused_and_generic_steps_bound_a_repeated_row_the_same_way():
     assert 0.5 * c_in > 1  # the bound was needed
 
 
-def test_repeated_row_step_without_the_bound_overshoots(monkeypatch):
+def test_repeated_row_step_without_the_bound_overshoots(monkeypatch, fused_step):
     """The same batch with the bound off moves row 0 by lr * C times more."""
     W_in, W_out, inputs, group, indptr, targets, neg = repeated_batch()
     a_in, a_out = W_in.copy(), W_out.copy()
-    ns_window_step(a_in, a_out, inputs, group, indptr, targets, neg, 0.5)
-    monkeypatch.setattr(losses, "MAX_STEP_CURVATURE", math.inf)
+    fused_step(a_in, a_out, inputs, indptr, targets, neg, 0.5)
+    monkeypatch.setattr(rowsum, "MAX_STEP_CURVATURE", math.inf)
     b_in, b_out = W_in.copy(), W_out.copy()
-    ns_window_step(b_in, b_out, inputs, group, indptr, targets, neg, 0.5)
+    fused_step(b_in, b_out, inputs, indptr, targets, neg, 0.5)
     ratio = np.linalg.norm(b_in[0] - W_in[0]) / np.linalg.norm(a_in[0] - W_in[0])
     assert ratio > 10
 
@@ -128,7 +129,7 @@ def test_one_word_corpus_converges_to_the_analytic_optimum(params):
 
 def test_one_word_corpus_diverges_without_the_bound(monkeypatch):
     """Guards the test above: it does exercise the bound."""
-    monkeypatch.setattr(losses, "MAX_STEP_CURVATURE", math.inf)
+    monkeypatch.setattr(rowsum, "MAX_STEP_CURVATURE", math.inf)
     from skw2v import TrainingDiverged
 
     with pytest.raises(TrainingDiverged):

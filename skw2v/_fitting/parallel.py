@@ -75,8 +75,15 @@ class SGDSettings:
 
     def run(self, W_in, W_out, ids, offsets, start, stop, lr_start, lr_stop, rng,
             callback=None, base=0):
-        """:func:`~skw2v._core.sgd.train_range` with these settings."""
-        return train_range(W_in, W_out, ids, offsets, start, stop, window=self.window,
+        """:func:`~skw2v._core.sgd.train_range` with these settings.
+
+        A corpus on disk (:class:`~skw2v._data.store.TokenFile`) is handed to
+        the kernel as a reader of its blocks.
+        """
+        read = None
+        if isinstance(ids, TokenFile):
+            read, ids = ids.read, None
+        return train_range(W_in, W_out, ids, offsets, start, stop, read=read, window=self.window,
                            loss=self.loss, n_negatives=self.n_negatives, sampler=self.sampler,
                            batch_size=self.batch_size, lr_start=lr_start, lr_stop=lr_stop,
                            rng=rng, callback=callback, base=base)

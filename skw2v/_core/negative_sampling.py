@@ -1,0 +1,213 @@
+"""Negative sampling's fused kernel: whole windows of pairs in padded blocks.
+
+The fast path of :class:`~skw2v.losses.NegativeSamplingLoss` (the loss hands
+it to the trainer through ``window_kernel``). Each window's ``K`` negatives are
+shared by its pairs (Ji et al., 2016), so a window's output rows are gathered,
+updated and scattered once; the windows of a batch are padded to its longest
+one, so the scores and gradients are a few batched matrix products. The
+result equals the loss's own ``loss_and_grad`` and ``curvature`` followed by a
+bounded ``-lr`` step, to rounding. Pure NumPy and SciPy.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import rowsum
+
+
+def row_dots_matmul(a):
+    """``sum(a * a, axis=-1)`` as ``(1 x d) @ (d x 1)`` matmul products (one BLAS dot each)."""
+    d = a.shape[-1]
+    return np.matmul(a.reshape(-1, 1, d), a.reshape(-1, d, 1)).reshape(a.shape[:-1])
+
+
+def _row_dots_kernel():
+    """``np.vecdot`` where it gives :func:`row_dots_matmul`'s bits (NumPy >= 2.0 calls
+    the same BLAS dot, with less overhead per row), else ``row_dots_matmul``."""
+    vecdot = getattr(np, "vecdot", None)
+    if vecdot is None:
+        return row_dots_matmul
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        a = rng.normal(size=(7, 3, 101)).astype(dtype)
+        if not np.array_equal(vecdot(a, a), row_dots_matmul(a)):
+            return row_dots_matmul
+    return lambda a: vecdot(a, a)
+
+
+_row_dots = _row_dots_kernel()
+
+
+def scores_to_grad(scores):
+    """Loss and score gradients from ``(n, K+1)`` scores (column 0 positive).
+
+    Returns the summed loss ``-log sigma(s_o) - sum_k log sigma(-s_k)``
+    (float64) and ``g`` with ``g[:, 0] = sigma(s_o) - 1`` and
+    ``g[:, k] = sigma(s_k)``. Both come from one ``e = exp(-|s|)``: with the
+    stable softplus ``-log sigma(x) = log(1 + exp(-|x|)) + max(-x, 0)`` and
+    ``max(-s_o, 0) = max(s_o, 0) - s_o``, the loss is
+    ``sum log1p(e) + sum max(s, 0) - sum s_o``; and
+    ``sigma(s) = 1 / (1 + e)`` for ``s >= 0``, ``e / (1 + e)`` otherwise.
+    """
+    e = np.abs(scores)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    terms = np.maximum(scores, 0.0)
+    terms += np.log1p(e)
+    terms[:, 0] -= scores[:, 0]
+    loss = np.sum(terms, dtype=np.float64)
+    g = np.where(scores >= 0.0, 1.0, e).astype(scores.dtype, copy=False)
+    e += 1.0
+    g /= e
+    g[:, 0] -= 1.0
+    return float(loss), g
+
+
+def padded_curvature(g_pad, out_rows, v_pad_norms):
+    """Curvature of a padded batch's loss along its gradient rows (input rows, then output rows).
+
+    As :meth:`NegativeSamplingLoss.curvature <skw2v.losses.NegativeSamplingLoss.curvature>`:
+    with ``h = curvature_weights(g)`` for each score, ``sum_k h_k ||u_k||^2``
+    for each input row and ``sum_j h_j ||v_j||^2`` (over the window's
+    pairs) for each output row. ``v_pad_norms`` are the squared norms of the
+    padded input rows. Padding slots have ``g = 0``, so ``h = 0``.
+    """
+    n_groups, k1, d = out_rows.shape
+    width = v_pad_norms.size // n_groups
+    h = rowsum.curvature_weights(g_pad)
+    nu = _row_dots(out_rows)
+    curvature = np.empty(n_groups * (width + k1), dtype=h.dtype)
+    np.matmul(h, nu.reshape(n_groups, k1, 1),
+              out=curvature[:n_groups * width].reshape(n_groups, width, 1))
+    np.matmul(h.transpose(0, 2, 1), v_pad_norms.reshape(n_groups, width, 1),
+              out=curvature[n_groups * width:].reshape(n_groups, k1, 1))
+    return curvature
+
+
+def padded_row_norms(W, ids, unique):
+    """Squared norms of ``W[ids]`` from the norms of its ``unique`` rows.
+
+    ``ids`` are ``unique`` ids, or 0 (padding slots, which get 0 unless row
+    0 is among ``unique``); this gathers ``len(unique)`` rows, not ``len(ids)``.
+    """
+    rows = W.take(unique, axis=0)
+    by_id = np.empty(W.shape[0], dtype=rows.dtype)
+    by_id[0] = 0.0
+    by_id[unique] = np.einsum("ij,ij->i", rows, rows)
+    return by_id.take(ids)
+
+
+def padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i):
+    """Fused negative-sampling step on windows laid out in padded blocks.
+
+    ``rows`` is ``(G, K+1)`` (center word, then the window's negatives);
+    ``inputs_pad`` holds the ``G * width`` input ids of the padded layout
+    (the batch's pairs at rows ``flat``, id 0 in padding slots).
+    Padding slots get zero score gradients, so they add exact zeros and
+    change nothing. Batch ``i`` of ``plan`` sums the gradients of the pairs'
+    inputs (at their padded rows) and of ``rows.ravel()`` (after them) by
+    word id.
+    """
+    n_groups, k1 = rows.shape
+    m = inputs_pad.size
+    width = m // n_groups
+    d = W_in.shape[1]
+    out_rows = W_out.take(rows.ravel(), axis=0).reshape(n_groups, k1, d)
+    v_pad = W_in.take(inputs_pad, axis=0).reshape(n_groups, width, d)
+    # One small product per window: (width x d) @ (d x K+1).
+    scores_pad = np.matmul(v_pad, out_rows.transpose(0, 2, 1))
+    loss, g = scores_to_grad(scores_pad.reshape(-1, k1).take(flat, axis=0))
+    g_pad = np.zeros((m, k1), dtype=g.dtype)
+    # rows copied as single (K+1)-float items: a 1-D scatter instead of a 2-D one
+    item = np.dtype((np.void, k1 * g.itemsize))
+    g_pad.view(item).reshape(m)[flat] = g.view(item).reshape(-1)
+    g_pad = g_pad.reshape(n_groups, width, k1)
+    # Input gradients (pair j at row flat[j]), then the output ones, (G, K+1, d).
+    grads = np.empty((m + n_groups * k1, d), dtype=g.dtype)
+    np.matmul(g_pad, out_rows, out=grads[:m].reshape(n_groups, width, d))
+    np.matmul(g_pad.transpose(0, 2, 1), v_pad, out=grads[m:].reshape(n_groups, k1, d))
+    unique_in = plan.rows[plan.uptr[i]:plan.mid[i]]
+    curvature = padded_curvature(g_pad, out_rows, padded_row_norms(W_in, inputs_pad, unique_in))
+    rowsum.planned_update(W_in, W_out, plan, i, grads, -lr, curvature)
+    return loss
+
+
+class FusedChunk(NamedTuple):
+    """Padded layouts and gradient-sum plan of consecutive batches.
+
+    Batch ``i`` pads its windows to its longest one and owns
+    ``pad_ptr[i]:pad_ptr[i + 1]`` of ``inputs_pad`` (input ids, window after
+    window, each window's pairs first; padding slots hold id 0); ``flat[j]``
+    is the padded row of pair ``j`` within its batch; ``rows`` is the
+    ``(G, K+1)`` center word and negatives of each window; ``plan`` sums
+    the gradients (see :func:`padded_step`).
+    """
+
+    inputs_pad: np.ndarray
+    pad_ptr: np.ndarray
+    flat: np.ndarray
+    rows: np.ndarray
+    plan: rowsum.SumPlan
+
+
+def fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out):
+    """:class:`FusedChunk` of windows ``indptr`` cut into batches at ``gbounds``.
+
+    ``outside`` are the pairs' input ids, ``targets`` and ``negatives`` the
+    windows' center words and negatives, ``n_in`` and ``n_out`` the numbers
+    of rows of the input and output matrices.
+    """
+    n_windows, k1 = negatives.shape[0], negatives.shape[1] + 1
+    rows = np.empty((n_windows, k1), dtype=np.intp)
+    rows[:, 0] = targets
+    rows[:, 1:] = negatives
+    lengths = np.diff(indptr)
+    counts = np.diff(gbounds)
+    widths = np.maximum.reduceat(lengths, gbounds[:-1])
+    pad_ptr = np.zeros(widths.size + 1, dtype=np.intp)
+    np.cumsum(counts * widths, out=pad_ptr[1:])
+    batch = np.repeat(np.arange(widths.size, dtype=np.int32), counts)  # of each window
+    # first padded row of each window within its batch
+    win_start = (np.arange(n_windows) - gbounds[batch]) * widths[batch]
+    flat = np.arange(int(indptr[-1])) + np.repeat(win_start - indptr[:-1], lengths)
+    inputs_pad = np.zeros(int(pad_ptr[-1]), dtype=np.intp)
+    inputs_pad[flat + np.repeat(pad_ptr[:-1], np.diff(indptr[gbounds]))] = outside
+    # a batch's output gradient rows follow its padded input ones
+    out_batch = np.repeat(batch, k1)
+    out_columns = np.repeat(np.diff(pad_ptr) - gbounds[:-1] * k1, counts * k1)
+    out_columns += np.arange(rows.size)
+    # within a batch, the gradient rows of its pairs (flat) and of its
+    # windows' output rows both increase
+    plan = rowsum.sum_plan(outside, np.repeat(batch, lengths), indptr[gbounds], flat, n_in,
+                     rows.ravel(), out_batch, gbounds * k1, out_columns, n_out,
+                     increasing_columns=True)
+    return FusedChunk(inputs_pad, pad_ptr, flat, rows, plan)
+
+
+class WindowKernel:
+    """Negative sampling's fused training of batches of whole windows.
+
+    The trainer builds a :class:`FusedChunk` for consecutive batches with
+    :meth:`chunk`, then trains each batch with :meth:`step`.
+    """
+
+    def chunk(self, outside, indptr, gbounds, targets, negatives, n_in, n_out):
+        """:func:`fused_chunk`."""
+        return fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out)
+
+    def step(self, W_in, W_out, chunk, i, pairs, windows, lr):
+        """Train batch ``i`` of ``chunk``; return its loss before the update.
+
+        ``pairs`` and ``windows`` are the batch's ``(first, stop)`` pairs and
+        windows, counted from the chunk's first.
+        """
+        pad = chunk.inputs_pad[chunk.pad_ptr[i]:chunk.pad_ptr[i + 1]]
+        return padded_step(W_in, W_out, pad, chunk.flat[pairs[0]:pairs[1]],
+                           chunk.rows[windows[0]:windows[1]], lr, chunk.plan, i)
+
+
+#: The kernel instance the loss hands out (it holds no state).
+WINDOW_KERNEL = WindowKernel()
