@@ -10,6 +10,7 @@ kernels of :mod:`skw2v._core`; files are read and written by
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -370,6 +371,13 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         tags.requires_fit = True
         tags.non_deterministic = False
         return tags
+
+    def __setstate__(self, state):
+        """Unpickle; parameters added since the pickle was written get their defaults."""
+        super().__setstate__(state)
+        for name, param in inspect.signature(type(self).__init__).parameters.items():
+            if param.default is not inspect.Parameter.empty and name not in self.__dict__:
+                setattr(self, name, param.default)
 
     @property
     def _n_features_out(self):
