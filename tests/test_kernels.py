@@ -275,3 +275,41 @@ def test_sum_plan_radix_and_general_sorts_agree():
         u0, mid, u1 = small.uptr[i], small.mid[i], small.uptr[i + 1]
         np.testing.assert_array_equal(small.rows[u0:mid], np.unique(in_ids[a:b]))
         np.testing.assert_array_equal(small.rows[mid:u1], np.unique(out_ids[c:d]))
+
+
+def test_range_loss_adds_the_batch_losses_in_order(monkeypatch):
+    """The loss of a range is the batch losses added one by one, in order, across
+    blocks of centers (not block subtotals), so it does not depend on the block size."""
+    from functools import reduce
+
+    from skw2v._core import sgd
+
+    losses = []
+
+    class Recording:
+        def __init__(self, kernel):
+            self.kernel = kernel
+
+        def chunk(self, *args):
+            return self.kernel.chunk(*args)
+
+        def step(self, *args):
+            losses.append(self.kernel.step(*args))
+            return losses[-1]
+
+    class RecordedNS(NegativeSamplingLoss):
+        def window_kernel(self):
+            return Recording(super().window_kernel())
+
+    monkeypatch.setattr(sgd, "PAIR_BLOCK", 37)  # many blocks
+    rng = np.random.default_rng(2)
+    ids = rng.integers(0, 50, 3000).astype(np.int32)
+    offsets = np.array([0, 3000], dtype=np.int64)
+    W_in = rng.normal(scale=0.3, size=(50, 8))
+    W_out = rng.normal(scale=0.3, size=(50, 8))
+    res = sgd.train_range(W_in, W_out, ids, offsets, 0, ids.size, window=3, loss=RecordedNS(),
+                          n_negatives=3, sampler=noise_sampler(np.bincount(ids) + 1),
+                          batch_size=5, lr_start=0.05, lr_stop=0.01,
+                          rng=np.random.default_rng(0))
+    assert len(losses) > 100
+    assert res.loss == reduce(lambda a, b: a + b, losses, 0.0)  # bit for bit

@@ -144,8 +144,9 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
             block = _Block(outside, position, group, indptr, targets, neg,
                            group_batches(indptr, batch_size), block_start)
             train = _train_fused if kernel is not None else _train_generic
-            total_loss += train(W_in, W_out, block, kernel or loss,
-                                _Schedule(start, stop, lr_start, lr_stop))
+            # the running total goes in, so the batch losses add up in order
+            total_loss = train(W_in, W_out, block, kernel or loss,
+                               _Schedule(start, stop, lr_start, lr_stop), total_loss)
             total_pairs += centers.size
         if callback is not None:
             callback(block_stop - block_start)
@@ -180,9 +181,11 @@ class _Block(NamedTuple):
     first_center: int
 
 
-def _train_generic(W_in, W_out, block, loss, schedule):
-    """Train a block batch by batch through the loss's protocol methods."""
-    total = 0.0
+def _train_generic(W_in, W_out, block, loss, schedule, total):
+    """Train a block batch by batch through the loss's protocol methods.
+
+    Returns ``total`` plus the batches' losses, added one by one.
+    """
     gbounds, indptr = block.gbounds.tolist(), block.indptr
     for g0, g1 in zip(gbounds[:-1], gbounds[1:], strict=True):
         b, e = int(indptr[g0]), int(indptr[g1])
@@ -193,9 +196,11 @@ def _train_generic(W_in, W_out, block, loss, schedule):
     return total
 
 
-def _train_fused(W_in, W_out, block, kernel, schedule):
-    """Train a block through a fused window kernel, a chunk of batches at a time."""
-    total = 0.0
+def _train_fused(W_in, W_out, block, kernel, schedule, total):
+    """Train a block through a fused window kernel, a chunk of batches at a time.
+
+    Returns ``total`` plus the batches' losses, added one by one.
+    """
     gbounds, indptr = block.gbounds, block.indptr
     for c0 in range(0, gbounds.size - 1, _CHUNK_BATCHES):
         # Layouts and sum plans of a chunk of batches at once
