@@ -1,0 +1,94 @@
+"""CPU-time A/B of two checkouts' training, for a machine that other jobs load.
+
+Wall-clock words/s swing by 2x when other processes share the cores; the CPU
+time that the training process itself spends moves much less. This
+alternates, ``--repeats`` times, a fit of skw2v from a folder holding an
+earlier checkout's ``skw2v`` package (``--baseline``) and one from this
+checkout, each in a fresh process with one BLAS thread and ``n_jobs=1``, and
+reports the process CPU seconds of ``fit`` (median and each run), their
+ratio, and whether the two fits' loss curves agree bit for bit. Writes JSON.
+
+Example::
+
+    git archive REV skw2v | tar -x -C /tmp/base
+    python benchmarks/bench_cpu_ab.py --baseline /tmp/base \\
+        --corpus ../shared/data/text8like_1M.txt.gz --epochs 1 --repeats 5 \\
+        --out benchmarks/results/cpu_ab.json
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+ONE_FIT = r"""
+import gzip, json, sys, time
+from threadpoolctl import threadpool_limits
+from skw2v import SkipGramVectorizer
+path, epochs = sys.argv[1], int(sys.argv[2])
+opener = gzip.open if path.endswith(".gz") else open
+with opener(path, "rt", encoding="utf-8") as fh:
+    tokens = fh.read().split()
+docs = [tokens[i:i + 10000] for i in range(0, len(tokens), 10000)]
+with threadpool_limits(1):
+    est = SkipGramVectorizer(analyzer=list, epochs=epochs, random_state=0)
+    t0, w0 = time.process_time(), time.perf_counter()
+    est.fit(docs)
+    cpu, wall = time.process_time() - t0, time.perf_counter() - w0
+print("RESULT " + json.dumps({"cpu": cpu, "wall": wall, "tokens": len(tokens),
+                              "loss_curve": [x.hex() for x in est.loss_curve_]}))
+"""
+
+
+def run(pythonpath, corpus, epochs):
+    env = dict(os.environ, PYTHONPATH=pythonpath)
+    # run from a folder without a skw2v package, so PYTHONPATH decides
+    out = subprocess.run([sys.executable, "-c", ONE_FIT, corpus, str(epochs)],
+                         capture_output=True, text=True, env=env, cwd=HERE)
+    for line in out.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise RuntimeError(out.stderr[-2000:])
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--baseline", required=True, help="folder that contains the old skw2v/")
+    ap.add_argument("--current", default=ROOT, help="folder that contains the new skw2v/")
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args(argv)
+    runs = {"baseline": [], "current": []}
+    curves = {}
+    for rep in range(args.repeats):
+        for name in runs:
+            rec = run(args.baseline if name == "baseline" else args.current, args.corpus,
+                      args.epochs)
+            runs[name].append(rec["cpu"])
+            curves[name] = rec["loss_curve"]
+            print(f"rep {rep} {name:>8}: {rec['cpu']:.2f} s CPU ({rec['wall']:.2f} s wall)",
+                  flush=True)
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    same = curves["baseline"] == curves["current"]
+    print(f"\n| checkout | CPU s (median of {args.repeats}) | runs |\n|---|---|---|")
+    for k, v in runs.items():
+        print(f"| {k} | {med[k]:.2f} | {', '.join(f'{x:.2f}' for x in v)} |")
+    print(f"\ncurrent / baseline CPU time: {med['current'] / med['baseline']:.3f}; "
+          f"loss curves bit-identical: {same}")
+    if args.out:
+        with open(args.out, "w") as fh:
+            json.dump({"args": vars(args), "runs": runs, "medians": med,
+                       "ratio": med["current"] / med["baseline"],
+                       "loss_curves_identical": same}, fh, indent=1)
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
