@@ -30,10 +30,12 @@ ONE_FIT = r"""
 import gzip, json, sys, time
 from threadpoolctl import threadpool_limits
 from skw2v import SkipGramVectorizer
-path, epochs = sys.argv[1], int(sys.argv[2])
+path, epochs, max_tokens = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 opener = gzip.open if path.endswith(".gz") else open
 with opener(path, "rt", encoding="utf-8") as fh:
     tokens = fh.read().split()
+if max_tokens > 0:
+    tokens = tokens[:max_tokens]
 docs = [tokens[i:i + 10000] for i in range(0, len(tokens), 10000)]
 with threadpool_limits(1):
     est = SkipGramVectorizer(analyzer=list, epochs=epochs, random_state=0)
@@ -45,10 +47,11 @@ print("RESULT " + json.dumps({"cpu": cpu, "wall": wall, "tokens": len(tokens),
 """
 
 
-def run(pythonpath, corpus, epochs):
+def run(pythonpath, corpus, epochs, max_tokens=0):
     env = dict(os.environ, PYTHONPATH=pythonpath)
     # run from a folder without a skw2v package, so PYTHONPATH decides
-    out = subprocess.run([sys.executable, "-c", ONE_FIT, corpus, str(epochs)],
+    out = subprocess.run([sys.executable, "-c", ONE_FIT, corpus, str(epochs),
+                          str(max_tokens or 0)],
                          capture_output=True, text=True, env=env, cwd=HERE)
     for line in out.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -62,6 +65,7 @@ def main(argv=None):
     ap.add_argument("--current", default=ROOT, help="folder that contains the new skw2v/")
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--max-tokens", type=int, default=0, help="corpus prefix (0: all)")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
@@ -70,7 +74,7 @@ def main(argv=None):
     for rep in range(args.repeats):
         for name in runs:
             rec = run(args.baseline if name == "baseline" else args.current, args.corpus,
-                      args.epochs)
+                      args.epochs, args.max_tokens)
             runs[name].append(rec["cpu"])
             curves[name] = rec["loss_curve"]
             print(f"rep {rep} {name:>8}: {rec['cpu']:.2f} s CPU ({rec['wall']:.2f} s wall)",
