@@ -51,7 +51,7 @@ __all__ = [
 Quadruple = tuple[str, str, str, str]
 
 # Number of similarity scores held in memory per batch of analogy queries.
-_BATCH_ELEMENTS = 1 << 22
+BATCH_ELEMENTS = 1 << 22
 # gensim looks at this many candidates (after dropping a, b and c by index)
 # before giving up on finding one that is not a case variant of a, b or c.
 _N_CANDIDATES = 5
@@ -484,7 +484,7 @@ def _answer_analogies(
     predicted = np.full(n_questions, -1, dtype=np.intp)
     if n_questions == 0 or n_vocab == 0:
         return predicted
-    batch = max(1, min(n_questions, _BATCH_ELEMENTS // n_vocab))
+    batch = max(1, min(n_questions, BATCH_ELEMENTS // n_vocab))
     for start in range(0, n_questions, batch):
         q = questions[start : start + batch]
         rows = np.arange(len(q))

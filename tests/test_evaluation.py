@@ -258,7 +258,7 @@ def test_vectorised_batches_agree_with_one_by_one(monkeypatch):
     kv = KeyedVectors(keys, rng.standard_normal((60, 5)).astype(np.float32))
     quads = [tuple(rng.choice(keys, 4, replace=False)) for _ in range(300)]
     expected = sum(kv.analogy(a, b, c)[0][0] == d for a, b, c, d in quads)
-    monkeypatch.setattr(module, "_BATCH_ELEMENTS", 7 * 60)
+    monkeypatch.setattr(module, "BATCH_ELEMENTS", 7 * 60)
     result = evaluate_analogies(kv, [("s", quads)], case_insensitive=False)
     assert result.n_correct == expected
     assert result.n_attempted == 300

@@ -221,7 +221,7 @@ def test_train_range_fused_path_equals_generic_reference_path(monkeypatch, batch
             return super().loss_and_grad(*args)
 
     monkeypatch.setattr(_sgd, "PAIR_BLOCK", 50)  # several blocks
-    monkeypatch.setattr(_sgd, "_CHUNK_BATCHES", 3)  # several chunks of batches per block
+    monkeypatch.setattr(_sgd, "CHUNK_BATCHES", 3)  # several chunks of batches per block
     rng = np.random.default_rng(5)
     ids = rng.integers(0, 20, 400).astype(np.int32)
     offsets = np.array([0, 1, 3, 90, 91, 250, 400], dtype=np.int64)  # short documents too

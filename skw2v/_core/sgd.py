@@ -19,7 +19,7 @@ from .rowsum import run_starts, scatter_add
 #: Number of center positions whose pairs are generated at once.
 PAIR_BLOCK = 65_536
 #: Number of batches whose padded layouts and gradient-sum plans are built at once.
-_CHUNK_BATCHES = 64
+CHUNK_BATCHES = 64
 
 
 class RangeResult(NamedTuple):
@@ -202,9 +202,9 @@ def _train_fused(W_in, W_out, block, kernel, schedule, total):
     Returns ``total`` plus the batches' losses, added one by one.
     """
     gbounds, indptr = block.gbounds, block.indptr
-    for c0 in range(0, gbounds.size - 1, _CHUNK_BATCHES):
+    for c0 in range(0, gbounds.size - 1, CHUNK_BATCHES):
         # Layouts and sum plans of a chunk of batches at once
-        c1 = min(c0 + _CHUNK_BATCHES, gbounds.size - 1)
+        c1 = min(c0 + CHUNK_BATCHES, gbounds.size - 1)
         w0, w1 = int(gbounds[c0]), int(gbounds[c1])
         p0, p1 = int(indptr[w0]), int(indptr[w1])
         # the chunk's batch boundaries as Python ints: windows, pairs, and
