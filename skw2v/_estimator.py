@@ -11,6 +11,7 @@ kernels of :mod:`skw2v._core`; files are read and written by
 from __future__ import annotations
 
 import inspect
+import logging
 import warnings
 
 import numpy as np
@@ -23,7 +24,7 @@ from ._core.pairs import skipgram_pairs
 from ._core.pooling import corpus_statistics, pool_blocks
 from ._core.vocab import noise_sampler
 from ._data.encode import Corpus, build_corpus, encode_known
-from ._data.store import Workspace, document_blocks
+from ._data.store import Workspace, document_blocks, resolve_spill_threshold
 from ._data.text import DEFAULT_TOKEN_PATTERN, check_documents
 from ._files.model import not_stored_message, read_model, write_model
 from ._fitting.cache import train_or_load
@@ -40,6 +41,8 @@ from ._fitting.state import (
 from ._fitting.trainer import as_keyed_vectors, draw_seed
 from ._params import check_output_params, fit_config, text_options
 from .losses import LOSSES, get_loss
+
+logger = logging.getLogger("skw2v")
 
 # Names kept importable from here: pickles and user code written against
 # earlier versions refer to them as skw2v._estimator.<name>.
@@ -156,11 +159,15 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         With ``n_shards``, how many times per epoch the shards' changes are
         combined. More syncs track sequential SGD more closely and ship the
         vectors to the workers more often.
-    spill_threshold : int, str or None, default=None
+    spill_threshold : "auto", int, str or None, default="auto"
         Size in bytes above which the encoded corpus (4 bytes per token) is
         kept on disk instead of in memory: an int, or a string such as
         ``"500M"`` or ``"2G"``. ``None`` keeps it in memory; ``0`` always
-        spills. A spilled corpus (and each epoch's subsampled copy) is read
+        spills. ``"auto"`` spills from the start when the documents are
+        files (``input="filename"`` or ``"file"``), which may hold more text
+        than memory, and otherwise once the encoded corpus exceeds a quarter
+        of the memory available when ``fit`` starts; ``verbose`` says which.
+        Results are the same bit for bit whatever the threshold. A spilled corpus (and each epoch's subsampled copy) is read
         back in blocks of 1M tokens, so the process's memory stays at the
         vectors plus a few blocks whatever the corpus size; the files are
         deleted at the end of ``fit``, on errors too. With
@@ -320,7 +327,7 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                  input="content", encoding="utf-8", decode_error="strict", strip_accents=None,
                  lowercase=True, preprocessor=None, tokenizer=None,
                  token_pattern=DEFAULT_TOKEN_PATTERN, analyzer="word", n_jobs=None,
-                 n_shards=None, syncs_per_epoch=1, spill_threshold=None, temp_folder=None,
+                 n_shards=None, syncs_per_epoch=1, spill_threshold="auto", temp_folder=None,
                  initial_vectors=None, random_state=None, verbose=0, callbacks=None,
                  stop_words=None, min_df=1, max_df=1.0, max_features=None, memory=None):
         self.n_components = n_components
@@ -429,7 +436,10 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         opts = text_options(self._params())
         raw_documents = check_documents(raw_documents, analyzer=self.analyzer)
         local = joblib_backend_is_local()
-        with Workspace(config.spill_threshold, config.temp_folder) as workspace, \
+        threshold, why = resolve_spill_threshold(config.spill_threshold, opts.input)
+        if config.verbose:
+            logger.info("%s", why)
+        with Workspace(threshold, config.temp_folder) as workspace, \
                 fitting(config.verbose, config.temp_folder, local):
             corpus = build_corpus(opts, raw_documents, min_count=config.min_count,
                                   max_vocab_size=config.max_vocab_size,

@@ -78,7 +78,7 @@ def _nbytes(text):
         return parse_nbytes(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected a size such as 500M, 2G or a number of bytes, got {text!r}") from None
+            f"expected auto, a size such as 500M, 2G or a number of bytes, got {text!r}") from None
 
 
 def _directory(text):
@@ -352,10 +352,11 @@ def _add_train_text(parser: argparse.ArgumentParser) -> None:
 
 def _add_train_resources(parser: argparse.ArgumentParser) -> None:
     """Memory, temporary files and output of ``skw2v train``."""
-    parser.add_argument("--spill-threshold", type=_nbytes, default=None, metavar="SIZE",
+    parser.add_argument("--spill-threshold", type=_nbytes, default="auto", metavar="SIZE",
                         help="keep the encoded corpus on disk once it exceeds SIZE bytes "
                              "(e.g. 500M, 2G; 0 always): memory then stays at the vectors plus "
-                             "a few blocks (default: keep it in memory)")
+                             "a few blocks (default: auto, past a quarter of the available "
+                             "memory)")
     parser.add_argument("--temp-folder", default=None, metavar="DIR", type=_directory,
                         help="folder for the spilled corpus (default: the system temporary "
                              "folder); the files are deleted when training ends")

@@ -623,3 +623,51 @@ def test_compressed_bytes_as_content_are_named_as_such(fmt):
         est = SkipGramVectorizer(**{**PARAMS, "min_count": 1, **options})
         with pytest.raises(ValueError, match=r"Document 1 is .*compressed data.*decompress"):
             est.fit([b"plain bytes here", data])
+
+
+# ------------------------------------------------------ spill_threshold="auto"
+def test_auto_threshold_spills_files_and_keeps_text_in_memory(tmp_path, monkeypatch):
+    from skw2v._data.store import AUTO_MEMORY_SHARE, resolve_spill_threshold
+
+    monkeypatch.setattr(store, "available_memory", lambda: 8 << 30)
+    assert resolve_spill_threshold("auto", "filename")[0] == 0
+    assert resolve_spill_threshold("auto", "file")[0] == 0
+    assert resolve_spill_threshold("auto", "content")[0] == int((8 << 30) * AUTO_MEMORY_SHARE)
+    assert resolve_spill_threshold(None, "filename")[0] is None  # an explicit choice stays
+    assert resolve_spill_threshold(1024, "content")[0] == 1024
+    monkeypatch.setattr(store, "available_memory", lambda: None)
+    assert resolve_spill_threshold("auto", "content")[0] is None
+
+
+@pytest.mark.parametrize("memory, spills", [(1 << 40, False), (1 << 10, True)])
+def test_auto_threshold_in_a_fit_gives_the_same_vectors(tmp_path, monkeypatch, memory, spills):
+    """Documents as text: spilled only past a quarter of the available memory, and
+    the vectors are the same whether spilled or not."""
+    docs = [" ".join(f"w{(i * 7 + j) % 40}" for j in range(30)) for i in range(200)]
+    params = dict(n_components=8, min_count=1, epochs=2, random_state=0)
+    ref = SkipGramVectorizer(**params, spill_threshold=None).fit(docs)
+    used = []
+    real = Workspace.file
+    monkeypatch.setattr(Workspace, "file", lambda self, name: used.append(name) or real(self, name))
+    monkeypatch.setattr(store, "available_memory", lambda: memory)
+    est = SkipGramVectorizer(**params).fit(docs)  # spill_threshold="auto" by default
+    assert bool(used) == spills
+    np.testing.assert_array_equal(est.vectors_, ref.vectors_)
+
+
+def test_auto_threshold_spills_files_from_the_start(tmp_path, monkeypatch, caplog):
+    import logging
+
+    paths = []
+    for i in range(3):
+        p = tmp_path / f"f{i}.txt"
+        p.write_text(" ".join(f"w{(i + j) % 25}" for j in range(400)), encoding="utf-8")
+        paths.append(str(p))
+    used = []
+    real = Workspace.file
+    monkeypatch.setattr(Workspace, "file", lambda self, name: used.append(name) or real(self, name))
+    with caplog.at_level(logging.INFO, logger="skw2v"):
+        SkipGramVectorizer(n_components=8, min_count=1, epochs=1, random_state=0,
+                           input="filename", verbose=1).fit(paths)
+    assert "tokens.i32" in used
+    assert "spill_threshold='auto': input='filename'" in caplog.text

@@ -52,7 +52,10 @@ def parse_nbytes(value, name="spill_threshold"):
     """
     if value is None:
         return None
-    fix = "Use None to keep the corpus in memory, 0 to always spill, or a size such as '500M'."
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    fix = ("Use 'auto' (the default), None to keep the corpus in memory, 0 to always spill, "
+           "or a size such as '500M'.")
     if isinstance(value, (bool, np.bool_)):
         raise ValueError(f"The '{name}' parameter must be None, a number of bytes or a string "
                          f"such as '500M'; got {value!r}. {fix}")
@@ -77,6 +80,58 @@ def parse_nbytes(value, name="spill_threshold"):
         raise ValueError(f"The '{name}' parameter must be at most {MAX_NBYTES} bytes (8 EiB); "
                          f"got a number of {len(str(nbytes))} digits. {fix}")
     return nbytes
+
+
+#: ``spill_threshold="auto"`` for documents given as text: spill once the encoded corpus
+#: exceeds this share of the memory available when the fit starts.
+AUTO_MEMORY_SHARE = 0.25
+
+
+def available_memory():
+    """Bytes of memory available to a new allocation, or None if unknown.
+
+    ``MemAvailable`` of ``/proc/meminfo`` on Linux, else the free physical
+    pages that ``os.sysconf`` reports.
+    """
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def resolve_spill_threshold(threshold, input_kind):
+    """The threshold in bytes (or None) for a parsed ``spill_threshold``, and why.
+
+    ``"auto"`` spills from the start when the documents are files
+    (``input="filename"`` or ``"file"``): the corpus may be larger than
+    memory, and a spilled corpus trains bit for bit as an in-memory one.
+    For documents given as text (already in memory), it spills once the
+    encoded corpus exceeds :data:`AUTO_MEMORY_SHARE` of the available
+    memory, and keeps it in memory when that is unknown.
+
+    Returns
+    -------
+    nbytes : int or None
+    reason : str
+        For the verbose log.
+    """
+    if threshold != "auto":
+        return threshold, f"spill_threshold={threshold!r}"
+    if input_kind in ("filename", "file"):
+        return 0, f"spill_threshold='auto': input={input_kind!r}, the corpus goes to disk"
+    avail = available_memory()
+    if avail is None:
+        return None, "spill_threshold='auto': available memory unknown, the corpus stays in memory"
+    nbytes = int(avail * AUTO_MEMORY_SHARE)
+    return nbytes, (f"spill_threshold='auto': the corpus goes to disk past {nbytes / 2**20:.0f} "
+                    f"MiB ({AUTO_MEMORY_SHARE:.0%} of the {avail / 2**20:.0f} MiB available)")
 
 
 def write_failed(exc, path, what):
