@@ -167,8 +167,9 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         files (``input="filename"`` or ``"file"``), which may hold more text
         than memory, and otherwise once the encoded corpus exceeds a quarter
         of the memory available when ``fit`` starts; ``verbose`` says which.
-        Results are the same bit for bit whatever the threshold. A spilled corpus (and each epoch's subsampled copy) is read
-        back in blocks of 1M tokens, so the process's memory stays at the
+        Results are the same bit for bit whatever the threshold. A spilled
+        corpus (and each epoch's subsampled copy) is read back in blocks of
+        1M tokens, so the process's memory stays at the
         vectors plus a few blocks whatever the corpus size; the files are
         deleted at the end of ``fit``, on errors too. With
         ``input="filename"`` or ``"file"`` and the built-in word analyzer,
