@@ -23,6 +23,12 @@ sets go into the same ``LogisticRegression`` (C=1, lbfgs):
 ``union_pretrained_unweighted``
     The same union without the weight (the scaled block then has squared
     norm ``n_components``, 100 times the TF-IDF row's).
+``union_pretrained_cv`` (with ``--cv``)
+    The union with pretrained vectors, its block weight chosen among
+    ``(0, 0.1, 0.3, 1) / sqrt(n_components)`` by 3-fold stratified
+    cross-validation on the labelled documents only (TF-IDF and the scaler
+    refitted in each fold, as ``GridSearchCV`` over
+    ``transformer_weights`` would); weight 0 is TF-IDF alone.
 
 Each feature matrix is computed once and shared by the models that use it
 (the pretrained one for all sizes, since it does not depend on the labelled
@@ -55,7 +61,7 @@ import scipy.sparse as sp  # noqa: E402
 import zoo  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
+from sklearn.model_selection import StratifiedKFold, train_test_split  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
@@ -113,7 +119,24 @@ def union(T, W, weight):
     return sp.hstack([T, sp.csr_matrix(W * weight)], format="csr")
 
 
-def run_set(name, data_dir, kv, seeds, records):
+CV_WEIGHTS = (0.0, 0.1, 0.3, 1.0)
+
+
+def cv_weight(a, ya, Pa, dim, seed):
+    """The union's block weight (times sqrt(dim)) with the best 3-fold CV accuracy."""
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=seed)
+    scores = np.zeros(len(CV_WEIGHTS))
+    for tr, va in folds.split(np.zeros(len(ya)), ya):
+        tf = TfidfVectorizer().fit([a[i] for i in tr])
+        Ta, Tv = tf.transform([a[i] for i in tr]), tf.transform([a[i] for i in va])
+        Sa, Sv = scaled(Pa[tr], Pa[va])
+        for k, c in enumerate(CV_WEIGHTS):
+            w = c / math.sqrt(dim)
+            scores[k] += accuracy(union(Ta, Sa, w), ya[tr], union(Tv, Sv, w), ya[va])
+    return CV_WEIGHTS[int(np.argmax(scores))]
+
+
+def run_set(name, data_dir, kv, seeds, records, cv=False):
     kind, sizes = SETS[name]
     texts, y, test_texts, y_test = load(name, data_dir)
     sizes = [n for n in sizes if n < len(texts)] + [len(texts)]
@@ -123,7 +146,8 @@ def run_set(name, data_dir, kv, seeds, records):
     print(f"\n{name} ({kind} texts): {len(texts):,} labelled, {len(test_texts):,} test; "
           f"pretrained vocabulary covers "
           f"{np.mean(np.abs(P_all).sum(axis=1) > 0):.1%} of the training texts", flush=True)
-    print(f"{'n':>6} {'seed':>4} " + " ".join(f"{m:>12.12}" for m in MODELS) + f" {'s':>5}",
+    models = MODELS + (("union_pretrained_cv", "cv_weight_times_sqrt_dim") if cv else ())
+    print(f"{'n':>6} {'seed':>4} " + " ".join(f"{m:>12.12}" for m in models) + f" {'s':>5}",
           flush=True)
     for n in sizes:
         for seed in seeds:
@@ -150,26 +174,33 @@ def run_set(name, data_dir, kv, seeds, records):
                 "union_pretrained_unweighted": accuracy(union(Ta, Pa, 1.0), ya,
                                                         union(Tb, Pb, 1.0), y_test),
             }
+            if cv:
+                c = cv_weight(a, ya, P_all[idx], dim, seed)
+                w = c / math.sqrt(dim)
+                acc["union_pretrained_cv"] = accuracy(union(Ta, Pa, w), ya, union(Tb, Pb, w),
+                                                      y_test)
+                acc["cv_weight_times_sqrt_dim"] = c
             seconds = time.perf_counter() - t0
             records.append(dict(corpus=name, kind=kind, n_labelled=int(n), seed=seed,
                                 n_test=len(test_texts), own_vocabulary=len(own.wv_.index_to_key),
                                 own_learning_rate_=float(own.learning_rate_),
                                 own_n_tokens=int(own.n_tokens_), seconds=seconds,
                                 accuracy=acc))
-            print(f"{n:>6} {seed:>4} " + " ".join(f"{acc[m]:>12.3f}" for m in MODELS)
+            print(f"{n:>6} {seed:>4} " + " ".join(f"{acc[m]:>12.3f}" for m in models)
                   + f" {seconds:>5.0f}", flush=True)
 
 
 def summary(records):
     """Mean accuracy over seeds, per corpus and number of labelled documents."""
+    models = list(records[0]["accuracy"])
     rows = {}
     for r in records:
         rows.setdefault((r["corpus"], r["n_labelled"]), []).append(r["accuracy"])
     out = []
     for (corpus, n), accs in rows.items():
         out.append(dict(corpus=corpus, n_labelled=n, n_seeds=len(accs),
-                        **{m: float(np.mean([a[m] for a in accs])) for m in MODELS}))
-    return out
+                        **{m: float(np.mean([a[m] for a in accs])) for m in models}))
+    return out, models
 
 
 def main(argv=None):
@@ -180,6 +211,8 @@ def main(argv=None):
     ap.add_argument("--pretrain-tokens", type=int, default=4_000_000)
     ap.add_argument("--pretrained-cache", default=None,
                     help="word2vec text file: read if it exists, else written after training")
+    ap.add_argument("--cv", action="store_true",
+                    help="add union_pretrained_cv (block weight by 3-fold CV on the labelled set)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     # One BLAS thread: on a shared 2-core machine, threaded BLAS in the
@@ -189,13 +222,13 @@ def main(argv=None):
     kv, pre_info = pretrain(args.data_dir, args.pretrain_tokens, args.pretrained_cache)
     records = []
     for name in args.sets:
-        run_set(name, args.data_dir, kv, args.seeds, records)
-    table = summary(records)
+        run_set(name, args.data_dir, kv, args.seeds, records, cv=args.cv)
+    table, models = summary(records)
     print("\nmean over seeds")
-    print(f"{'corpus':>14} {'n':>6} " + " ".join(f"{m:>12.12}" for m in MODELS))
+    print(f"{'corpus':>14} {'n':>6} " + " ".join(f"{m:>12.12}" for m in models))
     for r in table:
         print(f"{r['corpus']:>14} {r['n_labelled']:>6} "
-              + " ".join(f"{r[m]:>12.3f}" for m in MODELS))
+              + " ".join(f"{r[m]:>12.3f}" for m in models))
     total = time.perf_counter() - t0
     print(f"total {total:.0f} s")
     if args.out:
