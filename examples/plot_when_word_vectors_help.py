@@ -35,10 +35,11 @@ vectors from a general-domain Wikipedia sample; see the user guide page
 
 * vectors fitted on the labelled texts alone never beat TF-IDF there, and
   fall far behind it on long texts with many labels;
-* pretrained vectors beat TF-IDF when labels are few: on short texts up to
-  about a thousand labelled documents, on long posts only at a hundred;
+* pretrained vectors alone beat TF-IDF only with few labels, and not on
+  every set (TREC questions up to a thousand labelled documents, 20
+  Newsgroups only at a hundred, SST-2 sentiment never);
 * the union of TF-IDF and the pretrained vectors, standardised and weighted,
-  was the best or close to it on short texts at every size. On long texts
+  was the best or close to it on the short texts at every size. On long texts
   with thousands of labels a fixed weight cost a few points against TF-IDF
   alone; with the weight chosen by cross-validation (weight 0 is TF-IDF
   alone), the union matched or beat TF-IDF at every size. That is the
@@ -50,7 +51,8 @@ vectors from a general-domain Wikipedia sample; see the user guide page
 # ----------------------------------------------
 # A third of the articles is the test set. The rest is the pool: all of it
 # is available *without* labels to train word vectors, and the first ``n``
-# of a shuffled order are the labelled documents.
+# of a shuffled order are the labelled documents (at most 400, to keep the
+# example fast).
 import warnings
 
 import matplotlib.pyplot as plt
@@ -130,7 +132,7 @@ def make_models():
 # %%
 # Accuracy against the number of labelled documents
 # -------------------------------------------------
-sizes = [25, 100, 400, len(idx_pool)]
+sizes = [25, 100, 400]
 order = np.random.default_rng(0).permutation(idx_pool)
 rows = []
 for texts_name, texts in [("articles", docs), ("titles", titles)]:
@@ -175,8 +177,9 @@ plt.show()
 # labelled articles, TF-IDF has seen too few words per topic, while the
 # pretrained vectors place an unseen sport article next to the labelled
 # ones through shared neighbours rather than shared words. With a few
-# hundred labelled articles, topic words decide and TF-IDF catches up; with
-# all of them it is the best single feature set.
+# hundred labelled articles, topic words decide and TF-IDF catches up (with
+# all 1,483 it scored 0.978, ahead of the pretrained vectors' 0.961, in a
+# run of this example with that size added).
 #
 # On the titles, a handful of words each, TF-IDF has much less to go on and
 # the pretrained vectors matter at every size. Vectors fitted on the
@@ -184,7 +187,8 @@ plt.show()
 #
 # The union with one fixed weight lies between its parts when labels are
 # very few (the classifier leans on TF-IDF's many features, which have not
-# seen enough) and follows the better part from a hundred labels on. Choose
+# seen enough) and follows or beats the better part from a hundred labels
+# on. Choose
 # the weight by cross-validation, as in the README, to get the better of the
 # two at every size: fit the vectorizer on as much unlabelled text of the
 # same kind as you have, freeze it, and let the pipeline fit only TF-IDF,
