@@ -99,8 +99,8 @@ print(f"{len(pretrained.wv_.index_to_key)} words, "
 # as it is when the pipeline is fitted on the labelled documents. The
 # pooled word vectors go through a
 # :class:`~sklearn.preprocessing.StandardScaler`; in the union, their block
-# is then weighted by :math:`1/\sqrt{d}` so that its squared row norm is
-# about 1, like a TF-IDF row's, and neither block drowns the other.
+# is then weighted by :math:`1/\sqrt{d}`, which makes its squared row norm
+# about 1, like a TF-IDF row's: neither block dominates by scale alone.
 #
 # The vectorizer fitted on the labelled texts gets ``subsample=0``: a few
 # dozen titles are a few hundred tokens, in which every word is "frequent"
