@@ -169,6 +169,9 @@ def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, 
     delta_in, delta_out : ndarray
         ``trained - original`` for both matrices.
     result : RangeResult
+    counts : ndarray of int64 of shape (n_words,)
+        How often each word occurs as a center in ``[start, stop)``, for
+        :func:`combine_weights`.
     """
     from threadpoolctl import threadpool_limits
 
@@ -179,7 +182,61 @@ def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, 
                               np.random.default_rng(seed), base=base)
     A -= W_in
     B -= W_out
-    return A, B, result
+    centers = np.asarray(read_tokens(ids, start - base, stop - base))
+    counts = np.bincount(centers, minlength=A.shape[0]).astype(np.int64)
+    return A, B, result, counts
+
+
+#: Saturation scale of :func:`combine_weights`, in occurrences of a word per
+#: shard and round. ``inf`` adds the shards' changes; ``0`` averages each row
+#: over the shards that touched it.
+SATURATION = float("inf")
+
+
+def noise_probabilities(sampler, n_words):
+    """The probability of each word under an alias ``sampler`` (zeros without one)."""
+    prob = getattr(sampler, "prob", None)
+    alias = getattr(sampler, "alias", None)
+    if prob is None or alias is None or prob.size != n_words:
+        return np.zeros(n_words)
+    prob = prob.astype(np.float64)
+    return (prob + np.bincount(alias, weights=1.0 - prob, minlength=n_words)) / n_words
+
+
+def combine_weights(counts, saturation):
+    """Per-row factor applied to the sum of the shards' changes.
+
+    Each shard trains a row from the same start; ``counts[s, w]`` estimates
+    how many updates shard ``s`` made to row ``w``. In the model where every
+    update moves a row a fraction ``1/saturation`` of the way towards a target
+    that all shards share, ``n`` updates move it ``1 - exp(-n / saturation)``
+    of the way, and one worker doing all of the updates would move it
+    ``1 - exp(-sum_s n_s / saturation)`` of the way. The factor returned is
+    the ratio of the latter to the sum of the former: 1 for rows one shard
+    touched, and for rows all shards touched, 1 (adding) when the counts are
+    small against ``saturation`` and ``1 / n_shards`` (averaging) when they
+    are large.
+
+    Parameters
+    ----------
+    counts : ndarray of float of shape (n_shards, n_words)
+    saturation : float
+        Positive, or ``inf`` to add the changes (factor 1).
+
+    Returns
+    -------
+    factor : ndarray of float64 of shape (n_words,)
+    """
+    if np.isinf(saturation):
+        return np.ones(counts.shape[1])
+    if saturation <= 0:  # average over the shards that touched the row
+        return 1.0 / np.maximum((counts > 0).sum(axis=0), 1)
+    x = np.asarray(counts, dtype=np.float64) / saturation
+    shards = -np.expm1(-x).sum(axis=0)
+    whole = -np.expm1(-x.sum(axis=0))
+    factor = np.ones(counts.shape[1])
+    np.divide(whole, shards, out=factor, where=shards > 0)
+    return factor
 
 
 def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, lr_start,
@@ -191,14 +248,16 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, 
     # local workers read a spilled file themselves; others get their slices
     read_in_worker = isinstance(ids, TokenFile) and local
     loss, n_pairs, slowest = 0.0, 0, 0.0
+    noise = noise_probabilities(settings.sampler, W_in.shape[0])
     for r in range(n_rounds):
-        tasks, longest = [], 0
+        tasks, longest, sizes = [], 0, []
         for j, (a, b) in enumerate(shards):
             cuts = np.linspace(a, b, n_rounds + 1).round().astype(np.int64)
             lo, hi = int(cuts[r]), int(cuts[r + 1])
             if hi <= lo:
                 continue
             longest = max(longest, hi - lo)
+            sizes.append(hi - lo)
             lr_a = lr_start + (lr_stop - lr_start) * (lo - a) / (b - a)
             lr_b = lr_start + (lr_stop - lr_start) * (hi - a) / (b - a)
             if read_in_worker:
@@ -216,14 +275,41 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, 
                 tasks, n_jobs, max(longest / _SLOWEST_TOKENS_PER_SECOND,
                                    _ROUND_TIMEOUT_FACTOR * slowest), r)
             slowest = max(slowest, seconds)
-        for d_in, d_out, res in results:  # shard order: deterministic
+        loss, n_pairs = _combine_round(W_in, W_out, results, sizes, noise, settings, loss,
+                                       n_pairs, progress)
+    return float(loss), int(n_pairs)
+
+
+def _combine_round(W_in, W_out, results, sizes, noise, settings, loss, n_pairs, progress):
+    """Add the shards' changes, each row scaled by :func:`combine_weights`, in shard order."""
+    saturation = SATURATION
+    if not np.isinf(saturation):
+        c_in = np.stack([counts for _, _, _, counts in results]).astype(np.float64)
+        # an output row is trained as a context (about as often as the word
+        # occurs) and as a negative (n_negatives draws per pair)
+        c_out = c_in + settings.n_negatives * np.outer(sizes, noise)
+        f_in = combine_weights(c_in, saturation).astype(W_in.dtype)[:, None]
+        f_out = combine_weights(c_out, saturation).astype(W_out.dtype)[:, None]
+    sum_in, sum_out = None, None
+    for d_in, d_out, res, _counts in results:  # shard order: deterministic
+        if np.isinf(saturation):
             W_in += d_in
             W_out += d_out
-            loss += res.loss
-            n_pairs += res.n_pairs
-            if progress is not None:
-                progress(res.n_words)
-    return float(loss), int(n_pairs)
+        elif sum_in is None:
+            sum_in, sum_out = d_in, d_out
+        else:
+            sum_in += d_in
+            sum_out += d_out
+        loss += res.loss
+        n_pairs += res.n_pairs
+        if progress is not None:
+            progress(res.n_words)
+    if sum_in is not None:
+        sum_in *= f_in
+        sum_out *= f_out
+        W_in += sum_in
+        W_out += sum_out
+    return loss, n_pairs
 
 
 #: On a cluster, a round whose shards have not all come back after
