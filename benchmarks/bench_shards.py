@@ -71,6 +71,8 @@ def main(argv=None):
     ap.add_argument("--shard-jobs", type=int, default=1)
     ap.add_argument("--syncs", type=int, default=None,
                     help="syncs_per_epoch for the sharded fits (default: the estimator's)")
+    ap.add_argument("--syncs-per-shard", type=int, default=None,
+                    help="syncs_per_epoch = this times n_shards (overrides --syncs)")
     ap.add_argument("--extra", default="{}", help="JSON dict of extra estimator parameters")
     ap.add_argument("--patch", default="{}", help="JSON dict of skw2v._fitting.parallel "
                     "attributes to set in the child")
@@ -86,7 +88,9 @@ def main(argv=None):
             extra = json.loads(args.extra)
             if k:
                 extra["n_shards"] = k
-                if args.syncs is not None:
+                if args.syncs_per_shard is not None:
+                    extra["syncs_per_epoch"] = args.syncs_per_shard * k
+                elif args.syncs is not None:
                     extra["syncs_per_epoch"] = args.syncs
             cfgs.append(dict(lib="skw2v", n_jobs=args.shard_jobs if k else 1,
                              corpus=args.corpus, params=params, data_dir=data_dir,
@@ -113,11 +117,15 @@ def main(argv=None):
         row.update({m: statistics.median(r[m] for r in recs) for m in METRICS if recs})
         table.append(row)
     print(f"\n{args.label} corpus={args.corpus} max_tokens={args.max_tokens} seeds={args.seeds} "
-          f"syncs={args.syncs} extra={args.extra} patch={args.patch}")
-    print("| n_shards | Google analogy | WS353 | MEN | final loss | fit s | failed |")
-    print("|---|---|---|---|---|---|---|")
+          f"syncs={args.syncs} syncs_per_shard={args.syncs_per_shard} extra={args.extra} patch={args.patch}")
+    print("| n_shards | syncs/epoch | Google analogy | WS353 | MEN | final loss | fit s | failed |")
+    print("|---|---|---|---|---|---|---|---|")
     for row in table:
         name = "1 (n_jobs=1)" if row["n_shards"] == 0 else str(row["n_shards"])
+        k = row["n_shards"]
+        syncs = ("" if not k else args.syncs_per_shard * k if args.syncs_per_shard
+                 else args.syncs or "default")
+        name = f"{name} | {syncs}"
         if not row["n_ok"]:
             print(f"| {name} | diverged | | | | | {row['n_failed']} |")
             continue

@@ -188,9 +188,13 @@ def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, 
 
 
 #: Saturation scale of :func:`combine_weights`, in occurrences of a word per
-#: shard and round. ``inf`` adds the shards' changes; ``0`` averages each row
-#: over the shards that touched it.
-SATURATION = float("inf")
+#: shard and round. ``inf`` adds the shards' changes (diverges from 4 shards on
+#: 4M tokens of text8like, sooner with more syncs); ``0`` averages each row
+#: over the shards that touched it (stable, but loses quality with every
+#: doubling of shards); 1000 diverges from 8 shards at 1 sync per epoch, and
+#: 100 lets the loss grow on a small skewed corpus at 8 shards and 4 syncs,
+#: where 30 matches the sequential loss (``benchmarks/README.md``).
+SATURATION = 30.0
 
 
 def noise_probabilities(sampler, n_words):
