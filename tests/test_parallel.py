@@ -385,3 +385,18 @@ def test_many_shards_on_a_skewed_vocabulary_do_not_blow_up(monkeypatch):
         assert "diverged" in str(exc)
     else:
         assert summed[-1] > est.loss_curve_[-1]
+
+
+def test_row_delta_keeps_only_the_changed_rows():
+    from skw2v._fitting.parallel import RowDelta
+
+    rng = np.random.default_rng(0)
+    delta = np.zeros((50, 4), dtype=np.float32)
+    delta[[3, 17, 40]] = rng.normal(size=(3, 4))
+    d = RowDelta.of(delta)
+    np.testing.assert_array_equal(d.rows, [3, 17, 40])
+    assert d.nbytes == 3 * 4 + 3 * 4 * 4 and d.dense_nbytes() == 50 * 4 * 4
+    W = rng.normal(size=(50, 4)).astype(np.float32)
+    expected = W + delta
+    d.add_to(W)
+    np.testing.assert_array_equal(W, expected)

@@ -166,8 +166,9 @@ def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, 
 
     Returns
     -------
-    delta_in, delta_out : ndarray
-        ``trained - original`` for both matrices.
+    delta_in, delta_out : RowDelta
+        ``trained - original`` for both matrices, only the rows that changed
+        (a shard touches a fraction of the vocabulary between syncs).
     result : RangeResult
     counts : ndarray of int64 of shape (n_words,)
         How often each word occurs as a center in ``[start, stop)``, for
@@ -184,7 +185,44 @@ def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, 
     B -= W_out
     centers = np.asarray(read_tokens(ids, start - base, stop - base))
     counts = np.bincount(centers, minlength=A.shape[0]).astype(np.int64)
-    return A, B, result, counts
+    return RowDelta.of(A), RowDelta.of(B), result, counts
+
+
+@dataclass(frozen=True)
+class RowDelta:
+    """The changed rows of a matrix: ``delta[rows]`` of a dense ``delta``.
+
+    Attributes
+    ----------
+    rows : ndarray of int32
+        Increasing row indices.
+    values : ndarray of shape (rows.size, n_columns)
+    n_rows : int
+        Rows of the full matrix.
+    """
+
+    rows: np.ndarray
+    values: np.ndarray
+    n_rows: int
+
+    @classmethod
+    def of(cls, delta):
+        """The rows of ``delta`` with a non-zero entry."""
+        rows = np.flatnonzero(np.any(delta != 0, axis=1)).astype(np.int32)
+        return cls(rows, delta[rows], delta.shape[0])
+
+    @property
+    def nbytes(self):
+        """Bytes of the rows and their indices (what a worker sends back)."""
+        return int(self.rows.nbytes + self.values.nbytes)
+
+    def dense_nbytes(self):
+        """Bytes of the whole change matrix, as it was sent before."""
+        return int(self.n_rows * self.values.shape[1] * self.values.itemsize)
+
+    def add_to(self, W):
+        """``W += delta`` (rows are unique, so fancy indexing adds each once)."""
+        W[self.rows] += self.values
 
 
 #: Saturation scale of :func:`combine_weights`, in occurrences of a word per
@@ -294,26 +332,32 @@ def _combine_round(W_in, W_out, results, sizes, noise, settings, loss, n_pairs, 
         c_out = c_in + settings.n_negatives * np.outer(sizes, noise)
         f_in = combine_weights(c_in, saturation).astype(W_in.dtype)[:, None]
         f_out = combine_weights(c_out, saturation).astype(W_out.dtype)[:, None]
-    sum_in, sum_out = None, None
+        sum_in, sum_out = np.zeros_like(W_in), np.zeros_like(W_out)
     for d_in, d_out, res, _counts in results:  # shard order: deterministic
         if np.isinf(saturation):
-            W_in += d_in
-            W_out += d_out
-        elif sum_in is None:
-            sum_in, sum_out = d_in, d_out
+            d_in.add_to(W_in)
+            d_out.add_to(W_out)
         else:
-            sum_in += d_in
-            sum_out += d_out
+            d_in.add_to(sum_in)
+            d_out.add_to(sum_out)
         loss += res.loss
         n_pairs += res.n_pairs
         if progress is not None:
             progress(res.n_words)
-    if sum_in is not None:
+        if ROUND_LOG is not None:
+            ROUND_LOG.append((d_in.nbytes + d_out.nbytes,
+                              d_in.dense_nbytes() + d_out.dense_nbytes()))
+    if not np.isinf(saturation):
         sum_in *= f_in
         sum_out *= f_out
         W_in += sum_in
         W_out += sum_out
     return loss, n_pairs
+
+
+#: A list to record ``(sparse bytes, dense bytes)`` of every shard's returned
+#: changes, or None (benchmarks set it; see ``benchmarks/bench_sync_bytes.py``).
+ROUND_LOG = None
 
 
 #: On a cluster, a round whose shards have not all come back after
