@@ -336,3 +336,67 @@ def test_fallback_to_a_missing_temp_folder_names_it(planted, small_params, shm_a
     with pytest.raises(ValueError, match=r"temp_folder=.*missing.*not an existing directory"):
         SkipGramVectorizer(**small_params, n_jobs=2, temp_folder=missing).fit(list(planted[0]))
     assert _leftovers(shm) == []
+
+
+def test_combine_weights_add_rare_rows_and_average_saturated_ones():
+    from skw2v._fitting.parallel import combine_weights
+
+    counts = np.array([[0, 3, 1, 1e6, 0],
+                       [0, 0, 1, 1e6, 2],
+                       [0, 0, 1, 1e6, 0]], dtype=np.float64)
+    f = combine_weights(counts, 100.0)
+    assert f[0] == 1.0  # untouched: nothing to scale
+    assert f[1] == 1.0 and f[4] == 1.0  # one shard touched it: its change is kept whole
+    assert f[2] == pytest.approx(1.0, abs=0.01)  # rare in every shard: the changes add up
+    assert f[3] == pytest.approx(1 / 3)  # saturated in every shard: the changes average
+    np.testing.assert_array_equal(combine_weights(counts, np.inf), np.ones(5))
+    np.testing.assert_array_equal(combine_weights(counts, 0.0), [1, 1, 1 / 3, 1 / 3, 1])
+    # between the limits, more updates per shard means a smaller factor
+    grid = np.array([[n, n] for n in (1, 10, 100, 1000)], dtype=np.float64).T
+    assert np.all(np.diff(combine_weights(grid, 100.0)) < 0)
+
+
+def test_noise_probabilities_are_the_samplers_distribution():
+    from skw2v._core.vocab import noise_sampler, noise_weights
+    from skw2v._fitting.parallel import noise_probabilities
+
+    counts = np.array([50, 7, 7, 1, 300, 2])
+    q = noise_probabilities(noise_sampler(counts), counts.size)
+    w = noise_weights(counts)
+    np.testing.assert_allclose(q, w / w.sum(), rtol=1e-6)
+    np.testing.assert_array_equal(noise_probabilities(None, 4), np.zeros(4))
+
+
+def test_many_shards_on_a_skewed_vocabulary_do_not_blow_up(monkeypatch):
+    """Adding the shards' changes overshoots on frequent rows; the per-row rule does not."""
+    import skw2v._fitting.parallel as parallel
+
+    rng = np.random.default_rng(0)
+    docs = [[f"w{int(x) % 500}" for x in rng.zipf(1.3, size=300)] for _ in range(200)]
+    params = dict(analyzer=list, n_shards=8, syncs_per_epoch=4, epochs=3, min_count=1,
+                  random_state=0)
+    est = SkipGramVectorizer(**params).fit(docs)
+    assert np.all(np.isfinite(est.vectors_))
+    assert est.loss_curve_[-1] < est.loss_curve_[0]
+    monkeypatch.setattr(parallel, "SATURATION", np.inf)  # the old rule: plain sum
+    try:
+        summed = SkipGramVectorizer(**params).fit(docs).loss_curve_
+    except Exception as exc:  # TrainingDiverged
+        assert "diverged" in str(exc)
+    else:
+        assert summed[-1] > est.loss_curve_[-1]
+
+
+def test_row_delta_keeps_only_the_changed_rows():
+    from skw2v._fitting.parallel import RowDelta
+
+    rng = np.random.default_rng(0)
+    delta = np.zeros((50, 4), dtype=np.float32)
+    delta[[3, 17, 40]] = rng.normal(size=(3, 4))
+    d = RowDelta.of(delta)
+    np.testing.assert_array_equal(d.rows, [3, 17, 40])
+    assert d.nbytes == 3 * 4 + 3 * 4 * 4 and d.dense_nbytes() == 50 * 4 * 4
+    W = rng.normal(size=(50, 4)).astype(np.float32)
+    expected = W + delta
+    d.add_to(W)
+    np.testing.assert_array_equal(W, expected)

@@ -173,9 +173,13 @@ def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, 
 
     Returns
     -------
-    delta_in, delta_out : ndarray
-        ``trained - original`` for both matrices.
+    delta_in, delta_out : RowDelta
+        ``trained - original`` for both matrices, only the rows that changed
+        (a shard touches a fraction of the vocabulary between syncs).
     result : RangeResult
+    counts : ndarray of int64 of shape (n_words,)
+        How often each word occurs as a center in ``[start, stop)``, for
+        :func:`combine_weights`.
     """
     from threadpoolctl import threadpool_limits
 
@@ -186,7 +190,102 @@ def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, 
                               np.random.default_rng(seed), base=base)
     A -= W_in
     B -= W_out
-    return A, B, result
+    centers = np.asarray(read_tokens(ids, start - base, stop - base))
+    counts = np.bincount(centers, minlength=A.shape[0]).astype(np.int64)
+    return RowDelta.of(A), RowDelta.of(B), result, counts
+
+
+@dataclass(frozen=True)
+class RowDelta:
+    """The changed rows of a matrix: ``delta[rows]`` of a dense ``delta``.
+
+    Attributes
+    ----------
+    rows : ndarray of int32
+        Increasing row indices.
+    values : ndarray of shape (rows.size, n_columns)
+    n_rows : int
+        Rows of the full matrix.
+    """
+
+    rows: np.ndarray
+    values: np.ndarray
+    n_rows: int
+
+    @classmethod
+    def of(cls, delta):
+        """The rows of ``delta`` with a non-zero entry."""
+        rows = np.flatnonzero(np.any(delta != 0, axis=1)).astype(np.int32)
+        return cls(rows, delta[rows], delta.shape[0])
+
+    @property
+    def nbytes(self):
+        """Bytes of the rows and their indices (what a worker sends back)."""
+        return int(self.rows.nbytes + self.values.nbytes)
+
+    def dense_nbytes(self):
+        """Bytes of the whole change matrix, as it was sent before."""
+        return int(self.n_rows * self.values.shape[1] * self.values.itemsize)
+
+    def add_to(self, W):
+        """``W += delta`` (rows are unique, so fancy indexing adds each once)."""
+        W[self.rows] += self.values
+
+
+#: Saturation scale of :func:`combine_weights`, in occurrences of a word per
+#: shard and round. ``inf`` adds the shards' changes (diverges from 4 shards on
+#: 4M tokens of text8like, sooner with more syncs); ``0`` averages each row
+#: over the shards that touched it (stable, but loses quality with every
+#: doubling of shards); 1000 diverges from 8 shards at 1 sync per epoch, and
+#: 100 lets the loss grow on a small skewed corpus at 8 shards and 4 syncs,
+#: where 30 matches the sequential loss (``benchmarks/README.md``).
+SATURATION = 30.0
+
+
+def noise_probabilities(sampler, n_words):
+    """The probability of each word under an alias ``sampler`` (zeros without one)."""
+    prob = getattr(sampler, "prob", None)
+    alias = getattr(sampler, "alias", None)
+    if prob is None or alias is None or prob.size != n_words:
+        return np.zeros(n_words)
+    prob = prob.astype(np.float64)
+    return (prob + np.bincount(alias, weights=1.0 - prob, minlength=n_words)) / n_words
+
+
+def combine_weights(counts, saturation):
+    """Per-row factor applied to the sum of the shards' changes.
+
+    Each shard trains a row from the same start; ``counts[s, w]`` estimates
+    how many updates shard ``s`` made to row ``w``. In the model where every
+    update moves a row a fraction ``1/saturation`` of the way towards a target
+    that all shards share, ``n`` updates move it ``1 - exp(-n / saturation)``
+    of the way, and one worker doing all of the updates would move it
+    ``1 - exp(-sum_s n_s / saturation)`` of the way. The factor returned is
+    the ratio of the latter to the sum of the former: 1 for rows one shard
+    touched, and for rows all shards touched, 1 (adding) when the counts are
+    small against ``saturation`` and ``1 / n_shards`` (averaging) when they
+    are large.
+
+    Parameters
+    ----------
+    counts : ndarray of float of shape (n_shards, n_words)
+    saturation : float
+        Positive, or ``inf`` to add the changes (factor 1).
+
+    Returns
+    -------
+    factor : ndarray of float64 of shape (n_words,)
+    """
+    if np.isinf(saturation):
+        return np.ones(counts.shape[1])
+    if saturation <= 0:  # average over the shards that touched the row
+        return 1.0 / np.maximum((counts > 0).sum(axis=0), 1)
+    x = np.asarray(counts, dtype=np.float64) / saturation
+    shards = -np.expm1(-x).sum(axis=0)
+    whole = -np.expm1(-x.sum(axis=0))
+    factor = np.ones(counts.shape[1])
+    np.divide(whole, shards, out=factor, where=shards > 0)
+    return factor
 
 
 def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, lr_start,
@@ -198,14 +297,16 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, 
     # local workers read a spilled file themselves; others get their slices
     read_in_worker = isinstance(ids, TokenFile) and local
     loss, n_pairs, slowest = 0.0, 0, 0.0
+    noise = noise_probabilities(settings.sampler, W_in.shape[0])
     for r in range(n_rounds):
-        tasks, longest = [], 0
+        tasks, longest, sizes = [], 0, []
         for j, (a, b) in enumerate(shards):
             cuts = np.linspace(a, b, n_rounds + 1).round().astype(np.int64)
             lo, hi = int(cuts[r]), int(cuts[r + 1])
             if hi <= lo:
                 continue
             longest = max(longest, hi - lo)
+            sizes.append(hi - lo)
             lr_a = lr_start + (lr_stop - lr_start) * (lo - a) / (b - a)
             lr_b = lr_start + (lr_stop - lr_start) * (hi - a) / (b - a)
             if read_in_worker:
@@ -223,14 +324,47 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, 
                 tasks, n_jobs, max(longest / _SLOWEST_TOKENS_PER_SECOND,
                                    _ROUND_TIMEOUT_FACTOR * slowest), r)
             slowest = max(slowest, seconds)
-        for d_in, d_out, res in results:  # shard order: deterministic
-            W_in += d_in
-            W_out += d_out
-            loss += res.loss
-            n_pairs += res.n_pairs
-            if progress is not None:
-                progress(res.n_words)
+        loss, n_pairs = _combine_round(W_in, W_out, results, sizes, noise, settings, loss,
+                                       n_pairs, progress)
     return float(loss), int(n_pairs)
+
+
+def _combine_round(W_in, W_out, results, sizes, noise, settings, loss, n_pairs, progress):
+    """Add the shards' changes, each row scaled by :func:`combine_weights`, in shard order."""
+    saturation = SATURATION
+    if not np.isinf(saturation):
+        c_in = np.stack([counts for _, _, _, counts in results]).astype(np.float64)
+        # an output row is trained as a context (about as often as the word
+        # occurs) and as a negative (n_negatives draws per pair)
+        c_out = c_in + settings.n_negatives * np.outer(sizes, noise)
+        f_in = combine_weights(c_in, saturation).astype(W_in.dtype)[:, None]
+        f_out = combine_weights(c_out, saturation).astype(W_out.dtype)[:, None]
+        sum_in, sum_out = np.zeros_like(W_in), np.zeros_like(W_out)
+    for d_in, d_out, res, _counts in results:  # shard order: deterministic
+        if np.isinf(saturation):
+            d_in.add_to(W_in)
+            d_out.add_to(W_out)
+        else:
+            d_in.add_to(sum_in)
+            d_out.add_to(sum_out)
+        loss += res.loss
+        n_pairs += res.n_pairs
+        if progress is not None:
+            progress(res.n_words)
+        if ROUND_LOG is not None:
+            ROUND_LOG.append((d_in.nbytes + d_out.nbytes,
+                              d_in.dense_nbytes() + d_out.dense_nbytes()))
+    if not np.isinf(saturation):
+        sum_in *= f_in
+        sum_out *= f_out
+        W_in += sum_in
+        W_out += sum_out
+    return loss, n_pairs
+
+
+#: A list to record ``(sparse bytes, dense bytes)`` of every shard's returned
+#: changes, or None (benchmarks set it; see ``benchmarks/bench_sync_bytes.py``).
+ROUND_LOG = None
 
 
 #: On a cluster, a round whose shards have not all come back after
