@@ -23,16 +23,20 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def run(cfg, pythonpath=None):
-    env = dict(os.environ)
-    if pythonpath:
-        env["PYTHONPATH"] = pythonpath
-    out = subprocess.run([sys.executable, os.path.join(HERE, "_run_one.py"), json.dumps(cfg)],
-                         capture_output=True, text=True, env=env)
+def result_of(cmd, env, cwd=None):
+    """Run ``cmd`` and return the JSON of its ``RESULT`` line (raise with its stderr)."""
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd)
     for line in out.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
     raise RuntimeError(out.stderr[-2000:])
+
+
+def run(cfg, pythonpath=None):
+    env = dict(os.environ)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    return result_of([sys.executable, os.path.join(HERE, "_run_one.py"), json.dumps(cfg)], env)
 
 
 def main(argv=None):

@@ -20,11 +20,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from bench_ab import result_of  # noqa: E402
 
 ONE_FIT = r"""
 import gzip, json, sys, time
@@ -50,13 +52,8 @@ print("RESULT " + json.dumps({"cpu": cpu, "wall": wall, "tokens": len(tokens),
 def run(pythonpath, corpus, epochs, max_tokens=0):
     env = dict(os.environ, PYTHONPATH=pythonpath)
     # run from a folder without a skw2v package, so PYTHONPATH decides
-    out = subprocess.run([sys.executable, "-c", ONE_FIT, corpus, str(epochs),
-                          str(max_tokens or 0)],
-                         capture_output=True, text=True, env=env, cwd=HERE)
-    for line in out.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[7:])
-    raise RuntimeError(out.stderr[-2000:])
+    return result_of([sys.executable, "-c", ONE_FIT, corpus, str(epochs), str(max_tokens or 0)],
+                     env, cwd=HERE)
 
 
 def main(argv=None):

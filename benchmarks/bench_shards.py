@@ -117,7 +117,8 @@ def main(argv=None):
         row.update({m: statistics.median(r[m] for r in recs) for m in METRICS if recs})
         table.append(row)
     print(f"\n{args.label} corpus={args.corpus} max_tokens={args.max_tokens} seeds={args.seeds} "
-          f"syncs={args.syncs} syncs_per_shard={args.syncs_per_shard} extra={args.extra} patch={args.patch}")
+          f"syncs={args.syncs} syncs_per_shard={args.syncs_per_shard} extra={args.extra} "
+          f"patch={args.patch}")
     print("| n_shards | syncs/epoch | Google analogy | WS353 | MEN | final loss | fit s | failed |")
     print("|---|---|---|---|---|---|---|---|")
     for row in table:
