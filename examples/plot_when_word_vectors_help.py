@@ -74,9 +74,10 @@ warnings.filterwarnings("ignore", message=".*no in-vocabulary token")
 
 docs, y, topics = load_bbc_news()
 titles = [doc.strip().split("\n", 1)[0] for doc in docs]
-idx_pool, idx_test = train_test_split(np.arange(len(docs)), test_size=1 / 3,
-                                      stratify=y, random_state=0)
-print(f"{len(idx_pool)} documents in the pool, {len(idx_test)} in the test set")
+idx_pool, idx_test = train_test_split(
+    np.arange(len(docs)), test_size=1 / 3, stratify=y, random_state=0)
+print(f"{len(idx_pool)} documents in the pool, "
+      f"{len(idx_test)} in the test set")
 print("a title:", repr(titles[idx_pool[0]]))
 
 # %%
@@ -114,18 +115,19 @@ def classifier():
 
 def make_models():
     frozen = make_pipeline(FrozenEstimator(pretrained), StandardScaler())
+    own = SkipGramVectorizer(n_components=n_components, epochs=3,
+                             min_count=2, subsample=0, random_state=0)
+    union = FeatureUnion(
+        [("tfidf", TfidfVectorizer()), ("w2v", frozen)],
+        transformer_weights={"w2v": 1 / np.sqrt(n_components)})
     return {
         "TF-IDF": make_pipeline(TfidfVectorizer(), classifier()),
         "skw2v on the labelled texts": make_pipeline(
-            SkipGramVectorizer(n_components=n_components, epochs=3, min_count=2,
-                               subsample=0, random_state=0),
-            StandardScaler(), classifier()),
+            own, StandardScaler(), classifier()),
         "skw2v pretrained (unlabelled)": make_pipeline(
             FrozenEstimator(pretrained), StandardScaler(), classifier()),
         "TF-IDF + pretrained skw2v, scaled": make_pipeline(
-            FeatureUnion([("tfidf", TfidfVectorizer()), ("w2v", frozen)],
-                         transformer_weights={"w2v": 1 / np.sqrt(n_components)}),
-            classifier()),
+            union, classifier()),
     }
 
 
@@ -141,33 +143,38 @@ for texts_name, texts in [("articles", docs), ("titles", titles)]:
         labelled = order[:n]
         for name, model in make_models().items():
             model.fit([texts[i] for i in labelled], y[labelled])
-            rows.append({"texts": texts_name, "n labelled": n, "features": name,
+            rows.append({"texts": texts_name, "n labelled": n,
+                         "features": name,
                          "accuracy": model.score(test, y[idx_test])})
 results = pd.DataFrame(rows)
-table = results.pivot_table(index=["texts", "n labelled"], columns="features",
-                            values="accuracy", sort=False)
+table = results.pivot_table(index=["texts", "n labelled"],
+                            columns="features", values="accuracy",
+                            sort=False)
 print(table.round(3).to_string())
 
 # %%
 # With 742 test documents, one document is 0.13 points of accuracy; with a
 # single draw of the labelled documents, differences of a point or two at a
 # given ``n`` are noise, the trends are not.
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True, layout="constrained")
-styles = {"TF-IDF": ("k", "o"), "skw2v on the labelled texts": ("tab:orange", "v"),
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True,
+                         layout="constrained")
+styles = {"TF-IDF": ("k", "o"),
+          "skw2v on the labelled texts": ("tab:orange", "v"),
           "skw2v pretrained (unlabelled)": ("tab:blue", "s"),
           "TF-IDF + pretrained skw2v, scaled": ("tab:green", "D")}
 for ax, texts_name in zip(axes, ["articles", "titles"], strict=True):
     part = results[results["texts"] == texts_name]
     for name, (color, marker) in styles.items():
         line = part[part["features"] == name]
-        ax.plot(line["n labelled"], line["accuracy"], color=color, marker=marker,
-                label=name)
+        ax.plot(line["n labelled"], line["accuracy"], color=color,
+                marker=marker, label=name)
     ax.set_xscale("log")
     ax.set_xlabel("labelled documents")
     ax.set_title(f"BBC News {texts_name}")
     ax.grid(alpha=0.3)
 axes[0].set_ylabel("test accuracy")
-fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
+fig.legend(*axes[0].get_legend_handles_labels(),
+           loc="outside lower center", ncols=2)
 plt.show()
 
 # %%
