@@ -68,8 +68,9 @@ from sklearn.preprocessing import StandardScaler
 from skw2v import SkipGramVectorizer
 from skw2v.datasets import load_bbc_news
 
-# Vectors trained on a few titles know few words, so many test titles have
-# none of them: ``transform`` warns each time; the zero rows are expected here.
+# Vectors trained on a few titles know few words, so many test
+# titles have none of them: ``transform`` warns each time; the
+# zero rows are expected here.
 warnings.filterwarnings("ignore", message=".*no in-vocabulary token")
 
 docs, y, topics = load_bbc_news()
@@ -114,7 +115,8 @@ def classifier():
 
 
 def make_models():
-    frozen = make_pipeline(FrozenEstimator(pretrained), StandardScaler())
+    frozen = make_pipeline(FrozenEstimator(pretrained),
+                           StandardScaler())
     own = SkipGramVectorizer(n_components=n_components, epochs=3,
                              min_count=2, subsample=0, random_state=0)
     union = FeatureUnion(
@@ -125,7 +127,8 @@ def make_models():
         "skw2v on the labelled texts": make_pipeline(
             own, StandardScaler(), classifier()),
         "skw2v pretrained (unlabelled)": make_pipeline(
-            FrozenEstimator(pretrained), StandardScaler(), classifier()),
+            FrozenEstimator(pretrained), StandardScaler(),
+            classifier()),
         "TF-IDF + pretrained skw2v, scaled": make_pipeline(
             union, classifier()),
     }
