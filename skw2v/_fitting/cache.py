@@ -75,7 +75,7 @@ def _initial_vectors_key(initial_vectors):
     if initial_vectors is None:
         return None
     if isinstance(initial_vectors, (str, os.PathLike)):
-        binary = str(initial_vectors).endswith((".bin", ".bin.gz"))  # as the trainer reads it
+        binary = trainer.is_binary_vector_file(initial_vectors)  # as the trainer reads it
         return ("file", binary, _file_digest(initial_vectors))
     kv = initial_vectors
     return ("vectors", joblib_hash(list(kv.index_to_key)), joblib_hash(np.asarray(kv.vectors)))

@@ -102,14 +102,18 @@ def copy_initial_vectors(W_in, index_to_key, initial_vectors, verbose=0):
                     rows.size, len(index_to_key))
 
 
+def is_binary_vector_file(path):
+    """Whether a word2vec file is read as binary: its name ends in .bin or .bin.gz."""
+    return str(path).endswith((".bin", ".bin.gz"))
+
+
 def as_keyed_vectors(vectors):
     """A KeyedVectors as is, or one read from a word2vec file (binary for .bin/.bin.gz)."""
     from ..keyedvectors import KeyedVectors
 
     if isinstance(vectors, KeyedVectors):
         return vectors
-    binary = str(vectors).endswith((".bin", ".bin.gz"))
-    return KeyedVectors.load_word2vec_format(vectors, binary=binary)
+    return KeyedVectors.load_word2vec_format(vectors, binary=is_binary_vector_file(vectors))
 
 
 def check_finite(total, run, epoch, lr0):
