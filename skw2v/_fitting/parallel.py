@@ -370,13 +370,14 @@ ROUND_LOG = None
 #: On a cluster, a round whose shards have not all come back after
 #: ``max(ROUND_TIMEOUT_MIN, slice tokens / _SLOWEST_TOKENS_PER_SECOND,
 #: _ROUND_TIMEOUT_FACTOR * slowest round so far)`` seconds is run again, up to
-#: ``_ROUND_ATTEMPTS`` times: a lost worker can take the data scattered to it
+#: ``ROUND_ATTEMPTS`` times: a lost worker can take the data scattered to it
 #: along, and its tasks then never finish. The shards are deterministic, so a
 #: round run again gives the same result, bit for bit.
 ROUND_TIMEOUT_MIN = 30.0
 _SLOWEST_TOKENS_PER_SECOND = 1_000.0
 _ROUND_TIMEOUT_FACTOR = 10.0
-_ROUND_ATTEMPTS = 3
+#: How many times a round is tried on a cluster before the fit gives up.
+ROUND_ATTEMPTS = 3
 
 
 def _lost_worker_errors():
@@ -396,26 +397,55 @@ def _lost_worker_errors():
     return tuple(errors)
 
 
+def cluster_workers():
+    """Addresses of the Dask workers of the default client, or None off Dask."""
+    try:
+        from distributed import get_client
+
+        return set(get_client().scheduler_info(n_workers=-1)["workers"])
+    except Exception:  # no dask, no client, or the scheduler is gone
+        return None
+
+
+def lost_workers(exc, before):
+    """The workers a failed attempt lost: named by the error, or gone from the cluster."""
+    lost = set()
+    worker = getattr(exc, "last_worker", None)  # distributed.KilledWorker
+    if getattr(worker, "address", None):
+        lost.add(worker.address)
+    after = cluster_workers()
+    if before is not None and after is not None:
+        lost |= before - after
+    return lost
+
+
 def run_round_on_cluster(tasks, n_jobs, timeout, round_index):
     """Run one synchronised round on a cluster, again if workers are lost.
 
     Returns the shards' results and the seconds the successful attempt took.
+    After :data:`ROUND_ATTEMPTS` failed attempts, raises a RuntimeError that
+    names the workers lost and says how to resume.
     """
     import time
 
     timeout = max(ROUND_TIMEOUT_MIN, timeout)
     errors = _lost_worker_errors()
-    for _attempt in range(_ROUND_ATTEMPTS):
+    lost = set()
+    for _attempt in range(ROUND_ATTEMPTS):
+        before = cluster_workers()
         t0 = time.perf_counter()
         try:
             results = Parallel(n_jobs=n_jobs, timeout=timeout)(tasks)
         except errors as exc:
             last = exc
+            lost |= lost_workers(exc, before)
             continue
         return results, time.perf_counter() - t0
+    named = (f"Workers lost: {', '.join(sorted(lost))}. " if lost else
+             "No worker was reported lost: check that the cluster has free workers. ")
     raise RuntimeError(
-        f"Synchronised round {round_index + 1} failed {_ROUND_ATTEMPTS} times on the cluster: "
-        f"workers were lost or did not answer within {timeout:.0f} s ({last!r}). The estimator "
-        "keeps its previous state. To continue where training stopped, fit with "
+        f"Synchronised round {round_index + 1} failed {ROUND_ATTEMPTS} times on the cluster: "
+        f"workers were lost or did not answer within {timeout:.0f} s ({last!r}). {named}The "
+        "estimator keeps its previous state. To continue where training stopped, fit with "
         "callbacks=[skw2v.Checkpoint(path)] and then fit(..., resume_from=path) once the "
         "cluster is healthy.") from last
