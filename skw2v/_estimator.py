@@ -260,6 +260,28 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         not in it either. A cached fit gives bit for bit the fitted
         attributes of an uncached one.
 
+    char_ngram_range : tuple (min_n, max_n) or None, default=None
+        Subword vectors, as in fastText (Bojanowski et al., 2017): a word's
+        input vector is the mean of its own row and of the rows of its
+        character n-grams of ``min_n`` to ``max_n`` characters (the
+        ``word_boundaries`` count as characters), hashed into ``n_buckets``
+        rows. Words never seen in training then get vectors too: ``transform``,
+        ``wv_[word]``, ``wv_.most_similar`` and the evaluations compose them
+        from their n-grams. None (the default) trains plain word2vec vectors.
+        ``(3, 6)`` is fastText's range.
+    n_buckets : int, default=2_000_000
+        Number of hash buckets of the n-grams, used when ``char_ngram_range``
+        is set. Their rows take ``n_buckets * n_components * itemsize`` bytes
+        whatever the vocabulary (800 MB at the defaults with
+        ``n_components=100`` and float32), and are trained and stored with
+        the model. Fewer buckets take less memory and make more n-grams share
+        a row. fastText's default is 2,000,000.
+    word_boundaries : tuple of two str, default=("<", ">")
+        Marks added before and after each word before its n-grams are taken,
+        so that prefixes and suffixes differ from the same letters inside a
+        word (``"<wh"`` is a prefix of "where"). Used when
+        ``char_ngram_range`` is set.
+
         Not cached: ``partial_fit`` and ``fit(..., resume_from=...)``, which
         continue from a state; fits with ``callbacks``, because a callback
         may stop training early or have side effects (a :class:`Checkpoint`
@@ -330,7 +352,8 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                  token_pattern=DEFAULT_TOKEN_PATTERN, analyzer="word", n_jobs=None,
                  n_shards=None, syncs_per_epoch=1, spill_threshold="auto", temp_folder=None,
                  initial_vectors=None, random_state=None, verbose=0, callbacks=None,
-                 stop_words=None, min_df=1, max_df=1.0, max_features=None, memory=None):
+                 stop_words=None, min_df=1, max_df=1.0, max_features=None, memory=None,
+                 char_ngram_range=None, n_buckets=2_000_000, word_boundaries=("<", ">")):
         self.n_components = n_components
         self.window = window
         self.loss = loss
@@ -370,6 +393,9 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.max_df = max_df
         self.max_features = max_features
         self.memory = memory
+        self.char_ngram_range = char_ngram_range
+        self.n_buckets = n_buckets
+        self.word_boundaries = word_boundaries
 
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):

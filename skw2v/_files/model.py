@@ -35,7 +35,8 @@ one, so ``transform`` gives the same output, and ``partial_fit`` or ``fit``
 behave as they would have on the saved estimator (``partial_fit`` refuses an
 ``n_components`` that differs from the vectors; ``fit`` starts over with the
 new parameters). Plain data (None, bool, int, float, str, and a list of str
-such as ``stop_words``) is stored as is;
+such as ``stop_words``) is stored as is; a tuple of str and int (such as
+``char_ngram_range``) as ``{"tuple": [...]}``;
 ``dtype`` by name (``"float32"``), with ``dtype_param`` telling whether it
 was a NumPy type, a ``np.dtype``, a built-in type such as ``float``, or a
 string. The common built-in callables
@@ -108,6 +109,8 @@ _METADATA = "metadata"
 _NOT_STORED_CALLABLE = "<not stored: callable>"
 _NOT_STORED_OBJECT = "<not stored: object>"
 _CALLABLE_MARK = "<callable: {}>"
+#: A tuple parameter is stored as ``{"tuple": [...]}``.
+_TUPLE_KEY = "tuple"
 #: Built-in callables stored by name (parameters such as analyzer=list or tokenizer=str.split).
 _BUILTIN_CALLABLES = {
     "list": list, "tuple": tuple, "str.split": str.split, "str.lower": str.lower,
@@ -183,6 +186,11 @@ def _encode_params(params: dict[str, Any]) -> tuple[dict[str, Any], list[str], d
             encoded[name] = float(value)
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             encoded[name] = list(value)  # a stop list
+        elif isinstance(value, tuple) and all(
+                isinstance(v, (str, int, np.integer)) and not isinstance(v, bool)
+                for v in value):
+            # char_ngram_range, word_boundaries: a JSON list, marked to be read back as a tuple
+            encoded[name] = {_TUPLE_KEY: [v if isinstance(v, str) else int(v) for v in value]}
         else:
             is_callable = callable(value) or (
                 isinstance(value, (list, tuple)) and all(callable(v) for v in value))
@@ -452,6 +460,14 @@ def _decode_params(meta, defaults, path, version):
                     f"to skw2v {__version__} (the file was written by skw2v "
                     f"{meta.get('skw2v_version', '?')}). Upgrade skw2v.")
             params[name] = func
+            continue
+        if isinstance(value, dict) and set(value) == {_TUPLE_KEY}:
+            items = value[_TUPLE_KEY]
+            if not (isinstance(items, list) and all(
+                    isinstance(v, (str, int)) and not isinstance(v, bool) for v in items)):
+                raise _corrupt(path, f"parameter {name!r} has a tuple value that is not a "
+                                     f"list of str and int: {items!r}")
+            params[name] = tuple(items)
             continue
         is_str_list = isinstance(value, list) and all(isinstance(v, str) for v in value)
         if value is not None and not isinstance(value, (bool, int, float, str)) and not (
