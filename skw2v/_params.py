@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.utils.validation import check_memory
 
 from ._compat import caller_stacklevel
+from ._core.subwords import SubwordSpec
 from ._data.store import parse_nbytes
 from ._data.text import (
     DEFAULT_TOKEN_PATTERN,
@@ -30,7 +31,6 @@ from ._data.text import (
     inconsistent_stop_words,
     stop_word_set,
 )
-from ._core.subwords import SubwordSpec
 from .losses import SkipGramLoss, get_loss
 
 POOLINGS = ("mean", "sum", "max", "tfidf", "sif")
