@@ -293,12 +293,18 @@ def _sum_plan_argsort(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_b
     return SumPlan(rows, starts.astype(index, copy=False), uptr, mid, columns, ptr)
 
 
-def planned_update(W_in, W_out, plan, i, grads, scale, curvature):
+def planned_update(W_in, W_out, plan, i, grads, scale, curvature, input_update=None):
     """Add ``scale`` times the gradient rows ``grads`` of batch ``i`` of ``plan``.
 
     The same sums, in the same order, as :func:`scatter_add`
     on each matrix, each row's summed step bounded by the sum of the
     ``curvature`` bounds of its gradient rows (:func:`bound_steps`).
+
+    With ``input_update``, the input matrix's summed steps and curvature
+    sums (by unique input id, in increasing id order) are handed to
+    ``input_update(steps, scaled_curvature)`` unbounded, instead of being
+    bounded and added to ``W_in`` here (a subword model's input ids are
+    words, whose steps go to several rows; see :mod:`skw2v._core.composed`).
     """
     p0, p1 = int(plan.ptr[i]), int(plan.ptr[i + 1])
     u0, mid, u1 = int(plan.uptr[i]), int(plan.mid[i]), int(plan.uptr[i + 1])
@@ -319,8 +325,13 @@ def planned_update(W_in, W_out, plan, i, grads, scale, curvature):
         summer = _csr_array((data, indices, indptr), shape=(n_unique, n_rows))
         sums = summer @ grads
         bounds = summer @ curvature
-    bound_steps(sums, bounds)
-    add_to_rows(W_in, plan.rows[u0:mid], sums[:mid - u0])
+    if input_update is None:
+        bound_steps(sums, bounds)
+        add_to_rows(W_in, plan.rows[u0:mid], sums[:mid - u0])
+    else:
+        k = mid - u0
+        bound_steps(sums[k:], bounds[k:])
+        input_update(sums[:k], bounds[:k])
     add_to_rows(W_out, plan.rows[mid:u1], sums[mid - u0:])
 
 
