@@ -60,7 +60,7 @@ import numpy as np
 from scipy.sparse import csr_array as _csr_array
 
 from .._compat import scipy_csr_kernels
-from .rowsum import add_to_rows, bound_steps, run_starts, sum_plan
+from .rowsum import add_to_rows, bound_steps, row_sums, sum_plan
 
 _csr_matvec, _csr_matvecs = scipy_csr_kernels()
 
@@ -308,13 +308,21 @@ def scatter(W, plan, i, steps, scaled_curvature=None):
     n_words = steps.shape[0]
     row_steps = _product(indptr, indices, data, n_words, np.ascontiguousarray(steps))
     if scaled_curvature is not None:
-        curvature = np.ascontiguousarray(scaled_curvature, dtype=row_steps.dtype)
-        bound_steps(row_steps, _product(indptr, indices, data, n_words, curvature))
+        # summed in the curvature's own precision: with one word per row and
+        # a count of 1, each row gets its word's bound exactly
+        curvature = np.ascontiguousarray(scaled_curvature)
+        bounds = _product(indptr, indices, data.astype(curvature.dtype, copy=False), n_words,
+                          curvature)
+        bound_steps(row_steps, bounds)
     add_to_rows(W, sums.rows[u0:u1], row_steps)
 
 
-def word_sums(inverse, values, scale, curvature=None):
+def word_sums(inverse, values, scale, curvature=None, dtype=np.float32):
     """``scale`` times ``values`` and ``curvature`` summed by word (the generic path).
+
+    The sums of :func:`~skw2v._core.rowsum.scatter_add`, in the same order
+    and precision, so that a word made of its own row only is trained
+    exactly as a plain word2vec row.
 
     Parameters
     ----------
@@ -324,24 +332,17 @@ def word_sums(inverse, values, scale, curvature=None):
     values : ndarray of shape (n, n_features)
     scale : float
     curvature : ndarray of shape (n,) or None
+    dtype : dtype, default=float32
+        Of the steps (the input matrix's).
 
     Returns
     -------
     steps : ndarray of shape (n_words, n_features)
-    scaled_curvature : ndarray of shape (n_words,) or None
+    scaled_curvature : ndarray of float64 of shape (n_words,) or None
     """
-    order = np.argsort(inverse, kind="stable")
-    indptr = run_starts(inverse[order])
-    dtype = np.result_type(values.dtype, np.float32)
-    index = np.int32 if inverse.size < 1 << 31 else np.int64
-    indptr, order = indptr.astype(index), order.astype(index)
-    data = np.full(order.size, scale, dtype=dtype)
-    steps = _product(indptr, order, data, inverse.size,
-                     np.ascontiguousarray(values, dtype=dtype))
-    if curvature is None:
-        return steps, None
-    c = np.ascontiguousarray(curvature, dtype=dtype)
-    return steps, _product(indptr, order, data, inverse.size, c)
+    _, steps, scaled = row_sums(inverse, values, scale, curvature,
+                                np.result_type(values.dtype, dtype))
+    return steps, scaled
 
 
 def composed_rows(W, incidence, ids):

@@ -85,7 +85,7 @@ def _composed_step(W_in, W_out, inputs, outside, neg, lr, loss, incidence):
     vectors, inverse, plan = _composed.composed_rows(W_in, incidence, inputs)
     out, curvature = _loss_grad_curvature(loss, (vectors, outside, W_out, neg))
     c_in, c_out = (None, None) if curvature is None else curvature
-    steps, scaled = _composed.word_sums(inverse, out.grad_center, -lr, c_in)
+    steps, scaled = _composed.word_sums(inverse, out.grad_center, -lr, c_in, W_in.dtype)
     _composed.scatter(W_in, plan, 0, steps, scaled)
     scatter_add(W_out, out.output_rows, out.grad_output, scale=-lr, curvature=c_out)
     return out.loss
