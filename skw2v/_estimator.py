@@ -38,7 +38,7 @@ from ._fitting.state import (
     TrainState,
     checkpoint_params,
 )
-from ._fitting.trainer import as_keyed_vectors, draw_seed
+from ._fitting.trainer import as_keyed_vectors, draw_seed, fitted_vectors
 from ._params import check_output_params, fit_config, text_options
 from .losses import LOSSES, get_loss
 
@@ -306,7 +306,18 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         Row -> token, most frequent first.
     word_counts_ : ndarray of int64 of shape (n_words,)
     vectors_ : ndarray of shape (n_words, n_components)
-        The word vectors (input vectors).
+        The word vectors (input vectors). With ``char_ngram_range``, each
+        word's composed vector: the mean of its own row of
+        :attr:`vectors_vocab_` and of its n-grams' rows of
+        :attr:`vectors_ngrams_` (repeated n-grams counted each time).
+    vectors_vocab_ : ndarray of shape (n_words, n_components) or None
+        With ``char_ngram_range``, the words' own input rows; None without
+        subwords. (gensim's ``FastTextKeyedVectors.vectors_vocab``.)
+    vectors_ngrams_ : ndarray of shape (n_buckets, n_components) or None
+        With ``char_ngram_range``, the input rows of the n-gram hash
+        buckets; None without subwords. (gensim's
+        ``FastTextKeyedVectors.vectors_ngrams``.) ``partial_fit`` continues
+        from these two.
     output_vectors_ : ndarray of shape (n_words, n_components)
         The output (context) vectors.
     learning_rate_ : float
@@ -407,11 +418,16 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         return tags
 
     def __setstate__(self, state):
-        """Unpickle; parameters added since the pickle was written get their defaults."""
+        """Unpickle; parameters and fitted attributes added since the pickle was written
+        get their defaults (None for the subword rows of an estimator fitted without them)."""
         super().__setstate__(state)
         for name, param in inspect.signature(type(self).__init__).parameters.items():
             if param.default is not inspect.Parameter.empty and name not in self.__dict__:
                 setattr(self, name, param.default)
+        if "vectors_" in self.__dict__:
+            for name in FittedState.optional():
+                if name not in self.__dict__:
+                    setattr(self, name, None)
 
     @property
     def _n_features_out(self):
@@ -515,6 +531,7 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 f"n_components={self.n_components} differs from the fitted vectors' "
                 f"{self.vectors_.shape[1]} dimensions; partial_fit cannot change it. Call fit "
                 "to start over.")
+        input_matrix = self._input_matrix(config)
         raw_documents = check_documents(raw_documents, analyzer=self.analyzer)
         local = joblib_backend_is_local()
         with fitting(config.verbose, config.temp_folder, local):
@@ -522,13 +539,35 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             corpus = Corpus(ids, offsets, self.index_to_key_, self.word_counts_)
             done = len(self.loss_curve_)
             state = TrainState(
-                epoch=done, vectors=self.vectors_.astype(config.dtype, copy=True),
+                epoch=done, vectors=input_matrix,
                 output_vectors=self.output_vectors_.astype(config.dtype, copy=True),
                 loss_curve=self.loss_curve_, n_pairs=self.n_pairs_, seed=self._seed_,
                 epochs_planned=done + config.epochs)
             self._train(config, corpus, local, state=state, schedule_start=done,
                         n_tokens_before=self.n_tokens_)
         return self
+
+    def _input_matrix(self, config):
+        """A copy of the fitted input matrix to continue training from (``partial_fit``).
+
+        With subwords, the words' own rows followed by the n-gram rows;
+        subwords must be on or off as they were fitted, with as many buckets.
+        """
+        ngrams = getattr(self, "vectors_ngrams_", None)
+        if config.subwords is None and ngrams is None:
+            return self.vectors_.astype(config.dtype, copy=True)
+        if config.subwords is None or ngrams is None:
+            how = "with" if ngrams is not None else "without"
+            raise ValueError(
+                f"char_ngram_range={self.char_ngram_range!r}, but the vectors were fitted "
+                f"{how} subwords; partial_fit cannot change that. Set char_ngram_range as it "
+                "was fitted, or call fit to start over.")
+        if ngrams.shape[0] != config.subwords.n_buckets:
+            raise ValueError(
+                f"n_buckets={config.subwords.n_buckets} differs from the fitted "
+                f"{ngrams.shape[0]} n-gram rows; partial_fit cannot change it. Call fit to "
+                "start over.")
+        return np.concatenate((self.vectors_vocab_, ngrams)).astype(config.dtype, copy=False)
 
     def _train(self, config, corpus, local, state=None, schedule_start=0, n_tokens_before=None,
                workspace=None):
@@ -540,21 +579,24 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                                schedule_start=schedule_start,
                                n_tokens_before=n_tokens_before or 0, workspace=workspace)
         n_tokens = int(corpus.ids.size)
+        vectors, vectors_vocab, vectors_ngrams = fitted_vectors(result.vectors, config,
+                                                                corpus.index_to_key)
         if n_tokens_before is None:
             blocks = document_blocks(corpus.ids, corpus.offsets, len(corpus.index_to_key))
             word_counts = np.asarray(corpus.word_counts, dtype=np.int64)
             idf, sif_component = corpus_statistics(blocks, corpus.offsets.size - 1,
-                                                   result.vectors, word_counts, self.sif_alpha)
+                                                   vectors, word_counts, self.sif_alpha)
         else:  # partial_fit: the statistics of the first fit stay
             n_tokens += n_tokens_before
             idf, sif_component = self.idf_, self.sif_component_
         FittedState(
             index_to_key_=list(corpus.index_to_key),
             word_counts_=np.asarray(corpus.word_counts, dtype=np.int64),
-            vectors_=result.vectors, output_vectors_=result.output_vectors,
+            vectors_=vectors, output_vectors_=result.output_vectors,
             loss_curve_=result.loss_curve, n_pairs_=result.n_pairs, n_tokens_=n_tokens,
             idf_=idf, sif_component_=sif_component, _seed_=result.seed,
-            learning_rate_=result.learning_rate).publish(self)
+            learning_rate_=result.learning_rate, vectors_vocab_=vectors_vocab,
+            vectors_ngrams_=vectors_ngrams).publish(self)
 
     @classmethod
     def from_keyed_vectors(cls, keyed_vectors, **params):
