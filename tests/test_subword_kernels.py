@@ -254,22 +254,49 @@ def test_train_range_subword_fused_path_equals_generic_path(monkeypatch, batch_s
 
 def test_composed_plan_of_several_batches():
     """Each batch gathers its own words' composed vectors and updates its own rows."""
-    inc = composed.vocabulary_incidence(SubwordSpec(2, 4, 13), WORDS, np.float64)
+    inc = composed.vocabulary_incidence(SPEC, WORDS, np.float64)
     words = np.array([0, 3, 7, 1, 2, 7, 9])
     ptr = np.array([0, 3, 3, 7])  # an empty batch in the middle
     plan = composed.composed_plan(inc, words, ptr)
     W = np.random.default_rng(6).normal(size=(inc.n_rows, 3))
     M = inc.composition()
-    for i in range(3):
-        np.testing.assert_array_equal(composed.gather(W, plan, i),
-                                      (M[words[ptr[i]:ptr[i + 1]]] @ W))
-        rows = plan.sums.rows[plan.sums.uptr[i]:plan.sums.uptr[i + 1]]
-        np.testing.assert_array_equal(rows, np.unique(M[words[ptr[i]:ptr[i + 1]]].indices))
-    steps = np.ones((4, 3))
-    a = W.copy()
-    composed.scatter(a, plan, 2, steps)
     B = counts_matrix(M, inc)
-    np.testing.assert_allclose(a - W, B[words[3:]].T @ steps)
+    for i in range(3):
+        batch = words[ptr[i]:ptr[i + 1]]
+        np.testing.assert_array_equal(composed.gather(W, plan, i), M[batch] @ W)
+        steps = np.random.default_rng(i).normal(size=(batch.size, 3))
+        a = W.copy()
+        composed.scatter(a, plan, i, steps)
+        np.testing.assert_allclose(a - W, B[batch].T @ steps, atol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scatter_without_scipys_private_kernels_gives_the_same_bits(monkeypatch, dtype):
+    """The compiled in-place sums and NumPy's np.add.at give the same bits, bounded rows,
+    repeated n-grams and shared buckets included."""
+    inc = composed.vocabulary_incidence(SPEC, WORDS, dtype)
+    rng = np.random.default_rng(7)
+    W = rng.normal(size=(inc.n_rows, 6)).astype(dtype)
+    words = np.arange(len(WORDS))
+    plan = composed.composed_plan(inc, words, np.array([0, words.size]))
+    steps = rng.normal(size=(words.size, 6)).astype(dtype)
+    curvature = -rng.random(words.size).astype(dtype)  # some rows over the bound
+    results = []
+    for private in (True, False):
+        if not private:
+            monkeypatch.setattr(composed, "_csc_matvec", None)
+            monkeypatch.setattr(composed, "_csc_matvecs", None)
+            monkeypatch.setattr(composed, "_csr_matvec", None)
+            monkeypatch.setattr(composed, "_csr_matvecs", None)
+        a = W.copy()
+        composed.scatter(a, plan, 0, steps, curvature)
+        results.append((a, composed.gather(a, plan, 0)))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    B = counts_matrix(inc.composition(), inc)
+    row_curvature = np.abs(B.T @ curvature.astype(np.float64))
+    assert (row_curvature > MAX_STEP_CURVATURE).any()
+    assert (inc.counts > 1).any()
 
 
 def test_row_counts_are_the_words_counts_through_the_incidence():

@@ -101,6 +101,17 @@ def test_no_word_with_an_ngram_trains_plain_word2vec_bit_for_bit(docs, loss):
     np.testing.assert_array_equal(est.transform(docs[:5]), plain.transform(docs[:5]))
 
 
+def test_callbacks_see_the_composed_vectors(docs):
+    seen = []
+
+    def record(est, info):
+        seen.append((info.vectors.shape, info._state.vectors.shape))
+
+    est = fitted(docs, callbacks=[record], epochs=2)
+    n = len(est.index_to_key_)
+    assert seen == [((n, 12), (n + 3000, 12))] * 2
+
+
 def test_subwords_change_training(docs):
     plain = SkipGramVectorizer(**PARAMS).fit(docs)
     est = fitted(docs)
@@ -357,6 +368,6 @@ def test_a_bucket_row_shared_by_many_words_does_not_blow_up(monkeypatch):
     # the control: the same fit with fastText's unbounded rows diverges
     from skw2v._core import composed
 
-    monkeypatch.setattr(composed, "bound_steps", lambda steps, curvature: None)
+    monkeypatch.setattr(composed, "MAX_STEP_CURVATURE", np.inf)
     with pytest.raises(TrainingDiverged):
         SkipGramVectorizer(**params).fit(docs)

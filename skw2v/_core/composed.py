@@ -59,10 +59,11 @@ from typing import NamedTuple
 import numpy as np
 from scipy.sparse import csr_array as _csr_array
 
-from .._compat import scipy_csr_kernels
-from .rowsum import add_to_rows, bound_steps, row_sums, sum_plan
+from .._compat import scipy_csc_kernels, scipy_csr_kernels
+from .rowsum import MAX_STEP_CURVATURE, row_sums
 
 _csr_matvec, _csr_matvecs = scipy_csr_kernels()
+_csc_matvec, _csc_matvecs = scipy_csc_kernels()
 
 
 class Incidence(NamedTuple):
@@ -178,13 +179,11 @@ class ComposedPlan(NamedTuple):
     Built once for a chunk of batches by :func:`composed_plan`. Batch ``i``'s
     unique input words are ``words[word_ptr[i]:word_ptr[i + 1]]``
     (increasing); word ``k``'s incidence entries are
-    ``entry_ptr[k]:entry_ptr[k + 1]`` of ``entry_rows`` and
-    ``entry_weights`` (the gather matrix of a batch is a CSR slice of
-    these). ``sums`` is the :class:`~skw2v._core.rowsum.SumPlan` of the
-    entries by (batch, row): batch ``i`` updates the rows
-    ``sums.rows[sums.uptr[i]:sums.uptr[i + 1]]``, and the sorted entries
-    ``sums.ptr[i]:sums.ptr[i + 1]`` have the word ``entry_word`` (counted from
-    the batch's first word) and the count ``entry_counts``.
+    ``entry_ptr[k]:entry_ptr[k + 1]``: their rows ``entry_rows``, weights
+    ``entry_weights`` (``M``), counts ``entry_counts`` (``B``) and word
+    ``entry_word`` (counted from the batch's first word). A batch's gather
+    matrix is a CSR slice of these, its scatter the same slice read as the
+    CSC matrix of the transpose.
     """
 
     words: np.ndarray
@@ -192,9 +191,10 @@ class ComposedPlan(NamedTuple):
     entry_ptr: np.ndarray
     entry_rows: np.ndarray
     entry_weights: np.ndarray
-    sums: object
-    entry_word: np.ndarray
     entry_counts: np.ndarray
+    entry_word: np.ndarray
+    #: Whether batch ``i`` has an entry whose count is not 1 (a repeated n-gram).
+    repeats: np.ndarray
     n_rows: int
 
 
@@ -216,33 +216,42 @@ def composed_plan(incidence, words, word_ptr):
     """
     words = np.asarray(words, dtype=np.intp)
     word_ptr = np.asarray(word_ptr, dtype=np.intp)
-    n_batches = word_ptr.size - 1
     first = incidence.indptr[words].astype(np.intp)
     lengths = incidence.indptr[words + 1].astype(np.intp) - first
     entry_ptr = np.zeros(words.size + 1, dtype=np.intp)
     np.cumsum(lengths, out=entry_ptr[1:])
-    n_entries = int(entry_ptr[-1])
-    index = np.int32 if max(incidence.n_rows, n_entries) < 1 << 31 else np.int64
+    index = np.int32 if max(incidence.n_rows, int(entry_ptr[-1])) < 1 << 31 else np.int64
     at = concatenated_ranges(first, lengths)
-    entry_rows = incidence.indices[at].astype(index, copy=False)
-    entry_weights = incidence.weights[at]
+    in_batch = np.arange(words.size) - np.repeat(word_ptr[:-1], np.diff(word_ptr))
     counts = incidence.counts[at]
-    # the entries of each batch, and their position within it (increasing)
+    repeated = np.zeros(at.size + 1, dtype=np.intp)
+    np.cumsum(counts != 1, out=repeated[1:])
     batch_entries = entry_ptr[word_ptr]
-    per_batch = np.diff(batch_entries)
-    entry_batch = np.repeat(np.arange(n_batches), per_batch)
-    position = np.arange(n_entries) - np.repeat(batch_entries[:-1], per_batch)
-    empty = np.zeros(0, dtype=np.intp)
-    sums = sum_plan(entry_rows, entry_batch, batch_entries, position, incidence.n_rows,
-                    empty, empty, np.zeros(n_batches + 1, dtype=np.intp), empty, 1,
-                    increasing_columns=True)
-    # each sorted entry's word (within its batch) and count
-    entry = sums.columns.astype(np.intp) + np.repeat(batch_entries[:-1], per_batch)
-    word_of_entry = np.repeat(np.arange(words.size) - np.repeat(word_ptr[:-1],
-                                                                np.diff(word_ptr)), lengths)
-    entry_word = word_of_entry[entry].astype(sums.starts.dtype)
-    return ComposedPlan(words, word_ptr, entry_ptr.astype(index), entry_rows, entry_weights,
-                        sums, entry_word, counts[entry], incidence.n_rows)
+    repeats = repeated[batch_entries[1:]] > repeated[batch_entries[:-1]]
+    return ComposedPlan(words, word_ptr, entry_ptr.astype(index),
+                        incidence.indices[at].astype(index, copy=False),
+                        incidence.weights[at], counts, np.repeat(in_batch, lengths), repeats,
+                        incidence.n_rows)
+
+
+class RowSums:
+    """A zero vector over all the rows of the input matrix, one per dtype, for row sums.
+
+    :func:`scatter` adds each entry's curvature into it, reads the sums at
+    the batch's rows and sets them back to zero: a row sum costs the
+    entries, not a sort and not the matrix. One per worker (not thread-safe).
+    """
+
+    def __init__(self, n_rows):
+        self.n_rows = n_rows
+        self._buffers = {}
+
+    def buffer(self, dtype):
+        """The zero vector of ``dtype`` (kept at zero between uses)."""
+        dtype = np.dtype(dtype)
+        if dtype not in self._buffers:
+            self._buffers[dtype] = np.zeros(self.n_rows, dtype=dtype)
+        return self._buffers[dtype]
 
 
 def _product(indptr, indices, data, n_cols, X):
@@ -266,6 +275,53 @@ def _product(indptr, indices, data, n_cols, X):
     return out
 
 
+_ONES = {}
+
+
+def _ones(n, dtype):
+    """A read-only vector of ``n`` ones (a slice of a cached one)."""
+    ones = _ONES.get(dtype)
+    if ones is None or ones.size < n:
+        ones = np.ones(max(n, 1 << 16), dtype=dtype)
+        ones.flags.writeable = False
+        _ONES[dtype] = ones
+    return ones[:n]
+
+
+def _add_at(Y, rows, X, columns=None, ptr=None):
+    """``np.add.at(Y, rows, X[columns])`` (``X`` itself without ``columns``), in place.
+
+    ``columns`` is non-decreasing (the CSC order of the entries); ``ptr``,
+    if given, holds where each column's entries start (and the end). Runs
+    SciPy's compiled kernel with weights 1, which sums in the same order
+    with the same roundings (see :func:`skw2v._compat.scipy_csc_kernels`),
+    when ``Y`` is a C-contiguous array of ``X``'s dtype.
+    """
+    n = rows.size
+    if n == 0:
+        return
+    target = np.asarray(Y)
+    fast = (_csc_matvecs is not None and target.flags.c_contiguous and target.flags.writeable
+            and target.dtype == X.dtype and X.flags.c_contiguous
+            and target.dtype in (np.float32, np.float64))
+    if not fast:
+        np.add.at(Y, rows, X if columns is None else X[columns])
+        return
+    if columns is None:
+        ptr, n_cols = np.arange(n + 1, dtype=rows.dtype), n
+    else:
+        n_cols = X.shape[0]
+        if ptr is None:
+            ptr = np.searchsorted(columns, np.arange(n_cols + 1))
+        ptr = ptr.astype(rows.dtype, copy=False)
+    ones = _ones(n, target.dtype)
+    if target.ndim == 1:
+        _csc_matvec(target.shape[0], n_cols, ptr, rows, ones, X, target)
+    else:
+        _csc_matvecs(target.shape[0], n_cols, target.shape[1], ptr, rows, ones, X.reshape(-1),
+                     target.reshape(-1))
+
+
 def gather(W, plan, i):
     """The composed vectors ``M[U] @ W`` of batch ``i``'s unique input words ``U``.
 
@@ -279,12 +335,20 @@ def gather(W, plan, i):
                     plan.entry_weights[e0:e1], W.shape[0], np.asarray(W))
 
 
-def scatter(W, plan, i, steps, scaled_curvature=None):
+def scatter(W, plan, i, steps, scaled_curvature=None, row_sums=None):
     """Add the words' steps to their rows, each row's step bounded (see the module).
 
-    Row ``r`` of ``W`` moves by ``sum_w B[w, r] * steps[w]`` over batch
-    ``i``'s unique words, bounded by :func:`~skw2v._core.rowsum.bound_steps`
-    with the curvature ``sum_w B[w, r] * scaled_curvature[w]``.
+    Row ``r`` of ``W`` moves by ``f_r * sum_w B[w, r] * steps[w]`` over
+    batch ``i``'s unique words, where ``f_r`` is the factor of
+    :func:`~skw2v._core.rowsum.bound_steps` for the row's curvature
+    ``sum_w B[w, r] * scaled_curvature[w]`` (1 unless ``lr`` times it
+    exceeds :data:`~skw2v._core.rowsum.MAX_STEP_CURVATURE`).
+
+    The entries are added into ``W`` one by one, in place: those of weight
+    ``B[w, r] f_r = 1`` (nearly all) straight from ``steps``, the others
+    scaled first (the same product ``bound_steps`` takes). A row that only
+    one word uses, once, therefore gets exactly the value a plain word2vec
+    row gets from ``bound_steps`` and an add.
 
     Parameters
     ----------
@@ -298,23 +362,48 @@ def scatter(W, plan, i, steps, scaled_curvature=None):
     scaled_curvature : ndarray of shape (n_unique_words,) or None
         ``-lr`` (or ``lr``) times each word's summed curvature bound; None for
         unbounded steps (a loss without curvature).
+    row_sums : RowSums or None
+        The worker's row-sum buffer (one is made when None).
     """
-    sums = plan.sums
-    u0, u1 = int(sums.uptr[i]), int(sums.uptr[i + 1])
-    p0, p1 = int(sums.ptr[i]), int(sums.ptr[i + 1])
-    indptr = sums.starts[u0:u1 + 1] - p0
-    indices = plan.entry_word[p0:p1]
-    data = plan.entry_counts[p0:p1]
-    n_words = steps.shape[0]
-    row_steps = _product(indptr, indices, data, n_words, np.ascontiguousarray(steps))
+    a, b = int(plan.word_ptr[i]), int(plan.word_ptr[i + 1])
+    e0, e1 = int(plan.entry_ptr[a]), int(plan.entry_ptr[b])
+    rows = plan.entry_rows[e0:e1]
+    word = plan.entry_word[e0:e1]
+    ptr = plan.entry_ptr[a:b + 1] - e0
+    # the counts B[w, r], where some differ from 1 (a repeated n-gram)
+    counts = plan.entry_counts[e0:e1] if plan.repeats[i] else None
+    big = excess = None
     if scaled_curvature is not None:
-        # summed in the curvature's own precision: with one word per row and
-        # a count of 1, each row gets its word's bound exactly
         curvature = np.ascontiguousarray(scaled_curvature)
-        bounds = _product(indptr, indices, data.astype(curvature.dtype, copy=False), n_words,
-                          curvature)
-        bound_steps(row_steps, bounds)
-    add_to_rows(W, sums.rows[u0:u1], row_steps)
+        if row_sums is None:
+            row_sums = RowSums(plan.n_rows)
+        buffer = row_sums.buffer(curvature.dtype)
+        # each row's curvature, summed in the curvature's own precision
+        if counts is None:
+            _add_at(buffer, rows, curvature, word, ptr)
+        else:
+            _add_at(buffer, rows, curvature.take(word) * counts.astype(curvature.dtype))
+        excess = buffer.take(rows)
+        buffer[rows] = 0
+        np.abs(excess, out=excess)
+        big = np.flatnonzero(excess > MAX_STEP_CURVATURE)
+    steps = np.asarray(steps)
+    add = np.ascontiguousarray(steps, dtype=W.dtype)
+    if counts is None and (big is None or big.size == 0):
+        _add_at(W, rows, add, word, ptr)
+        return
+    # each entry's weight B[w, r] f_r; those of weight 1 are added as they are
+    weight = (np.ones(e1 - e0, dtype=steps.dtype) if counts is None
+              else counts.astype(steps.dtype))
+    if big is not None and big.size:
+        weight[big] *= np.divide(MAX_STEP_CURVATURE, excess[big]).astype(steps.dtype,
+                                                                         copy=False)
+    scaled = weight != 1
+    unit = ~scaled
+    _add_at(W, rows[unit], add, word[unit])
+    scaled_steps = steps.take(word[scaled], axis=0)
+    scaled_steps *= weight[scaled][:, None]
+    _add_at(W, rows[scaled], np.ascontiguousarray(scaled_steps, dtype=W.dtype))
 
 
 def word_sums(inverse, values, scale, curvature=None, dtype=np.float32):

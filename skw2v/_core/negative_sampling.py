@@ -112,7 +112,7 @@ def padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i, subwords=None)
     inputs (at their padded rows) and of ``rows.ravel()`` (after them) by
     word id.
 
-    With ``subwords``, a pair ``(composed_plan, local)``, the input vectors
+    With ``subwords``, ``(composed_plan, local, row_sums)``, the input vectors
     are composed: batch ``i``'s unique input words are gathered once
     (:func:`~skw2v._core.composed.gather`), ``local`` gives each padded
     slot's word among them, and the words' summed steps and curvature go
@@ -126,7 +126,7 @@ def padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i, subwords=None)
     if subwords is None:
         v_pad = W_in.take(inputs_pad, axis=0).reshape(n_groups, width, d)
     else:
-        words_plan, local = subwords
+        words_plan, local, row_sums = subwords
         composed = _composed.gather(W_in, words_plan, i)
         v_pad = composed.take(local, axis=0).reshape(n_groups, width, d)
     # One small product per window: (width x d) @ (d x K+1).
@@ -150,7 +150,7 @@ def padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i, subwords=None)
         norms = np.einsum("ij,ij->i", composed, composed).take(local)
 
         def update(steps, scaled_curvature):
-            _composed.scatter(W_in, words_plan, i, steps, scaled_curvature)
+            _composed.scatter(W_in, words_plan, i, steps, scaled_curvature, row_sums)
     curvature = padded_curvature(g_pad, out_rows, norms)
     rowsum.planned_update(W_in, W_out, plan, i, grads, -lr, curvature, update)
     return loss
@@ -172,20 +172,24 @@ class FusedChunk(NamedTuple):
     flat: np.ndarray
     rows: np.ndarray
     plan: rowsum.SumPlan
-    #: With subwords: the batches' :class:`~skw2v._core.composed.ComposedPlan`
-    #: and, for each padded slot, its word among its batch's unique input words.
+    #: With subwords: the batches' :class:`~skw2v._core.composed.ComposedPlan`,
+    #: for each padded slot its word among its batch's unique input words, and
+    #: the worker's :class:`~skw2v._core.composed.RowSums`.
     words_plan: _composed.ComposedPlan | None = None
     local: np.ndarray | None = None
+    row_sums: _composed.RowSums | None = None
 
 
-def fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out, incidence=None):
+def fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out, incidence=None,
+                row_sums=None):
     """:class:`FusedChunk` of windows ``indptr`` cut into batches at ``gbounds``.
 
     ``outside`` are the pairs' input ids, ``targets`` and ``negatives`` the
     windows' center words and negatives, ``n_in`` and ``n_out`` the numbers
     of input ids (words) and of rows of the output matrix. With an
     ``incidence`` (:class:`~skw2v._core.composed.Incidence`), the input
-    vectors are composed from subword rows.
+    vectors are composed from subword rows (``row_sums`` is the worker's
+    buffer for the rows' curvature; one is made when None).
     """
     n_windows, k1 = negatives.shape[0], negatives.shape[1] + 1
     rows = np.empty((n_windows, k1), dtype=np.intp)
@@ -214,23 +218,34 @@ def fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out, incid
     if incidence is None:
         return FusedChunk(inputs_pad, pad_ptr, flat, rows, plan)
     words_plan, local = _chunk_words(incidence, plan, inputs_pad, pad_ptr)
-    return FusedChunk(inputs_pad, pad_ptr, flat, rows, plan, words_plan, local)
+    if row_sums is None:
+        row_sums = _composed.RowSums(incidence.n_rows)
+    return FusedChunk(inputs_pad, pad_ptr, flat, rows, plan, words_plan, local, row_sums)
 
 
 def _chunk_words(incidence, plan, inputs_pad, pad_ptr):
-    """The composed plan of a chunk's batches, and each padded slot's word in its batch."""
+    """The composed plan of a chunk's batches, and each padded slot's word in its batch.
+
+    Batch ``b``'s unique input words are its plan's unique input ids; the
+    sorted entries of unique id ``u`` are ``plan.starts[u]:plan.starts[u + 1]``
+    and their columns are the padded rows of its pairs, so every pair's slot
+    gets its word's index among the batch's words in one scatter. Padding
+    slots get 0 (the batch's first word; their score gradients are 0).
+    """
     n_batches = pad_ptr.size - 1
     sizes = plan.mid - plan.uptr[:-1]
     word_ptr = np.zeros(n_batches + 1, dtype=np.intp)
     np.cumsum(sizes, out=word_ptr[1:])
-    words = plan.rows[_composed.concatenated_ranges(plan.uptr[:-1], sizes)]
-    words_plan = _composed.composed_plan(incidence, words, word_ptr)
-    # (batch, word) keys increase; a slot's key finds its word, a padding
-    # slot (id 0) the batch's first word
-    n = np.int64(incidence.n_words)
-    keys = np.repeat(np.arange(n_batches, dtype=np.int64) * n, sizes) + words
-    slot_batch = np.repeat(np.arange(n_batches, dtype=np.int64), np.diff(pad_ptr))
-    local = np.searchsorted(keys, slot_batch * n + inputs_pad) - word_ptr[slot_batch]
+    unique = _composed.concatenated_ranges(plan.uptr[:-1], sizes)
+    words_plan = _composed.composed_plan(incidence, plan.rows[unique], word_ptr)
+    first = plan.starts[unique].astype(np.intp)
+    runs = plan.starts[unique + 1].astype(np.intp) - first
+    word_batch = np.repeat(np.arange(n_batches), sizes)
+    in_batch = np.arange(unique.size) - word_ptr[word_batch]
+    local = np.zeros(inputs_pad.size, dtype=np.intp)
+    slots = plan.columns[_composed.concatenated_ranges(first, runs)]
+    slots += np.repeat(pad_ptr[word_batch], runs).astype(slots.dtype, copy=False)
+    local[slots] = np.repeat(in_batch, runs)
     return words_plan, local
 
 
@@ -241,10 +256,11 @@ class WindowKernel:
     :meth:`chunk`, then trains each batch with :meth:`step`.
     """
 
-    def chunk(self, outside, indptr, gbounds, targets, negatives, n_in, n_out, incidence=None):
+    def chunk(self, outside, indptr, gbounds, targets, negatives, n_in, n_out, incidence=None,
+              row_sums=None):
         """:func:`fused_chunk`."""
         return fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out,
-                           incidence)
+                           incidence, row_sums)
 
     def step(self, W_in, W_out, chunk, i, pairs, windows, lr):
         """Train batch ``i`` of ``chunk``; return its loss before the update.
@@ -253,7 +269,8 @@ class WindowKernel:
         windows, counted from the chunk's first.
         """
         a, b = chunk.pad_ptr[i], chunk.pad_ptr[i + 1]
-        subwords = None if chunk.words_plan is None else (chunk.words_plan, chunk.local[a:b])
+        subwords = (None if chunk.words_plan is None
+                    else (chunk.words_plan, chunk.local[a:b], chunk.row_sums))
         return padded_step(W_in, W_out, chunk.inputs_pad[a:b], chunk.flat[pairs[0]:pairs[1]],
                            chunk.rows[windows[0]:windows[1]], lr, chunk.plan, i, subwords)
 

@@ -103,9 +103,18 @@ class EpochInfo:
         self.loss = loss
         self.loss_curve = loss_curve
         self.learning_rate = learning_rate
-        self.vectors = vectors
+        # an array, or a function that computes it (the composed vectors of a
+        # subword model, computed only if a callback reads them)
+        self._vectors = vectors
         self.output_vectors = output_vectors
         self._state = state
+
+    @property
+    def vectors(self):
+        """The input vectors of the words (see the class documentation)."""
+        if callable(self._vectors):
+            self._vectors = self._vectors()
+        return self._vectors
 
     def __repr__(self):
         return f"EpochInfo(epoch={self.epoch}, loss={self.loss:.6g})"

@@ -251,9 +251,11 @@ class _Epochs:
                            run.seed, last_epoch, self.corpus.index_to_key,
                            self.corpus.word_counts, self.checkpoint_params)
         vectors = run.W_in
-        if self.incidence is not None and self.config.callbacks:
-            # callbacks see the words' vectors; the checkpoint state keeps every row
-            vectors = self.incidence.compose(np.asarray(run.W_in))
+        if self.incidence is not None:
+            # callbacks see the words' vectors, composed when read; the
+            # checkpoint state keeps every row
+            def vectors(W=run.W_in, incidence=self.incidence):
+                return incidence.compose(np.asarray(W))
         info = EpochInfo(epoch, mean_loss, curve, lr_b, vectors, run.W_out, state=state)
         stop = False
         for cb in self.config.callbacks:
