@@ -162,9 +162,25 @@ def test_a_word_alone_in_its_rows_moves_its_composed_vector_by_the_plain_step():
     assert not np.allclose(plain_in, inc.compose(W))
 
 
+def expected_rows_step(inc, words_steps, words_curvature, lr=1.0):
+    """The scatter's rule written out densely: row r gets f_r sum_w B[w, r] s_w, with
+    f_r = min(1, 1 / C_r), C_r = a_r sum_w B[w, r] c_w and a_r the alignment of the row's
+    entries (1 for a row with one entry)."""
+    B = counts_matrix(inc.composition(), inc)
+    raw = B.T @ words_steps
+    lengths = B.T @ np.linalg.norm(words_steps, axis=1)
+    entries = np.diff(B.tocsc().indptr)
+    align = np.ones(inc.n_rows)
+    shared = (entries > 1) & (lengths > 0)
+    align[shared] = np.sum(raw[shared] ** 2, axis=1) / lengths[shared] ** 2
+    curvature = lr * align * (B.T @ np.abs(words_curvature))
+    factor = np.minimum(1.0, MAX_STEP_CURVATURE / np.maximum(curvature, 1e-300))
+    return raw * factor[:, None], curvature, align
+
+
 def test_a_bucket_row_shared_by_many_words_takes_a_bounded_step():
     """One bucket for every n-gram: all words share it. Its step is the summed step of its
-    words scaled to the Newton step of their summed curvature, never the raw sum."""
+    words scaled to the Newton step of their (aligned) summed curvature, never the raw sum."""
     spec = SubwordSpec(3, 3, 1)
     words = [f"w{i:03d}" for i in range(200)]
     inc = composed.vocabulary_incidence(spec, words, np.float64)
@@ -181,17 +197,50 @@ def test_a_bucket_row_shared_by_many_words_takes_a_bounded_step():
     generic_step(a, U.copy(), inputs, group, targets, neg, lr, loss, incidence=inc)
     out = loss.loss_and_grad(inc.compose(W), targets, U, neg)
     c_in, _ = loss.curvature(inc.compose(W), targets, U, neg)
-    M = inc.composition()
-    B = counts_matrix(M, inc)
-    raw = -lr * (B.T @ out.grad_center)
-    curvature = lr * (B.T @ c_in)
-    factor = np.minimum(1.0, MAX_STEP_CURVATURE / curvature)
-    np.testing.assert_allclose(a - W, raw * factor[:, None], rtol=1e-10, atol=1e-14)
+    expected, curvature, align = expected_rows_step(inc, -lr * out.grad_center, c_in, lr)
+    np.testing.assert_allclose(a - W, expected, rtol=1e-10, atol=1e-14)
     bucket = n  # the one bucket row
+    raw = -lr * np.linalg.norm(counts_matrix(inc.composition(), inc).T @ out.grad_center,
+                               axis=1)[bucket]
+    assert 0 < align[bucket] < 1
     assert curvature[bucket] > 100  # shared by all: its raw step would overshoot
     step = np.linalg.norm((a - W)[bucket])
-    assert step == pytest.approx(np.linalg.norm(raw[bucket]) / curvature[bucket])
-    assert step < np.linalg.norm(raw[bucket]) / 100
+    assert step == pytest.approx(abs(raw) / curvature[bucket])
+    assert step < abs(raw) / 100
+    # a word's own row, used by it alone, gets plain word2vec's bound
+    np.testing.assert_array_equal(align[:n], 1.0)
+
+
+def test_aligned_steps_on_a_shared_row_are_bounded_harder_than_unrelated_ones():
+    """k words that push a shared row the same way would overshoot together: the row gets
+    the Newton step of their summed curvature. Steps in unrelated directions add up as k
+    sequential steps would, and are bounded by the curvature of their aligned part only."""
+    spec = SubwordSpec(3, 3, 1)
+    words = [f"w{i:03d}" for i in range(100)]
+    inc = composed.vocabulary_incidence(spec, words, np.float64)
+    n = len(words)
+    plan = composed.composed_plan(inc, np.arange(n), np.array([0, n]))
+    # lr * C_w = 0.1 for every word: none is over its own bound; each word's four
+    # 3-grams all hash to the one bucket (B = 4)
+    curvature = np.full(n, -0.1)
+    rng = np.random.default_rng(8)
+    same = np.tile(rng.normal(size=(1, n)), (n, 1)) * 1e-3  # all the same direction
+    unrelated = np.eye(n) * 1e-3  # orthogonal
+    moves = {}
+    for name, steps in (("same", same), ("unrelated", unrelated)):
+        W = np.zeros((inc.n_rows, n))
+        composed.scatter(W, plan, 0, steps, curvature)
+        expected, row_curvature, align = expected_rows_step(inc, steps, curvature)
+        np.testing.assert_allclose(W, expected, rtol=1e-12, atol=1e-18)
+        np.testing.assert_allclose(W[:n], steps)  # own rows: below the bound, unchanged
+        moves[name] = (np.linalg.norm(W[n]), np.linalg.norm(steps.sum(axis=0)),
+                       row_curvature[n], align[n])
+    step, raw, c, a = moves["same"]
+    assert a == pytest.approx(1.0) and c == pytest.approx(40.0)
+    assert step == pytest.approx(4 * raw / 40.0)
+    step, raw, c, a = moves["unrelated"]
+    assert a == pytest.approx(1 / n) and c == pytest.approx(0.4)
+    assert step == pytest.approx(4 * raw)  # sqrt(k) times one word's step, as k steps in a row
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -293,9 +342,10 @@ def test_scatter_without_scipys_private_kernels_gives_the_same_bits(monkeypatch,
         results.append((a, composed.gather(a, plan, 0)))
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
-    B = counts_matrix(inc.composition(), inc)
-    row_curvature = np.abs(B.T @ curvature.astype(np.float64))
+    _, row_curvature, align = expected_rows_step(inc, steps.astype(np.float64),
+                                                 curvature.astype(np.float64))
     assert (row_curvature > MAX_STEP_CURVATURE).any()
+    assert (align < 0.99).any()
     assert (inc.counts > 1).any()
 
 

@@ -35,21 +35,39 @@ vector takes the step a plain word2vec row would. Where words share rows,
 their steps add up, as fastText's do.
 
 The step of each row is then bounded as a plain row's is
-(:func:`~skw2v._core.rowsum.bound_steps`): its curvature bound is
-``sum_w B[w, r] * C_w``, so a row whose summed ``lr * C`` exceeds 1 gets the
-Newton step along it instead. A bucket row shared by many words of one batch
-(a common suffix, or an adversarial corpus of many words with one n-gram)
-therefore cannot take an unbounded step, exactly as a plain row repeated
-many times in a batch cannot. For a word whose rows no other word of the
-batch uses (and whose n-grams do not repeat), every row gets ``s_w`` and the
-bound ``C_w``, the step and the bound a plain row would get: the rule
-reduces to plain word2vec's.
+(:func:`~skw2v._core.rowsum.bound_steps`): a row whose ``lr * C_r`` exceeds
+1 gets the Newton step ``1 / C_r`` along it instead, with the curvature of
+the row along its summed step::
+
+    C_r = a_r * sum_w B[w, r] * C_w,
+    a_r = |sum_w B[w, r] s_w|^2 / (sum_w B[w, r] |s_w|)^2   (in [0, 1])
+
+``sum_w B[w, r] C_w`` bounds the curvature of the words' losses in any
+direction (each ``C_w`` is the trace bound of word ``w``'s curvature). A
+summed step overshoots by its *aligned* part: ``k`` words that push a shared
+row the same way (``a_r = 1``) would together overshoot the minimum that
+each of them is heading for, and get the Newton step of their summed
+curvature; ``k`` steps in unrelated directions (``a_r`` about ``1 / k``) add
+up to about ``sqrt(k)`` single steps, as ``k`` sequential SGD steps would,
+and are bounded only by the curvature of their aligned part. A bucket row
+shared by many words of one batch (a common suffix, or an adversarial corpus
+of many words with one n-gram) therefore cannot take an unbounded step. A
+row with a single entry has ``a_r = 1``, so a word whose rows no other word
+of the batch uses (and whose n-grams do not repeat) gets ``s_w`` and the
+bound ``C_w`` on every row, the step and the bound a plain row would get:
+the rule reduces to plain word2vec's.
+
+Measured on the first 4M tokens of text8like (two seeds): the alignment
+raises analogy accuracy by 1.6 to 1.7 points (syntactic 1.8 to 2.1, semantic
+0.7 to 1.3) and WS353 and MEN by 0.01 to 0.016 over the plain trace bound
+``a_r = 1``, and trains the adversarial corpus of ``tests`` as stably. The
+curvature weighted by ``M`` instead of ``B`` (each row's Newton step taken as
+if the word's other rows stood still) diverges on that corpus.
 
 Everything is vectorised: one plan per chunk of batches
-(:func:`composed_plan`: the incidence rows of each batch's unique words, and
-the sum plan of their entries by row), one sparse product per batch for the
-gather and one for the scatter; no Python loop over words or n-grams.
-Pure NumPy and SciPy.
+(:func:`composed_plan`: the incidence rows of each batch's unique words),
+one sparse product per batch for the gather and in-place sums for the
+scatter; no Python loop over words or n-grams. Pure NumPy and SciPy.
 """
 
 from __future__ import annotations
@@ -341,8 +359,9 @@ def scatter(W, plan, i, steps, scaled_curvature=None, row_sums=None):
     Row ``r`` of ``W`` moves by ``f_r * sum_w B[w, r] * steps[w]`` over
     batch ``i``'s unique words, where ``f_r`` is the factor of
     :func:`~skw2v._core.rowsum.bound_steps` for the row's curvature
-    ``sum_w B[w, r] * scaled_curvature[w]`` (1 unless ``lr`` times it
-    exceeds :data:`~skw2v._core.rowsum.MAX_STEP_CURVATURE`).
+    ``a_r * sum_w B[w, r] * scaled_curvature[w]`` (1 unless it exceeds
+    :data:`~skw2v._core.rowsum.MAX_STEP_CURVATURE`), ``a_r`` the alignment
+    of the row's entries (1 for a row with one entry; see the module).
 
     The entries are added into ``W`` one by one, in place: those of weight
     ``B[w, r] f_r = 1`` (nearly all) straight from ``steps``, the others
@@ -386,6 +405,10 @@ def scatter(W, plan, i, steps, scaled_curvature=None, row_sums=None):
         excess = buffer.take(rows)
         buffer[rows] = 0
         np.abs(excess, out=excess)
+        aligned = _alignment(buffer, rows, word, counts, steps)
+        if aligned is not None:  # rows that several entries share
+            shared, alignment = aligned
+            excess[shared] = (excess[shared] * alignment).astype(excess.dtype, copy=False)
         big = np.flatnonzero(excess > MAX_STEP_CURVATURE)
     steps = np.asarray(steps)
     add = np.ascontiguousarray(steps, dtype=W.dtype)
@@ -404,6 +427,51 @@ def scatter(W, plan, i, steps, scaled_curvature=None, row_sums=None):
     scaled_steps = steps.take(word[scaled], axis=0)
     scaled_steps *= weight[scaled][:, None]
     _add_at(W, rows[scaled], np.ascontiguousarray(scaled_steps, dtype=W.dtype))
+
+
+def _alignment(buffer, rows, word, counts, steps):
+    """The alignment of the steps that share a row: ``|sum_e x_e|^2 / (sum_e |x_e|)^2``.
+
+    ``x_e = B[w, r] * steps[w]`` are the entries of row ``r``. The alignment
+    is 1 when they point the same way (one entry included) and about
+    ``1 / k`` for ``k`` entries in unrelated directions. The zero ``buffer``
+    counts the entries of each row, then gives each shared row a slot (the
+    position of one of its entries, the same for all of them, whichever
+    write lands last), so the entries are summed by slot without a sort; it
+    is left at zero.
+
+    Returns
+    -------
+    shared : ndarray of intp or None
+        The entries whose row has several entries (None if there are none).
+    alignment : ndarray of float64
+        Their row's alignment.
+    """
+    _add_at(buffer, rows, _ones(rows.size, buffer.dtype))
+    shared = np.flatnonzero(buffer.take(rows) > 1)
+    if shared.size == 0:
+        buffer[rows] = 0
+        return None
+    shared_rows = rows[shared]
+    buffer[shared_rows] = np.arange(shared.size, dtype=buffer.dtype)
+    slot = buffer.take(shared_rows).astype(rows.dtype)
+    buffer[rows] = 0
+    steps = np.ascontiguousarray(steps)
+    of_word = word[shared]
+    lengths = np.sqrt(np.einsum("ij,ij->i", steps, steps).astype(np.float64)).take(of_word)
+    summed = np.zeros((shared.size, steps.shape[1]), dtype=steps.dtype)
+    if counts is None:  # the entries are the steps of their words (in word order)
+        _add_at(summed, slot, steps, of_word)
+    else:
+        weight = counts[shared]
+        _add_at(summed, slot, steps.take(of_word, axis=0) * weight.astype(steps.dtype)[:, None])
+        lengths *= weight
+    total = np.zeros(shared.size)
+    _add_at(total, slot, lengths)
+    squared = np.einsum("ij,ij->i", summed, summed).astype(np.float64).take(slot)
+    total = total.take(slot)
+    alignment = np.divide(squared, total * total, out=np.ones(shared.size), where=total > 0)
+    return shared, np.minimum(alignment, 1.0)
 
 
 def word_sums(inverse, values, scale, curvature=None, dtype=np.float32):
