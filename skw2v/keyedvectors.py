@@ -804,7 +804,7 @@ class KeyedVectors(_SimilarityQueries):
         return len(self.index_to_key)
 
     def __contains__(self, key: object) -> bool:
-        """Whether ``key`` is a word of the vocabulary (unseen words are not, even with subwords)."""
+        """Whether ``key`` is a vocabulary word (an unseen word is not, even with subwords)."""
         try:
             return key in self.key_to_index
         except TypeError:  # unhashable
