@@ -109,7 +109,9 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         ``"tfidf"`` weights them by the idf learned in ``fit``; ``"sif"``
         weights them by ``sif_alpha / (sif_alpha + p(w))`` and removes the
         first principal component of the training documents (Arora et al.,
-        2017).
+        2017). With subwords, tokens missing from the vocabulary are pooled
+        too, with their composed vectors (see :meth:`transform` for their
+        ``"tfidf"`` and ``"sif"`` weights).
     sif_alpha : float, default=1e-3
         The ``a`` of SIF weighting.
     norm : {"l2"} or None, default=None
