@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._compat import caller_stacklevel, joblib_backend_is_local
 from ._core.pairs import skipgram_pairs
-from ._core.pooling import corpus_statistics, pool_blocks
+from ._core.pooling import corpus_statistics, pool_blocks, unseen_blocks, unseen_composer
 from ._core.vocab import noise_sampler
 from ._data.encode import Corpus, build_corpus, encode_known
 from ._data.store import Workspace, document_blocks, resolve_spill_threshold
@@ -39,7 +39,7 @@ from ._fitting.state import (
     checkpoint_params,
 )
 from ._fitting.trainer import as_keyed_vectors, draw_seed, fitted_vectors
-from ._params import check_output_params, fit_config, text_options
+from ._params import check_output_params, check_params, fit_config, subword_spec, text_options
 from .losses import LOSSES, get_loss
 
 logger = logging.getLogger("skw2v")
@@ -109,7 +109,9 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         ``"tfidf"`` weights them by the idf learned in ``fit``; ``"sif"``
         weights them by ``sif_alpha / (sif_alpha + p(w))`` and removes the
         first principal component of the training documents (Arora et al.,
-        2017).
+        2017). With subwords, tokens missing from the vocabulary are pooled
+        too, with their composed vectors (see :meth:`transform` for their
+        ``"tfidf"`` and ``"sif"`` weights).
     sif_alpha : float, default=1e-3
         The ``a`` of SIF weighting.
     norm : {"l2"} or None, default=None
@@ -649,8 +651,18 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     def transform(self, raw_documents):
         """Turn documents into pooled word-vector rows.
 
-        Out-of-vocabulary tokens are skipped. A document without any known
-        token gives a zero row, and one warning reports how many there were.
+        Without subwords, out-of-vocabulary tokens are skipped. With
+        subwords (a model fitted with ``char_ngram_range``), a token missing
+        from the vocabulary gets the vector composed from its character
+        n-grams (the mean of their rows) and is pooled like any other token:
+        in ``"tfidf"`` with the largest idf of the vocabulary (that of the
+        training word found in the fewest documents), in ``"sif"`` with
+        weight 1 (a word of probability 0). Only a token too short to have an
+        n-gram is still skipped. Stop words are removed either way. The
+        unseen tokens are composed block by block of documents, so memory
+        stays bounded by a block. A document without any token that has a
+        vector gives a zero row, and one warning reports how many there
+        were.
 
         Parameters
         ----------
@@ -665,13 +677,28 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         check_output_params(self._params())
         opts = text_options(self._params())
         raw_documents = check_documents(raw_documents, analyzer=self.analyzer)
-        return self._pool_encoded(*encode_known(opts, raw_documents, self.vocabulary_))
+        subwords = self._subwords()
+        if subwords is None:
+            return self._pool_encoded(*encode_known(opts, raw_documents, self.vocabulary_))
+        unseen = {}
+        ids, offsets = encode_known(opts, raw_documents, self.vocabulary_, unseen=unseen)
+        return self._pool_encoded(ids, offsets, unseen=list(unseen), subwords=subwords)
 
     def fit_transform(self, raw_documents, y=None, **fit_params):
         """Fit, then transform the same documents, reading them only once.
 
         Equivalent to ``fit(raw_documents).transform(raw_documents)``, but
         the documents are analysed once, so a one-shot generator works.
+
+        With subwords (``char_ngram_range`` set), the tokens that pruning
+        dropped from the vocabulary (``min_count``, ``max_df``, ...) are
+        composed from their n-grams as :meth:`transform` composes them, so
+        the documents are read twice, by :meth:`fit` and then by
+        :meth:`transform`: a one-shot iterator of documents is first made
+        into a list. With ``input="file"``, whose file objects cannot be
+        read twice, they are read once, and the pruned tokens are left out
+        of the output rows (call :meth:`transform` on fresh file objects to
+        include them).
 
         Parameters
         ----------
@@ -685,25 +712,76 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         -------
         X : ndarray of shape (n_documents, n_components)
         """
+        if self.char_ngram_range is not None and self.input != "file":
+            docs = check_documents(raw_documents, analyzer=self.analyzer)
+            if iter(docs) is docs:  # one-shot: keep the documents for the second reading
+                docs = list(docs)
+            return self.fit(docs, **fit_params).transform(docs)
+
         def pool_corpus(corpus):
             check_output_params(self._params())
             return self._pool_encoded(corpus.ids, corpus.offsets)
 
         return self._fit(raw_documents, then=pool_corpus, **fit_params)
 
-    def _pool_encoded(self, ids, offsets):
-        """Pool the rows of documents given as encoded ids and offsets (block by block)."""
+    def _pool_encoded(self, ids, offsets, unseen=None, subwords=None):
+        """Pool the rows of documents given as encoded ids and offsets (block by block).
+
+        With ``subwords`` (see :meth:`_subwords`), ids from ``n_words`` on are
+        the tokens of ``unseen``, composed block by block.
+        """
         n_docs = offsets.size - 1
-        blocks = document_blocks(ids, offsets, len(self.index_to_key_))
+        n_words = len(self.index_to_key_)
+        if subwords is None:
+            blocks = document_blocks(ids, offsets, n_words)
+        else:
+            spec, ngrams = subwords
+            compose_unseen = unseen_composer(spec, unseen, ngrams, self.vectors_.dtype)
+            blocks = unseen_blocks(document_blocks(ids, offsets, n_words + len(unseen)),
+                                   n_words, compose_unseen)
+            n_empty = [0]
+
+            def counted(blocks):
+                for first, counts, extra in blocks:
+                    n_empty[0] += int(np.sum(np.diff(counts.indptr) == 0))
+                    yield first, counts, extra
+
+            blocks = counted(blocks)
         out = pool_blocks(blocks, n_docs, self.vectors_, self.pooling, self.norm,
                           idf=self.idf_, word_counts=self.word_counts_,
                           sif_alpha=self.sif_alpha, sif_component=self.sif_component_)
-        empty = int(np.sum(np.diff(offsets) == 0))
-        if empty:
+        if subwords is None:
+            empty = int(np.sum(np.diff(offsets) == 0))
+            if empty:
+                warnings.warn(
+                    f"{empty} of {n_docs} documents have no in-vocabulary token; their "
+                    "rows are zero.", UserWarning, stacklevel=caller_stacklevel())
+        elif n_empty[0]:
             warnings.warn(
-                f"{empty} of {n_docs} documents have no in-vocabulary token; their "
-                "rows are zero.", UserWarning, stacklevel=caller_stacklevel())
+                f"{n_empty[0]} of {n_docs} documents have no token with a vector (none in "
+                "the vocabulary or with a character n-gram); their rows are zero.",
+                UserWarning, stacklevel=caller_stacklevel())
         return out
+
+    def _subwords(self):
+        """The subword spec and n-gram rows that compose unseen words, or None.
+
+        None for a model without n-gram rows (``vectors_ngrams_`` None or
+        absent: fitted without subwords) or with ``char_ngram_range=None``.
+        The spec comes from the current parameters, as the text options do.
+        """
+        ngrams = getattr(self, "vectors_ngrams_", None)
+        if ngrams is None or self.char_ngram_range is None:
+            return None
+        params = self._params()
+        check_params(params, ("char_ngram_range", "n_buckets", "word_boundaries"))
+        spec = subword_spec(params)
+        if spec.n_buckets != ngrams.shape[0]:
+            raise ValueError(
+                f"n_buckets={self.n_buckets!r} differs from the {ngrams.shape[0]} n-gram rows "
+                "of the fitted model (vectors_ngrams_): set n_buckets back to "
+                f"{ngrams.shape[0]} with set_params, or fit again.")
+        return spec, ngrams
 
     # ------------------------------------------------------------------ score
     def score(self, raw_documents, y=None):
@@ -715,6 +793,12 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         losses it is minus the mean loss per pair, with negatives drawn from
         a fixed seed, so the score is deterministic for a fitted model. Higher
         is better; scores of different losses are not comparable.
+
+        The pairs are those of in-vocabulary tokens only, with or without
+        subwords: tokens missing from the vocabulary are left out (windows
+        span over them), because the output vectors that the likelihood
+        needs exist for vocabulary words alone, and so that scores of models
+        with and without subwords count the same pairs.
 
         Parameters
         ----------
@@ -814,13 +898,25 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     # -------------------------------------------------------------- word API
     @property
     def wv_(self):
-        """The fitted word vectors as :class:`skw2v.KeyedVectors`."""
+        """The fitted word vectors as :class:`skw2v.KeyedVectors`.
+
+        With subwords, the KeyedVectors also hold the n-gram rows
+        (``vectors_ngrams_``), so that ``wv_[word]``, ``wv_.most_similar``,
+        ``wv_.similarity`` and the evaluations compose the vectors of unseen
+        words; ``word in wv_`` still means "in the vocabulary".
+        """
         if not hasattr(self, "vectors_"):
             raise NotFittedError("This SkipGramVectorizer instance is not fitted yet. Call "
                                  "'fit' with appropriate arguments before using 'wv_'.")
         from .keyedvectors import KeyedVectors
 
-        return KeyedVectors(self.index_to_key_, self.vectors_, counts=self.word_counts_)
+        subwords = self._subwords()
+        if subwords is None:
+            return KeyedVectors(self.index_to_key_, self.vectors_, counts=self.word_counts_)
+        spec, ngrams = subwords
+        return KeyedVectors(self.index_to_key_, self.vectors_, counts=self.word_counts_,
+                            vectors_ngrams=ngrams, char_ngram_range=(spec.min_n, spec.max_n),
+                            word_boundaries=(spec.bow, spec.eow))
 
 
 __all__ = ["Checkpoint", "EpochInfo", "LOSSES", "SkipGramVectorizer", "TrainingDiverged"]
