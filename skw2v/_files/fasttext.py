@@ -300,8 +300,10 @@ def write_fasttext_bin(path: PathLike, words: Sequence[str], counts: Any,
     if max_n and not 1 <= min_n <= max_n:
         raise ValueError(f"min_n={min_n} and max_n={max_n}: with n-grams on, a fastText .bin "
                          "file needs 1 <= min_n <= max_n (max_n=0 turns them off).")
-    width = np.shape(input_matrix)[1] if np.ndim(input_matrix) == 2 else None
-    dim = _int_arg("dim", width if dim is None else dim, 1)
+    if np.ndim(input_matrix) != 2:
+        raise ValueError(f"input_matrix must be a 2-D array of shape (n_words + n_buckets, dim), "
+                         f"got shape {np.shape(input_matrix)}.")
+    dim = _int_arg("dim", np.shape(input_matrix)[1] if dim is None else dim, 1)
     input_matrix = _check_matrix("input_matrix", input_matrix, n_words + n_buckets, dim,
                                  f"{n_words} words' + {n_buckets} buckets'")
     output_matrix = _check_matrix("output_matrix", output_matrix, n_words, dim,
