@@ -145,6 +145,16 @@ def test_subwords_off(tmp_path, min_n, max_n, n_buckets, stored):
     assert np.array_equal(m.input_matrix, inp)
 
 
+def test_version_11_is_read_too(tmp_path):
+    # fastText 0.1 (2017) wrote version 11; the layout of unsupervised models is the same
+    path = tmp_path / "m.bin"
+    inp, out = write_random(path)
+    old = patched(path, tmp_path / "old.bin", VERSION_AT, "<i", 11)
+    m = read_fasttext_bin(old)
+    assert m.args["version"] == 11 and m.words == WORDS
+    assert np.array_equal(m.input_matrix, inp) and np.array_equal(m.output_matrix, out)
+
+
 def test_empty_vocabulary_round_trips(tmp_path):
     path = tmp_path / "m.bin"
     write_fasttext_bin(path, [], [], np.zeros((3, 2)), np.zeros((0, 2)), min_n=3, max_n=6,

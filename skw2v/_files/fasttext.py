@@ -102,7 +102,8 @@ class FastTextModel:
     input_matrix : ndarray of float32 of shape (n_words + n_buckets, dim)
         The words' own input rows, then the n-gram bucket rows.
     output_matrix : ndarray of float32 of shape (n_words, dim)
-        The output vectors (gensim's ``syn1neg`` for negative sampling).
+        The output vectors: one per word with negative sampling (gensim's
+        ``syn1neg``) or softmax; the tree's inner nodes with ``loss`` hs.
     args : dict
         The training arguments stored in the file, under the names of
         :func:`write_fasttext_bin`'s keywords: ``dim``, ``window``,
