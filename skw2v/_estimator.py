@@ -860,6 +860,54 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 f"{', '.join(missing)}). Call 'fit' before saving it.")
         write_model(path, self.get_params(deep=False), FittedState.of(self).as_dict())
 
+    def save_fasttext(self, path):
+        """Write the fitted model as a fastText ``.bin`` file, atomically.
+
+        fastText (``fasttext.load_model``) and gensim
+        (:func:`~gensim.models.fasttext.load_facebook_model`) read it as a
+        skip-gram model with negative sampling: the words and their counts,
+        the input matrix (with subwords, the words' own rows
+        ``vectors_vocab_`` then the n-gram rows ``vectors_ngrams_``; without,
+        ``vectors_`` and no n-grams, fastText's ``-maxn 0``) and the output
+        vectors. Both then give every word the vector it has here, and with
+        subwords every unseen word too. :meth:`KeyedVectors.load_fasttext`
+        reads it back. The format has no field for the learning rate, and
+        stores only its own settings (dimension, window, epochs, negatives,
+        ``min_count``, ``subsample``, n-grams): use :meth:`save` to keep
+        the estimator itself.
+
+        Parameters
+        ----------
+        path : str or path-like
+
+        Raises
+        ------
+        ValueError
+            If a vocabulary word contains whitespace (analyzer=list over
+            such tokens), which the format cannot hold.
+        """
+        check_is_fitted(self, "vectors_")
+        from ._files.fasttext import write_fasttext_bin
+
+        ngrams = getattr(self, "vectors_ngrams_", None)
+        if ngrams is not None:
+            words = self.vectors_vocab_
+            inputs = np.concatenate((words, ngrams)).astype(np.float32, copy=False)
+            (min_n, max_n), n_buckets = self.char_ngram_range, ngrams.shape[0]
+            if tuple(self.word_boundaries) != ("<", ">"):
+                raise ValueError(
+                    f"word_boundaries={self.word_boundaries!r}: fastText's files always use "
+                    "('<', '>'); a model trained with other marks cannot be saved for fastText.")
+        else:
+            inputs = self.vectors_.astype(np.float32, copy=False)
+            min_n = max_n = n_buckets = 0
+        write_fasttext_bin(path, self.index_to_key_, self.word_counts_, inputs,
+                           self.output_vectors_.astype(np.float32, copy=False), min_n=min_n,
+                           max_n=max_n, n_buckets=n_buckets, window=self.window,
+                           epochs=self.epochs, n_negatives=max(int(self.n_negatives), 1),
+                           min_count=self.min_count, sample=self.subsample,
+                           n_tokens=int(self.n_tokens_))
+
     @classmethod
     def load(cls, path):
         """Load a model written by :meth:`save`.

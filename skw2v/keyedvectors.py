@@ -1125,6 +1125,51 @@ class KeyedVectors(_SimilarityQueries):
     # ------------------------------------------------------------------
     # gensim interoperability
     # ------------------------------------------------------------------
+    @classmethod
+    def load_fasttext(cls, path: PathLike) -> KeyedVectors:
+        """Read the word and subword vectors of a fastText ``.bin`` model.
+
+        Reads what fastText's ``save_model``, gensim's
+        :func:`~gensim.models.fasttext.save_facebook_model` and
+        :meth:`SkipGramVectorizer.save_fasttext` write (an unsupervised,
+        unquantised model). Each vocabulary word's vector is composed as
+        fastText composes it: the mean of its own row and its n-grams'
+        bucket rows; with n-grams in the file, the KeyedVectors keep the
+        bucket rows, so unseen words get vectors too.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Returns
+        -------
+        kv : KeyedVectors
+            With ``vectors_ngrams`` and ``char_ngram_range`` when the model
+            has n-grams; the words' counts are kept.
+
+        Raises
+        ------
+        ValueError
+            For a file that is not such a model (naming the file and what is
+            wrong).
+        """
+        from ._files.fasttext import read_fasttext_bin
+
+        model = read_fasttext_bin(path)
+        n = model.n_words
+        if not model.uses_subwords:
+            return cls(model.words, model.input_matrix[:n].copy(), counts=model.counts)
+        spec = SubwordSpec(model.min_n, model.max_n, model.n_buckets)
+        M = composition_matrix(spec, model.words, np.arange(n), n,
+                               dtype=model.input_matrix.dtype)
+        vectors = compose(M, model.input_matrix)
+        if "</s>" in model.words:  # fastText's end-of-line word has no n-grams
+            eos = model.words.index("</s>")
+            vectors[eos] = model.input_matrix[eos]
+        return cls(model.words, vectors, counts=model.counts,
+                   vectors_ngrams=model.input_matrix[n:].copy(),
+                   char_ngram_range=(model.min_n, model.max_n))
+
     def to_gensim(self):
         """Convert to a :class:`gensim.models.KeyedVectors`.
 
