@@ -14,7 +14,6 @@ trained on 1,200 BBC News articles and asked about words they never saw.
 
 # %%
 import numpy as np
-import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from skw2v import SkipGramVectorizer
@@ -37,15 +36,16 @@ print(kv)
 # -------------------------
 # None of these strings is in the vocabulary (``in`` still means "in the
 # vocabulary"), so the word2vec model cannot place them. The subword
-# model composes their vectors from their n-grams, and their nearest
-# vocabulary words are the words they were meant to be, or relatives.
-queries = ["goverment", "footbal", "elektion", "technologie",
-           "musicians", "economists"]
+# model composes their vectors from their n-grams. A dropped or doubled
+# letter leaves most n-grams intact, and the intended word comes first;
+# where the misspelling breaks the n-grams that matter ("goverment",
+# "elektion"), the neighbours are words that share the remaining ones
+# (``-ment``, ``-tion``), and the intended word is further down.
+queries = ["footbal", "technologie", "economistss", "microsofts",
+           "broadbandd", "goverment", "elektion"]
 print({q: q in kv for q in queries})
-table = pd.DataFrame(
-    {q: [w for w, _ in kv.most_similar(q, topn=5)] for q in queries},
-    index=range(1, 6))
-print(table.to_string())
+for q in queries:
+    print(f"{q:12s}", ", ".join(w for w, _ in kv.most_similar(q, topn=4)))
 
 # %%
 # How close a typo lands to its word
