@@ -45,7 +45,8 @@ queries = ["footbal", "technologie", "economistss", "microsofts",
            "broadbandd", "goverment", "elektion"]
 print({q: q in kv for q in queries})
 for q in queries:
-    print(f"{q:12s}", ", ".join(w for w, _ in kv.most_similar(q, topn=4)))
+    top = [w for w, _ in kv.most_similar(q, topn=4)]
+    print(f"{q:12s}", ", ".join(top))
 
 # %%
 # How close a typo lands to its word
