@@ -12,7 +12,7 @@ import sys
 import warnings
 
 __all__ = ["BackendUnknownWarning", "caller_stacklevel", "joblib_backend_is_local",
-           "scipy_csr_kernels"]
+           "scipy_csc_kernels", "scipy_csr_kernels"]
 
 #: Backends whose workers run on this machine: threads, or local processes
 #: that can open the same memory-mapped files.
@@ -114,3 +114,47 @@ def scipy_csr_kernels():
     except Exception:  # noqa: BLE001 - any failure means: build csr_array matrices
         return None, None
 
+
+
+def scipy_csc_kernels():
+    """SciPy's compiled CSC products ``(csc_matvec, csc_matvecs)``, or ``(None, None)``.
+
+    ``csc_matvecs(n_row, n_col, n_vecs, Ap, Ai, Ax, Xx, Yx)`` adds
+    ``Ax[k] * X[j]`` to row ``Ai[k]`` of ``Y`` for every entry ``k`` of
+    column ``j``, columns in order (``csc_array @ X`` runs it on a zero
+    ``Y``; ``csc_matvec`` is the same for a vector). skw2v uses them to add
+    rows into a matrix in place, with every weight 1, where ``y + 1 * x``
+    rounds exactly as ``y + x`` (a fused multiply-add included), so the
+    result equals ``np.add.at(Y, rows, X)``. They write into ``Yx`` in place
+    only when it is a C-contiguous array of their dtype (otherwise into a
+    silent copy): callers must check. Private to SciPy, so they are used only
+    after reproducing ``csc_array`` and that in-place sum bit for bit here.
+    """
+    try:
+        import numpy as np
+        from scipy.sparse import csc_array as _csc_array
+        from scipy.sparse._sparsetools import csc_matvec, csc_matvecs
+
+        rng = np.random.default_rng(0)
+        indptr = np.array([0, 2, 2, 5], dtype=np.int64)
+        indices = np.array([4, 0, 2, 4, 1], dtype=np.int64)
+        for dtype in (np.float32, np.float64):
+            data = rng.normal(size=indices.size).astype(dtype)
+            ones = np.ones(indices.size, dtype=dtype)
+            x = rng.normal(size=(3, 4)).astype(dtype)
+            y = rng.normal(size=3).astype(dtype)
+            product = _csc_array((data, indices, indptr), shape=(5, 3))
+            got_x = np.zeros((5, 4), dtype=dtype)
+            csc_matvecs(5, 3, 4, indptr, indices, data, x.reshape(-1), got_x.reshape(-1))
+            got_y = np.zeros(5, dtype=dtype)
+            csc_matvec(5, 3, indptr, indices, data, y, got_y)
+            target = rng.normal(size=(5, 4)).astype(dtype)
+            expected = target.copy()
+            np.add.at(expected, indices, x[[0, 0, 2, 2, 2]])
+            csc_matvecs(5, 3, 4, indptr, indices, ones, x.reshape(-1), target.reshape(-1))
+            if not (np.array_equal(got_x, product @ x) and np.array_equal(got_y, product @ y)
+                    and np.array_equal(target, expected)):
+                return None, None
+        return csc_matvec, csc_matvecs
+    except Exception:  # noqa: BLE001 - any failure means: NumPy's np.add.at
+        return None, None

@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._compat import caller_stacklevel, joblib_backend_is_local
 from ._core.pairs import skipgram_pairs
-from ._core.pooling import corpus_statistics, pool_blocks
+from ._core.pooling import corpus_statistics, pool_blocks, unseen_blocks, unseen_composer
 from ._core.vocab import noise_sampler
 from ._data.encode import Corpus, build_corpus, encode_known
 from ._data.store import Workspace, document_blocks, resolve_spill_threshold
@@ -38,8 +38,8 @@ from ._fitting.state import (
     TrainState,
     checkpoint_params,
 )
-from ._fitting.trainer import as_keyed_vectors, draw_seed
-from ._params import check_output_params, fit_config, text_options
+from ._fitting.trainer import as_keyed_vectors, draw_seed, fitted_vectors
+from ._params import check_output_params, check_params, fit_config, subword_spec, text_options
 from .losses import LOSSES, get_loss
 
 logger = logging.getLogger("skw2v")
@@ -109,7 +109,9 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         ``"tfidf"`` weights them by the idf learned in ``fit``; ``"sif"``
         weights them by ``sif_alpha / (sif_alpha + p(w))`` and removes the
         first principal component of the training documents (Arora et al.,
-        2017).
+        2017). With subwords, tokens missing from the vocabulary are pooled
+        too, with their composed vectors (see :meth:`transform` for their
+        ``"tfidf"`` and ``"sif"`` weights).
     sif_alpha : float, default=1e-3
         The ``a`` of SIF weighting.
     norm : {"l2"} or None, default=None
@@ -260,6 +262,28 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         not in it either. A cached fit gives bit for bit the fitted
         attributes of an uncached one.
 
+    char_ngram_range : tuple (min_n, max_n) or None, default=None
+        Subword vectors, as in fastText (Bojanowski et al., 2017): a word's
+        input vector is the mean of its own row and of the rows of its
+        character n-grams of ``min_n`` to ``max_n`` characters (the
+        ``word_boundaries`` count as characters), hashed into ``n_buckets``
+        rows. Words never seen in training then get vectors too: ``transform``,
+        ``wv_[word]``, ``wv_.most_similar`` and the evaluations compose them
+        from their n-grams. None (the default) trains plain word2vec vectors.
+        ``(3, 6)`` is fastText's range.
+    n_buckets : int, default=2_000_000
+        Number of hash buckets of the n-grams, used when ``char_ngram_range``
+        is set. Their rows take ``n_buckets * n_components * itemsize`` bytes
+        whatever the vocabulary (800 MB at the defaults with
+        ``n_components=100`` and float32), and are trained and stored with
+        the model. Fewer buckets take less memory and make more n-grams share
+        a row. fastText's default is 2,000,000.
+    word_boundaries : tuple of two str, default=("<", ">")
+        Marks added before and after each word before its n-grams are taken,
+        so that prefixes and suffixes differ from the same letters inside a
+        word (``"<wh"`` is a prefix of "where"). Used when
+        ``char_ngram_range`` is set.
+
         Not cached: ``partial_fit`` and ``fit(..., resume_from=...)``, which
         continue from a state; fits with ``callbacks``, because a callback
         may stop training early or have side effects (a :class:`Checkpoint`
@@ -284,7 +308,18 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         Row -> token, most frequent first.
     word_counts_ : ndarray of int64 of shape (n_words,)
     vectors_ : ndarray of shape (n_words, n_components)
-        The word vectors (input vectors).
+        The word vectors (input vectors). With ``char_ngram_range``, each
+        word's composed vector: the mean of its own row of
+        :attr:`vectors_vocab_` and of its n-grams' rows of
+        :attr:`vectors_ngrams_` (repeated n-grams counted each time).
+    vectors_vocab_ : ndarray of shape (n_words, n_components) or None
+        With ``char_ngram_range``, the words' own input rows; None without
+        subwords. (gensim's ``FastTextKeyedVectors.vectors_vocab``.)
+    vectors_ngrams_ : ndarray of shape (n_buckets, n_components) or None
+        With ``char_ngram_range``, the input rows of the n-gram hash
+        buckets; None without subwords. (gensim's
+        ``FastTextKeyedVectors.vectors_ngrams``.) ``partial_fit`` continues
+        from these two.
     output_vectors_ : ndarray of shape (n_words, n_components)
         The output (context) vectors.
     learning_rate_ : float
@@ -330,7 +365,8 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                  token_pattern=DEFAULT_TOKEN_PATTERN, analyzer="word", n_jobs=None,
                  n_shards=None, syncs_per_epoch=1, spill_threshold="auto", temp_folder=None,
                  initial_vectors=None, random_state=None, verbose=0, callbacks=None,
-                 stop_words=None, min_df=1, max_df=1.0, max_features=None, memory=None):
+                 stop_words=None, min_df=1, max_df=1.0, max_features=None, memory=None,
+                 char_ngram_range=None, n_buckets=2_000_000, word_boundaries=("<", ">")):
         self.n_components = n_components
         self.window = window
         self.loss = loss
@@ -370,6 +406,9 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.max_df = max_df
         self.max_features = max_features
         self.memory = memory
+        self.char_ngram_range = char_ngram_range
+        self.n_buckets = n_buckets
+        self.word_boundaries = word_boundaries
 
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):
@@ -381,11 +420,16 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         return tags
 
     def __setstate__(self, state):
-        """Unpickle; parameters added since the pickle was written get their defaults."""
+        """Unpickle; parameters and fitted attributes added since the pickle was written
+        get their defaults (None for the subword rows of an estimator fitted without them)."""
         super().__setstate__(state)
         for name, param in inspect.signature(type(self).__init__).parameters.items():
             if param.default is not inspect.Parameter.empty and name not in self.__dict__:
                 setattr(self, name, param.default)
+        if "vectors_" in self.__dict__:
+            for name in FittedState.optional():
+                if name not in self.__dict__:
+                    setattr(self, name, None)
 
     @property
     def _n_features_out(self):
@@ -489,6 +533,7 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 f"n_components={self.n_components} differs from the fitted vectors' "
                 f"{self.vectors_.shape[1]} dimensions; partial_fit cannot change it. Call fit "
                 "to start over.")
+        input_matrix = self._input_matrix(config)
         raw_documents = check_documents(raw_documents, analyzer=self.analyzer)
         local = joblib_backend_is_local()
         with fitting(config.verbose, config.temp_folder, local):
@@ -496,13 +541,35 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             corpus = Corpus(ids, offsets, self.index_to_key_, self.word_counts_)
             done = len(self.loss_curve_)
             state = TrainState(
-                epoch=done, vectors=self.vectors_.astype(config.dtype, copy=True),
+                epoch=done, vectors=input_matrix,
                 output_vectors=self.output_vectors_.astype(config.dtype, copy=True),
                 loss_curve=self.loss_curve_, n_pairs=self.n_pairs_, seed=self._seed_,
                 epochs_planned=done + config.epochs)
             self._train(config, corpus, local, state=state, schedule_start=done,
                         n_tokens_before=self.n_tokens_)
         return self
+
+    def _input_matrix(self, config):
+        """A copy of the fitted input matrix to continue training from (``partial_fit``).
+
+        With subwords, the words' own rows followed by the n-gram rows;
+        subwords must be on or off as they were fitted, with as many buckets.
+        """
+        ngrams = getattr(self, "vectors_ngrams_", None)
+        if config.subwords is None and ngrams is None:
+            return self.vectors_.astype(config.dtype, copy=True)
+        if config.subwords is None or ngrams is None:
+            how = "with" if ngrams is not None else "without"
+            raise ValueError(
+                f"char_ngram_range={self.char_ngram_range!r}, but the vectors were fitted "
+                f"{how} subwords; partial_fit cannot change that. Set char_ngram_range as it "
+                "was fitted, or call fit to start over.")
+        if ngrams.shape[0] != config.subwords.n_buckets:
+            raise ValueError(
+                f"n_buckets={config.subwords.n_buckets} differs from the fitted "
+                f"{ngrams.shape[0]} n-gram rows; partial_fit cannot change it. Call fit to "
+                "start over.")
+        return np.concatenate((self.vectors_vocab_, ngrams)).astype(config.dtype, copy=False)
 
     def _train(self, config, corpus, local, state=None, schedule_start=0, n_tokens_before=None,
                workspace=None):
@@ -514,21 +581,24 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                                schedule_start=schedule_start,
                                n_tokens_before=n_tokens_before or 0, workspace=workspace)
         n_tokens = int(corpus.ids.size)
+        vectors, vectors_vocab, vectors_ngrams = fitted_vectors(result.vectors, config,
+                                                                corpus.index_to_key)
         if n_tokens_before is None:
             blocks = document_blocks(corpus.ids, corpus.offsets, len(corpus.index_to_key))
             word_counts = np.asarray(corpus.word_counts, dtype=np.int64)
             idf, sif_component = corpus_statistics(blocks, corpus.offsets.size - 1,
-                                                   result.vectors, word_counts, self.sif_alpha)
+                                                   vectors, word_counts, self.sif_alpha)
         else:  # partial_fit: the statistics of the first fit stay
             n_tokens += n_tokens_before
             idf, sif_component = self.idf_, self.sif_component_
         FittedState(
             index_to_key_=list(corpus.index_to_key),
             word_counts_=np.asarray(corpus.word_counts, dtype=np.int64),
-            vectors_=result.vectors, output_vectors_=result.output_vectors,
+            vectors_=vectors, output_vectors_=result.output_vectors,
             loss_curve_=result.loss_curve, n_pairs_=result.n_pairs, n_tokens_=n_tokens,
             idf_=idf, sif_component_=sif_component, _seed_=result.seed,
-            learning_rate_=result.learning_rate).publish(self)
+            learning_rate_=result.learning_rate, vectors_vocab_=vectors_vocab,
+            vectors_ngrams_=vectors_ngrams).publish(self)
 
     @classmethod
     def from_keyed_vectors(cls, keyed_vectors, **params):
@@ -581,8 +651,18 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     def transform(self, raw_documents):
         """Turn documents into pooled word-vector rows.
 
-        Out-of-vocabulary tokens are skipped. A document without any known
-        token gives a zero row, and one warning reports how many there were.
+        Without subwords, out-of-vocabulary tokens are skipped. With
+        subwords (a model fitted with ``char_ngram_range``), a token missing
+        from the vocabulary gets the vector composed from its character
+        n-grams (the mean of their rows) and is pooled like any other token:
+        in ``"tfidf"`` with the largest idf of the vocabulary (that of the
+        training word found in the fewest documents), in ``"sif"`` with
+        weight 1 (a word of probability 0). Only a token too short to have an
+        n-gram is still skipped. Stop words are removed either way. The
+        unseen tokens are composed block by block of documents, so memory
+        stays bounded by a block. A document without any token that has a
+        vector gives a zero row, and one warning reports how many there
+        were.
 
         Parameters
         ----------
@@ -597,13 +677,28 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         check_output_params(self._params())
         opts = text_options(self._params())
         raw_documents = check_documents(raw_documents, analyzer=self.analyzer)
-        return self._pool_encoded(*encode_known(opts, raw_documents, self.vocabulary_))
+        subwords = self._subwords()
+        if subwords is None:
+            return self._pool_encoded(*encode_known(opts, raw_documents, self.vocabulary_))
+        unseen = {}
+        ids, offsets = encode_known(opts, raw_documents, self.vocabulary_, unseen=unseen)
+        return self._pool_encoded(ids, offsets, unseen=list(unseen), subwords=subwords)
 
     def fit_transform(self, raw_documents, y=None, **fit_params):
         """Fit, then transform the same documents, reading them only once.
 
         Equivalent to ``fit(raw_documents).transform(raw_documents)``, but
         the documents are analysed once, so a one-shot generator works.
+
+        With subwords (``char_ngram_range`` set), the tokens that pruning
+        dropped from the vocabulary (``min_count``, ``max_df``, ...) are
+        composed from their n-grams as :meth:`transform` composes them, so
+        the documents are read twice, by :meth:`fit` and then by
+        :meth:`transform`: a one-shot iterator of documents is first made
+        into a list. With ``input="file"``, whose file objects cannot be
+        read twice, they are read once, and the pruned tokens are left out
+        of the output rows (call :meth:`transform` on fresh file objects to
+        include them).
 
         Parameters
         ----------
@@ -617,25 +712,76 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         -------
         X : ndarray of shape (n_documents, n_components)
         """
+        if self.char_ngram_range is not None and self.input != "file":
+            docs = check_documents(raw_documents, analyzer=self.analyzer)
+            if iter(docs) is docs:  # one-shot: keep the documents for the second reading
+                docs = list(docs)
+            return self.fit(docs, **fit_params).transform(docs)
+
         def pool_corpus(corpus):
             check_output_params(self._params())
             return self._pool_encoded(corpus.ids, corpus.offsets)
 
         return self._fit(raw_documents, then=pool_corpus, **fit_params)
 
-    def _pool_encoded(self, ids, offsets):
-        """Pool the rows of documents given as encoded ids and offsets (block by block)."""
+    def _pool_encoded(self, ids, offsets, unseen=None, subwords=None):
+        """Pool the rows of documents given as encoded ids and offsets (block by block).
+
+        With ``subwords`` (see :meth:`_subwords`), ids from ``n_words`` on are
+        the tokens of ``unseen``, composed block by block.
+        """
         n_docs = offsets.size - 1
-        blocks = document_blocks(ids, offsets, len(self.index_to_key_))
+        n_words = len(self.index_to_key_)
+        if subwords is None:
+            blocks = document_blocks(ids, offsets, n_words)
+        else:
+            spec, ngrams = subwords
+            compose_unseen = unseen_composer(spec, unseen, ngrams, self.vectors_.dtype)
+            blocks = unseen_blocks(document_blocks(ids, offsets, n_words + len(unseen)),
+                                   n_words, compose_unseen)
+            n_empty = [0]
+
+            def counted(blocks):
+                for first, counts, extra in blocks:
+                    n_empty[0] += int(np.sum(np.diff(counts.indptr) == 0))
+                    yield first, counts, extra
+
+            blocks = counted(blocks)
         out = pool_blocks(blocks, n_docs, self.vectors_, self.pooling, self.norm,
                           idf=self.idf_, word_counts=self.word_counts_,
                           sif_alpha=self.sif_alpha, sif_component=self.sif_component_)
-        empty = int(np.sum(np.diff(offsets) == 0))
-        if empty:
+        if subwords is None:
+            empty = int(np.sum(np.diff(offsets) == 0))
+            if empty:
+                warnings.warn(
+                    f"{empty} of {n_docs} documents have no in-vocabulary token; their "
+                    "rows are zero.", UserWarning, stacklevel=caller_stacklevel())
+        elif n_empty[0]:
             warnings.warn(
-                f"{empty} of {n_docs} documents have no in-vocabulary token; their "
-                "rows are zero.", UserWarning, stacklevel=caller_stacklevel())
+                f"{n_empty[0]} of {n_docs} documents have no token with a vector (none in "
+                "the vocabulary or with a character n-gram); their rows are zero.",
+                UserWarning, stacklevel=caller_stacklevel())
         return out
+
+    def _subwords(self):
+        """The subword spec and n-gram rows that compose unseen words, or None.
+
+        None for a model without n-gram rows (``vectors_ngrams_`` None or
+        absent: fitted without subwords) or with ``char_ngram_range=None``.
+        The spec comes from the current parameters, as the text options do.
+        """
+        ngrams = getattr(self, "vectors_ngrams_", None)
+        if ngrams is None or self.char_ngram_range is None:
+            return None
+        params = self._params()
+        check_params(params, ("char_ngram_range", "n_buckets", "word_boundaries"))
+        spec = subword_spec(params)
+        if spec.n_buckets != ngrams.shape[0]:
+            raise ValueError(
+                f"n_buckets={self.n_buckets!r} differs from the {ngrams.shape[0]} n-gram rows "
+                "of the fitted model (vectors_ngrams_): set n_buckets back to "
+                f"{ngrams.shape[0]} with set_params, or fit again.")
+        return spec, ngrams
 
     # ------------------------------------------------------------------ score
     def score(self, raw_documents, y=None):
@@ -647,6 +793,12 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         losses it is minus the mean loss per pair, with negatives drawn from
         a fixed seed, so the score is deterministic for a fitted model. Higher
         is better; scores of different losses are not comparable.
+
+        The pairs are those of in-vocabulary tokens only, with or without
+        subwords: tokens missing from the vocabulary are left out (windows
+        span over them), because the output vectors that the likelihood
+        needs exist for vocabulary words alone, and so that scores of models
+        with and without subwords count the same pairs.
 
         Parameters
         ----------
@@ -708,6 +860,54 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 f"{', '.join(missing)}). Call 'fit' before saving it.")
         write_model(path, self.get_params(deep=False), FittedState.of(self).as_dict())
 
+    def save_fasttext(self, path):
+        """Write the fitted model as a fastText ``.bin`` file, atomically.
+
+        fastText (``fasttext.load_model``) and gensim
+        (:func:`~gensim.models.fasttext.load_facebook_model`) read it as a
+        skip-gram model with negative sampling: the words and their counts,
+        the input matrix (with subwords, the words' own rows
+        ``vectors_vocab_`` then the n-gram rows ``vectors_ngrams_``; without,
+        ``vectors_`` and no n-grams, fastText's ``-maxn 0``) and the output
+        vectors. Both then give every word the vector it has here, and with
+        subwords every unseen word too. :meth:`KeyedVectors.load_fasttext`
+        reads it back. The format has no field for the learning rate, and
+        stores only its own settings (dimension, window, epochs, negatives,
+        ``min_count``, ``subsample``, n-grams): use :meth:`save` to keep
+        the estimator itself.
+
+        Parameters
+        ----------
+        path : str or path-like
+
+        Raises
+        ------
+        ValueError
+            If a vocabulary word contains whitespace (analyzer=list over
+            such tokens), which the format cannot hold.
+        """
+        check_is_fitted(self, "vectors_")
+        from ._files.fasttext import write_fasttext_bin
+
+        ngrams = getattr(self, "vectors_ngrams_", None)
+        if ngrams is not None:
+            words = self.vectors_vocab_
+            inputs = np.concatenate((words, ngrams)).astype(np.float32, copy=False)
+            (min_n, max_n), n_buckets = self.char_ngram_range, ngrams.shape[0]
+            if tuple(self.word_boundaries) != ("<", ">"):
+                raise ValueError(
+                    f"word_boundaries={self.word_boundaries!r}: fastText's files always use "
+                    "('<', '>'); a model trained with other marks cannot be saved for fastText.")
+        else:
+            inputs = self.vectors_.astype(np.float32, copy=False)
+            min_n = max_n = n_buckets = 0
+        write_fasttext_bin(path, self.index_to_key_, self.word_counts_, inputs,
+                           self.output_vectors_.astype(np.float32, copy=False), min_n=min_n,
+                           max_n=max_n, n_buckets=n_buckets, window=self.window,
+                           epochs=self.epochs, n_negatives=max(int(self.n_negatives), 1),
+                           min_count=self.min_count, sample=self.subsample,
+                           n_tokens=int(self.n_tokens_))
+
     @classmethod
     def load(cls, path):
         """Load a model written by :meth:`save`.
@@ -746,13 +946,25 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     # -------------------------------------------------------------- word API
     @property
     def wv_(self):
-        """The fitted word vectors as :class:`skw2v.KeyedVectors`."""
+        """The fitted word vectors as :class:`skw2v.KeyedVectors`.
+
+        With subwords, the KeyedVectors also hold the n-gram rows
+        (``vectors_ngrams_``), so that ``wv_[word]``, ``wv_.most_similar``,
+        ``wv_.similarity`` and the evaluations compose the vectors of unseen
+        words; ``word in wv_`` still means "in the vocabulary".
+        """
         if not hasattr(self, "vectors_"):
             raise NotFittedError("This SkipGramVectorizer instance is not fitted yet. Call "
                                  "'fit' with appropriate arguments before using 'wv_'.")
         from .keyedvectors import KeyedVectors
 
-        return KeyedVectors(self.index_to_key_, self.vectors_, counts=self.word_counts_)
+        subwords = self._subwords()
+        if subwords is None:
+            return KeyedVectors(self.index_to_key_, self.vectors_, counts=self.word_counts_)
+        spec, ngrams = subwords
+        return KeyedVectors(self.index_to_key_, self.vectors_, counts=self.word_counts_,
+                            vectors_ngrams=ngrams, char_ngram_range=(spec.min_n, spec.max_n),
+                            word_boundaries=(spec.bow, spec.eow))
 
 
 __all__ = ["Checkpoint", "EpochInfo", "LOSSES", "SkipGramVectorizer", "TrainingDiverged"]

@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.utils.validation import check_memory
 
 from ._compat import caller_stacklevel
+from ._core.subwords import SubwordSpec
 from ._data.store import parse_nbytes
 from ._data.text import (
     DEFAULT_TOKEN_PATTERN,
@@ -88,6 +89,8 @@ class FitConfig:
     callbacks: tuple
     #: The ``memory`` parameter as given (see :func:`checked_memory`).
     memory: Any
+    #: Character n-grams of the input vectors, or None (see :func:`subword_spec`).
+    subwords: SubwordSpec | None = None
 
 
 # ---------------------------------------------------------------- messages
@@ -346,6 +349,38 @@ def _initial_vectors(name, v, params):
             _bad(name, v, "None, a KeyedVectors or the path of a vector file", "")
 
 
+#: Largest number of hash buckets: their rows alone take buckets x n_components x 4 bytes.
+MAX_BUCKETS = 1 << 30
+#: Longest character n-gram.
+MAX_NGRAM = 1 << 10
+
+
+def _char_ngram_range(name, v, params):
+    if v is None:
+        return
+    ok = (isinstance(v, tuple) and len(v) == 2 and all(_is_int(n) for n in v)
+          and 1 <= v[0] <= v[1] <= MAX_NGRAM)
+    if not ok:
+        _bad(name, v, f"None or a tuple (min_n, max_n) of ints with 1 <= min_n <= max_n <= "
+             f"{MAX_NGRAM}", "Use (3, 6) for fastText's n-grams, or None for no subwords.")
+
+
+def _word_boundaries(name, v, params):
+    ok = isinstance(v, tuple) and len(v) == 2 and all(isinstance(m, str) for m in v)
+    if not ok:
+        _bad(name, v, "a tuple of two str (the marks before and after each word)",
+             "Use ('<', '>') as fastText does, or ('', '') for no marks.")
+
+
+def subword_spec(params):
+    """The :class:`~skw2v._core.subwords.SubwordSpec` of the parameters, or None."""
+    ngrams = params["char_ngram_range"]
+    if ngrams is None:
+        return None
+    bow, eow = params["word_boundaries"]
+    return SubwordSpec(int(ngrams[0]), int(ngrams[1]), int(params["n_buckets"]), bow, eow)
+
+
 def _memory(name, v, params):
     if not (v is None or isinstance(v, (str, os.PathLike)) or hasattr(v, "cache")):
         _bad(name, v, "None, a directory path or a joblib.Memory",
@@ -413,6 +448,10 @@ CONSTRAINTS = {
     "token_pattern": Rule(_token_pattern),
     "analyzer": Rule(_analyzer),
     "stop_words": Rule(_stop_words),
+    "char_ngram_range": Rule(_char_ngram_range),
+    "n_buckets": Int(1, MAX_BUCKETS, "Use 2000000 (fastText's default); fewer buckets take "
+                     "less memory and share more n-grams per row."),
+    "word_boundaries": Rule(_word_boundaries),
     "n_shards": Int(1, MAX_SHARDS, "Use None for shared-memory training.", none=True),
     "syncs_per_epoch": Rule(_syncs_per_epoch),
     "spill_threshold": Rule(_spill_threshold),
@@ -450,7 +489,7 @@ def fit_config(params):
                   spill_threshold=parse_nbytes(params["spill_threshold"]),
                   verbose=int(params["verbose"]),
                   callbacks=tuple(callback_list(params["callbacks"])),
-                  memory=params["memory"])
+                  memory=params["memory"], subwords=subword_spec(params))
     return FitConfig(**values)
 
 

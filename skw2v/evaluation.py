@@ -21,6 +21,14 @@ in upper case; when several case variants of a word are in the vocabulary the
 first one (the most frequent, if the vocabulary is sorted) provides the
 vector.
 
+**Unseen words.** By default (``unseen="skip"``) a pair or question with a
+word outside the restricted vocabulary is skipped, as gensim does. With
+subword vectors (a :class:`~skw2v.keyedvectors.KeyedVectors` with n-gram
+rows, such as the ``wv_`` of a model fitted with ``char_ngram_range``),
+``unseen="compose"`` gives such a word its vector composed from its
+character n-grams, and the result reports how many pairs or questions used
+one (``n_composed``) besides how many were scored (coverage).
+
 This module imports only NumPy, SciPy and the standard library.
 """
 
@@ -36,7 +44,7 @@ import numpy as np
 from scipy import stats
 
 from ._files.word2vec import is_float, open_file
-from .keyedvectors import KeyedVectors, check_restrict_vocab
+from .keyedvectors import KeyedVectors, _unit_rows, check_restrict_vocab
 
 __all__ = [
     "AnalogyResult",
@@ -55,6 +63,8 @@ BATCH_ELEMENTS = 1 << 22
 # gensim looks at this many candidates (after dropping a, b and c by index)
 # before giving up on finding one that is not a case variant of a, b or c.
 _N_CANDIDATES = 5
+#: The values of the ``unseen`` argument.
+UNSEEN = ("skip", "compose")
 
 
 # --------------------------------------------------------------------------
@@ -82,6 +92,9 @@ class AnalogySectionResult:
         The correctly answered questions, as written in the file.
     incorrect : tuple of (str, str, str, str)
         The attempted questions answered wrongly.
+    n_composed : int
+        Attempted questions in which at least one of ``a``, ``b`` and ``c``
+        got a composed vector (always 0 with ``unseen="skip"``).
     """
 
     name: str
@@ -90,6 +103,7 @@ class AnalogySectionResult:
     n_total: int
     correct: tuple[Quadruple, ...] = ()
     incorrect: tuple[Quadruple, ...] = ()
+    n_composed: int = 0
 
     @property
     def accuracy(self) -> float:
@@ -103,14 +117,15 @@ class AnalogySectionResult:
 
     @property
     def n_oov(self) -> int:
-        """int: Questions skipped because of an out-of-vocabulary word."""
+        """int: Questions skipped because of an out-of-vocabulary word (without a vector)."""
         return self.n_total - self.n_attempted
 
     def __repr__(self) -> str:
+        composed = f", n_composed={self.n_composed}" if self.n_composed else ""
         return (
             f"{type(self).__name__}(name={self.name!r}, accuracy={self.accuracy:.4f}, "
             f"n_correct={self.n_correct}, n_attempted={self.n_attempted}, "
-            f"n_total={self.n_total}, coverage={self.coverage:.4f})"
+            f"n_total={self.n_total}, coverage={self.coverage:.4f}{composed})"
         )
 
 
@@ -127,11 +142,14 @@ class AnalogyResult:
         Number of leading vocabulary words actually used.
     case_insensitive : bool
         Whether words were compared in upper case.
+    unseen : {"skip", "compose"}
+        How words outside the restricted vocabulary were treated.
     """
 
     sections: tuple[AnalogySectionResult, ...]
     restrict_vocab: int
     case_insensitive: bool
+    unseen: str = "skip"
 
     @property
     def total(self) -> AnalogySectionResult:
@@ -162,6 +180,11 @@ class AnalogyResult:
     def coverage(self) -> float:
         """float: Overall ``n_attempted / n_total``."""
         return self.total.coverage
+
+    @property
+    def n_composed(self) -> int:
+        """int: Attempted questions that used a composed vector."""
+        return self.total.n_composed
 
     def section(self, name: str) -> AnalogySectionResult:
         """Return the result of the section called ``name``.
@@ -194,20 +217,24 @@ class AnalogyResult:
         table : str
             One line per section plus the total.
         """
+        compose = self.unseen == "compose"
         width = max([len("section")] + [len(s.name) for s in self.sections])
-        lines = [f"{'section':<{width}}  accuracy   correct  attempted    total  coverage"]
+        lines = [f"{'section':<{width}}  accuracy   correct  attempted    total  coverage"
+                 + ("  composed" if compose else "")]
         for s in self.sections:
             lines.append(
                 f"{s.name:<{width}}  {s.accuracy:8.4f}  {s.n_correct:8d}  {s.n_attempted:9d}"
                 f"  {s.n_total:7d}  {s.coverage:8.4f}"
+                + (f"  {s.n_composed:8d}" if compose else "")
             )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
+        composed = f", n_composed={self.n_composed}" if self.unseen == "compose" else ""
         return (
             f"{type(self).__name__}(accuracy={self.accuracy:.4f}, n_correct={self.n_correct}, "
             f"n_attempted={self.n_attempted}, n_total={self.n_total}, "
-            f"coverage={self.coverage:.4f}, n_sections={len(self.sections) - 1})"
+            f"coverage={self.coverage:.4f}{composed}, n_sections={len(self.sections) - 1})"
         )
 
 
@@ -229,7 +256,13 @@ class SimilarityResult:
     n_pairs : int
         All pairs of the data set.
     n_used : int
-        Pairs whose two words are in the restricted vocabulary.
+        Pairs scored: both words in the restricted vocabulary, or with
+        ``unseen="compose"`` both with a vector, composed or not.
+    n_composed : int
+        Scored pairs in which at least one word got a composed vector
+        (always 0 with ``unseen="skip"``).
+    unseen : {"skip", "compose"}
+        How words outside the restricted vocabulary were treated.
     """
 
     spearman: float
@@ -238,6 +271,8 @@ class SimilarityResult:
     pearson_pvalue: float
     n_pairs: int
     n_used: int
+    n_composed: int = 0
+    unseen: str = "skip"
 
     @property
     def coverage(self) -> float:
@@ -246,13 +281,15 @@ class SimilarityResult:
 
     @property
     def n_oov(self) -> int:
-        """int: Pairs skipped because of an out-of-vocabulary word."""
+        """int: Pairs skipped because of an out-of-vocabulary word (without a vector)."""
         return self.n_pairs - self.n_used
 
     def __repr__(self) -> str:
+        composed = f", n_composed={self.n_composed}" if self.unseen == "compose" else ""
         return (
             f"{type(self).__name__}(spearman={self.spearman:.4f}, pearson={self.pearson:.4f}, "
-            f"n_pairs={self.n_pairs}, n_used={self.n_used}, coverage={self.coverage:.4f})"
+            f"n_pairs={self.n_pairs}, n_used={self.n_used}, coverage={self.coverage:.4f}"
+            f"{composed})"
         )
 
 
@@ -438,6 +475,75 @@ def _restricted_vocab(
     return n_vocab, lookup, canonical
 
 
+def _check_unseen(unseen: Any, kv: KeyedVectors) -> None:
+    """Validate the ``unseen`` argument against the vectors."""
+    if not (isinstance(unseen, str) and unseen in UNSEEN):
+        raise ValueError(f"unseen must be one of {UNSEEN}, got {unseen!r}")
+    if unseen == "compose" and kv.vectors_ngrams is None:
+        raise ValueError(
+            "unseen='compose' needs subword vectors: a KeyedVectors with n-gram rows "
+            "(vectors_ngrams), such as the wv_ of a SkipGramVectorizer fitted with "
+            "char_ngram_range, or a gensim FastText model; these vectors have none. "
+            "Use unseen='skip'.")
+
+
+def _composed_form(word: str, case_insensitive: bool) -> str:
+    """The form of an unseen word whose n-grams give its vector.
+
+    Lower case when words are compared case-insensitively (skw2v lowercases
+    by default, and a capital changes the n-grams at the start of a word),
+    else the word as written.
+    """
+    return word.lower() if case_insensitive else word
+
+
+class _UnseenRows:
+    """Unit vectors of the unseen words of a benchmark, numbered after ``first`` rows.
+
+    Parameters
+    ----------
+    kv : KeyedVectors
+        With subword information.
+    words : iterable of str
+        The words (as written) that are outside the restricted vocabulary.
+    case_insensitive : bool
+        Whether to compose their lower-case forms (see :func:`_composed_form`).
+    first : int
+        The index of the first composed row (the number of vocabulary rows).
+
+    Attributes
+    ----------
+    normed : ndarray of shape (n_forms, vector_size)
+        Unit-normed composed vectors, dtype of ``kv.vectors``.
+    """
+
+    def __init__(self, kv: KeyedVectors, words: Iterable[str], case_insensitive: bool,
+                 first: int) -> None:
+        self.case_insensitive = case_insensitive
+        self.forms = list(dict.fromkeys(_composed_form(w, case_insensitive) for w in words))
+        vectors, self.ok = kv._composed(self.forms)
+        self.normed = _unit_rows(vectors)
+        self.first = first
+        self.number = {form: k for k, form in enumerate(self.forms)}
+
+    def index(self, word: str) -> int | None:
+        """Row of an unseen word, or None if it has no n-gram."""
+        k = self.number[_composed_form(word, self.case_insensitive)]
+        return self.first + k if self.ok[k] else None
+
+
+def _gather(normed: np.ndarray, extra: np.ndarray | None, indices: np.ndarray) -> np.ndarray:
+    """Rows ``indices`` of ``normed`` followed by ``extra`` (``normed[indices]`` without extra)."""
+    if extra is None:
+        return normed[indices]
+    n = normed.shape[0]
+    out = np.empty((indices.size, normed.shape[1]), dtype=normed.dtype)
+    inside = indices < n
+    out[inside] = normed[indices[inside]]
+    out[~inside] = extra[indices[~inside] - n]
+    return out
+
+
 def _check_sections(sections: Any) -> list[tuple[str, list[Quadruple]]]:
     """Validate an in-memory list of analogy sections."""
     out = []
@@ -462,6 +568,7 @@ def _answer_analogies(
     normed: np.ndarray,
     canonical: np.ndarray,
     questions: np.ndarray,
+    extra: np.ndarray | None = None,
 ) -> np.ndarray:
     """Predict the answer of each analogy question with 3CosAdd.
 
@@ -472,7 +579,11 @@ def _answer_analogies(
     canonical : ndarray of int of shape (n_vocab,)
         Index of the first case variant of each word.
     questions : ndarray of int of shape (n_questions, 3)
-        Indices of ``a``, ``b`` and ``c``.
+        Indices of ``a``, ``b`` and ``c``; from ``n_vocab`` on, rows of
+        ``extra``.
+    extra : ndarray of shape (n_extra, d) or None
+        Unit-normed composed vectors of unseen question words. They are
+        never candidates, so there is nothing to exclude for them.
 
     Returns
     -------
@@ -491,12 +602,13 @@ def _answer_analogies(
         a, b, c = q[:, 0], q[:, 1], q[:, 2]
         # The mean of the unit vectors with weights (-1, +1, +1); its scale does not
         # change the ranking, so neither dividing by 3 nor normalising is needed.
-        target = normed[b] + normed[c] - normed[a]
+        target = _gather(normed, extra, b) + _gather(normed, extra, c) - _gather(normed, extra, a)
         scores = target @ normed.T
-        scores[rows, a] = -np.inf
-        scores[rows, b] = -np.inf
-        scores[rows, c] = -np.inf
-        n_available = n_vocab - np.array([len({x, y, z}) for x, y, z in q])
+        for col in (a, b, c):
+            inside = col < n_vocab  # composed words are not candidates
+            scores[rows[inside], col[inside]] = -np.inf
+        n_available = n_vocab - np.array([len({v for v in (x, y, z) if v < n_vocab})
+                                          for x, y, z in q])
         best = np.argmax(scores, axis=1)
         result = np.where(n_available > 0, canonical[best], -1)
         # Like gensim, skip candidates that are case variants of a, b or c (they map
@@ -553,8 +665,52 @@ def _known_questions(
     return np.array(index_rows, dtype=np.intp).reshape(-1, 4), attempted
 
 
+def _questions_with_unseen(
+    kv: KeyedVectors,
+    sections: list[tuple[str, list[Quadruple]]],
+    lookup: dict[str, int],
+    case_insensitive: bool,
+    n_vocab: int,
+) -> tuple[np.ndarray, list[bool], np.ndarray, np.ndarray]:
+    """Like :func:`_known_questions`, composing ``a``, ``b`` and ``c`` when unseen.
+
+    A question is attempted when ``d`` is in the restricted vocabulary (an
+    answer outside it could never be found) and ``a``, ``b`` and ``c`` each
+    have a vector: in the restricted vocabulary, or composed from their
+    n-grams.
+
+    Returns
+    -------
+    ids : ndarray of int of shape (n_attempted, 4)
+        Indices of ``a``, ``b``, ``c`` and ``d``; from ``n_vocab`` on, rows
+        of ``extra``.
+    attempted : list of bool
+        For every question, whether it has a row in ``ids``.
+    composed : ndarray of bool of shape (n_attempted,)
+        Whether the question used a composed vector.
+    extra : ndarray of shape (n_extra, vector_size)
+        Unit-normed composed vectors.
+    """
+    quads = [quad for _, questions in sections for quad in questions]
+    unseen = _UnseenRows(kv, (w for quad in quads for w in quad[:3]
+                              if _normalise(w, case_insensitive) not in lookup),
+                         case_insensitive, n_vocab)
+    index_rows: list[list[int]] = []
+    attempted: list[bool] = []
+    for quad in quads:
+        d = lookup.get(_normalise(quad[3], case_insensitive), -1)
+        row = [lookup.get(_normalise(w, case_insensitive)) for w in quad[:3]]
+        row = [unseen.index(w) if i is None else i for w, i in zip(quad[:3], row, strict=True)]
+        attempted.append(d >= 0 and None not in row)
+        if attempted[-1]:
+            index_rows.append([*row, d])
+    ids = np.array(index_rows, dtype=np.intp).reshape(-1, 4)
+    return ids, attempted, (ids[:, :3] >= n_vocab).any(axis=1), unseen.normed
+
+
 def _section_result(
-    name: str, correct: list[Quadruple], incorrect: list[Quadruple], n_total: int
+    name: str, correct: list[Quadruple], incorrect: list[Quadruple], n_total: int,
+    n_composed: int = 0,
 ) -> AnalogySectionResult:
     """The result of one section (or of the total) from its answered questions."""
     return AnalogySectionResult(
@@ -564,11 +720,13 @@ def _section_result(
         n_total=n_total,
         correct=tuple(correct),
         incorrect=tuple(incorrect),
+        n_composed=n_composed,
     )
 
 
 def _section_results(
-    sections: list[tuple[str, list[Quadruple]]], attempted: list[bool], is_correct: list[bool]
+    sections: list[tuple[str, list[Quadruple]]], attempted: list[bool], is_correct: list[bool],
+    composed: list[bool] | None = None,
 ) -> tuple[AnalogySectionResult, ...]:
     """Sort the questions into correct and incorrect, section by section.
 
@@ -580,6 +738,8 @@ def _section_results(
         For every question, whether it was answered.
     is_correct : list of bool
         For every answered question, whether the answer was right.
+    composed : list of bool, optional
+        For every answered question, whether it used a composed vector.
 
     Returns
     -------
@@ -590,18 +750,24 @@ def _section_results(
     all_correct: list[Quadruple] = []
     all_incorrect: list[Quadruple] = []
     answers = iter(is_correct)
+    used_composed = iter(composed if composed is not None else [False] * len(is_correct))
     flags = iter(attempted)
+    n_all_composed = 0
     for name, questions in sections:
         correct: list[Quadruple] = []
         incorrect: list[Quadruple] = []
+        n_composed = 0
         for quad in questions:
             if next(flags):
                 (correct if next(answers) else incorrect).append(quad)
-        results.append(_section_result(name, correct, incorrect, len(questions)))
+                n_composed += bool(next(used_composed))
+        results.append(_section_result(name, correct, incorrect, len(questions), n_composed))
         all_correct.extend(correct)
         all_incorrect.extend(incorrect)
+        n_all_composed += n_composed
     n_total = sum(len(questions) for _, questions in sections)
-    results.append(_section_result("total", all_correct, all_incorrect, n_total))
+    results.append(_section_result("total", all_correct, all_incorrect, n_total,
+                                   n_all_composed))
     return tuple(results)
 
 
@@ -610,6 +776,7 @@ def evaluate_analogies(
     path_or_sections: str | os.PathLike | Sequence[tuple[str, Sequence[Quadruple]]],
     restrict_vocab: int | None = 30000,
     case_insensitive: bool = True,
+    unseen: str = "skip",
 ) -> AnalogyResult:
     """Score word vectors on analogy questions with 3CosAdd.
 
@@ -626,6 +793,15 @@ def evaluate_analogies(
        and their case variants;
     5. count the answer as correct when it is ``d``.
 
+    With ``unseen="compose"``, step 3 changes: a question word ``a``, ``b``
+    or ``c`` outside the kept words gets its vector composed from its
+    character n-grams (of its lower-case form if ``case_insensitive``, else
+    as written), even if it is a vocabulary word beyond ``restrict_vocab``
+    (the kept words are the vocabulary of the evaluation; pass
+    ``restrict_vocab=None`` to keep them all). Composed words are never
+    candidate answers, and a question is still skipped when ``d`` is not a
+    kept word (no answer could be right) or a word has no n-gram.
+
     Parameters
     ----------
     kv : KeyedVectors
@@ -636,26 +812,46 @@ def evaluate_analogies(
         Number of leading vocabulary words to use; None uses all words.
     case_insensitive : bool, default=True
         Compare words in upper case.
+    unseen : {"skip", "compose"}, default="skip"
+        ``"skip"`` skips questions with a word outside the kept words (the
+        protocol above); ``"compose"`` composes ``a``, ``b`` and ``c`` from
+        their n-grams (subword vectors only).
 
     Returns
     -------
     result : AnalogyResult
-        Accuracy, counts and coverage, overall and per section.
+        Accuracy, counts and coverage, overall and per section; with
+        ``unseen="compose"`` also ``n_composed``, the attempted questions
+        that used a composed vector.
+
+    Raises
+    ------
+    ValueError
+        If ``unseen`` is unknown, or ``"compose"`` for vectors without
+        n-gram rows.
     """
     kv = _as_keyed_vectors(kv)
+    _check_unseen(unseen, kv)
     if isinstance(path_or_sections, (str, os.PathLike)):
         sections = read_analogies(path_or_sections)
     else:
         sections = _check_sections(path_or_sections)
     n_vocab, lookup, canonical = _restricted_vocab(kv, restrict_vocab, case_insensitive)
-    ids, attempted = _known_questions(sections, lookup, case_insensitive)
     normed = kv.get_normed_vectors()[:n_vocab]
-    predicted = _answer_analogies(normed, canonical, ids[:, :3])
+    composed = extra = None
+    if unseen == "compose":
+        ids, attempted, composed, extra = _questions_with_unseen(
+            kv, sections, lookup, case_insensitive, n_vocab)
+    else:
+        ids, attempted = _known_questions(sections, lookup, case_insensitive)
+    predicted = _answer_analogies(normed, canonical, ids[:, :3], extra)
     is_correct = (predicted == ids[:, 3]).tolist()
     return AnalogyResult(
-        sections=_section_results(sections, attempted, is_correct),
+        sections=_section_results(sections, attempted, is_correct,
+                                  None if composed is None else composed.tolist()),
         restrict_vocab=n_vocab,
         case_insensitive=case_insensitive,
+        unseen=unseen,
     )
 
 
@@ -664,6 +860,7 @@ def evaluate_similarity(
     path_or_pairs: str | os.PathLike | Sequence[tuple[str, str, float]],
     case_insensitive: bool = True,
     restrict_vocab: int | None = 300000,
+    unseen: str = "skip",
 ) -> SimilarityResult:
     """Correlate model cosine similarities with human similarity scores.
 
@@ -672,6 +869,13 @@ def evaluate_similarity(
     ``restrict_vocab`` words are skipped (and counted in ``n_oov``); for the
     others the cosine of the two unit-normed vectors is compared with the
     human score by Spearman's and Pearson's correlations.
+
+    With ``unseen="compose"``, a word outside the first ``restrict_vocab``
+    words gets its vector composed from its character n-grams instead (of
+    its lower-case form if ``case_insensitive``, else as written), even if
+    it is a vocabulary word beyond ``restrict_vocab``; only a pair with a
+    word without n-grams is skipped. ``n_composed`` counts the scored pairs
+    that used a composed vector.
 
     Parameters
     ----------
@@ -684,34 +888,57 @@ def evaluate_similarity(
         case variant in the vocabulary.
     restrict_vocab : int or None, default=300000
         Number of leading vocabulary words to use; None uses all words.
+    unseen : {"skip", "compose"}, default="skip"
+        ``"skip"`` skips pairs with a word outside those words; ``"compose"``
+        composes such words from their n-grams (subword vectors only).
 
     Returns
     -------
     result : SimilarityResult
-        Correlations, p-values and coverage. Correlations are NaN when fewer
-        than two pairs are usable or either score list is constant.
+        Correlations, p-values and coverage (``n_used``, and with
+        ``unseen="compose"`` ``n_composed``). Correlations are NaN when
+        fewer than two pairs are usable or either score list is constant.
+
+    Raises
+    ------
+    ValueError
+        If ``unseen`` is unknown, or ``"compose"`` for vectors without
+        n-gram rows.
     """
     kv = _as_keyed_vectors(kv)
+    _check_unseen(unseen, kv)
     if isinstance(path_or_pairs, (str, os.PathLike)):
         pairs = read_similarity(path_or_pairs)
     else:
         pairs = [(str(w1), str(w2), float(score)) for w1, w2, score in path_or_pairs]
     _, lookup, _ = _restricted_vocab(kv, restrict_vocab, case_insensitive)
+    normed = kv.get_normed_vectors()
+    extra = None
+    if unseen == "compose":
+        rows = _UnseenRows(kv, (w for w1, w2, _ in pairs for w in (w1, w2)
+                                if _normalise(w, case_insensitive) not in lookup),
+                           case_insensitive, len(normed))
+        extra = rows.normed
 
     left, right, gold = [], [], []
     for w1, w2, score in pairs:
         i = lookup.get(_normalise(w1, case_insensitive))
         j = lookup.get(_normalise(w2, case_insensitive))
+        if extra is not None:
+            i = rows.index(w1) if i is None else i
+            j = rows.index(w2) if j is None else j
         if i is not None and j is not None:
             left.append(i)
             right.append(j)
             gold.append(score)
-    normed = kv.get_normed_vectors()
+    left_ids = np.array(left, dtype=np.intp)
+    right_ids = np.array(right, dtype=np.intp)
     model = np.einsum(
         "ij,ij->i",
-        normed[np.array(left, dtype=np.intp)].astype(np.float64),
-        normed[np.array(right, dtype=np.intp)].astype(np.float64),
+        _gather(normed, extra, left_ids).astype(np.float64),
+        _gather(normed, extra, right_ids).astype(np.float64),
     )
+    n_composed = int(np.sum((left_ids >= len(normed)) | (right_ids >= len(normed))))
     nan = float("nan")
     spearman = pearson = (nan, nan)
     if len(gold) >= 2:
@@ -727,4 +954,6 @@ def evaluate_similarity(
         pearson_pvalue=float(pearson[1]),
         n_pairs=len(pairs),
         n_used=len(gold),
+        n_composed=n_composed,
+        unseen=unseen,
     )

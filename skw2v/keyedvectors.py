@@ -11,6 +11,14 @@ those of gensim 4 for the same float32 vectors; paths ending in ``.gz`` or
 ``.bz2`` are compressed and decompressed transparently. No pickle is ever
 used.
 
+With subword information (the hashed character n-gram rows of a model
+trained with ``char_ngram_range``, as in fastText), a :class:`KeyedVectors`
+also answers for words outside its vocabulary: ``kv["computr"]``,
+``kv.most_similar("computr")`` and ``kv.similarity("computr", "computer")``
+compose the vector of an unseen word as the mean of its n-gram rows.
+``word in kv`` keeps meaning "``word`` is in the vocabulary";
+:meth:`KeyedVectors.has_vector` tells whether a vector can be made.
+
 The files themselves are read and written by the file layer
 (``skw2v._files.word2vec``, over plain lists of words and arrays). This
 module imports only NumPy, the standard library and that layer; gensim is
@@ -25,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ._core.subwords import SubwordSpec, compose, composition_matrix
 from ._files import word2vec as _word2vec
 
 __all__ = ["KeyedVectors", "UnknownWordError"]
@@ -140,6 +149,55 @@ def _checked_counts(counts: Any, n_words: int) -> np.ndarray | None:
     return arr
 
 
+def _checked_ngram_rows(value: Any, vector_size: int) -> np.ndarray:
+    """Validate the n-gram bucket rows and return them as an ndarray (no copy if possible)."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "f":
+        if arr.dtype.kind not in "biu":
+            raise TypeError(f"vectors_ngrams must be real numbers, got dtype {arr.dtype}")
+        arr = arr.astype(np.float64)
+    if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] != vector_size:
+        raise ValueError(
+            f"vectors_ngrams must have shape (n_buckets, {vector_size}) with n_buckets >= 1 "
+            f"(one row per hash bucket, as many columns as the word vectors), got shape "
+            f"{arr.shape}")
+    # checked in blocks: a full mask of the 2,000,000 default buckets would take 200 MB
+    for start in range(0, arr.shape[0], _NORM_BLOCK_ROWS):
+        block = arr[start : start + _NORM_BLOCK_ROWS]
+        if not np.isfinite(block).all():
+            row = start + int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
+            raise ValueError(f"vectors_ngrams contain non-finite values (NaN or inf); first "
+                             f"at row {row}")
+    return np.ascontiguousarray(arr)
+
+
+def _checked_ngram_range(value: Any) -> tuple[int, int]:
+    """Validate ``char_ngram_range`` and return it as a tuple of two ints."""
+    ok = (isinstance(value, (tuple, list)) and len(value) == 2
+          and all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in value)
+          and 1 <= value[0] <= value[1])
+    if not ok:
+        raise ValueError(f"char_ngram_range must be a tuple (min_n, max_n) of ints with "
+                         f"1 <= min_n <= max_n, such as (3, 6), got {value!r}")
+    return int(value[0]), int(value[1])
+
+
+def _checked_boundaries(value: Any) -> tuple[str, str]:
+    """Validate ``word_boundaries`` and return it as a tuple of two str."""
+    if not (isinstance(value, (tuple, list)) and len(value) == 2
+            and all(isinstance(m, str) for m in value)):
+        raise ValueError(f"word_boundaries must be a tuple of two str, such as ('<', '>'), "
+                         f"got {value!r}")
+    return value[0], value[1]
+
+
+def _unit(vec: np.ndarray) -> np.ndarray:
+    """One vector in float64 scaled to unit norm (a zero vector stays zero)."""
+    vec = np.asarray(vec, dtype=np.float64)
+    norm = np.linalg.norm(vec)
+    return vec / norm if norm > 0 else vec
+
+
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:
     """``vectors`` scaled to unit norm (norms in float64, zero rows kept), read-only."""
     normed = np.empty_like(vectors)
@@ -204,15 +262,15 @@ class _SimilarityQueries:
     """The cosine-similarity queries of :class:`KeyedVectors`.
 
     Written against what a subclass provides: ``index_to_key``,
-    ``vector_size``, ``len()``, ``get_index``, ``get_normed_vectors`` and
+    ``vector_size``, ``len()``, ``get_normed_vectors``, ``_word_unit_vector``
+    (the unit vector of any word that has one, vocabulary or composed) and
     indexing by a list of words. Holds no state of its own.
     """
 
     def _term_vector(self, term: Any) -> tuple[np.ndarray, int | None]:
-        """Unit vector of a query term (a word or a vector) and its index, if a word."""
+        """Unit vector of a query term (a word or a vector) and its index, if a vocabulary word."""
         if isinstance(term, str):
-            index = self.get_index(term)
-            return self.get_normed_vectors()[index].astype(np.float64), index
+            return self._word_unit_vector(term)
         vec = np.asarray(term, dtype=np.float64)
         if vec.shape != (self.vector_size,):
             raise ValueError(
@@ -241,6 +299,12 @@ class _SimilarityQueries:
         Unlike gensim, vectors passed as terms are normalised too, so that
         every term weighs the same whatever its length.
 
+        With subword information (see :class:`KeyedVectors`), a query word
+        outside the vocabulary gets its composed vector. Only query words
+        that are in the vocabulary are left out of the result: the result
+        lists vocabulary words only, so an unseen query word cannot appear
+        in it anyway.
+
         Parameters
         ----------
         positive : str, ndarray or list of (str or ndarray), optional
@@ -263,7 +327,8 @@ class _SimilarityQueries:
         Raises
         ------
         KeyError
-            If a query word is not in the vocabulary.
+            If a query word has no vector: it is not in the vocabulary, and
+            there is no subword information or it has no n-gram.
         ValueError
             If no term is given, or a vector has the wrong shape.
         """
@@ -323,7 +388,8 @@ class _SimilarityQueries:
         Raises
         ------
         KeyError
-            If a query word is not in the vocabulary.
+            If a query word has no vector: it is not in the vocabulary, and
+            there is no subword information or it has no n-gram.
         ValueError
             If there is no positive term.
         """
@@ -378,7 +444,8 @@ class _SimilarityQueries:
         Raises
         ------
         KeyError
-            If a query word is not in the vocabulary.
+            If a query word has no vector: it is not in the vocabulary, and
+            there is no subword information or it has no n-gram.
         """
         return self.most_similar(
             positive=[b, c], negative=[a], topn=topn, restrict_vocab=restrict_vocab
@@ -390,7 +457,8 @@ class _SimilarityQueries:
         Parameters
         ----------
         w1, w2 : str
-            Words.
+            Words: vocabulary words, or with subword information any string
+            that has a character n-gram (its vector is composed).
 
         Returns
         -------
@@ -400,11 +468,11 @@ class _SimilarityQueries:
         Raises
         ------
         KeyError
-            If a word is not in the vocabulary.
+            If a word has no vector: it is not in the vocabulary, and there
+            is no subword information or it has no n-gram.
         """
-        normed = self.get_normed_vectors()
-        u = normed[self.get_index(w1)].astype(np.float64)
-        v = normed[self.get_index(w2)].astype(np.float64)
+        u, _ = self._word_unit_vector(w1)
+        v, _ = self._word_unit_vector(w2)
         return float(u @ v)
 
     def distance(self, w1: str, w2: str) -> float:
@@ -423,9 +491,69 @@ class _SimilarityQueries:
         Raises
         ------
         KeyError
-            If a word is not in the vocabulary.
+            If a word has no vector (see :meth:`similarity`).
         """
         return 1.0 - self.similarity(w1, w2)
+
+    def distances(self, word_or_vector: Any, other_words: Sequence[str] = ()) -> np.ndarray:
+        """Cosine distances from a word or a vector to other words.
+
+        Parameters
+        ----------
+        word_or_vector : str or ndarray of shape (vector_size,)
+            A word (composed from its n-grams if it is unseen and there is
+            subword information) or a vector.
+        other_words : sequence of str, default=()
+            The words to measure the distance to (unseen ones composed too);
+            empty for every vocabulary word, in index order.
+
+        Returns
+        -------
+        distances : ndarray of float64 of shape (n_other,)
+            ``1 - cosine``, in ``[0, 2]`` up to rounding.
+
+        Raises
+        ------
+        KeyError
+            If a word has no vector (see :meth:`similarity`).
+        """
+        if isinstance(other_words, str):
+            raise TypeError("distances() takes a list of other words, not a string")
+        query, _ = self._term_vector(word_or_vector)
+        words = list(other_words)
+        if not words:
+            return 1.0 - self.get_normed_vectors().astype(np.float64) @ query
+        others = np.stack([self._word_unit_vector(w)[0] for w in words])
+        return 1.0 - others @ query
+
+    def most_similar_to_given(self, key1: str, keys_list: Sequence[str]) -> str:
+        """The word of ``keys_list`` most similar to ``key1``.
+
+        Parameters
+        ----------
+        key1 : str
+            The query word (composed if unseen, with subword information).
+        keys_list : sequence of str
+            Non-empty list of candidates (unseen ones composed too).
+
+        Returns
+        -------
+        word : str
+            The candidate of highest cosine to ``key1`` (the first on ties).
+
+        Raises
+        ------
+        KeyError
+            If a word has no vector (see :meth:`similarity`).
+        ValueError
+            If ``keys_list`` is empty.
+        """
+        if isinstance(keys_list, str):
+            raise TypeError("most_similar_to_given() takes a list of candidates, not a string")
+        keys = list(keys_list)
+        if not keys:
+            raise ValueError("most_similar_to_given() needs at least one candidate")
+        return keys[int(np.argmin(self.distances(key1, keys)))]
 
     def n_similarity(self, ws1: Sequence[str], ws2: Sequence[str]) -> float:
         """Cosine similarity between the mean vectors of two sets of words.
@@ -435,7 +563,8 @@ class _SimilarityQueries:
         Parameters
         ----------
         ws1, ws2 : sequence of str
-            Non-empty lists of words.
+            Non-empty lists of words (unseen words composed, with subword
+            information).
 
         Returns
         -------
@@ -445,7 +574,7 @@ class _SimilarityQueries:
         Raises
         ------
         KeyError
-            If a word is not in the vocabulary.
+            If a word has no vector (see :meth:`similarity`).
         ValueError
             If either list is empty.
         """
@@ -469,7 +598,8 @@ class _SimilarityQueries:
         Parameters
         ----------
         words : sequence of str
-            Non-empty list of words.
+            Non-empty list of words (unseen words composed, with subword
+            information).
 
         Returns
         -------
@@ -478,7 +608,7 @@ class _SimilarityQueries:
         Raises
         ------
         KeyError
-            If a word is not in the vocabulary.
+            If a word has no vector (see :meth:`similarity`).
         ValueError
             If ``words`` is empty.
         """
@@ -487,8 +617,7 @@ class _SimilarityQueries:
         words = list(words)
         if not words:
             raise ValueError("doesnt_match() needs at least one word")
-        indices = [self.get_index(w) for w in words]
-        vecs = self.get_normed_vectors()[indices].astype(np.float64)
+        vecs = np.stack([self._word_unit_vector(w)[0] for w in words])
         mean = vecs.mean(axis=0)
         norm = np.linalg.norm(mean)
         if norm > 0:
@@ -502,6 +631,10 @@ class _SimilarityQueries:
 class KeyedVectors(_SimilarityQueries):
     """An ordered vocabulary of words, each with a dense vector.
 
+    Optionally with subword information, as in fastText (Bojanowski et al.,
+    2017): rows of hashed character n-grams from which the vector of a word
+    outside the vocabulary is composed.
+
     Parameters
     ----------
     index_to_key : sequence of str
@@ -509,9 +642,19 @@ class KeyedVectors(_SimilarityQueries):
         frequency, which is what ``restrict_vocab`` arguments rely on).
     vectors : array-like of shape (n_words, vector_size)
         One row per word. Floating dtypes are kept; other numeric input is
-        converted to float64. All values must be finite.
+        converted to float64. All values must be finite. With subwords these
+        are the words' composed vectors (the mean of their own row and their
+        n-gram rows), as :attr:`SkipGramVectorizer.vectors_` holds them.
     counts : array-like of int of shape (n_words,), optional
         Word frequencies, stored as int64.
+    vectors_ngrams : array-like of shape (n_buckets, vector_size), optional
+        The rows of the n-gram hash buckets. Given together with
+        ``char_ngram_range``; the number of rows is the number of buckets.
+    char_ngram_range : tuple (min_n, max_n), optional
+        Lengths of the character n-grams, boundary marks included. Required
+        with ``vectors_ngrams``.
+    word_boundaries : tuple of two str, default=("<", ">")
+        Marks put around a word before its n-grams are taken.
 
     Attributes
     ----------
@@ -525,6 +668,37 @@ class KeyedVectors(_SimilarityQueries):
         itself (``kv.vectors = kv.vectors``) to clear the cache.
     counts : ndarray of int64 of shape (n_words,) or None
         Word frequencies, if known.
+    vectors_ngrams : ndarray of shape (n_buckets, vector_size) or None
+        The n-gram bucket rows, or None without subword information.
+    char_ngram_range : tuple (min_n, max_n) or None
+        The n-gram lengths, or None without subword information.
+    word_boundaries : tuple of two str or None
+        The boundary marks, or None without subword information.
+
+    Notes
+    -----
+    **Words outside the vocabulary.** With subword information, the vector
+    of a string that is not in the vocabulary is the mean of the rows of its
+    character n-grams, each n-gram counted as often as it occurs (fastText's
+    and gensim's rule; the n-grams are hashed with fastText's hash, so the
+    rows of a fastText or gensim model give the same vectors). Every lookup
+    and query (``kv[word]``, :meth:`get_vector`, :meth:`most_similar`,
+    :meth:`similarity`, :meth:`distances`, :meth:`doesnt_match`, ...)
+    accepts such words. A string too short to have an n-gram (fewer than
+    ``min_n`` characters with its two marks) has no vector, and raises
+    :class:`UnknownWordError` saying so. Vocabulary words keep their own
+    rows of :attr:`vectors`.
+
+    **Membership.** ``word in kv`` and :meth:`has_index_for` tell whether
+    ``word`` is in the vocabulary, with or without subwords (gensim's
+    ``FastTextKeyedVectors`` instead answers True for every string in
+    ``in``; skw2v keeps one meaning for ``in``, as for a dict).
+    :meth:`has_vector` tells whether a vector can be made, composed or not.
+
+    **Files.** :meth:`save_word2vec_format` writes the vocabulary's vectors
+    only, in the plain word2vec format that gensim and the C tool read; the
+    n-gram rows are not written. :meth:`SkipGramVectorizer.save
+    <skw2v.SkipGramVectorizer.save>` keeps them.
 
     Examples
     --------
@@ -533,13 +707,31 @@ class KeyedVectors(_SimilarityQueries):
     >>> kv = KeyedVectors(["a", "b", "c"], np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]]))
     >>> kv.most_similar("a", topn=1)[0][0]
     'b'
+
+    With subword rows, an unseen word gets a vector:
+
+    >>> rng = np.random.default_rng(0)
+    >>> sub = KeyedVectors(["cat", "dog"], rng.normal(size=(2, 4)),
+    ...                    vectors_ngrams=rng.normal(size=(100, 4)),
+    ...                    char_ngram_range=(3, 5))
+    >>> "cats" in sub, sub.has_vector("cats"), sub["cats"].shape
+    (False, True, (4,))
     """
+
+    # Defaults for instances without subwords: their pickles (and those made
+    # before subwords existed) carry no such attributes.
+    _ngrams: np.ndarray | None = None
+    _spec: SubwordSpec | None = None
 
     def __init__(
         self,
         index_to_key: Sequence[str],
         vectors: Any,
         counts: Any = None,
+        *,
+        vectors_ngrams: Any = None,
+        char_ngram_range: tuple[int, int] | None = None,
+        word_boundaries: tuple[str, str] = ("<", ">"),
     ) -> None:
         keys = list(index_to_key)
         for i, key in enumerate(keys):
@@ -558,6 +750,16 @@ class KeyedVectors(_SimilarityQueries):
         self._normed: np.ndarray | None = None
         self.vectors = vectors  # validated by the property setter
         self.counts = _checked_counts(counts, len(keys))
+        if (vectors_ngrams is None) != (char_ngram_range is None):
+            raise ValueError(
+                "vectors_ngrams and char_ngram_range go together: give both for subword "
+                "vectors, or neither")
+        if vectors_ngrams is not None:
+            min_n, max_n = _checked_ngram_range(char_ngram_range)
+            bow, eow = _checked_boundaries(word_boundaries)
+            ngrams = _checked_ngram_rows(vectors_ngrams, self.vector_size)
+            self._spec = SubwordSpec(min_n, max_n, ngrams.shape[0], bow, eow)
+            self._ngrams = ngrams
 
     # ------------------------------------------------------------------
     # Vocabulary and vectors
@@ -569,7 +771,12 @@ class KeyedVectors(_SimilarityQueries):
 
     @vectors.setter
     def vectors(self, value: Any) -> None:
-        self._vectors = _checked_vectors(value, self.index_to_key)
+        vectors = _checked_vectors(value, self.index_to_key)
+        if self._ngrams is not None and vectors.shape[1] != self._ngrams.shape[1]:
+            raise ValueError(
+                f"vectors must have {self._ngrams.shape[1]} columns, as vectors_ngrams does; "
+                f"got shape {vectors.shape}")
+        self._vectors = vectors
         self._normed = None
 
     @property
@@ -577,25 +784,78 @@ class KeyedVectors(_SimilarityQueries):
         """int: Dimensionality of the vectors."""
         return int(self._vectors.shape[1])
 
+    @property
+    def vectors_ngrams(self) -> np.ndarray | None:
+        """ndarray of shape (n_buckets, vector_size) or None: the n-gram bucket rows."""
+        return self._ngrams
+
+    @property
+    def char_ngram_range(self) -> tuple[int, int] | None:
+        """tuple (min_n, max_n) or None: the n-gram lengths, if there are subwords."""
+        return None if self._spec is None else (self._spec.min_n, self._spec.max_n)
+
+    @property
+    def word_boundaries(self) -> tuple[str, str] | None:
+        """tuple of two str or None: the boundary marks, if there are subwords."""
+        return None if self._spec is None else (self._spec.bow, self._spec.eow)
+
     def __len__(self) -> int:
         """Number of words."""
         return len(self.index_to_key)
 
     def __contains__(self, key: object) -> bool:
-        """Whether ``key`` is a word of the vocabulary."""
+        """Whether ``key`` is a vocabulary word (an unseen word is not, even with subwords)."""
         try:
             return key in self.key_to_index
         except TypeError:  # unhashable
             return False
+
+    def has_index_for(self, key: object) -> bool:
+        """Whether ``key`` is a word of the vocabulary: ``key in kv``, as in gensim.
+
+        Parameters
+        ----------
+        key : object
+
+        Returns
+        -------
+        in_vocabulary : bool
+        """
+        return key in self
+
+    def has_vector(self, key: object) -> bool:
+        """Whether a vector can be given for ``key``, composed or not.
+
+        True for a vocabulary word, and with subword information for any
+        string with at least one character n-gram; False otherwise (for
+        example a string shorter than ``min_n`` characters with its marks).
+
+        Parameters
+        ----------
+        key : object
+
+        Returns
+        -------
+        has_vector : bool
+        """
+        if key in self:
+            return True
+        if self._spec is None or not isinstance(key, str):
+            return False
+        return bool(self._composed([key])[1][0])
 
     def __iter__(self):
         """Iterate over the words in index order."""
         return iter(self.index_to_key)
 
     def __repr__(self) -> str:
+        subwords = ""
+        if self._spec is not None:
+            subwords = (f", char_ngram_range={self.char_ngram_range}, "
+                        f"n_buckets={self._spec.n_buckets}")
         return (
             f"{type(self).__name__}(n_keys={len(self)}, vector_size={self.vector_size}, "
-            f"dtype={self._vectors.dtype})"
+            f"dtype={self._vectors.dtype}{subwords})"
         )
 
     def _missing(self, key: object) -> UnknownWordError:
@@ -608,8 +868,66 @@ class KeyedVectors(_SimilarityQueries):
                 message += "; did you mean " + " or ".join(repr(v) for v in found) + "?"
         return UnknownWordError(message, key)
 
+    def _no_vector(self, key: object) -> UnknownWordError:
+        """The error for a word that has no vector at all, saying why."""
+        error = self._missing(key)
+        if self._spec is None or not isinstance(key, str):
+            return error
+        spec = self._spec
+        message = (
+            f"{error.message}, and no vector can be composed for it: it has no character "
+            f"n-gram of {spec.min_n} to {spec.max_n} characters (counting the boundary marks "
+            f"{spec.bow!r} and {spec.eow!r}); it is too short")
+        return UnknownWordError(message, key)
+
+    def _composed(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of ``words`` composed from their n-gram rows alone (subwords only).
+
+        Returns
+        -------
+        vectors : ndarray of shape (len(words), vector_size), dtype of :attr:`vectors`
+            The mean of each word's n-gram rows, repeats counted; a zero row
+            for a word without n-grams.
+        has_ngrams : ndarray of bool of shape (len(words),)
+        """
+        M = composition_matrix(self._spec, list(words), own_rows=None, n_own=0,
+                               dtype=self._ngrams.dtype)
+        vectors = compose(M, self._ngrams).astype(self._vectors.dtype, copy=False)
+        return vectors, np.diff(M.indptr) > 0
+
+    def _lookup(self, keys: Sequence[Any]) -> np.ndarray:
+        """Stacked vectors of ``keys``: vocabulary rows, and composed rows for unseen words."""
+        indices = np.fromiter((self.key_to_index.get(k, -1) if isinstance(k, str) else -1
+                               for k in keys), dtype=np.intp, count=len(keys))
+        unseen = np.flatnonzero(indices < 0)
+        if unseen.size == 0:
+            return self._vectors[indices]
+        if self._spec is None or not all(isinstance(keys[i], str) for i in unseen):
+            first = next(keys[i] for i in unseen
+                         if self._spec is None or not isinstance(keys[i], str))
+            raise self._missing(first)
+        composed, ok = self._composed([keys[i] for i in unseen])
+        if not ok.all():
+            raise self._no_vector(keys[unseen[int(np.argmin(ok))]])
+        out = self._vectors[np.where(indices < 0, 0, indices)] if len(self) else np.zeros(
+            (len(keys), self.vector_size), dtype=self._vectors.dtype)
+        out[unseen] = composed
+        return out
+
+    def _word_unit_vector(self, word: str) -> tuple[np.ndarray, int | None]:
+        """Unit float64 vector of a word and its index (None for a composed word)."""
+        index = self.key_to_index.get(word) if isinstance(word, str) else None
+        if index is not None:
+            return self.get_normed_vectors()[index].astype(np.float64), index
+        if self._spec is None or not isinstance(word, str):
+            raise self._missing(word)
+        return _unit(self._lookup([word])[0]), None
+
     def get_index(self, key: str) -> int:
         """Return the row index of ``key``.
+
+        Only vocabulary words have one: an unseen word raises even with
+        subword information (its vector is composed, see :meth:`get_vector`).
 
         Parameters
         ----------
@@ -636,23 +954,35 @@ class KeyedVectors(_SimilarityQueries):
         Parameters
         ----------
         key : str
-            A word.
+            A word. With subword information any string that has a character
+            n-gram: the vector of a word outside the vocabulary is the mean
+            of its n-gram rows.
         norm : bool, default=False
             Return the unit-normed vector (zero vectors stay zero).
 
         Returns
         -------
         vector : ndarray of shape (vector_size,)
-            A read-only view.
+            Read-only: a view for a vocabulary word, a new array for a
+            composed one.
 
         Raises
         ------
         KeyError
-            If ``key`` is not in the vocabulary.
+            If ``key`` has no vector: it is not in the vocabulary, and there is
+            no subword information or it has no n-gram (the message says
+            which).
         """
-        index = self.get_index(key)
-        source = self.get_normed_vectors() if norm else self._vectors
-        row = source[index].view()
+        index = self.key_to_index.get(key) if isinstance(key, str) else None
+        if index is None:
+            if self._spec is None or not isinstance(key, str):
+                raise self._missing(key)
+            row = self._lookup([key])[0]
+            if norm:
+                row = _unit(row).astype(self._vectors.dtype)
+        else:
+            source = self.get_normed_vectors() if norm else self._vectors
+            row = source[index].view()
         row.flags.writeable = False
         return row
 
@@ -662,23 +992,27 @@ class KeyedVectors(_SimilarityQueries):
         Parameters
         ----------
         key : str or sequence of str
-            A word, or several.
+            A word, or several. With subword information, words outside the
+            vocabulary get composed vectors (see :meth:`get_vector`).
 
         Returns
         -------
         vectors : ndarray of shape (vector_size,) or (n_keys, vector_size)
-            A read-only view for a single word, a new array for a sequence.
+            A read-only array for a single word, a new array for a sequence.
 
         Raises
         ------
         KeyError
-            If a word is not in the vocabulary.
+            If a word has no vector (see :meth:`get_vector`).
         """
         if isinstance(key, str):
             return self.get_vector(key)
         if isinstance(key, (list, tuple, np.ndarray)):
-            indices = np.array([self.get_index(k) for k in key], dtype=np.intp)
-            return self._vectors[indices]
+            keys = list(key)
+            if self._spec is None:
+                indices = np.array([self.get_index(k) for k in keys], dtype=np.intp)
+                return self._vectors[indices]
+            return self._lookup(keys)
         raise self._missing(key)
 
     def get_normed_vectors(self) -> np.ndarray:
@@ -708,6 +1042,11 @@ class KeyedVectors(_SimilarityQueries):
         store little-endian float32. For float32 vectors the output is
         byte-identical to gensim's ``save_word2vec_format`` (for a gensim
         model without counts, or whose counts are in decreasing order).
+
+        Only the vocabulary's vectors are written (with subwords, its
+        composed vectors): the format has no place for n-gram rows, so the
+        file reads back, in skw2v or gensim, as plain word vectors without
+        subword information.
 
         Parameters
         ----------
@@ -786,11 +1125,58 @@ class KeyedVectors(_SimilarityQueries):
     # ------------------------------------------------------------------
     # gensim interoperability
     # ------------------------------------------------------------------
+    @classmethod
+    def load_fasttext(cls, path: PathLike) -> KeyedVectors:
+        """Read the word and subword vectors of a fastText ``.bin`` model.
+
+        Reads what fastText's ``save_model``, gensim's
+        :func:`~gensim.models.fasttext.save_facebook_model` and
+        :meth:`SkipGramVectorizer.save_fasttext` write (an unsupervised,
+        unquantised model). Each vocabulary word's vector is composed as
+        fastText composes it: the mean of its own row and its n-grams'
+        bucket rows; with n-grams in the file, the KeyedVectors keep the
+        bucket rows, so unseen words get vectors too.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Returns
+        -------
+        kv : KeyedVectors
+            With ``vectors_ngrams`` and ``char_ngram_range`` when the model
+            has n-grams; the words' counts are kept.
+
+        Raises
+        ------
+        ValueError
+            For a file that is not such a model (naming the file and what is
+            wrong).
+        """
+        from ._files.fasttext import read_fasttext_bin
+
+        model = read_fasttext_bin(path)
+        n = model.n_words
+        if not model.uses_subwords:
+            return cls(model.words, model.input_matrix[:n].copy(), counts=model.counts)
+        spec = SubwordSpec(model.min_n, model.max_n, model.n_buckets)
+        M = composition_matrix(spec, model.words, np.arange(n), n,
+                               dtype=model.input_matrix.dtype)
+        vectors = compose(M, model.input_matrix)
+        if "</s>" in model.words:  # fastText's end-of-line word has no n-grams
+            eos = model.words.index("</s>")
+            vectors[eos] = model.input_matrix[eos]
+        return cls(model.words, vectors, counts=model.counts,
+                   vectors_ngrams=model.input_matrix[n:].copy(),
+                   char_ngram_range=(model.min_n, model.max_n))
+
     def to_gensim(self):
         """Convert to a :class:`gensim.models.KeyedVectors`.
 
         Keys, order and vectors (copied, same dtype) are kept; counts, if any,
-        become gensim's ``"count"`` attribute.
+        become gensim's ``"count"`` attribute. The n-gram rows of subword
+        vectors are not carried over: the result is a plain gensim
+        ``KeyedVectors`` of the vocabulary's (composed) vectors.
 
         Returns
         -------
@@ -822,7 +1208,11 @@ class KeyedVectors(_SimilarityQueries):
         Parameters
         ----------
         kv : gensim.models.KeyedVectors or gensim.models.Word2Vec
-            Source; its keys must all be str. The vectors are copied.
+            Source; its keys must all be str. The vectors are copied. A
+            gensim ``FastTextKeyedVectors`` (or ``FastText`` model) with
+            n-gram buckets also gives its n-gram rows (copied), its
+            ``(min_n, max_n)`` and fastText's marks ``("<", ">")``: the
+            result then composes unseen words as gensim does.
 
         Returns
         -------
@@ -841,4 +1231,10 @@ class KeyedVectors(_SimilarityQueries):
             raw = np.asarray(expandos["count"])[: len(keys)]
             if raw.dtype.kind in "biu":
                 counts = raw
+        ngrams = getattr(kv, "vectors_ngrams", None)
+        if getattr(kv, "bucket", 0) and ngrams is not None and len(ngrams):
+            # gensim's FastTextKeyedVectors: fastText's marks, which gensim does not store
+            return cls(keys, vectors, counts=counts, vectors_ngrams=np.array(ngrams, copy=True),
+                       char_ngram_range=(int(kv.min_n), int(kv.max_n)),
+                       word_boundaries=("<", ">"))
         return cls(keys, vectors, counts=counts)

@@ -63,6 +63,7 @@ __all__ = [
     "sigmoid_grad",
     "skipgram_loss_and_grad",
     "softmax",
+    "subword_loss_and_grad",
 ]
 
 
@@ -724,3 +725,84 @@ def skipgram_loss_and_grad(
     out = loss.loss_and_grad(input_vectors[center_ids], outside_ids, output_vectors, negative_ids)
     return out.loss, center_ids, out.grad_center, out.output_rows, out.grad_output
 
+
+
+def subword_loss_and_grad(
+    input_matrix: np.ndarray,
+    output_vectors: np.ndarray,
+    composition,
+    center_ids: np.ndarray,
+    outside_ids: np.ndarray,
+    loss: SkipGramLoss | str = "negative_sampling",
+    negative_ids: np.ndarray | None = None,
+):
+    """Skip-gram loss of composed (subword) input vectors, with its exact gradient.
+
+    With subwords, word ``w``'s input vector is ``v_w = M[w] @ W``: row ``w``
+    of the composition ``M`` (see
+    :func:`skw2v._core.subwords.vocabulary_composition`) averages the rows
+    of the input matrix ``W`` (the words' own rows, then the n-gram buckets)
+    that make up the word. By the chain rule the gradient of the summed loss
+    with respect to ``W`` is ``M[center_ids].T @ grad_center``, where
+    ``grad_center`` is the loss's gradient with respect to the composed
+    vectors. This function gives it in sparse row form, so that it can be
+    checked against finite differences (:func:`skw2v.gradcheck.check_gradient`)
+    for any :class:`SkipGramLoss`.
+
+    Training does not step along this gradient as it is: it scales each
+    word's share by the number of rows the word has, as fastText does, so
+    that a composed vector moves as far as a plain word vector would (see
+    the user guide on subwords).
+
+    Parameters
+    ----------
+    input_matrix : ndarray of shape (n_rows, n_features)
+        The input matrix ``W`` (``n_rows = n_words + n_buckets``).
+    output_vectors : ndarray of shape (n_words, n_features)
+    composition : sparse matrix of shape (n_words, n_rows)
+        ``M``; any SciPy sparse matrix or array in CSR form.
+    center_ids : ndarray of int of shape (n_pairs,)
+        The words whose composed vectors are the pairs' input vectors.
+    outside_ids : ndarray of int of shape (n_pairs,)
+    loss : str or SkipGramLoss, default="negative_sampling"
+    negative_ids : ndarray of int of shape (n_pairs, K), default=None
+
+    Returns
+    -------
+    loss : float
+        Summed loss (float64).
+    input_rows : ndarray of intp
+        The rows of ``input_matrix`` that the pairs use (increasing, unique).
+    grad_input : ndarray of shape (len(input_rows), n_features)
+        The gradient of the loss with respect to those rows (every other
+        row's is zero).
+    output_rows : ndarray of int
+        Row ids of ``output_vectors`` with a gradient (repeats allowed).
+    grad_output : ndarray
+        Their gradient rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skw2v._core.subwords import SubwordSpec, vocabulary_composition
+    >>> words = ["walk", "walks", "walked"]
+    >>> spec = SubwordSpec(3, 4, n_buckets=50)
+    >>> M = vocabulary_composition(spec, words, dtype=np.float64)
+    >>> rng = np.random.default_rng(0)
+    >>> W, U = rng.normal(size=(53, 4)), rng.normal(size=(3, 4))
+    >>> out = subword_loss_and_grad(W, U, M, [0, 1, 1], [2, 0, 2], "softmax")
+    >>> out[2].shape == (out[1].size, 4)
+    True
+    """
+    loss = get_loss(loss)
+    center_ids = np.asarray(center_ids).ravel()
+    M = composition.tocsr()[center_ids]
+    vectors = np.asarray(M @ input_matrix)
+    out = loss.loss_and_grad(vectors, outside_ids, output_vectors, negative_ids)
+    # M^T grad_center, on the rows the pairs use only
+    coo = M.tocoo()
+    rows, column = np.unique(coo.col, return_inverse=True)
+    grad = np.zeros((rows.size, input_matrix.shape[1]),
+                    dtype=np.result_type(M.dtype, out.grad_center.dtype))
+    np.add.at(grad, column, coo.data[:, None] * np.asarray(out.grad_center)[coo.row])
+    return out.loss, rows.astype(np.intp), grad, out.output_rows, out.grad_output

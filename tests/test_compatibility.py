@@ -36,7 +36,8 @@ def test_parameters_added_later_get_their_defaults():
     defaults = SkipGramVectorizer().get_params()
     params = est.get_params()
     assert set(params) == set(defaults)
-    for name in ("stop_words", "min_df", "max_df", "max_features", "memory"):
+    for name in ("stop_words", "min_df", "max_df", "max_features", "memory", "char_ngram_range",
+                 "n_buckets", "word_boundaries"):
         assert params[name] == defaults[name]
     assert clone(est).get_params()["n_components"] == 4
 

@@ -344,8 +344,10 @@ def write_v1_model(est, path, params=None):
     arrays["n_tokens_"] = np.asarray(est.n_tokens_)
     arrays["_seed_"] = np.asarray(est._seed_)
     raw = est.get_params() if params is None else params
+    # the subword parameters came after format 1: a format-1 file never has them
+    later = ("callbacks", "char_ngram_range", "n_buckets", "word_boundaries")
     stored = {k: (np.dtype(v).name if k == "dtype" else v) for k, v in raw.items()
-              if k != "callbacks"}
+              if k not in later}
     stored["callbacks"] = "<not stored: callable>" if raw.get("callbacks") else None
     meta = {"format": "skw2v-model", "format_version": 1, "skw2v_version": "0.1.0",
             "params": stored, "not_stored": ["callbacks"] if raw.get("callbacks") else []}

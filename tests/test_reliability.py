@@ -64,7 +64,8 @@ def test_resume_rejects_other_vocabulary_options(planted, small_params, tmp_path
 
 def test_checkpoint_without_vocabulary_options_resumes_with_their_defaults(
         planted, small_params, tmp_path):
-    """A checkpoint written before stop_words, min_df and max_df existed was fitted without them."""
+    """A checkpoint written before stop_words, min_df, max_df and the subword parameters
+    existed was fitted without them."""
     import json
 
     docs = list(planted[0])
@@ -75,7 +76,8 @@ def test_checkpoint_without_vocabulary_options_resumes_with_their_defaults(
     with np.load(ckpt, allow_pickle=False) as data:
         arrays = {k: data[k] for k in data.files}
     meta = json.loads(arrays["meta"].tobytes())
-    for name in ("stop_words", "min_df", "max_df"):
+    for name in ("stop_words", "min_df", "max_df", "char_ngram_range", "n_buckets",
+                 "word_boundaries"):
         del meta["params"][name]
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     older = tmp_path / "older.npz"
@@ -85,6 +87,8 @@ def test_checkpoint_without_vocabulary_options_resumes_with_their_defaults(
     np.testing.assert_array_equal(resumed.vectors_, full.vectors_)
     with pytest.raises(ValueError, match="different parameters.*min_df"):
         SkipGramVectorizer(**small_params, min_df=2).fit(docs, resume_from=older)
+    with pytest.raises(ValueError, match="different parameters.*char_ngram_range"):
+        SkipGramVectorizer(**small_params, char_ngram_range=(3, 4)).fit(docs, resume_from=older)
 
 
 def test_interrupt_keeps_previous_fitted_state(planted, small_params):

@@ -42,6 +42,9 @@ NON_DEFAULT_PARAMS = dict(
     stop_words=["the", "a"], min_df=2, max_df=0.9,
     max_features=100,  # only refused at fit (it points to max_vocab_size)
     memory="/scratch/skw2v-cache",
+    char_ngram_range=(2, 5),
+    n_buckets=5000,
+    word_boundaries=("^", "$"),
 )
 
 
@@ -205,6 +208,14 @@ def test_bare_string_to_transform_and_score_raises(planted, small_params, method
     ("max_features", 10),
     ("memory", 42),
     ("min_learning_rate", 1.0),  # larger than learning_rate
+    ("char_ngram_range", (3,)),
+    ("char_ngram_range", (6, 3)),
+    ("char_ngram_range", (0, 3)),
+    ("char_ngram_range", [3, 6]),
+    ("char_ngram_range", (3.0, 6)),
+    ("n_buckets", 0),
+    ("word_boundaries", "<>"),
+    ("word_boundaries", ("<", None)),
 ])
 def test_invalid_param_raises_value_error_naming_it(planted, name, value):
     params = {"min_count": 1, "epochs": 1, "n_components": 4, name: value}

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import composed as _composed
 from . import rowsum
 
 
@@ -100,7 +101,7 @@ def padded_row_norms(W, ids, unique):
     return by_id.take(ids)
 
 
-def padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i):
+def padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i, subwords=None):
     """Fused negative-sampling step on windows laid out in padded blocks.
 
     ``rows`` is ``(G, K+1)`` (center word, then the window's negatives);
@@ -110,13 +111,24 @@ def padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i):
     change nothing. Batch ``i`` of ``plan`` sums the gradients of the pairs'
     inputs (at their padded rows) and of ``rows.ravel()`` (after them) by
     word id.
+
+    With ``subwords``, ``(composed_plan, local, row_sums)``, the input vectors
+    are composed: batch ``i``'s unique input words are gathered once
+    (:func:`~skw2v._core.composed.gather`), ``local`` gives each padded
+    slot's word among them, and the words' summed steps and curvature go
+    to their rows through :func:`~skw2v._core.composed.scatter`.
     """
     n_groups, k1 = rows.shape
     m = inputs_pad.size
     width = m // n_groups
     d = W_in.shape[1]
     out_rows = W_out.take(rows.ravel(), axis=0).reshape(n_groups, k1, d)
-    v_pad = W_in.take(inputs_pad, axis=0).reshape(n_groups, width, d)
+    if subwords is None:
+        v_pad = W_in.take(inputs_pad, axis=0).reshape(n_groups, width, d)
+    else:
+        words_plan, local, row_sums = subwords
+        composed = _composed.gather(W_in, words_plan, i)
+        v_pad = composed.take(local, axis=0).reshape(n_groups, width, d)
     # One small product per window: (width x d) @ (d x K+1).
     scores_pad = np.matmul(v_pad, out_rows.transpose(0, 2, 1))
     loss, g = scores_to_grad(scores_pad.reshape(-1, k1).take(flat, axis=0))
@@ -129,9 +141,18 @@ def padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i):
     grads = np.empty((m + n_groups * k1, d), dtype=g.dtype)
     np.matmul(g_pad, out_rows, out=grads[:m].reshape(n_groups, width, d))
     np.matmul(g_pad.transpose(0, 2, 1), v_pad, out=grads[m:].reshape(n_groups, k1, d))
-    unique_in = plan.rows[plan.uptr[i]:plan.mid[i]]
-    curvature = padded_curvature(g_pad, out_rows, padded_row_norms(W_in, inputs_pad, unique_in))
-    rowsum.planned_update(W_in, W_out, plan, i, grads, -lr, curvature)
+    if subwords is None:
+        unique_in = plan.rows[plan.uptr[i]:plan.mid[i]]
+        norms = padded_row_norms(W_in, inputs_pad, unique_in)
+        update = None
+    else:
+        # padding slots point at the batch's first word; their h is 0
+        norms = np.einsum("ij,ij->i", composed, composed).take(local)
+
+        def update(steps, scaled_curvature):
+            _composed.scatter(W_in, words_plan, i, steps, scaled_curvature, row_sums)
+    curvature = padded_curvature(g_pad, out_rows, norms)
+    rowsum.planned_update(W_in, W_out, plan, i, grads, -lr, curvature, update)
     return loss
 
 
@@ -151,14 +172,24 @@ class FusedChunk(NamedTuple):
     flat: np.ndarray
     rows: np.ndarray
     plan: rowsum.SumPlan
+    #: With subwords: the batches' :class:`~skw2v._core.composed.ComposedPlan`,
+    #: for each padded slot its word among its batch's unique input words, and
+    #: the worker's :class:`~skw2v._core.composed.RowSums`.
+    words_plan: _composed.ComposedPlan | None = None
+    local: np.ndarray | None = None
+    row_sums: _composed.RowSums | None = None
 
 
-def fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out):
+def fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out, incidence=None,
+                row_sums=None):
     """:class:`FusedChunk` of windows ``indptr`` cut into batches at ``gbounds``.
 
     ``outside`` are the pairs' input ids, ``targets`` and ``negatives`` the
     windows' center words and negatives, ``n_in`` and ``n_out`` the numbers
-    of rows of the input and output matrices.
+    of input ids (words) and of rows of the output matrix. With an
+    ``incidence`` (:class:`~skw2v._core.composed.Incidence`), the input
+    vectors are composed from subword rows (``row_sums`` is the worker's
+    buffer for the rows' curvature; one is made when None).
     """
     n_windows, k1 = negatives.shape[0], negatives.shape[1] + 1
     rows = np.empty((n_windows, k1), dtype=np.intp)
@@ -184,7 +215,38 @@ def fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out):
     plan = rowsum.sum_plan(outside, np.repeat(batch, lengths), indptr[gbounds], flat, n_in,
                      rows.ravel(), out_batch, gbounds * k1, out_columns, n_out,
                      increasing_columns=True)
-    return FusedChunk(inputs_pad, pad_ptr, flat, rows, plan)
+    if incidence is None:
+        return FusedChunk(inputs_pad, pad_ptr, flat, rows, plan)
+    words_plan, local = _chunk_words(incidence, plan, inputs_pad, pad_ptr)
+    if row_sums is None:
+        row_sums = _composed.RowSums(incidence.n_rows)
+    return FusedChunk(inputs_pad, pad_ptr, flat, rows, plan, words_plan, local, row_sums)
+
+
+def _chunk_words(incidence, plan, inputs_pad, pad_ptr):
+    """The composed plan of a chunk's batches, and each padded slot's word in its batch.
+
+    Batch ``b``'s unique input words are its plan's unique input ids; the
+    sorted entries of unique id ``u`` are ``plan.starts[u]:plan.starts[u + 1]``
+    and their columns are the padded rows of its pairs, so every pair's slot
+    gets its word's index among the batch's words in one scatter. Padding
+    slots get 0 (the batch's first word; their score gradients are 0).
+    """
+    n_batches = pad_ptr.size - 1
+    sizes = plan.mid - plan.uptr[:-1]
+    word_ptr = np.zeros(n_batches + 1, dtype=np.intp)
+    np.cumsum(sizes, out=word_ptr[1:])
+    unique = _composed.concatenated_ranges(plan.uptr[:-1], sizes)
+    words_plan = _composed.composed_plan(incidence, plan.rows[unique], word_ptr)
+    first = plan.starts[unique].astype(np.intp)
+    runs = plan.starts[unique + 1].astype(np.intp) - first
+    word_batch = np.repeat(np.arange(n_batches), sizes)
+    in_batch = np.arange(unique.size) - word_ptr[word_batch]
+    local = np.zeros(inputs_pad.size, dtype=np.intp)
+    slots = plan.columns[_composed.concatenated_ranges(first, runs)]
+    slots += np.repeat(pad_ptr[word_batch], runs).astype(slots.dtype, copy=False)
+    local[slots] = np.repeat(in_batch, runs)
+    return words_plan, local
 
 
 class WindowKernel:
@@ -194,9 +256,11 @@ class WindowKernel:
     :meth:`chunk`, then trains each batch with :meth:`step`.
     """
 
-    def chunk(self, outside, indptr, gbounds, targets, negatives, n_in, n_out):
+    def chunk(self, outside, indptr, gbounds, targets, negatives, n_in, n_out, incidence=None,
+              row_sums=None):
         """:func:`fused_chunk`."""
-        return fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out)
+        return fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out,
+                           incidence, row_sums)
 
     def step(self, W_in, W_out, chunk, i, pairs, windows, lr):
         """Train batch ``i`` of ``chunk``; return its loss before the update.
@@ -204,9 +268,11 @@ class WindowKernel:
         ``pairs`` and ``windows`` are the batch's ``(first, stop)`` pairs and
         windows, counted from the chunk's first.
         """
-        pad = chunk.inputs_pad[chunk.pad_ptr[i]:chunk.pad_ptr[i + 1]]
-        return padded_step(W_in, W_out, pad, chunk.flat[pairs[0]:pairs[1]],
-                           chunk.rows[windows[0]:windows[1]], lr, chunk.plan, i)
+        a, b = chunk.pad_ptr[i], chunk.pad_ptr[i + 1]
+        subwords = (None if chunk.words_plan is None
+                    else (chunk.words_plan, chunk.local[a:b], chunk.row_sums))
+        return padded_step(W_in, W_out, chunk.inputs_pad[a:b], chunk.flat[pairs[0]:pairs[1]],
+                           chunk.rows[windows[0]:windows[1]], lr, chunk.plan, i, subwords)
 
 
 #: The kernel instance the loss hands out (it holds no state).

@@ -135,6 +135,35 @@ def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=
     rows = np.asarray(rows).ravel()
     if rows.size == 0:
         return
+    values = np.asarray(values)
+    dtype = np.result_type(values.dtype, target.dtype)
+    unique, steps, bounds = row_sums(rows, values, scale, curvature, dtype)
+    if bounds is not None:
+        bound_steps(steps, bounds)
+    target[unique] += steps.astype(target.dtype, copy=False)
+
+
+def row_sums(rows, values, scale, curvature, dtype):
+    """``scale * values`` and ``scale * curvature`` summed by row id (:func:`scatter_add`'s sums).
+
+    Parameters
+    ----------
+    rows : ndarray of int of shape (n,)
+        Row ids, repeats allowed; ``n > 0``.
+    values : ndarray of shape (n, n_features)
+    scale : float
+    curvature : ndarray of shape (n,) or None
+    dtype : dtype
+        Of the summed steps.
+
+    Returns
+    -------
+    unique : ndarray of int
+        The distinct row ids, increasing.
+    steps : ndarray of shape (len(unique), n_features)
+    scaled_curvature : ndarray of float64 of shape (len(unique),) or None
+    """
+    rows = np.asarray(rows).ravel()
     values = np.asarray(values).reshape(rows.size, -1)
     if curvature is not None:
         curvature = np.asarray(curvature, dtype=np.float64).ravel()
@@ -145,20 +174,17 @@ def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray, scale=
     sorted_rows = rows[order]
     indptr = run_starts(sorted_rows)
     starts = indptr[:-1]
-    dtype = np.result_type(values.dtype, target.dtype)
+    dtype = np.dtype(dtype)
     if starts.size == rows.size:
         steps = values[order] * dtype.type(scale)
-        if curvature is not None:
-            bound_steps(steps, curvature[order] * scale)
-        target[sorted_rows] += steps.astype(target.dtype, copy=False)
-        return
+        bounds = None if curvature is None else curvature[order] * scale
+        return sorted_rows, steps, bounds
     data = np.full(rows.size, scale, dtype=dtype)
     # csr_array: the same product, with a cheaper constructor than csr_matrix
     summer = _csr_array((data, order, indptr), shape=(starts.size, rows.size))
     steps = summer @ values
-    if curvature is not None:
-        bound_steps(steps, summer @ curvature)
-    target[sorted_rows[starts]] += steps.astype(target.dtype, copy=False)
+    bounds = None if curvature is None else summer @ curvature
+    return sorted_rows[starts], steps, bounds
 
 
 class SumPlan(NamedTuple):
@@ -293,12 +319,18 @@ def _sum_plan_argsort(in_ids, in_batch, in_ptr, in_columns, n_in, out_ids, out_b
     return SumPlan(rows, starts.astype(index, copy=False), uptr, mid, columns, ptr)
 
 
-def planned_update(W_in, W_out, plan, i, grads, scale, curvature):
+def planned_update(W_in, W_out, plan, i, grads, scale, curvature, input_update=None):
     """Add ``scale`` times the gradient rows ``grads`` of batch ``i`` of ``plan``.
 
     The same sums, in the same order, as :func:`scatter_add`
     on each matrix, each row's summed step bounded by the sum of the
     ``curvature`` bounds of its gradient rows (:func:`bound_steps`).
+
+    With ``input_update``, the input matrix's summed steps and curvature
+    sums (by unique input id, in increasing id order) are handed to
+    ``input_update(steps, scaled_curvature)`` unbounded, instead of being
+    bounded and added to ``W_in`` here (a subword model's input ids are
+    words, whose steps go to several rows; see :mod:`skw2v._core.composed`).
     """
     p0, p1 = int(plan.ptr[i]), int(plan.ptr[i + 1])
     u0, mid, u1 = int(plan.uptr[i]), int(plan.mid[i]), int(plan.uptr[i + 1])
@@ -319,8 +351,13 @@ def planned_update(W_in, W_out, plan, i, grads, scale, curvature):
         summer = _csr_array((data, indices, indptr), shape=(n_unique, n_rows))
         sums = summer @ grads
         bounds = summer @ curvature
-    bound_steps(sums, bounds)
-    add_to_rows(W_in, plan.rows[u0:mid], sums[:mid - u0])
+    if input_update is None:
+        bound_steps(sums, bounds)
+        add_to_rows(W_in, plan.rows[u0:mid], sums[:mid - u0])
+    else:
+        k = mid - u0
+        bound_steps(sums[k:], bounds[k:])
+        input_update(sums[:k], bounds[:k])
     add_to_rows(W_out, plan.rows[mid:u1], sums[mid - u0:])
 
 

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import composed as _composed
 from .pairs import skipgram_pairs
 from .rowsum import run_starts, scatter_add
 
@@ -50,18 +51,45 @@ def window_groups(position):
     return group, indptr
 
 
-def generic_step(W_in, W_out, inputs, group, targets, negatives, lr, loss):
-    """One SGD step through any :class:`~skw2v.losses.SkipGramLoss`."""
+def generic_step(W_in, W_out, inputs, group, targets, negatives, lr, loss, incidence=None,
+                 row_sums=None):
+    """One SGD step through any :class:`~skw2v.losses.SkipGramLoss`.
+
+    With an ``incidence`` (:class:`~skw2v._core.composed.Incidence`), the
+    input vectors are composed from the subword rows of ``W_in`` and the
+    steps go back to those rows as in the fused kernel
+    (:mod:`skw2v._core.composed`; ``row_sums`` is the worker's
+    :class:`~skw2v._core.composed.RowSums`, made when None).
+    """
     neg = negatives[group] if negatives is not None else None
+    if incidence is not None:
+        return _composed_step(W_in, W_out, inputs, targets[group], neg, lr, loss, incidence,
+                              row_sums)
     args = (W_in.take(inputs, axis=0), targets[group], W_out, neg)
-    combined = getattr(loss, "loss_grad_curvature", None)
-    if combined is not None:
-        out, curvature = combined(*args)
-    else:  # a duck-typed loss without the SkipGramLoss base class
-        out = loss.loss_and_grad(*args)
-        curvature = loss.curvature(*args) if hasattr(loss, "curvature") else None
+    out, curvature = _loss_grad_curvature(loss, args)
     c_in, c_out = (None, None) if curvature is None else curvature
     scatter_add(W_in, inputs, out.grad_center, scale=-lr, curvature=c_in)
+    scatter_add(W_out, out.output_rows, out.grad_output, scale=-lr, curvature=c_out)
+    return out.loss
+
+
+def _loss_grad_curvature(loss, args):
+    """``(LossOutput, curvature or None)`` of a batch, from whichever methods the loss has."""
+    combined = getattr(loss, "loss_grad_curvature", None)
+    if combined is not None:
+        return combined(*args)
+    # a duck-typed loss without the SkipGramLoss base class
+    out = loss.loss_and_grad(*args)
+    return out, (loss.curvature(*args) if hasattr(loss, "curvature") else None)
+
+
+def _composed_step(W_in, W_out, inputs, outside, neg, lr, loss, incidence, row_sums):
+    """:func:`generic_step` with composed input vectors."""
+    vectors, inverse, plan = _composed.composed_rows(W_in, incidence, inputs)
+    out, curvature = _loss_grad_curvature(loss, (vectors, outside, W_out, neg))
+    c_in, c_out = (None, None) if curvature is None else curvature
+    steps, scaled = _composed.word_sums(inverse, out.grad_center, -lr, c_in, W_in.dtype)
+    _composed.scatter(W_in, plan, 0, steps, scaled, row_sums)
     scatter_add(W_out, out.output_rows, out.grad_output, scale=-lr, curvature=c_out)
     return out.loss
 
@@ -79,7 +107,8 @@ def group_batches(indptr, batch_size):
 
 
 def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negatives, sampler,
-                batch_size, lr_start, lr_stop, rng, callback=None, base=0, read=None):
+                batch_size, lr_start, lr_stop, rng, callback=None, base=0, read=None,
+                incidence=None):
     """Train on the windows whose centers lie in ``[start, stop)`` of ``ids``.
 
     The learning rate decreases linearly from ``lr_start`` at ``start`` to
@@ -89,7 +118,9 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
     Parameters
     ----------
     W_in, W_out : ndarray of shape (n_words, n_features)
-        Modified in place.
+        Modified in place. With ``incidence``, ``W_in`` has
+        ``incidence.n_rows`` rows (the words' own rows, then the n-gram
+        buckets).
     ids : ndarray of int32 or None
         The (subsampled) encoded corpus, or a slice of it starting at corpus
         position ``base`` that holds ``[start - window, stop + window)``.
@@ -116,6 +147,10 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
         ``read(a, b)`` returns the ids of corpus positions ``[a, b)`` (for a
         corpus on disk, read one block of centers plus the window on each
         side at a time).
+    incidence : Incidence or None, default=None
+        Subword input vectors: each word's input vector is composed from
+        the rows of ``W_in`` that :class:`~skw2v._core.composed.Incidence`
+        lists, and its steps go back to them (:mod:`skw2v._core.composed`).
 
     Returns
     -------
@@ -124,6 +159,8 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
     ask = getattr(loss, "window_kernel", None)
     kernel = ask() if ask is not None else None
     needs_neg = bool(loss.requires_negatives)
+    # this call's buffer for the subword rows' curvature sums (never shared by workers)
+    row_sums = _composed.RowSums(incidence.n_rows) if incidence is not None else None
     total_loss = 0.0
     total_pairs = 0
     for block_start in range(start, stop, PAIR_BLOCK):
@@ -146,7 +183,8 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
             train = _train_fused if kernel is not None else _train_generic
             # the running total goes in, so the batch losses add up in order
             total_loss = train(W_in, W_out, block, kernel or loss,
-                               _Schedule(start, stop, lr_start, lr_stop), total_loss)
+                               _Schedule(start, stop, lr_start, lr_stop), total_loss,
+                               incidence, row_sums)
             total_pairs += centers.size
         if callback is not None:
             callback(block_stop - block_start)
@@ -181,7 +219,7 @@ class _Block(NamedTuple):
     first_center: int
 
 
-def _train_generic(W_in, W_out, block, loss, schedule, total):
+def _train_generic(W_in, W_out, block, loss, schedule, total, incidence=None, row_sums=None):
     """Train a block batch by batch through the loss's protocol methods.
 
     Returns ``total`` plus the batches' losses, added one by one.
@@ -192,11 +230,11 @@ def _train_generic(W_in, W_out, block, loss, schedule, total):
         lr = schedule.at(block.first_center + int(block.position[b]))
         neg = block.negatives[g0:g1] if block.negatives is not None else None
         total += generic_step(W_in, W_out, block.outside[b:e], block.group[b:e] - g0,
-                              block.targets[g0:g1], neg, lr, loss)
+                              block.targets[g0:g1], neg, lr, loss, incidence, row_sums)
     return total
 
 
-def _train_fused(W_in, W_out, block, kernel, schedule, total):
+def _train_fused(W_in, W_out, block, kernel, schedule, total, incidence=None, row_sums=None):
     """Train a block through a fused window kernel, a chunk of batches at a time.
 
     Returns ``total`` plus the batches' losses, added one by one.
@@ -213,9 +251,13 @@ def _train_fused(W_in, W_out, block, kernel, schedule, total):
         window_at = chunk_bounds.tolist()
         pair_at = indptr[chunk_bounds].tolist()
         position_at = block.position[pair_at[:-1]].tolist()
-        chunk = kernel.chunk(block.outside[p0:p1], indptr[w0:w1 + 1] - p0, chunk_bounds - w0,
-                             block.targets[w0:w1], block.negatives[w0:w1], W_in.shape[0],
-                             W_out.shape[0])
+        args = (block.outside[p0:p1], indptr[w0:w1 + 1] - p0, chunk_bounds - w0,
+                block.targets[w0:w1], block.negatives[w0:w1])
+        if incidence is None:
+            chunk = kernel.chunk(*args, W_in.shape[0], W_out.shape[0])
+        else:  # the input ids are words, composed from subword rows
+            chunk = kernel.chunk(*args, incidence.n_words, W_out.shape[0], incidence=incidence,
+                                 row_sums=row_sums)
         for i in range(c1 - c0):
             lr = schedule.at(block.first_center + position_at[i])
             total += kernel.step(W_in, W_out, chunk, i, (pair_at[i] - p0, pair_at[i + 1] - p0),

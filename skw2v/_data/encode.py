@@ -146,18 +146,47 @@ def corpus_fingerprint(corpus):
     return "sha256:" + h.hexdigest()
 
 
-def encode_known(opts, raw_documents, vocabulary):
+def encode_known(opts, raw_documents, vocabulary, unseen=None):
     """Ids of the tokens of ``raw_documents`` found in ``vocabulary``, and document offsets.
 
-    Files are streamed when possible; unknown tokens are left out.
+    Files are streamed when possible; unknown tokens are left out, unless
+    ``unseen`` is given.
+
+    Parameters
+    ----------
+    opts : TextOptions
+    raw_documents : iterable
+    vocabulary : dict of str to int
+        Token -> id, ids ``0 .. len(vocabulary) - 1``.
+    unseen : dict of str to int or None, default=None
+        If given (usually empty), each token missing from ``vocabulary`` is
+        kept with the id ``len(vocabulary) + k``, where ``k`` numbers the
+        distinct unseen tokens in order of first appearance; ``unseen`` is
+        filled with token -> id (tokens already in it keep their ids).
+
+    Returns
+    -------
+    ids : ndarray of int32
+    offsets : ndarray of int64 of shape (n_documents + 1,)
     """
     items, analyzer, kind = document_chunks(opts, raw_documents)
     parts, lengths, n_docs = [], [], 0
+    if unseen is not None:
+        n_words = len(vocabulary)
+        get, setdefault = vocabulary.get, unseen.setdefault
+
+        def token_id(tok):
+            j = get(tok)
+            return setdefault(tok, n_words + len(unseen)) if j is None else j
+
     for indices, docs in items:
         for i, doc in zip(indices, docs, strict=True):
             toks = analyze_document(analyzer, doc, i, kind, callable(opts.analyzer))
-            known = np.fromiter((j for j in map(vocabulary.get, toks) if j is not None),
-                                dtype=np.int32)
+            if unseen is None:
+                known = np.fromiter((j for j in map(vocabulary.get, toks) if j is not None),
+                                    dtype=np.int32)
+            else:
+                known = np.fromiter(map(token_id, toks), dtype=np.int32)
             parts.append(known)
             if i >= n_docs:  # a new document (pieces of one file share an index)
                 lengths.append(0)

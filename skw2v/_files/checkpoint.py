@@ -1,6 +1,8 @@
 """Training checkpoints: the state to resume a fit from, as plain arrays and JSON.
 
-A checkpoint is an ``.npz`` archive of the vectors, the loss curve, the pairs
+A checkpoint is an ``.npz`` archive of the vectors (the whole input matrix:
+with subwords, the words' own rows then the n-gram buckets, so ``vectors``
+has more rows than ``output_vectors``), the loss curve, the pairs
 per epoch, the vocabulary (UTF-8 bytes and offsets, as in model files) and a
 JSON ``meta`` member (epoch, seed, planned epochs, parameters, format tag
 and version). Written atomically, read boundedly, never unpickled.
@@ -108,8 +110,13 @@ def read_checkpoint(path) -> tuple[dict[str, Any], dict[str, Any]]:
         vectors = specs["vectors"]
         if vectors.dtype.kind != "f" or vectors.ndim != 2:
             raise fail(f"'vectors' has dtype {vectors.dtype} and shape {vectors.shape}")
-        n_words = vectors.shape[0]
-        checks = {"output_vectors": ("f", vectors.shape), "word_counts": ("iu", (n_words,)),
+        # one output row per word; the input matrix may have more rows (n-gram buckets)
+        n_words = specs["output_vectors"].shape[0] if specs["output_vectors"].ndim == 2 else -1
+        if not 0 <= n_words <= vectors.shape[0]:
+            raise fail(f"'output_vectors' of shape {specs['output_vectors'].shape} does not "
+                       f"match the {vectors.shape[0]} x {vectors.shape[1]} input vectors")
+        checks = {"output_vectors": ("f", (n_words, vectors.shape[1])),
+                  "word_counts": ("iu", (n_words,)),
                   "loss_curve": ("f", None), "n_pairs": ("iu", specs["loss_curve"].shape)}
         if version == 1:
             checks["index_to_key"] = ("U", (n_words,))

@@ -15,7 +15,9 @@ code. The archive (format version 2) contains
   ``word_counts_``, ``vectors_``, ``output_vectors_``, ``loss_curve_``,
   ``n_pairs_``, ``n_tokens_`` and ``_seed_`` (0-d int64 arrays),
   ``learning_rate_`` (a 0-d float64 array, from version 2), ``idf_``
-  and ``sif_component_``;
+  and ``sif_component_``; with subwords (version 3 only), ``vectors_vocab_``
+  and ``vectors_ngrams_``, the trained input rows of the words and of the
+  n-gram buckets (``vectors_`` then holds the composed vectors);
 * ``metadata``: a UTF-8 JSON document stored as a uint8 array::
 
       {"format": "skw2v-model", "format_version": 2,
@@ -35,7 +37,8 @@ one, so ``transform`` gives the same output, and ``partial_fit`` or ``fit``
 behave as they would have on the saved estimator (``partial_fit`` refuses an
 ``n_components`` that differs from the vectors; ``fit`` starts over with the
 new parameters). Plain data (None, bool, int, float, str, and a list of str
-such as ``stop_words``) is stored as is;
+such as ``stop_words``) is stored as is; a tuple of str and int (such as
+``char_ngram_range``) as ``{"tuple": [...]}``;
 ``dtype`` by name (``"float32"``), with ``dtype_param`` telling whether it
 was a NumPy type, a ``np.dtype``, a built-in type such as ``float``, or a
 string. The common built-in callables
@@ -48,6 +51,13 @@ loss object, a ``RandomState``) cannot be stored as data: they are written as
 ``"<not stored: callable>"`` (or ``"<not stored: object>"``), listed in
 ``not_stored``, reset to their defaults on load, and reported by a
 :class:`UserWarning`; set them again with ``set_params``.
+
+A model without subwords is written as version 2, exactly as before
+subwords existed, so that older skw2v versions still read it; a model with
+subwords is written as version 3, which adds the two subword arrays (and
+which older versions refuse, asking for an upgrade, instead of dropping the
+n-gram rows). Its fitted ``vectors_vocab_`` and ``vectors_ngrams_`` are None
+when read from a version 1 or 2 file.
 
 Version 1 files (written by skw2v before the format change) are still read:
 they store the vocabulary as a fixed-width unicode array ``index_to_key_``
@@ -101,13 +111,16 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "MODEL_ATTRIBUTES", "not_stored_message",
 
 #: Value of the ``"format"`` key of the metadata.
 FORMAT = "skw2v-model"
-#: Newest format version this module reads and the one it writes.
-FORMAT_VERSION = 2
+#: Newest format version this module reads. A model without subword rows is written as
+#: version 2 (readable by skw2v versions that predate subwords), one with them as version 3.
+FORMAT_VERSION = 3
 
 _METADATA = "metadata"
 _NOT_STORED_CALLABLE = "<not stored: callable>"
 _NOT_STORED_OBJECT = "<not stored: object>"
 _CALLABLE_MARK = "<callable: {}>"
+#: A tuple parameter is stored as ``{"tuple": [...]}``.
+_TUPLE_KEY = "tuple"
 #: Built-in callables stored by name (parameters such as analyzer=list or tokenizer=str.split).
 _BUILTIN_CALLABLES = {
     "list": list, "tuple": tuple, "str.split": str.split, "str.lower": str.lower,
@@ -128,11 +141,17 @@ MODEL_ATTRIBUTES = (
     "sif_component_",
     "_seed_",
     "learning_rate_",
+    "vectors_vocab_",
+    "vectors_ngrams_",
 )
+#: The subword rows (version 3); None without subwords, and then not stored.
+SUBWORD_ATTRIBUTES = ("vectors_vocab_", "vectors_ngrams_")
 _VOCAB_BYTES, _VOCAB_OFFSETS = "index_to_key_utf8_", "index_to_key_offsets_"
+_V2_MEMBERS = frozenset((_VOCAB_BYTES, _VOCAB_OFFSETS, *MODEL_ATTRIBUTES[1:11]))
 #: The array members of each format version.
-_MEMBERS = {1: frozenset(MODEL_ATTRIBUTES[:-1]),  # learning_rate_ came with version 2
-            2: frozenset((_VOCAB_BYTES, _VOCAB_OFFSETS, *MODEL_ATTRIBUTES[1:]))}
+_MEMBERS = {1: frozenset(MODEL_ATTRIBUTES[:10]),  # learning_rate_ came with version 2
+            2: _V2_MEMBERS,
+            3: _V2_MEMBERS | frozenset(SUBWORD_ATTRIBUTES)}
 # Parameters that change how transform() tokenises documents.
 _TOKENISATION_PARAMS = ("tokenizer", "preprocessor")
 
@@ -183,6 +202,11 @@ def _encode_params(params: dict[str, Any]) -> tuple[dict[str, Any], list[str], d
             encoded[name] = float(value)
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             encoded[name] = list(value)  # a stop list
+        elif isinstance(value, tuple) and all(
+                isinstance(v, (str, int, np.integer)) and not isinstance(v, bool)
+                for v in value):
+            # char_ngram_range, word_boundaries: a JSON list, marked to be read back as a tuple
+            encoded[name] = {_TUPLE_KEY: [v if isinstance(v, str) else int(v) for v in value]}
         else:
             is_callable = callable(value) or (
                 isinstance(value, (list, tuple)) and all(callable(v) for v in value))
@@ -261,10 +285,19 @@ def _checksum(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> str:
 # Save
 # --------------------------------------------------------------------------
 def _fitted_arrays(fitted: dict[str, Any]) -> dict[str, np.ndarray]:
-    """The fitted state as a dict of plain (non-object) arrays, as the format stores it."""
+    """The fitted state as a dict of plain (non-object) arrays, as the format stores it.
+
+    The subword rows are left out when they are None (a model without subwords).
+    """
     utf8, offsets = encode_vocabulary(fitted["index_to_key_"])
     arrays = {_VOCAB_BYTES: utf8, _VOCAB_OFFSETS: offsets}
+    present = [fitted.get(name) is not None for name in SUBWORD_ATTRIBUTES]
+    if any(present) and not all(present):
+        raise TypeError(f"The fitted attributes {SUBWORD_ATTRIBUTES} must both be arrays or "
+                        "both be None.")
     for name in MODEL_ATTRIBUTES[1:]:
+        if name in SUBWORD_ATTRIBUTES and fitted.get(name) is None:
+            continue
         arr = np.asarray(fitted[name], order="C")
         if arr.dtype.hasobject:
             raise TypeError(f"The fitted attribute {name!r} has dtype {arr.dtype}; only "
@@ -275,7 +308,8 @@ def _fitted_arrays(fitted: dict[str, Any]) -> dict[str, np.ndarray]:
 
 def write_model(path: str | os.PathLike, params: dict[str, Any],
                 fitted: dict[str, Any]) -> None:
-    """Write a model file (format version 2): fitted arrays and parameters, no pickle.
+    """Write a model file (format version 2, or 3 with subword rows): fitted arrays and
+    parameters, no pickle.
 
     The write is atomic: a previous file at ``path`` is replaced only once
     the new one is complete on disk. The arrays are checked against their
@@ -303,9 +337,11 @@ def write_model(path: str | os.PathLike, params: dict[str, Any],
     """
     arrays = _fitted_arrays(fitted)
     stored, not_stored, callables = _encode_params(params)
+    # the oldest version that holds these arrays, so older skw2v reads what it can
+    version = 3 if SUBWORD_ATTRIBUTES[0] in arrays else 2
     meta: dict[str, Any] = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": version,
         "skw2v_version": __version__,
         "params": stored,
         "not_stored": not_stored,
@@ -427,6 +463,14 @@ def _check_arrays(arrays: dict[str, Any], path: str, version: int) -> tuple[int,
     if "learning_rate_" in arrays and (arrays["learning_rate_"].dtype.kind != "f"
                                        or arrays["learning_rate_"].shape != ()):
         raise bad("learning_rate_", "a 0-d float array")
+    if "vectors_vocab_" in arrays:
+        own, ngrams = arrays["vectors_vocab_"], arrays["vectors_ngrams_"]
+        if own.dtype.kind != "f" or own.shape != vectors.shape:
+            raise bad("vectors_vocab_", f"floats of the shape {vectors.shape} of 'vectors_'")
+        if ngrams.dtype.kind != "f" or ngrams.ndim != 2 or ngrams.shape[1] != dim or \
+                ngrams.shape[0] < 1:
+            raise bad("vectors_ngrams_", f"a 2-D float array of at least one row of {dim} "
+                                         "columns")
     return n_words, dim
 
 
@@ -452,6 +496,14 @@ def _decode_params(meta, defaults, path, version):
                     f"to skw2v {__version__} (the file was written by skw2v "
                     f"{meta.get('skw2v_version', '?')}). Upgrade skw2v.")
             params[name] = func
+            continue
+        if isinstance(value, dict) and set(value) == {_TUPLE_KEY}:
+            items = value[_TUPLE_KEY]
+            if not (isinstance(items, list) and all(
+                    isinstance(v, (str, int)) and not isinstance(v, bool) for v in items)):
+                raise _corrupt(path, f"parameter {name!r} has a tuple value that is not a "
+                                     f"list of str and int: {items!r}")
+            params[name] = tuple(items)
             continue
         is_str_list = isinstance(value, list) and all(isinstance(v, str) for v in value)
         if value is not None and not isinstance(value, (bool, int, float, str)) and not (
@@ -521,7 +573,7 @@ def read_model(path: str | os.PathLike, defaults: dict[str, Any]):
     module documentation): before any array is read, the zip member list,
     the members' declared sizes and the ``.npy`` headers are checked against
     the format and against each other; then the SHA-256 checksum. Files of
-    format versions 1 and 2 are read.
+    format versions 1 to 3 are read.
 
     Parameters
     ----------

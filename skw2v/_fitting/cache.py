@@ -14,6 +14,9 @@ and the training looked up under a key made of
   ``batch_size``, ``dtype``, ``random_state``, ``initial_vectors`` (by
   content) and the parallel scheme (serial, Hogwild with its number of jobs,
   or synchronised shards with ``n_shards`` and ``syncs_per_epoch``);
+* the subwords (``char_ngram_range``, ``n_buckets`` and ``word_boundaries``),
+  only when ``char_ngram_range`` is set (so the keys of fits without
+  subwords are those of earlier versions);
 * the skw2v version (a new version may train differently).
 
 Not in the key, because they do not change the trained vectors: ``pooling``,
@@ -125,6 +128,10 @@ def training_key(config, strategy, fingerprint):
         random_state=None if config.random_state is None else int(config.random_state),
         initial_vectors=_initial_vectors_key(config.initial_vectors),
         scheme=_scheme_key(strategy))
+    spec = config.subwords
+    if spec is not None:
+        key["subwords"] = (int(spec.min_n), int(spec.max_n), int(spec.n_buckets), spec.bow,
+                           spec.eow)
     return key
 
 

@@ -65,13 +65,19 @@ def choose_strategy(n_jobs, n_shards, syncs_per_epoch, local):
 
 @dataclass(frozen=True)
 class SGDSettings:
-    """The per-batch training settings every worker needs."""
+    """The per-batch training settings every worker needs.
+
+    ``incidence`` (a :class:`~skw2v._core.composed.Incidence`, or None)
+    makes the input vectors subword vectors: the input matrix then has the
+    words' own rows followed by the n-gram buckets.
+    """
 
     window: int
     loss: object
     n_negatives: int
     sampler: object
     batch_size: int
+    incidence: object = None
 
     def run(self, W_in, W_out, ids, offsets, start, stop, lr_start, lr_stop, rng,
             callback=None, base=0):
@@ -86,7 +92,7 @@ class SGDSettings:
         return train_range(W_in, W_out, ids, offsets, start, stop, read=read, window=self.window,
                            loss=self.loss, n_negatives=self.n_negatives, sampler=self.sampler,
                            batch_size=self.batch_size, lr_start=lr_start, lr_stop=lr_stop,
-                           rng=rng, callback=callback, base=base)
+                           rng=rng, callback=callback, base=base, incidence=self.incidence)
 
 
 def train_epoch(W_in, W_out, ids, offsets, *, strategy, settings, seed, lr_start, lr_stop,
@@ -179,7 +185,8 @@ def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, 
     result : RangeResult
     counts : ndarray of int64 of shape (n_words,)
         How often each word occurs as a center in ``[start, stop)``, for
-        :func:`combine_weights`.
+        :func:`combine_weights` (one per row of ``W_out``: with subwords,
+        ``W_in`` has more rows than there are words).
     """
     from threadpoolctl import threadpool_limits
 
@@ -191,7 +198,7 @@ def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, 
     A -= W_in
     B -= W_out
     centers = np.asarray(read_tokens(ids, start - base, stop - base))
-    counts = np.bincount(centers, minlength=A.shape[0]).astype(np.int64)
+    counts = np.bincount(centers, minlength=B.shape[0]).astype(np.int64)
     return RowDelta.of(A), RowDelta.of(B), result, counts
 
 
@@ -297,7 +304,7 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, 
     # local workers read a spilled file themselves; others get their slices
     read_in_worker = isinstance(ids, TokenFile) and local
     loss, n_pairs, slowest = 0.0, 0, 0.0
-    noise = noise_probabilities(settings.sampler, W_in.shape[0])
+    noise = noise_probabilities(settings.sampler, W_out.shape[0])
     for r in range(n_rounds):
         tasks, longest, sizes = [], 0, []
         for j, (a, b) in enumerate(shards):
@@ -337,6 +344,9 @@ def _combine_round(W_in, W_out, results, sizes, noise, settings, loss, n_pairs, 
         # an output row is trained as a context (about as often as the word
         # occurs) and as a negative (n_negatives draws per pair)
         c_out = c_in + settings.n_negatives * np.outer(sizes, noise)
+        if settings.incidence is not None:
+            # a subword row is updated whenever one of its words is
+            c_in = settings.incidence.row_counts(c_in)
         f_in = combine_weights(c_in, saturation).astype(W_in.dtype)[:, None]
         f_out = combine_weights(c_out, saturation).astype(W_out.dtype)[:, None]
         sum_in, sum_out = np.zeros_like(W_in), np.zeros_like(W_out)

@@ -23,7 +23,13 @@ class TrainingDiverged(FloatingPointError):
 
 @dataclass
 class FittedState:
-    """The fitted attributes of a SkipGramVectorizer (``vocabulary_`` is derived)."""
+    """The fitted attributes of a SkipGramVectorizer (``vocabulary_`` is derived).
+
+    ``vectors_`` are the words' input vectors; with subwords, the composed
+    ones, and ``vectors_vocab_`` (the words' own rows) and ``vectors_ngrams_``
+    (the n-gram bucket rows) are the trained input matrix, as gensim's
+    ``FastTextKeyedVectors`` names them. Without subwords both are None.
+    """
 
     index_to_key_: list
     word_counts_: np.ndarray
@@ -36,6 +42,8 @@ class FittedState:
     sif_component_: np.ndarray
     _seed_: int
     learning_rate_: float
+    vectors_vocab_: np.ndarray | None = None
+    vectors_ngrams_: np.ndarray | None = None
 
     @classmethod
     def names(cls):
@@ -43,14 +51,21 @@ class FittedState:
         return tuple(f.name for f in fields(cls))
 
     @classmethod
+    def optional(cls):
+        """Attributes added later, None when absent (estimators fitted before them)."""
+        return tuple(f.name for f in fields(cls) if f.default is None)
+
+    @classmethod
     def missing(cls, estimator):
-        """The fitted attributes ``estimator`` lacks."""
-        return [name for name in cls.names() if not hasattr(estimator, name)]
+        """The fitted attributes ``estimator`` lacks (the optional ones are never missing)."""
+        optional = cls.optional()
+        return [name for name in cls.names()
+                if name not in optional and not hasattr(estimator, name)]
 
     @classmethod
     def of(cls, estimator):
         """The fitted state of a fitted ``estimator``."""
-        return cls(**{name: getattr(estimator, name) for name in cls.names()})
+        return cls(**{name: getattr(estimator, name, None) for name in cls.names()})
 
     def as_dict(self):
         return {name: getattr(self, name) for name in self.names()}
@@ -76,7 +91,8 @@ class EpochInfo:
     learning_rate : float
         Learning rate at the end of the epoch.
     vectors : ndarray of shape (n_words, n_components)
-        The input vectors as they are now (do not modify).
+        The input vectors as they are now (do not modify); with subwords,
+        the words' composed vectors (a new array each epoch).
     output_vectors : ndarray of shape (n_words, n_components)
         The output vectors as they are now (do not modify).
     """
@@ -87,9 +103,18 @@ class EpochInfo:
         self.loss = loss
         self.loss_curve = loss_curve
         self.learning_rate = learning_rate
-        self.vectors = vectors
+        # an array, or a function that computes it (the composed vectors of a
+        # subword model, computed only if a callback reads them)
+        self._vectors = vectors
         self.output_vectors = output_vectors
         self._state = state
+
+    @property
+    def vectors(self):
+        """The input vectors of the words (see the class documentation)."""
+        if callable(self._vectors):
+            self._vectors = self._vectors()
+        return self._vectors
 
     def __repr__(self):
         return f"EpochInfo(epoch={self.epoch}, loss={self.loss:.6g})"
@@ -99,15 +124,28 @@ class EpochInfo:
 #: and those that change the training corpus (the vocabulary is compared too).
 CHECKPOINT_PARAMS = ("n_components", "window", "n_negatives", "noise_exponent", "min_count",
                      "max_vocab_size", "subsample", "epochs", "learning_rate",
-                     "min_learning_rate", "batch_size", "stop_words", "min_df", "max_df")
+                     "min_learning_rate", "batch_size", "stop_words", "min_df", "max_df",
+                     "char_ngram_range", "n_buckets", "word_boundaries")
 #: Parameters added to :data:`CHECKPOINT_PARAMS` later, with the value that a checkpoint
-#: written before them was fitted with.
-LATER_CHECKPOINT_PARAMS = {"stop_words": None, "min_df": 1, "max_df": 1.0}
+#: written before them was fitted with (as JSON gives them back: tuples as lists).
+LATER_CHECKPOINT_PARAMS = {"stop_words": None, "min_df": 1, "max_df": 1.0,
+                           "char_ngram_range": None, "n_buckets": 2_000_000,
+                           "word_boundaries": ["<", ">"]}
+#: The parameters that only matter with subwords (``char_ngram_range`` set).
+_SUBWORD_ONLY = ("n_buckets", "word_boundaries")
 
 
 def checkpoint_params(params):
-    """The parameters recorded in a checkpoint, from the estimator's parameters."""
-    out = {n: params[n] for n in CHECKPOINT_PARAMS}
+    """The parameters recorded in a checkpoint, from the estimator's parameters.
+
+    Tuples are recorded as lists (as they come back from the checkpoint's
+    JSON). Without subwords, ``n_buckets`` and ``word_boundaries`` change
+    nothing, so they are recorded at their defaults.
+    """
+    out = {n: list(params[n]) if isinstance(params[n], tuple) else params[n]
+           for n in CHECKPOINT_PARAMS}
+    if params["char_ngram_range"] is None:
+        out.update({n: LATER_CHECKPOINT_PARAMS[n] for n in _SUBWORD_ONLY})
     loss = params["loss"]
     out["loss"] = loss if isinstance(loss, str) else type(loss).__name__
     out["dtype"] = np.dtype(params["dtype"]).name

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._compat import caller_stacklevel
+from .._core.composed import vocabulary_incidence
 from .._core.vectors import all_finite, uniform_init
 from .._core.vocab import keep_probabilities, noise_sampler
 from .._data.store import TokenFile, TokenSink, subsample_corpus
@@ -32,7 +33,11 @@ logger = logging.getLogger("skw2v")
 
 @dataclass
 class TrainResult:
-    """The trained vectors and the record of the epochs run."""
+    """The trained vectors and the record of the epochs run.
+
+    ``vectors`` is the whole input matrix: with subwords, the words' own
+    rows followed by the n-gram buckets (see :func:`fitted_vectors`).
+    """
 
     vectors: np.ndarray
     output_vectors: np.ndarray
@@ -59,9 +64,27 @@ def draw_seed(random_state):
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+def input_rows(config, n_words):
+    """Rows of the input matrix: one per word, then one per n-gram bucket with subwords."""
+    return n_words + (config.subwords.n_buckets if config.subwords is not None else 0)
+
+
 def _start(config, n_words, state, initial_vectors, index_to_key):
-    """A run from ``state``, or from word2vec's initialisation."""
+    """A run from ``state``, or from word2vec's initialisation.
+
+    With subwords the input matrix has a row per word and then one per
+    n-gram bucket, all drawn like word2vec's word rows (the word rows get
+    the same values as without subwords: the bucket rows are drawn after
+    them from the same stream).
+    """
+    n_in = input_rows(config, n_words)
     if state is not None:
+        if state.vectors.shape[0] != n_in:
+            raise ValueError(
+                f"The state to continue from has {state.vectors.shape[0]} input rows, but "
+                f"{n_words} words and these parameters need {n_in} "
+                f"(char_ngram_range={None if config.subwords is None else 'set'}); continue "
+                "with the parameters it was trained with.")
         return _Run(state.vectors.astype(config.dtype, copy=True),
                     state.output_vectors.astype(config.dtype, copy=True),
                     list(state.loss_curve), list(state.n_pairs), state.epoch, state.seed)
@@ -69,14 +92,17 @@ def _start(config, n_words, state, initial_vectors, index_to_key):
     dim, dtype = config.n_components, config.dtype
     init_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
     try:
-        W_in = uniform_init(init_rng, n_words, dim, dtype)
+        W_in = uniform_init(init_rng, n_in, dim, dtype)
         W_out = np.zeros((n_words, dim), dtype=dtype)
     except MemoryError as exc:
+        nbytes = (n_in + n_words) * dim * np.dtype(dtype).itemsize
+        buckets = (f" and {n_in - n_words} n-gram rows (lower n_buckets)"
+                   if n_in > n_words else "")
         raise MemoryError(
-            f"Not enough memory for the word vectors: two {n_words} x {dim} matrices "
-            f"of {np.dtype(dtype).name} ({2 * n_words * dim * np.dtype(dtype).itemsize:.3g}"
-            " bytes). Lower n_components, keep fewer words (raise min_count or set "
-            "max_vocab_size), or use dtype=np.float32.") from exc
+            f"Not enough memory for the word vectors: {n_words} x {dim} output and "
+            f"{n_in} x {dim} input vectors of {np.dtype(dtype).name} ({nbytes:.3g} bytes, "
+            f"{n_words} words{buckets}). Lower n_components, keep fewer words (raise "
+            "min_count or set max_vocab_size), or use dtype=np.float32.") from exc
     if initial_vectors is not None:
         copy_initial_vectors(W_in, index_to_key, initial_vectors, config.verbose)
     return _Run(W_in, W_out, [], [], 0, seed)
@@ -100,6 +126,26 @@ def copy_initial_vectors(W_in, index_to_key, initial_vectors, verbose=0):
     if verbose:
         logger.info("initial_vectors: %d of %d words initialised from pretrained vectors",
                     rows.size, len(index_to_key))
+
+
+def fitted_vectors(W_in, config, index_to_key, incidence=None):
+    """The fitted input vectors of a trained input matrix.
+
+    Returns
+    -------
+    vectors : ndarray of shape (n_words, n_components)
+        The words' input vectors: with subwords, the composed vectors (the
+        mean of each word's own row and its n-gram rows); else ``W_in``.
+    vectors_vocab, vectors_ngrams : ndarray or None
+        With subwords, the words' own rows and the n-gram bucket rows of
+        ``W_in`` (views); else None.
+    """
+    if config.subwords is None:
+        return W_in, None, None
+    if incidence is None:
+        incidence = vocabulary_incidence(config.subwords, index_to_key, W_in.dtype)
+    n = len(index_to_key)
+    return incidence.compose(W_in), W_in[:n], W_in[n:]
 
 
 def is_binary_vector_file(path):
@@ -155,9 +201,12 @@ class _Epochs:
         self.estimator, self.checkpoint_params = estimator, checkpoint_params
         self.workspace = workspace
         self.keep_prob = keep_probabilities(corpus.word_counts, config.subsample)
+        self.incidence = (None if config.subwords is None else
+                          vocabulary_incidence(config.subwords, corpus.index_to_key,
+                                               config.dtype))
         self.settings = SGDSettings(config.window, config.loss, config.n_negatives,
                                     noise_sampler(corpus.word_counts, config.noise_exponent),
-                                    config.batch_size)
+                                    config.batch_size, self.incidence)
         self.stats = []  # (epoch, tokens kept by subsampling, pairs)
 
     def schedule(self, epoch, lr0, schedule_start):
@@ -201,7 +250,13 @@ class _Epochs:
         state = TrainState(epoch + 1, run.W_in, run.W_out, curve, np.array(run.pair_counts),
                            run.seed, last_epoch, self.corpus.index_to_key,
                            self.corpus.word_counts, self.checkpoint_params)
-        info = EpochInfo(epoch, mean_loss, curve, lr_b, run.W_in, run.W_out, state=state)
+        vectors = run.W_in
+        if self.incidence is not None:
+            # callbacks see the words' vectors, composed when read; the
+            # checkpoint state keeps every row
+            def vectors(W=run.W_in, incidence=self.incidence):
+                return incidence.compose(np.asarray(W))
+        info = EpochInfo(epoch, mean_loss, curve, lr_b, vectors, run.W_out, state=state)
         stop = False
         for cb in self.config.callbacks:
             stop = bool(cb(self.estimator, info)) or stop
