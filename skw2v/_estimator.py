@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._compat import caller_stacklevel, joblib_backend_is_local
 from ._core.pairs import skipgram_pairs
 from ._core.pooling import corpus_statistics, pool_blocks, unseen_blocks, unseen_composer
+from ._core.subwords import composition_matrix
 from ._core.vocab import noise_sampler
 from ._data.encode import Corpus, build_corpus, encode_known
 from ._data.store import Workspace, document_blocks, resolve_spill_threshold
@@ -569,7 +570,22 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 f"n_buckets={config.subwords.n_buckets} differs from the fitted "
                 f"{ngrams.shape[0]} n-gram rows; partial_fit cannot change it. Call fit to "
                 "start over.")
-        return np.concatenate((self.vectors_vocab_, ngrams)).astype(config.dtype, copy=False)
+        matrix = np.concatenate((self.vectors_vocab_, ngrams)).astype(config.dtype, copy=False)
+        # the n-gram range and the boundaries must be those of the fit: the fitted
+        # composed vectors of the longest words (those with the most n-grams) must be
+        # what the current parameters compose
+        n_words = len(self.index_to_key_)
+        longest = np.argsort([-len(w) for w in self.index_to_key_], kind="stable")[:256]
+        M = composition_matrix(config.subwords, [self.index_to_key_[i] for i in longest],
+                               own_rows=longest, n_own=n_words, dtype=np.float64)
+        if not np.allclose(M @ matrix.astype(np.float64), self.vectors_[longest],
+                           rtol=1e-4, atol=1e-6):
+            raise ValueError(
+                f"char_ngram_range={self.char_ngram_range!r} and word_boundaries="
+                f"{self.word_boundaries!r} do not compose the fitted vectors: the model was "
+                "fitted with other n-grams, and partial_fit cannot change them. Set them as "
+                "they were fitted, or call fit to start over.")
+        return matrix
 
     def _train(self, config, corpus, local, state=None, schedule_start=0, n_tokens_before=None,
                workspace=None):

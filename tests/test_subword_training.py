@@ -266,6 +266,9 @@ def test_partial_fit_continues_from_the_subword_rows(docs):
 @pytest.mark.parametrize("change, match", [
     (dict(char_ngram_range=None), "fitted with subwords"),
     (dict(n_buckets=100), "n_buckets=100"),
+    (dict(char_ngram_range=(3, 4)), "do not compose the fitted vectors"),
+    (dict(char_ngram_range=(2, 5)), "do not compose the fitted vectors"),
+    (dict(word_boundaries=("^", "$")), "do not compose the fitted vectors"),
 ])
 def test_partial_fit_refuses_to_change_the_subwords(docs, change, match):
     est = fitted(docs)
