@@ -570,22 +570,27 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 f"n_buckets={config.subwords.n_buckets} differs from the fitted "
                 f"{ngrams.shape[0]} n-gram rows; partial_fit cannot change it. Call fit to "
                 "start over.")
-        matrix = np.concatenate((self.vectors_vocab_, ngrams)).astype(config.dtype, copy=False)
-        # the n-gram range and the boundaries must be those of the fit: the fitted
-        # composed vectors of the longest words (those with the most n-grams) must be
-        # what the current parameters compose
+        self._check_composition(config.subwords, "partial_fit")
+        return np.concatenate((self.vectors_vocab_, ngrams)).astype(config.dtype, copy=False)
+
+    def _check_composition(self, spec, caller):
+        """Refuse an n-gram range or boundaries other than the fit's.
+
+        The fitted composed vectors of the longest words (those with the most
+        n-grams) must be what ``spec`` composes from the fitted rows.
+        """
         n_words = len(self.index_to_key_)
         longest = np.argsort([-len(w) for w in self.index_to_key_], kind="stable")[:256]
-        M = composition_matrix(config.subwords, [self.index_to_key_[i] for i in longest],
-                               own_rows=longest, n_own=n_words, dtype=np.float64)
-        if not np.allclose(M @ matrix.astype(np.float64), self.vectors_[longest],
-                           rtol=1e-4, atol=1e-6):
+        M = composition_matrix(spec, [self.index_to_key_[i] for i in longest],
+                               own_rows=longest, n_own=n_words, dtype=np.float64).tocsc()
+        own = self.vectors_vocab_.astype(np.float64)
+        composed = M[:, :n_words] @ own + M[:, n_words:] @ self.vectors_ngrams_.astype(np.float64)
+        if not np.allclose(composed, self.vectors_[longest], rtol=1e-4, atol=1e-6):
             raise ValueError(
                 f"char_ngram_range={self.char_ngram_range!r} and word_boundaries="
                 f"{self.word_boundaries!r} do not compose the fitted vectors: the model was "
-                "fitted with other n-grams, and partial_fit cannot change them. Set them as "
-                "they were fitted, or call fit to start over.")
-        return matrix
+                f"fitted with other n-grams, and {caller} cannot use others. Set them as they "
+                "were fitted, or call fit to start over.")
 
     def _train(self, config, corpus, local, state=None, schedule_start=0, n_tokens_before=None,
                workspace=None):
@@ -797,6 +802,7 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 f"n_buckets={self.n_buckets!r} differs from the {ngrams.shape[0]} n-gram rows "
                 "of the fitted model (vectors_ngrams_): set n_buckets back to "
                 f"{ngrams.shape[0]} with set_params, or fit again.")
+        self._check_composition(spec, "transform and wv_")
         return spec, ngrams
 
     # ------------------------------------------------------------------ score

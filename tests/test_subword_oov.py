@@ -264,14 +264,30 @@ def plain():
 
 
 def with_subwords(est, rows=None, char_ngram_range=(3, 6), n_buckets=N_BUCKETS, seed=0,
-                  **params):
-    """A copy of ``est`` given n-gram rows, as a fit with ``char_ngram_range`` leaves them."""
+                  vectors=None, **params):
+    """A copy of ``est`` given n-gram rows, as a fit with ``char_ngram_range`` leaves them
+    (``vectors`` replaces its composed vectors)."""
     est = pickle.loads(pickle.dumps(est))
+    if vectors is not None:
+        est.vectors_ = vectors
     est.set_params(char_ngram_range=char_ngram_range, n_buckets=n_buckets, **params)
     if rows is None:
         rng = np.random.default_rng(seed)
         rows = rng.standard_normal((n_buckets, est.vectors_.shape[1])).astype(est.vectors_.dtype)
     est.vectors_ngrams_ = rows
+    if rows is not None:
+        # own rows chosen so that the n-grams compose the plain vectors, as a fit leaves
+        # vectors_ = the composition of vectors_vocab_ and vectors_ngrams_
+        from skw2v._core.subwords import SubwordSpec, vocabulary_composition
+
+        bow, eow = est.word_boundaries
+        spec = SubwordSpec(*est.char_ngram_range, n_buckets, bow, eow)
+        M = vocabulary_composition(spec, est.index_to_key_, dtype=np.float64).tocsc()
+        n = len(est.index_to_key_)
+        own_weight = M[:, :n].diagonal()
+        ngram_part = M[:, n:] @ np.asarray(rows, dtype=np.float64)
+        own = (est.vectors_.astype(np.float64) - ngram_part) / own_weight[:, None]
+        est.vectors_vocab_ = own.astype(est.vectors_.dtype)
     return est
 
 
@@ -425,8 +441,8 @@ def test_wv_carries_the_ngram_rows(plain):
 def test_planted_typo_neighbours_through_the_estimator(plain):
     words = plain.index_to_key_
     vectors = np.eye(len(words), plain.vectors_.shape[1] + len(words), dtype=np.float32)
-    est = with_subwords(plain, rows=planted_rows(words, vectors), n_components=vectors.shape[1])
-    est.vectors_ = vectors
+    est = with_subwords(plain, rows=planted_rows(words, vectors), n_components=vectors.shape[1],
+                        vectors=vectors)
     assert est.wv_.most_similar("computr", topn=1)[0][0] == "computer"
     X = est.transform(["computr", "computer", "moutain", "mountain"])
     X /= np.linalg.norm(X, axis=1, keepdims=True)
@@ -457,3 +473,12 @@ def test_fit_transform_equals_fit_then_transform_with_subwords():
         once = SkipGramVectorizer(**params).fit_transform(d for d in docs)
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(once, expected)
+
+
+def test_transform_refuses_ngrams_other_than_the_fits(plain):
+    est = with_subwords(plain)
+    quiet_transform(est, ["computr"])
+    for change in (dict(char_ngram_range=(3, 5)), dict(word_boundaries=("[", "]"))):
+        other = pickle.loads(pickle.dumps(est)).set_params(**change)
+        with pytest.raises(ValueError, match="do not compose the fitted vectors"):
+            other.transform(["computr"])
