@@ -142,4 +142,6 @@ SETTINGS = {
     "defaults": {},
     "batch_size=4096": {"batch_size": 4096},
     "learning_rate=0.1": {"learning_rate": 0.1},
+    # subword vectors at fastText's n-grams and bucket count (issue 15)
+    "char_ngram_range=(3,6)": {"char_ngram_range": (3, 6), "n_buckets": 2_000_000},
 }
