@@ -139,8 +139,9 @@ def test_small_shared_memory_falls_back_to_the_temp_folder(planted, small_params
 
     shm, temp = shm_and_temp
     used = []
-    real_copy = est_mod.shared_copy
-    monkeypatch.setattr(est_mod, "shared_copy", lambda a, p: used.append(p) or real_copy(a, p))
+    real_empty = est_mod.shared_empty
+    monkeypatch.setattr(est_mod, "shared_empty",
+                        lambda p, *args: used.append(p) or real_empty(p, *args))
     # /dev/shm with 64 MB free where the vectors (and margin) need more than that
     monkeypatch.setattr(os, "statvfs", _fake_statvfs({shm: 1 << 20, temp: 1 << 40}))
     params = {**small_params, "n_components": n_components, "epochs": 1}
@@ -158,8 +159,9 @@ def test_shared_memory_is_used_when_it_has_room(planted, small_params, shm_and_t
 
     shm, temp = shm_and_temp
     used = []
-    real_copy = est_mod.shared_copy
-    monkeypatch.setattr(est_mod, "shared_copy", lambda a, p: used.append(p) or real_copy(a, p))
+    real_empty = est_mod.shared_empty
+    monkeypatch.setattr(est_mod, "shared_empty",
+                        lambda p, *args: used.append(p) or real_empty(p, *args))
     monkeypatch.setattr(os, "statvfs", _fake_statvfs({shm: 1 << 30, temp: 1 << 30}))
     SkipGramVectorizer(**small_params, n_jobs=2, temp_folder=temp).fit(list(planted[0]))
     assert used and all(os.path.dirname(os.path.dirname(p)) == str(shm) for p in used)
@@ -198,13 +200,15 @@ def test_preallocation_failure_raises_instead_of_sigbus(planted, small_params, s
     assert _leftovers(shm, temp) == []
 
 
-def test_shared_copy_preallocates_the_whole_file(tmp_path):
+def test_shared_maps_preallocate_the_whole_file(tmp_path):
     import os
 
-    from skw2v._fitting.shared import shared_copy as _shared_copy
+    from skw2v._fitting.shared import shared_empty
 
     a = np.arange(12000, dtype=np.float32).reshape(3000, 4)
-    m = _shared_copy(a, str(tmp_path / "v"))
+    m = shared_empty(str(tmp_path / "v"), a.shape, a.dtype)
+    np.testing.assert_array_equal(m, 0)
+    m[:] = a
     np.testing.assert_array_equal(m, a)
     st = os.stat(tmp_path / "v")
     assert st.st_blocks * 512 >= a.nbytes  # allocated, not a sparse file
@@ -400,3 +404,36 @@ def test_row_delta_keeps_only_the_changed_rows():
     expected = W + delta
     d.add_to(W)
     np.testing.assert_array_equal(W, expected)
+
+
+def test_hogwild_makes_its_matrices_in_shared_memory_only(planted, monkeypatch):
+    """With n_jobs=2 the input matrix (here mostly subword buckets) is made in the
+    workers' shared map, never first as a private array that is then copied."""
+    import tracemalloc
+
+    from skw2v._fitting import trainer
+
+    n_buckets, dim = 100_000, 32
+    peaks = []
+    start = trainer._start
+
+    def measured_start(*args, **kwargs):
+        tracemalloc.reset_peak()  # from the matrices' creation on
+        return start(*args, **kwargs)
+
+    def record(est, info):
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        return False
+
+    monkeypatch.setattr(trainer, "_start", measured_start)
+    tracemalloc.start()
+    try:
+        # subsample=0: subsampling's token buffer is not what this test is about
+        SkipGramVectorizer(n_components=dim, min_count=1, epochs=1, n_jobs=2, random_state=0,
+                           subsample=0.0, char_ngram_range=(3, 5), n_buckets=n_buckets,
+                           callbacks=[record]).fit(list(planted[0]))
+    finally:
+        tracemalloc.stop()
+    # NumPy's allocations are traced, the maps are not: the 12.8 MB input matrix
+    # must not appear (drawing it in blocks takes about 4 MB)
+    assert peaks and peaks[0] < n_buckets * dim * 4 / 2

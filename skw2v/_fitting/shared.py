@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 
 import numpy as np
@@ -80,34 +81,33 @@ def shared_folder(nbytes, temp_folder=None):
         "with n_jobs=1 or n_shards= (which keep the vectors in process memory).")
 
 
-def shared_copy(array, path):
-    """Copy ``array`` into a new ``np.memmap`` file at ``path`` (opened read-write).
+def shared_empty(path, shape, dtype):
+    """A new ``np.memmap`` file of ``shape`` at ``path`` (opened read-write, zero-filled).
 
     The file's blocks are allocated before it is mapped (``posix_fallocate``
     where available), so a full disk raises OSError here rather than
     SIGBUS on a later write through the map.
     """
+    nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         try:
-            os.posix_fallocate(fd, 0, array.nbytes)
+            os.posix_fallocate(fd, 0, nbytes)
         except AttributeError:  # not on this platform: a sparse file
-            os.ftruncate(fd, array.nbytes)
+            os.ftruncate(fd, nbytes)
         except OSError as exc:
             if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL, getattr(errno, "ENOTSUP", -1)):
-                os.ftruncate(fd, array.nbytes)  # the file system cannot preallocate
+                os.ftruncate(fd, nbytes)  # the file system cannot preallocate
             else:
                 raise OSError(
                     exc.errno,
-                    f"Could not allocate {array.nbytes / 1e6:.1f} MB for the shared word "
+                    f"Could not allocate {nbytes / 1e6:.1f} MB for the shared word "
                     f"vectors in {os.path.dirname(os.path.dirname(path))} ({exc.strerror}). "
                     "Free space there, pass temp_folder= a folder with more room, or train "
                     "with n_jobs=1.") from exc
     finally:
         os.close(fd)
-    out = np.memmap(path, dtype=array.dtype, mode="r+", shape=array.shape)
-    out[:] = array
-    return out
+    return np.memmap(path, dtype=dtype, mode="r+", shape=shape)
 
 
 def owned_prefix(prefix):
@@ -165,17 +165,33 @@ def remove_stale_folders(folders):
     return removed
 
 
-@contextlib.contextmanager
-def shared_vectors(W_in, W_out, temp_folder=None):
-    """Memory-mapped copies of ``W_in`` and ``W_out`` for local workers.
+def detached(shared):
+    """An ndarray with the contents of a map of :func:`shared_space`, valid after it closes.
 
-    Yields the two maps; on leaving (errors and interrupts included) the
-    folder is removed. Read the results out of the maps before leaving.
+    On Linux, a map of a file in shared memory (``/dev/shm``) outlives the
+    file's removal, and its pages are freed with the last reference: the
+    map itself is returned as a plain ndarray, with no copy (with 2M subword
+    buckets, 800 MB less at the end of a fit). Elsewhere, or for a file on
+    disk (whose blocks would stay allocated while the array lives), a copy.
     """
-    folder = shared_folder(W_in.nbytes + W_out.nbytes, temp_folder)
+    filename = os.fspath(getattr(shared, "filename", None) or "")
+    if sys.platform.startswith("linux") and filename.startswith("/dev/shm/"):
+        return np.asarray(shared)
+    return np.array(shared)
+
+
+@contextlib.contextmanager
+def shared_space(nbytes, temp_folder=None):
+    """A folder for maps that local workers open in place, removed on leaving.
+
+    Yields ``allocate(name, shape, dtype)``, which makes a zero-filled
+    :func:`shared_empty` map in the folder (in shared memory when it has
+    room for ``nbytes``). Arrays created there directly are never held twice
+    (with 2M subword buckets, 800 MB less at the peak than a copy).
+    """
+    folder = shared_folder(nbytes, temp_folder)
     path = tempfile.mkdtemp(prefix=owned_prefix("skw2v-"), dir=folder)
     try:
-        yield (shared_copy(W_in, os.path.join(path, "vectors")),
-               shared_copy(W_out, os.path.join(path, "output_vectors")))
+        yield lambda name, shape, dtype: shared_empty(os.path.join(path, name), shape, dtype)
     finally:
         shutil.rmtree(path, ignore_errors=True)

@@ -25,7 +25,7 @@ from .._data.store import TokenFile, TokenSink, subsample_corpus
 from .._params import initial_learning_rate
 from .parallel import SGDSettings, train_epoch
 from .runtime import logging_above_bar, progress_bar
-from .shared import shared_vectors
+from .shared import detached, shared_space
 from .state import EpochInfo, TrainingDiverged, TrainState
 
 logger = logging.getLogger("skw2v")
@@ -69,14 +69,19 @@ def input_rows(config, n_words):
     return n_words + (config.subwords.n_buckets if config.subwords is not None else 0)
 
 
-def _start(config, n_words, state, initial_vectors, index_to_key):
+def _start(config, n_words, state, initial_vectors, index_to_key, allocate=None):
     """A run from ``state``, or from word2vec's initialisation.
 
     With subwords the input matrix has a row per word and then one per
     n-gram bucket, all drawn like word2vec's word rows (the word rows get
     the same values as without subwords: the bucket rows are drawn after
-    them from the same stream).
+    them from the same stream). ``allocate(name, shape, dtype)``, when
+    given, makes the (zero-filled) matrices, in shared memory for Hogwild
+    workers, so that they are never held twice.
     """
+    if allocate is None:
+        def allocate(name, shape, dtype):
+            return np.zeros(shape, dtype) if name == "output_vectors" else np.empty(shape, dtype)
     n_in = input_rows(config, n_words)
     if state is not None:
         if state.vectors.shape[0] != n_in:
@@ -85,15 +90,19 @@ def _start(config, n_words, state, initial_vectors, index_to_key):
                 f"{n_words} words and these parameters need {n_in} "
                 f"(char_ngram_range={None if config.subwords is None else 'set'}); continue "
                 "with the parameters it was trained with.")
-        return _Run(state.vectors.astype(config.dtype, copy=True),
-                    state.output_vectors.astype(config.dtype, copy=True),
-                    list(state.loss_curve), list(state.n_pairs), state.epoch, state.seed)
+        W_in = allocate("vectors", state.vectors.shape, config.dtype)
+        W_out = allocate("output_vectors", state.output_vectors.shape, config.dtype)
+        W_in[...] = state.vectors
+        W_out[...] = state.output_vectors
+        return _Run(W_in, W_out, list(state.loss_curve), list(state.n_pairs), state.epoch,
+                    state.seed)
     seed = draw_seed(config.random_state)
     dim, dtype = config.n_components, config.dtype
     init_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
     try:
-        W_in = uniform_init(init_rng, n_in, dim, dtype)
-        W_out = np.zeros((n_words, dim), dtype=dtype)
+        W_in = uniform_init(init_rng, n_in, dim, dtype,
+                            out=allocate("vectors", (n_in, dim), dtype))
+        W_out = allocate("output_vectors", (n_words, dim), dtype)
     except MemoryError as exc:
         nbytes = (n_in + n_words) * dim * np.dtype(dtype).itemsize
         buckets = (f" and {n_in - n_words} n-gram rows (lower n_buckets)"
@@ -307,8 +316,24 @@ def train(config, corpus, *, strategy, estimator, checkpoint_params, state=None,
         raise ValueError(
             "No training pairs: every document has fewer than 2 in-vocabulary tokens. "
             "Pass longer documents or lower min_count.")
+    n_words = len(corpus.index_to_key)
+    stack = contextlib.ExitStack()
+    allocate = None
+    if strategy.kind == "hogwild":
+        # the vectors are made in memory-mapped files every worker opens in place
+        itemsize = np.dtype(config.dtype).itemsize
+        nbytes = (input_rows(config, n_words) + n_words) * config.n_components * itemsize
+        allocate = stack.enter_context(shared_space(nbytes, config.temp_folder))
+    with stack:
+        return _train_run(config, corpus, strategy, estimator, checkpoint_params, state,
+                          schedule_start, n_tokens_before, workspace, allocate)
+
+
+def _train_run(config, corpus, strategy, estimator, checkpoint_params, state, schedule_start,
+               n_tokens_before, workspace, allocate):
+    """:func:`train`, its matrices made by ``allocate`` (shared maps for Hogwild) if given."""
     run = _start(config, len(corpus.index_to_key), state, config.initial_vectors,
-                 corpus.index_to_key)
+                 corpus.index_to_key, allocate)
     epochs = _Epochs(config, corpus, strategy, estimator, checkpoint_params, workspace)
     # Synchronised shards add up their changes, like one step of a batch
     # n_shards times larger: "auto" keeps word2vec's 0.025 there.
@@ -323,13 +348,10 @@ def train(config, corpus, *, strategy, estimator, checkpoint_params, state=None,
             stack.callback(bar.close)
         stack.enter_context(logging_above_bar(bar))
         if strategy.kind == "hogwild":
-            # the vectors live in memory-mapped files every worker opens in place
-            shared = stack.enter_context(shared_vectors(run.W_in, run.W_out, config.temp_folder))
-            run.W_in, run.W_out = shared
             try:
                 epochs.loop(run, lr0, schedule_start, bar)
             finally:
-                run.W_in, run.W_out = np.array(run.W_in), np.array(run.W_out)
+                run.W_in, run.W_out = detached(run.W_in), detached(run.W_out)
         else:
             epochs.loop(run, lr0, schedule_start, bar)
     check_epoch_pairs(epochs.stats, int(corpus.ids.size), config.subsample)
