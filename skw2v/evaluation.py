@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from ._core.pooling import stacked_rows
 from ._files.word2vec import is_float, open_file
 from .keyedvectors import KeyedVectors, _unit_rows, check_restrict_vocab
 
@@ -532,18 +533,6 @@ class _UnseenRows:
         return self.first + k if self.ok[k] else None
 
 
-def _gather(normed: np.ndarray, extra: np.ndarray | None, indices: np.ndarray) -> np.ndarray:
-    """Rows ``indices`` of ``normed`` followed by ``extra`` (``normed[indices]`` without extra)."""
-    if extra is None:
-        return normed[indices]
-    n = normed.shape[0]
-    out = np.empty((indices.size, normed.shape[1]), dtype=normed.dtype)
-    inside = indices < n
-    out[inside] = normed[indices[inside]]
-    out[~inside] = extra[indices[~inside] - n]
-    return out
-
-
 def _check_sections(sections: Any) -> list[tuple[str, list[Quadruple]]]:
     """Validate an in-memory list of analogy sections."""
     out = []
@@ -602,7 +591,8 @@ def _answer_analogies(
         a, b, c = q[:, 0], q[:, 1], q[:, 2]
         # The mean of the unit vectors with weights (-1, +1, +1); its scale does not
         # change the ranking, so neither dividing by 3 nor normalising is needed.
-        target = _gather(normed, extra, b) + _gather(normed, extra, c) - _gather(normed, extra, a)
+        target = (stacked_rows(normed, extra, b) + stacked_rows(normed, extra, c)
+                  - stacked_rows(normed, extra, a))
         scores = target @ normed.T
         for col in (a, b, c):
             inside = col < n_vocab  # composed words are not candidates
@@ -935,8 +925,8 @@ def evaluate_similarity(
     right_ids = np.array(right, dtype=np.intp)
     model = np.einsum(
         "ij,ij->i",
-        _gather(normed, extra, left_ids).astype(np.float64),
-        _gather(normed, extra, right_ids).astype(np.float64),
+        stacked_rows(normed, extra, left_ids).astype(np.float64),
+        stacked_rows(normed, extra, right_ids).astype(np.float64),
     )
     n_composed = int(np.sum((left_ids >= len(normed)) | (right_ids >= len(normed))))
     nan = float("nan")

@@ -35,8 +35,12 @@ def unseen_idf(idf):
     return float(np.max(idf)) if len(idf) else 1.0
 
 
-def _rows(W, extra, indices):
-    """Rows ``indices`` of ``W`` stacked on ``extra`` (without building the stack)."""
+def stacked_rows(W, extra, indices):
+    """Rows ``indices`` of ``W`` stacked on ``extra`` (without building the stack).
+
+    ``extra`` (or None) holds rows ``n, n + 1, ...`` after ``W``'s ``n`` rows:
+    the vectors composed for unseen words, say.
+    """
     if extra is None:
         return W[indices]
     n = W.shape[0]
@@ -75,7 +79,7 @@ def pool(counts, W, pooling, *, idf=None, word_counts=None, sif_alpha=None,
         out = np.zeros((n_docs, W.shape[1]), dtype=W.dtype)
         rows = np.flatnonzero(np.diff(counts.indptr))
         if rows.size:
-            out[rows] = np.maximum.reduceat(_rows(W, extra, counts.indices),
+            out[rows] = np.maximum.reduceat(stacked_rows(W, extra, counts.indices),
                                             counts.indptr[rows], axis=0)
         return out
     if pooling in ("sum", "mean"):
