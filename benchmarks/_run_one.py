@@ -8,9 +8,12 @@ can be: ``python benchmarks/_run_one.py '{"lib": "skw2v", ...}'``.
 import gzip
 import json
 import os
-import resource
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _anchors import peak_rss_mb  # noqa: E402
 
 CHUNK = 10_000  # tokens per document, as gensim's Text8Corpus / LineSentence
 
@@ -37,27 +40,30 @@ def main():
             epochs=p["epochs"], min_count=p["min_count"], subsample=p["sample"],
             analyzer=list, n_jobs=cfg["n_jobs"], random_state=cfg.get("seed", 0),
             **cfg.get("extra", {}))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         est.fit(docs)
-        fit_s = time.perf_counter() - t0
+        fit_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
         kv = est.wv_
         rec["effective_words"] = int(est.n_pairs_.sum())  # pairs, for reference
+        rec["n_pairs"] = int(est.n_pairs_.sum())
         rec["loss_curve"] = est.loss_curve_.tolist()
     else:
         from gensim.models import Word2Vec
 
         from skw2v.keyedvectors import KeyedVectors
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         m = Word2Vec(docs, vector_size=p["dim"], window=p["window"], negative=p["negative"],
                      epochs=p["epochs"], min_count=p["min_count"], sample=p["sample"], sg=1,
                      workers=cfg["n_jobs"], seed=cfg.get("seed", 0) + 1)
-        fit_s = time.perf_counter() - t0
+        fit_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
         kv = KeyedVectors.from_gensim(m.wv)
         rec["effective_words"] = int(m.corpus_total_words)
     rec["fit_seconds"] = fit_s
+    rec["cpu_seconds"] = cpu_s
     rec["words_per_second"] = n_tokens * p["epochs"] / fit_s
-    rec["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rec["words_per_cpu_second"] = n_tokens * p["epochs"] / cpu_s
+    rec["peak_rss_mb"] = peak_rss_mb()  # VmHWM: ru_maxrss would include a large parent's
     rec["vocab_size"] = len(kv)
     if cfg.get("evaluate", True):
         from skw2v.evaluation import evaluate_analogies, evaluate_similarity
