@@ -93,6 +93,91 @@ def peak_rss_mb():
     return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def tree_cpu_seconds():
+    """CPU seconds (user + system) of this process and of every process it started.
+
+    This process's threads (``os.times``), its children that have exited and
+    been waited for, and its live descendants (psutil): joblib's worker
+    processes stay alive between calls, so ``time.process_time`` alone misses
+    the work of ``n_jobs > 1``. Take the difference around the timed part.
+    """
+    t = os.times()
+    total = t.user + t.system + t.children_user + t.children_system
+    try:
+        import psutil
+    except ImportError:
+        return total
+    for child in psutil.Process().children(recursive=True):
+        try:
+            c = child.cpu_times()
+        except psutil.Error:
+            continue
+        total += c.user + c.system
+    return total
+
+
+class TreeMemory:
+    """Peak memory of this process and its descendants, sampled in a thread.
+
+    Worker processes (``n_jobs > 1`` in skw2v, through joblib) have their own
+    RSS, which this process's ``VmHWM`` does not include. Every ``interval``
+    seconds, while in the ``with`` block, this sums over the process tree the
+    RSS (counts pages shared by several processes, such as memory-mapped
+    vectors, once per process) and the PSS (shares them out, so the sum is
+    the memory the tree really holds), and keeps the peaks, in MB.
+    Sampling misses peaks shorter than the interval.
+    """
+
+    def __init__(self, interval=0.25):
+        self.interval = interval
+        self.peak_rss_mb = self.peak_pss_mb = 0.0
+        self.n_processes = 1
+
+    def sample(self):
+        import psutil
+
+        procs = [psutil.Process()]
+        procs += procs[0].children(recursive=True)
+        rss = pss = 0
+        for proc in procs:
+            try:
+                info = proc.memory_full_info()
+            except psutil.Error:
+                continue
+            rss += info.rss
+            pss += getattr(info, "pss", info.rss)
+        self.peak_rss_mb = max(self.peak_rss_mb, rss / 2**20)
+        self.peak_pss_mb = max(self.peak_pss_mb, pss / 2**20)
+        self.n_processes = max(self.n_processes, len(procs))
+
+    def _loop(self):
+        while not self._done.wait(self.interval):
+            self.sample()
+
+    def __enter__(self):
+        try:
+            import psutil  # noqa: F401
+        except ImportError:
+            self._thread = None
+            return self
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self._thread is not None:
+            self.sample()
+            self._done.set()
+            self._thread.join()
+
+    def record(self):
+        return dict(tree_peak_rss_mb=self.peak_rss_mb or None,
+                    tree_peak_pss_mb=self.peak_pss_mb or None,
+                    tree_processes=self.n_processes)
+
+
 # --------------------------------------------------------------------------
 # fastText
 # --------------------------------------------------------------------------
@@ -137,13 +222,15 @@ def train_fasttext(corpus_file, params, threads, minn=0, maxn=0, buckets=2_000_0
     if lr is not None:
         kw["lr"] = lr
     before = vm_rss_mb()
-    t0, c0 = time.perf_counter(), time.process_time()
-    model = fasttext.train_unsupervised(corpus_file, **kw)
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    with TreeMemory() as mem:
+        t0, c0 = time.perf_counter(), tree_cpu_seconds()
+        model = fasttext.train_unsupervised(corpus_file, **kw)
+        wall, cpu = time.perf_counter() - t0, tree_cpu_seconds() - c0
     used = {k: v for k, v in kw.items() if k != "verbose"}
     used.setdefault("lr", 0.05)
     return model, dict(fit_seconds=wall, cpu_seconds=cpu, peak_rss_mb=peak_rss_mb(),
-                       rss_before_mb=before, settings=used, version=fasttext_version())
+                       rss_before_mb=before, **mem.record(), settings=used,
+                       version=fasttext_version())
 
 
 def fasttext_vocabulary(model):
@@ -225,6 +312,7 @@ def train_w2vc(binary, corpus_file, out_file, params, threads, alpha=None):
         raise RuntimeError(f"word2vec C failed ({proc.returncode}): {err[-2000:]}")
     return dict(fit_seconds=wall, cpu_seconds=usage.ru_utime + usage.ru_stime,
                 peak_rss_mb=hwm[0], ru_maxrss_mb=usage.ru_maxrss / 1024, rss_before_mb=None,
+                tree_peak_rss_mb=hwm[0], tree_peak_pss_mb=None, tree_processes=1,
                 settings=dict(cmd=cmd[1:], alpha=alpha if alpha is not None else 0.025))
 
 

@@ -13,16 +13,28 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _anchors import peak_rss_mb  # noqa: E402
+from _anchors import TreeMemory, peak_rss_mb, tree_cpu_seconds  # noqa: E402
 
 CHUNK = 10_000  # tokens per document, as gensim's Text8Corpus / LineSentence
 
 
 def load_corpus(path, max_tokens=None, repeat=1):
     with gzip.open(path, "rt") as fh:
-        toks = fh.read().split()
-    if max_tokens:
-        toks = toks[:max_tokens]
+        if max_tokens:
+            # read pieces until enough tokens, so the peak RSS does not hold the whole file
+            toks, tail = [], ""
+            while len(toks) < max_tokens:
+                piece = fh.read(1 << 22)
+                if not piece:
+                    toks.extend(tail.split())
+                    break
+                words = (tail + piece).split()
+                # the last word may continue in the next piece
+                tail = "" if piece[-1].isspace() else words.pop() if words else ""
+                toks.extend(words)
+            toks = toks[:max_tokens]
+        else:
+            toks = fh.read().split()
     toks = toks * repeat
     return [toks[i:i + CHUNK] for i in range(0, len(toks), CHUNK)], len(toks)
 
@@ -40,9 +52,10 @@ def main():
             epochs=p["epochs"], min_count=p["min_count"], subsample=p["sample"],
             analyzer=list, n_jobs=cfg["n_jobs"], random_state=cfg.get("seed", 0),
             **cfg.get("extra", {}))
-        t0, c0 = time.perf_counter(), time.process_time()
-        est.fit(docs)
-        fit_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
+        with TreeMemory() as mem:
+            t0, c0 = time.perf_counter(), tree_cpu_seconds()
+            est.fit(docs)
+            fit_s, cpu_s = time.perf_counter() - t0, tree_cpu_seconds() - c0
         kv = est.wv_
         rec["effective_words"] = int(est.n_pairs_.sum())  # pairs, for reference
         rec["n_pairs"] = int(est.n_pairs_.sum())
@@ -52,11 +65,13 @@ def main():
 
         from skw2v.keyedvectors import KeyedVectors
 
-        t0, c0 = time.perf_counter(), time.process_time()
-        m = Word2Vec(docs, vector_size=p["dim"], window=p["window"], negative=p["negative"],
-                     epochs=p["epochs"], min_count=p["min_count"], sample=p["sample"], sg=1,
-                     workers=cfg["n_jobs"], seed=cfg.get("seed", 0) + 1)
-        fit_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
+        with TreeMemory() as mem:
+            t0, c0 = time.perf_counter(), tree_cpu_seconds()
+            m = Word2Vec(docs, vector_size=p["dim"], window=p["window"],
+                         negative=p["negative"], epochs=p["epochs"], min_count=p["min_count"],
+                         sample=p["sample"], sg=1, workers=cfg["n_jobs"],
+                         seed=cfg.get("seed", 0) + 1)
+            fit_s, cpu_s = time.perf_counter() - t0, tree_cpu_seconds() - c0
         kv = KeyedVectors.from_gensim(m.wv)
         rec["effective_words"] = int(m.corpus_total_words)
     rec["fit_seconds"] = fit_s
@@ -64,6 +79,7 @@ def main():
     rec["words_per_second"] = n_tokens * p["epochs"] / fit_s
     rec["words_per_cpu_second"] = n_tokens * p["epochs"] / cpu_s
     rec["peak_rss_mb"] = peak_rss_mb()  # VmHWM: ru_maxrss would include a large parent's
+    rec.update(mem.record())  # with worker processes
     rec["vocab_size"] = len(kv)
     if cfg.get("evaluate", True):
         from skw2v.evaluation import evaluate_analogies, evaluate_similarity

@@ -36,10 +36,12 @@ sys.path.insert(0, HERE)
 
 from _anchors import (  # noqa: E402
     EOS,
+    TreeMemory,
     fasttext_vocabulary,
     peak_rss_mb,
     train_fasttext,
     train_w2vc,
+    tree_cpu_seconds,
     vm_rss_mb,
 )
 
@@ -71,15 +73,45 @@ def train_skw2v(cfg):
         docs = [cfg["corpus_file"]]
         est = SkipGramVectorizer(input="filename", token_pattern=r"\S+", lowercase=False, **kw)
     before = vm_rss_mb()
-    t0, c0 = time.perf_counter(), time.process_time()
-    est.fit(docs)
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    with TreeMemory() as mem:
+        t0, c0 = time.perf_counter(), tree_cpu_seconds()
+        est.fit(docs)
+        wall, cpu = time.perf_counter() - t0, tree_cpu_seconds() - c0
     timing = dict(fit_seconds=wall, cpu_seconds=cpu, peak_rss_mb=peak_rss_mb(),
-                  rss_before_mb=before, n_pairs=int(est.n_pairs_.sum()),
+                  rss_before_mb=before, **mem.record(), n_pairs=int(est.n_pairs_.sum()),
                   learning_rate=float(est.learning_rate_),
                   settings={k: (list(v) if isinstance(v, tuple) else v) for k, v in kw.items()})
     del docs
     return est, timing
+
+
+def _ngram_composer(est):
+    """Vectors of unseen words from the fitted n-gram rows, by fastText's rule.
+
+    A fallback for a checkout whose ``wv_`` does not yet answer unseen words:
+    the mean of the word's n-gram rows (``vectors_ngrams_``), counting an
+    n-gram as often as it occurs, with the package's own hashing. None if the
+    estimator has no n-gram rows.
+    """
+    import numpy as np
+
+    rows = getattr(est, "vectors_ngrams_", None)
+    if rows is None:
+        return None
+    from skw2v._core.subwords import SubwordSpec
+
+    bow, eow = getattr(est, "word_boundaries", ("<", ">"))
+    spec = SubwordSpec(est.char_ngram_range[0], est.char_ngram_range[1], est.n_buckets, bow, eow)
+
+    def compose(words):
+        counts = spec.ngram_buckets(words)
+        n = np.asarray(counts.sum(axis=1)).ravel()
+        out = np.asarray(counts @ rows, dtype=np.float32)
+        ok = n > 0
+        out[ok] /= n[ok, None]
+        return out, ok
+
+    return compose
 
 
 def skw2v_vectors(est, subwords):
@@ -95,10 +127,13 @@ def skw2v_vectors(est, subwords):
         vectors = np.asarray(wv.vectors, dtype=np.float32)
     kv = KeyedVectors(words, vectors)
     vocab = set(words)
+    how = {"unseen_vectors": "wv_[word]" if subwords else None}
+    fallback = _ngram_composer(est) if subwords else None
 
     def lookup(query):
         out = np.zeros((len(query), kv.vector_size), dtype=np.float32)
         found = np.zeros(len(query), dtype=bool)
+        missing = []
         for i, w in enumerate(query):
             if w in vocab:
                 out[i], found[i] = kv[w], True
@@ -106,9 +141,15 @@ def skw2v_vectors(est, subwords):
                 try:
                     out[i], found[i] = wv[w], True
                 except KeyError:
-                    pass
+                    missing.append(i)
+        if missing and fallback is not None:
+            how["unseen_vectors"] = "vectors_ngrams_ (wv_ raised KeyError)"
+            vec, ok = fallback([query[i] for i in missing])
+            idx = np.asarray(missing)
+            out[idx[ok]], found[idx[ok]] = vec[ok], True
         return out, found
 
+    lookup.info = how
     return kv, lookup
 
 
@@ -312,6 +353,8 @@ def main():
         rec["vocab_size"] = len(kv)
     if cfg.get("evaluate", True):
         rec.update(evaluate(kv, lookup, cfg))
+        if getattr(lookup, "info", None):
+            rec.update(lookup.info)
     if system == "w2vc":
         os.remove(model)
     os.rmdir(tmp)

@@ -20,9 +20,12 @@ FLOP per pair times the pairs trained per raw word, counted by this run's
 skw2v fits (``n_pairs_``). ``of limit`` compares wall-clock words/s with
 ``n_jobs`` cores at the limit; ``CPU of limit`` compares words per CPU second
 with one core at the limit, which moves less when other jobs load the
-machine. With ``--evaluate`` every system is scored the same way (analogies
-over the 30k most frequent words, WS353, MEN). Prints the table, writes JSON
-(every run, with the load average and CPU seconds).
+machine. CPU seconds include worker processes; ``peak RSS`` is the training
+process's own ``VmHWM``, ``tree PSS`` the sampled peak of the summed PSS of
+it and its workers (see ``_anchors.TreeMemory``). With ``--evaluate`` every
+system is scored the same way (analogies over the 30k most frequent words,
+WS353, MEN). Prints the table, writes JSON (every run, with the load average
+and CPU seconds).
 
 Examples::
 
@@ -174,7 +177,7 @@ def main(argv=None):
                 r["cpu_of_limit"] = r["words_per_cpu_second"] / limit["words_per_second_per_core"]
 
     metrics = ["words_per_second", "cpu_seconds", "words_per_cpu_second", "of_limit",
-               "cpu_of_limit", "peak_rss_mb", "analogy_30k", "ws353", "men"]
+               "cpu_of_limit", "peak_rss_mb", "tree_peak_pss_mb", "analogy_30k", "ws353", "men"]
     table = {}
     for n_jobs in args.jobs:
         for name in names:
@@ -194,7 +197,7 @@ def main(argv=None):
     cols = [("words_per_second", "words/s", ",.0f"), ("cpu_seconds", "CPU s", ",.1f"),
             ("words_per_cpu_second", "words/CPU-s", ",.0f"), ("of_limit", "of limit", ".3f"),
             ("cpu_of_limit", "CPU of limit", ".3f"), ("ratio", "/ gensim", ".3f"),
-            ("peak_rss_mb", "peak RSS MB", ",.0f")]
+            ("peak_rss_mb", "peak RSS MB", ",.0f"), ("tree_peak_pss_mb", "tree PSS MB", ",.0f")]
     if args.evaluate:
         cols += [("analogy_30k", "analogy", ".3f"), ("ws353", "WS353", ".3f"),
                  ("men", "MEN", ".3f")]
