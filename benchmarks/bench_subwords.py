@@ -26,8 +26,10 @@ RSS).
 
 Reported per run (JSON keeps every run, the table shows medians over
 repetitions): raw words/s on the wall clock and per CPU second (training
-only, vocabulary included), peak RSS and RSS before training (fastText in its
-own process too), the load average; Google analogies (3CosAdd over the 30,000
+only, vocabulary included; CPU includes worker processes), the training
+process's peak RSS (``VmHWM``) and RSS before training (fastText in its own
+process too), the peak summed PSS of the process and its workers (``tree
+PSS``: the memory held at ``n_jobs=2``), the load average; Google analogies (3CosAdd over the 30,000
 most frequent words, case-insensitive; the five semantic sections and the nine
 ``gram*`` syntactic ones apart); WS353 and MEN Spearman on the in-vocabulary
 pairs; downstream test accuracy (``--downstream`` sst2 and/or trec) of a
@@ -209,6 +211,7 @@ COLUMNS = [  # (key, header, format)
     ("words_per_cpu_second", "words/CPU-s", ",.0f"),
     ("peak_rss_mb", "peak RSS MB", ",.0f"),
     ("rss_before_mb", "before MB", ",.0f"),
+    ("tree_peak_pss_mb", "tree PSS MB", ",.0f"),
     ("analogy_30k", "analogy", ".3f"),
     ("analogy_semantic", "semantic", ".3f"),
     ("analogy_syntactic", "syntactic", ".3f"),
@@ -234,7 +237,8 @@ def print_tables(table, unseen, args):
             print(f"n_jobs={n_jobs}: skw2v-sw / fasttext: words/s "
                   f"{a['words_per_second'] / b['words_per_second']:.2f}x, words/CPU-s "
                   f"{a['words_per_cpu_second'] / b['words_per_cpu_second']:.2f}x, peak RSS "
-                  f"{a['peak_rss_mb'] / b['peak_rss_mb']:.2f}x")
+                  f"{a['peak_rss_mb'] / b['peak_rss_mb']:.2f}x, tree PSS "
+                  f"{a['tree_peak_pss_mb'] / b['tree_peak_pss_mb']:.2f}x")
     if unseen:
         print("\nUnseen words: Spearman rho over the pairs involving held-out words "
               "(used/all pairs); 'seen' = the same pairs, model trained on the whole text")
