@@ -292,6 +292,8 @@ def main(argv=None):
     ap.add_argument("--unseen-pairs", type=int, nargs=2, default=[50, 250],
                     metavar=("WS353", "MEN"), help="stop adding words at these pair counts")
     ap.add_argument("--tmp", default=None, help="folder for the corpus files (default: a temp dir)")
+    ap.add_argument("--note", default=None,
+                    help="free text kept in the JSON (e.g. the commit of a --skw2v-path snapshot)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     data_dir = os.path.abspath(args.data_dir or default_data_dir())
