@@ -8,18 +8,33 @@ can be: ``python benchmarks/_run_one.py '{"lib": "skw2v", ...}'``.
 import gzip
 import json
 import os
-import resource
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _anchors import TreeMemory, peak_rss_mb, tree_cpu_seconds  # noqa: E402
 
 CHUNK = 10_000  # tokens per document, as gensim's Text8Corpus / LineSentence
 
 
 def load_corpus(path, max_tokens=None, repeat=1):
     with gzip.open(path, "rt") as fh:
-        toks = fh.read().split()
-    if max_tokens:
-        toks = toks[:max_tokens]
+        if max_tokens:
+            # read pieces until enough tokens, so the peak RSS does not hold the whole file
+            toks, tail = [], ""
+            while len(toks) < max_tokens:
+                piece = fh.read(1 << 22)
+                if not piece:
+                    toks.extend(tail.split())
+                    break
+                words = (tail + piece).split()
+                # the last word may continue in the next piece
+                tail = "" if piece[-1].isspace() else words.pop() if words else ""
+                toks.extend(words)
+            toks = toks[:max_tokens]
+        else:
+            toks = fh.read().split()
     toks = toks * repeat
     return [toks[i:i + CHUNK] for i in range(0, len(toks), CHUNK)], len(toks)
 
@@ -37,27 +52,34 @@ def main():
             epochs=p["epochs"], min_count=p["min_count"], subsample=p["sample"],
             analyzer=list, n_jobs=cfg["n_jobs"], random_state=cfg.get("seed", 0),
             **cfg.get("extra", {}))
-        t0 = time.perf_counter()
-        est.fit(docs)
-        fit_s = time.perf_counter() - t0
+        with TreeMemory() as mem:
+            t0, c0 = time.perf_counter(), tree_cpu_seconds()
+            est.fit(docs)
+            fit_s, cpu_s = time.perf_counter() - t0, tree_cpu_seconds() - c0
         kv = est.wv_
         rec["effective_words"] = int(est.n_pairs_.sum())  # pairs, for reference
+        rec["n_pairs"] = int(est.n_pairs_.sum())
         rec["loss_curve"] = est.loss_curve_.tolist()
     else:
         from gensim.models import Word2Vec
 
         from skw2v.keyedvectors import KeyedVectors
 
-        t0 = time.perf_counter()
-        m = Word2Vec(docs, vector_size=p["dim"], window=p["window"], negative=p["negative"],
-                     epochs=p["epochs"], min_count=p["min_count"], sample=p["sample"], sg=1,
-                     workers=cfg["n_jobs"], seed=cfg.get("seed", 0) + 1)
-        fit_s = time.perf_counter() - t0
+        with TreeMemory() as mem:
+            t0, c0 = time.perf_counter(), tree_cpu_seconds()
+            m = Word2Vec(docs, vector_size=p["dim"], window=p["window"],
+                         negative=p["negative"], epochs=p["epochs"], min_count=p["min_count"],
+                         sample=p["sample"], sg=1, workers=cfg["n_jobs"],
+                         seed=cfg.get("seed", 0) + 1)
+            fit_s, cpu_s = time.perf_counter() - t0, tree_cpu_seconds() - c0
         kv = KeyedVectors.from_gensim(m.wv)
         rec["effective_words"] = int(m.corpus_total_words)
     rec["fit_seconds"] = fit_s
+    rec["cpu_seconds"] = cpu_s
     rec["words_per_second"] = n_tokens * p["epochs"] / fit_s
-    rec["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rec["words_per_cpu_second"] = n_tokens * p["epochs"] / cpu_s
+    rec["peak_rss_mb"] = peak_rss_mb()  # VmHWM: ru_maxrss would include a large parent's
+    rec.update(mem.record())  # with worker processes
     rec["vocab_size"] = len(kv)
     if cfg.get("evaluate", True):
         from skw2v.evaluation import evaluate_analogies, evaluate_similarity
