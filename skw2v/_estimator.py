@@ -15,13 +15,20 @@ import logging
 import warnings
 
 import numpy as np
+from scipy.sparse import csr_array
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import caller_stacklevel, joblib_backend_is_local
 from ._core.pairs import skipgram_pairs
-from ._core.pooling import corpus_statistics, pool_blocks, unseen_blocks, unseen_composer
+from ._core.pooling import (
+    corpus_statistics,
+    pool_blocks,
+    stacked_rows,
+    unseen_blocks,
+    unseen_composer,
+)
 from ._core.subwords import composition_matrix
 from ._core.vocab import noise_sampler
 from ._data.encode import Corpus, build_corpus, encode_known
@@ -582,9 +589,11 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         n_words = len(self.index_to_key_)
         longest = np.argsort([-len(w) for w in self.index_to_key_], kind="stable")[:256]
         M = composition_matrix(spec, [self.index_to_key_[i] for i in longest],
-                               own_rows=longest, n_own=n_words, dtype=np.float64).tocsc()
-        own = self.vectors_vocab_.astype(np.float64)
-        composed = M[:, :n_words] @ own + M[:, n_words:] @ self.vectors_ngrams_.astype(np.float64)
+                               own_rows=longest, n_own=n_words, dtype=np.float64)
+        # only the rows these words use, in float64 (not a copy of the n-gram matrix)
+        used, columns = np.unique(M.indices, return_inverse=True)
+        rows = stacked_rows(self.vectors_vocab_, self.vectors_ngrams_, used).astype(np.float64)
+        composed = csr_array((M.data, columns, M.indptr), shape=(M.shape[0], used.size)) @ rows
         if not np.allclose(composed, self.vectors_[longest], rtol=1e-4, atol=1e-6):
             raise ValueError(
                 f"char_ngram_range={self.char_ngram_range!r} and word_boundaries="
