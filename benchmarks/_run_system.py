@@ -44,6 +44,7 @@ from _anchors import (  # noqa: E402
     tree_cpu_seconds,
     vm_rss_mb,
 )
+from zoo import label_lines  # noqa: E402
 
 TOKEN = re.compile(r"[a-z]+")  # text8like keeps only a-z; downstream texts are cut the same way
 
@@ -226,14 +227,9 @@ def read_pairs(path):
 
 
 def read_labelled(path):
-    labels, texts = [], []
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            label, _, text = line.strip().partition(" ")
-            if text:
-                labels.append(label)
-                texts.append(TOKEN.findall(text.lower()))
-    return texts, labels
+    """Lines ``label text``, the text cut into text8like's tokens."""
+    texts, labels = label_lines(path)
+    return [TOKEN.findall(text.lower()) for text in texts], labels
 
 
 DOWNSTREAM = {

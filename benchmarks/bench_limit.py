@@ -44,10 +44,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import time
 
 import numpy as np
+from bench_softmax import timeit as _median_time
 
 BLOCKS = ((1024, 1024), (512, 2048), (256, 1024), (4096, 1024))
 
@@ -60,16 +59,6 @@ def flop_per_pair(dim, negative):
 def limit_words_per_second(sgemm_flops, dim, negative, pairs_per_word):
     """Raw corpus words per second per core at the sgemm rate."""
     return sgemm_flops / (flop_per_pair(dim, negative) * pairs_per_word)
-
-
-def _median_time(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def sgemm_rates(dim=100, negative=5, blocks=BLOCKS, repeats=9, seed=0):

@@ -30,7 +30,7 @@ class Corpus(NamedTuple):
     y_test: list | None = None
 
 
-def _label_lines(path):
+def label_lines(path):
     """Lines ``label text`` (TREC, MR, SUBJ, CR, MPQA, SST)."""
     labels, texts = [], []
     with open(path, encoding="utf-8", errors="replace") as fh:
@@ -86,7 +86,7 @@ def real_corpora(data_dir=DEFAULT_DATA_DIR, *, full_text8like=True):
     sst = os.path.join(data_dir, "sst")
 
     def pair(train, test):
-        return lambda: Corpus(*_label_lines(train), *_label_lines(test))
+        return lambda: Corpus(*label_lines(train), *label_lines(test))
 
     def bbc():
         from skw2v.datasets import load_bbc_news
@@ -105,10 +105,10 @@ def real_corpora(data_dir=DEFAULT_DATA_DIR, *, full_text8like=True):
                      os.path.join(sst, "stsa.fine.test.txt")),
         "trec": pair(os.path.join(cls, "TREC.train.all.txt"),
                      os.path.join(cls, "TREC.test.all.txt")),
-        "mr": lambda: _split(*_label_lines(os.path.join(cls, "rt-polarity.all.txt"))),
-        "subj": lambda: _split(*_label_lines(os.path.join(cls, "subj.all.txt"))),
-        "cr": lambda: _split(*_label_lines(os.path.join(cls, "custrev.all.txt"))),
-        "mpqa": lambda: _split(*_label_lines(os.path.join(cls, "mpqa.all.txt"))),
+        "mr": lambda: _split(*label_lines(os.path.join(cls, "rt-polarity.all.txt"))),
+        "subj": lambda: _split(*label_lines(os.path.join(cls, "subj.all.txt"))),
+        "cr": lambda: _split(*label_lines(os.path.join(cls, "custrev.all.txt"))),
+        "mpqa": lambda: _split(*label_lines(os.path.join(cls, "mpqa.all.txt"))),
         "bbc_news": bbc,
     }
 
