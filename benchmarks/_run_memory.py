@@ -6,6 +6,13 @@ process. ``python benchmarks/_run_memory.py '{"lib": "skw2v", "files": [...], ..
 Memory is read from ``/proc/self/status`` every 0.2 s by a thread: ``VmRSS``
 (what ``ru_maxrss`` peaks), and its parts ``RssAnon`` (the process's own
 arrays) and ``RssFile`` (mapped files: shared libraries, memory-mapped data).
+
+With ``"phases": true`` (skw2v only) the peak of each phase of the fit is
+measured exactly: the fit's internal steps (encoding, subsampling, each
+epoch's training, the corpus statistics) are wrapped so that, at each
+boundary, ``VmHWM`` (the kernel's peak RSS) is read and then reset by
+writing ``5`` to ``/proc/self/clear_refs``. The wrappers only observe; the
+fit is unchanged.
 """
 
 import json
@@ -15,7 +22,7 @@ import sys
 import threading
 import time
 
-FIELDS = ("VmRSS", "RssAnon", "RssFile", "RssShmem")
+FIELDS = ("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem")
 
 
 def read_status():
@@ -29,6 +36,53 @@ def read_status():
     except OSError:
         pass
     return out
+
+
+class Phases:
+    """Peak RSS of each phase of a fit, from ``VmHWM`` reset at every boundary."""
+
+    def __init__(self):
+        self.records = []
+        self.current = "before fit"
+        self.reset()
+
+    @staticmethod
+    def reset():
+        try:
+            with open("/proc/self/clear_refs", "w") as fh:
+                fh.write("5")
+            return True
+        except OSError:
+            return False
+
+    def mark(self, name):
+        s = read_status()
+        self.records.append(dict(phase=self.current, peak_mb=s.get("VmHWM"),
+                                 rss_at_end_mb=s.get("VmRSS"), anon_at_end_mb=s.get("RssAnon")))
+        self.current = name
+        self.reset()
+
+    def wrap(self, module, attr, name):
+        inner = getattr(module, attr)
+
+        def wrapper(*args, **kwargs):
+            self.mark(name)
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.mark(f"after {name}")
+
+        setattr(module, attr, wrapper)
+
+    def install(self):
+        import skw2v._estimator as est
+        import skw2v._fitting.trainer as trainer
+
+        self.wrap(est, "build_corpus", "encode")
+        self.wrap(trainer, "_start", "allocate vectors")
+        self.wrap(trainer, "subsample_corpus", "subsample")
+        self.wrap(trainer, "train_epoch", "train epoch")
+        self.wrap(est, "corpus_statistics", "corpus statistics")
 
 
 class Sampler(threading.Thread):
@@ -53,6 +107,17 @@ class Sampler(threading.Thread):
         self.join()
 
 
+def peak_rss_mb(base, phases):
+    """Peak RSS of the process: ``ru_maxrss``, or the largest phase peak with phases.
+
+    Resetting ``VmHWM`` also resets what ``ru_maxrss`` reads, so with phases
+    the peak is the largest of the import's peak and every phase's.
+    """
+    if phases is None:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return max([base.get("VmHWM", 0.0)] + [r["peak_mb"] for r in phases.records])
+
+
 def main():
     cfg = json.loads(sys.argv[1])
     p = cfg["params"]
@@ -62,6 +127,10 @@ def main():
         from gensim.models import Word2Vec
         from gensim.models.word2vec import Text8Corpus
     base = read_status()
+    phases = None
+    if cfg.get("phases") and cfg["lib"] == "skw2v":
+        phases = Phases()
+        phases.install()
     sampler = Sampler()
     sampler.start()
     t0 = time.perf_counter()
@@ -87,16 +156,20 @@ def main():
         loss = None
     fit_s = time.perf_counter() - t0
     sampler.stop()
+    if phases is not None:
+        phases.mark("end")
     rec = dict(
         lib=cfg["lib"], spill_threshold=cfg.get("spill_threshold"), n_jobs=cfg["n_jobs"],
         epochs=p["epochs"], fit_seconds=fit_s, n_tokens=n_tokens, n_words=n_words,
         raw_text_mb=sum(os.path.getsize(f) for f in cfg["files"]) / 2 ** 20,
         model_mb=2 * n_words * p["dim"] * 4 / 2 ** 20,
         rss_before_fit_mb=base.get("VmRSS"),
-        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        peak_rss_mb=peak_rss_mb(base, phases),
         sampled_peak_mb={k.lower(): v for k, v in sampler.peak.items()},
         rss_trace=sampler.trace[::max(1, len(sampler.trace) // 200)],
         last_epoch_loss=loss,
+        phases=None if phases is None else phases.records,
+        dim=p["dim"],
     )
     print(json.dumps(rec))
 
