@@ -22,6 +22,8 @@ import sys
 import threading
 import time
 
+import numpy as np
+
 FIELDS = ("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem")
 
 
@@ -86,25 +88,45 @@ class Phases:
 
 
 class Sampler(threading.Thread):
-    def __init__(self, period=0.2):
+    """Reads ``/proc/self/status`` every ``period`` seconds until stopped.
+
+    The samples go into preallocated NumPy arrays, not Python lists: a
+    tuple kept every 0.2 s while the fit frees millions of token strings
+    would sit among them and keep whole arenas of Python's small-object
+    allocator resident, so the sampler itself would raise the RSS it
+    measures.
+    """
+
+    def __init__(self, period=0.2, capacity=1 << 16):
         super().__init__(daemon=True)
         self.period = period
-        self.peak = {}
-        self.trace = []
+        self.peaks = np.zeros(len(FIELDS))
+        self.samples = np.zeros((capacity, 2))  # (seconds, VmRSS MB)
+        self.n = 0
         self.stop_event = threading.Event()
         self.t0 = time.perf_counter()
 
     def run(self):
         while not self.stop_event.is_set():
             s = read_status()
-            for k, v in s.items():
-                self.peak[k] = max(self.peak.get(k, 0.0), v)
-            self.trace.append((round(time.perf_counter() - self.t0, 2), s.get("VmRSS")))
+            for k, field in enumerate(FIELDS):
+                self.peaks[k] = max(self.peaks[k], s.get(field, 0.0))
+            if self.n < self.samples.shape[0]:
+                self.samples[self.n] = time.perf_counter() - self.t0, s.get("VmRSS", 0.0)
+                self.n += 1
             self.stop_event.wait(self.period)
 
     def stop(self):
         self.stop_event.set()
         self.join()
+
+    @property
+    def peak(self):
+        return {field: float(v) for field, v in zip(FIELDS, self.peaks, strict=True)}
+
+    @property
+    def trace(self):
+        return [[round(float(t), 2), float(r)] for t, r in self.samples[:self.n]]
 
 
 def peak_rss_mb(base, phases):
