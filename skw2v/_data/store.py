@@ -185,8 +185,27 @@ class TokenFile:
         start, stop = max(int(start), 0), min(int(stop), self.size)
         if stop <= start:
             return np.empty(0, dtype=np.int32)
-        return np.fromfile(self.path, dtype=np.int32, count=stop - start,
-                           offset=start * _ITEMSIZE)
+        out = np.empty(stop - start, dtype=np.int32)
+        with open(self.path, "rb", buffering=0) as fh:
+            fh.seek(start * _ITEMSIZE)
+            n = read_into(fh, out)
+        return out if n == out.size else out[:n].copy()
+
+
+def read_into(fh, out):
+    """Fill ``out`` from the unbuffered binary file ``fh``; return the number of items read.
+
+    Fewer than ``out.size`` only at the end of the file. A single ``read``
+    may return less than asked (Linux stops at 2 GiB), so this loops.
+    """
+    view = memoryview(out).cast("B")
+    got = 0
+    while got < view.nbytes:
+        n = fh.readinto(view[got:])
+        if not n:
+            break
+        got += n
+    return got // out.itemsize
 
 
 def read_tokens(ids, start, stop):
@@ -290,7 +309,7 @@ class TokenSink:
 
     def _write(self, block):
         try:
-            block.tofile(self.handle)
+            self.handle.write(memoryview(block))
         except OSError as exc:
             path = self.handle.name
             self.close()
@@ -428,7 +447,7 @@ def remap_compact(ids, offsets, remap, block=None):
         with open(ids.path, "r+b") as handle:
             def emit(kept, w):
                 handle.seek(w * _ITEMSIZE)
-                kept.tofile(handle)
+                handle.write(memoryview(kept))
 
             new_offsets, w = _filter_blocks(ids, offsets, select, emit, block)
             handle.truncate(w * _ITEMSIZE)
