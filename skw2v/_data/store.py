@@ -2,8 +2,8 @@
 
 An encoded corpus is a flat ``int32`` array of word ids plus ``int64``
 document offsets. Past a size threshold the id array is *spilled*: written to
-a raw ``int32`` file in a temporary folder and read back in blocks with
-``np.fromfile``. Blocks are read, not memory-mapped, so the pages of the file
+a raw ``int32`` file in a temporary folder and read back in blocks
+(``readinto`` a new array). Blocks are read, not memory-mapped, so the pages of the file
 live in the operating system's page cache and never count towards the
 process's resident memory; the resident set stays at the model plus a few
 blocks.
