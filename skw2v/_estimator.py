@@ -605,7 +605,7 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                workspace=None):
         """Train, then publish the fitted attributes (only once training succeeded)."""
         strategy = choose_strategy(config.n_jobs, config.n_shards, config.syncs_per_epoch,
-                                   local)
+                                   local, verbose=config.verbose)
         result = train_or_load(config, corpus, strategy=strategy, estimator=self,
                                checkpoint_params=checkpoint_params(self._params()), state=state,
                                schedule_start=schedule_start,
