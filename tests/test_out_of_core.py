@@ -685,10 +685,11 @@ def test_document_slice_gives_the_same_bounds_as_all_offsets(tmp_path):
     n = int(offsets[-1])
     on_disk = store.OffsetFile.write(str(tmp_path / "offsets.i64"), offsets)
     cuts = sorted({0, n, *offsets[::17].tolist(), *rng.integers(0, n, 40).tolist()})
-    for a, b in zip(cuts[:-1], cuts[1:]):
+    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
         part = store.document_slice(offsets, a, b)
         assert part.size < offsets.size
-        for got, want in zip(document_bounds(part, a, b), document_bounds(offsets, a, b)):
+        sliced, whole = document_bounds(part, a, b), document_bounds(offsets, a, b)
+        for got, want in zip(sliced, whole, strict=True):
             np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(on_disk.around(a, b), part)
 

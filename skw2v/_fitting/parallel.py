@@ -15,8 +15,14 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
 from .._core.sgd import train_range
-from .._data.store import (CorpusNotVisible, OffsetFile, SharedCorpus, TokenFile,
-                           document_slice, read_tokens)
+from .._data.store import (
+    CorpusNotVisible,
+    OffsetFile,
+    SharedCorpus,
+    TokenFile,
+    document_slice,
+    read_tokens,
+)
 
 logger = logging.getLogger("skw2v")
 
@@ -431,7 +437,7 @@ def _round_tasks(mode, W_in, W_out, ids, offsets, shared, shards, r, n_rounds, s
 
 def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, lr_start,
                         lr_stop, progress=None):
-    n_shards, n_rounds, n_jobs = strategy.n_shards, strategy.syncs_per_epoch, strategy.n_jobs
+    n_shards, n_rounds = strategy.n_shards, strategy.syncs_per_epoch
     shards = split_range(ids.size, n_shards)
     seeds = seed.spawn(n_shards * n_rounds)
     local = strategy.local
