@@ -312,3 +312,34 @@ def test_a_worker_that_cannot_read_the_files_makes_the_round_ship_slices(client,
     assert any("train_slice_on_copy" in k for k in keys)
     assert "round 1 is run again with the slices shipped" in caplog.text
     assert "differs from the client's" in caplog.text
+
+
+def test_paths_survive_a_worker_dying_between_epochs(client, tmp_path):
+    """A worker killed mid-fit while tasks read the corpus themselves: the next
+    epoch's check asks the restarted cluster again, and the vectors stay the
+    local fit's, bit for bit."""
+    import os
+
+    files = _text_files(tmp_path / "docs", 40)
+    local = SkipGramVectorizer(**_FILE_PARAMS).fit(files)
+    killed = []
+
+    def kill_one_worker(est, info):
+        if info.epoch == 0:
+            victim = sorted(client.scheduler_info()["workers"])[0]
+            try:
+                client.run(os._exit, 1, workers=[victim])
+            except Exception:  # the worker dies before it can answer
+                pass
+            killed.append(victim)
+        return False
+
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    with parallel_config(backend="dask"):
+        remote = SkipGramVectorizer(**_FILE_PARAMS, n_jobs=-1, temp_folder=spill,
+                                    callbacks=[kill_one_worker]).fit(files)
+    assert killed
+    np.testing.assert_array_equal(remote.vectors_, local.vectors_)
+    assert list(spill.iterdir()) == []
+    client.wait_for_workers(2, timeout=60)
