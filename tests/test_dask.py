@@ -343,3 +343,38 @@ def test_paths_survive_a_worker_dying_between_epochs(client, tmp_path):
     np.testing.assert_array_equal(remote.vectors_, local.vectors_)
     assert list(spill.iterdir()) == []
     client.wait_for_workers(2, timeout=60)
+
+
+def test_workers_that_cannot_read_the_folder_get_slices_and_the_log_says_why(
+        tmp_path, monkeypatch, caplog):
+    """The check at the start of each epoch: workers that do not read the client's
+    files (here threads of this process told so) make the epoch ship slices, and the
+    verbose log names the worker, what it saw and the fix."""
+    import logging
+
+    from skw2v._data.store import SharedCorpus
+
+    files = _text_files(tmp_path / "docs", 40)
+    local = SkipGramVectorizer(**_FILE_PARAMS).fit(files)
+    # only the workers call problem(); the client computes the fingerprints
+    monkeypatch.setattr(SharedCorpus, "problem", lambda self: "no such folder here (test)")
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    # in-process workers talk over inproc:// (no socket); the dashboard on loopback
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address="127.0.0.1:0")
+    with distributed.Client(cluster, set_as_default=False) as threads, \
+            caplog.at_level(logging.INFO, logger="skw2v"), \
+            distributed.get_task_stream(threads) as stream, \
+            parallel_config(backend="dask", client=threads):
+        remote = SkipGramVectorizer(**_FILE_PARAMS, n_jobs=-1, temp_folder=spill,
+                                    verbose=1).fit(files)
+    cluster.close()
+    np.testing.assert_array_equal(remote.vectors_, local.vectors_)
+    keys = [str(t["key"]) for t in stream.data]
+    assert any("train_slice_on_copy" in k for k in keys)
+    assert not any("train_slice_from_files" in k for k in keys)
+    assert "2 of 2 workers cannot read the corpus file" in caplog.text
+    assert "no such folder here (test)" in caplog.text
+    assert "temp_folder= a folder on storage every worker shares" in caplog.text
+    assert list(spill.iterdir()) == []
