@@ -33,16 +33,26 @@ def test_fit_on_dask_equals_local_synced_fit(client, planted, small_params, sepa
     assert len({t["worker"] for t in tasks}) == 2
 
 
-def test_spilled_corpus_on_dask_ships_slices(client, planted, small_params, tmp_path):
-    """A corpus spilled to the driver's disk trains on the cluster: each task gets its slice."""
+def test_spilled_corpus_on_dask_ships_slices(client, planted, small_params, tmp_path,
+                                            monkeypatch):
+    """A corpus spilled to the driver's disk, which the workers cannot read, trains on
+    the cluster: each task gets its slice."""
+    from skw2v._fitting import parallel as _parallel
+
     docs, _, _ = planted
     params = {**small_params, "n_shards": 2, "syncs_per_epoch": 2, "subsample": 1e-2}
     local = SkipGramVectorizer(**params).fit(list(docs))
-    with parallel_config(backend="dask"):
+    # as when the workers are on other machines (the LocalCluster sees this disk)
+    monkeypatch.setattr(_parallel, "share_with_cluster",
+                        lambda ids, offsets: (None, "not shared (test)"))
+    with distributed.get_task_stream(client) as stream, parallel_config(backend="dask"):
         remote = SkipGramVectorizer(**params, n_jobs=-1, spill_threshold=0,
                                     temp_folder=tmp_path).fit(list(docs))
     np.testing.assert_array_equal(remote.vectors_, local.vectors_)
     np.testing.assert_array_equal(remote.output_vectors_, local.output_vectors_)
+    keys = [str(t["key"]) for t in stream.data]
+    assert any("train_slice_on_copy" in k for k in keys)
+    assert not any("train_slice_from_files" in k for k in keys)
     assert list(tmp_path.iterdir()) == []
 
 
