@@ -931,18 +931,18 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
         ngrams = getattr(self, "vectors_ngrams_", None)
         if ngrams is not None:
-            words = self.vectors_vocab_
-            inputs = np.concatenate((words, ngrams)).astype(np.float32, copy=False)
+            inputs = (self.vectors_vocab_, ngrams)  # written one after the other
             (min_n, max_n), n_buckets = self.char_ngram_range, ngrams.shape[0]
             if tuple(self.word_boundaries) != ("<", ">"):
                 raise ValueError(
                     f"word_boundaries={self.word_boundaries!r}: fastText's files always use "
                     "('<', '>'); a model trained with other marks cannot be saved for fastText.")
         else:
-            inputs = self.vectors_.astype(np.float32, copy=False)
+            inputs = self.vectors_
             min_n = max_n = n_buckets = 0
+        # the writer converts to float32 a block of rows at a time
         write_fasttext_bin(path, self.index_to_key_, self.word_counts_, inputs,
-                           self.output_vectors_.astype(np.float32, copy=False), min_n=min_n,
+                           self.output_vectors_, min_n=min_n,
                            max_n=max_n, n_buckets=n_buckets, window=self.window,
                            epochs=self.epochs, n_negatives=max(int(self.n_negatives), 1),
                            min_count=self.min_count, sample=self.subsample,
