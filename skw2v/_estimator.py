@@ -187,10 +187,19 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         file is ever held in memory. See :ref:`memory`.
     temp_folder : str, path-like or None, default=None
         Folder for the spilled corpus; ``None`` uses the system temporary
-        folder (``TMPDIR``). Choose a local disk with room for about 8
-        bytes per token. Shared-memory training (several ``n_jobs``) keeps
-        the vectors in ``/dev/shm`` when it has room for them, and here
+        folder (``TMPDIR``). Choose a disk with room for about 8 bytes per
+        token. Shared-memory training (several ``n_jobs``) keeps the
+        vectors in ``/dev/shm`` when it has room for them, and here
         otherwise. Folders left by a killed fit are removed by the next one.
+        On a Dask cluster (synchronised shards), a folder that every worker
+        reads at the same path (shared storage such as NFS, or any folder
+        when the workers run on this machine) lets the tasks read their
+        slices of the spilled corpus themselves: only its path travels, and
+        the client sends no tokens. Each epoch the workers are asked
+        whether they read the client's files (size and a sampled
+        fingerprint); when they do not, the client ships each task its
+        slice, as before, and ``verbose`` says so. The vectors are the same
+        either way. See :ref:`data-locality`.
     initial_vectors : KeyedVectors, str, path-like or None, default=None
         Pretrained vectors to start training from: the input vectors of words
         found in them are copied (their dimension must equal
@@ -605,7 +614,7 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                workspace=None):
         """Train, then publish the fitted attributes (only once training succeeded)."""
         strategy = choose_strategy(config.n_jobs, config.n_shards, config.syncs_per_epoch,
-                                   local)
+                                   local, verbose=config.verbose)
         result = train_or_load(config, corpus, strategy=strategy, estimator=self,
                                checkpoint_params=checkpoint_params(self._params()), state=state,
                                schedule_start=schedule_start,
@@ -922,18 +931,18 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
         ngrams = getattr(self, "vectors_ngrams_", None)
         if ngrams is not None:
-            words = self.vectors_vocab_
-            inputs = np.concatenate((words, ngrams)).astype(np.float32, copy=False)
+            inputs = (self.vectors_vocab_, ngrams)  # written one after the other
             (min_n, max_n), n_buckets = self.char_ngram_range, ngrams.shape[0]
             if tuple(self.word_boundaries) != ("<", ">"):
                 raise ValueError(
                     f"word_boundaries={self.word_boundaries!r}: fastText's files always use "
                     "('<', '>'); a model trained with other marks cannot be saved for fastText.")
         else:
-            inputs = self.vectors_.astype(np.float32, copy=False)
+            inputs = self.vectors_
             min_n = max_n = n_buckets = 0
+        # the writer converts to float32 a block of rows at a time
         write_fasttext_bin(path, self.index_to_key_, self.word_counts_, inputs,
-                           self.output_vectors_.astype(np.float32, copy=False), min_n=min_n,
+                           self.output_vectors_, min_n=min_n,
                            max_n=max_n, n_buckets=n_buckets, window=self.window,
                            epochs=self.epochs, n_negatives=max(int(self.n_negatives), 1),
                            min_count=self.min_count, sample=self.subsample,

@@ -33,16 +33,26 @@ def test_fit_on_dask_equals_local_synced_fit(client, planted, small_params, sepa
     assert len({t["worker"] for t in tasks}) == 2
 
 
-def test_spilled_corpus_on_dask_ships_slices(client, planted, small_params, tmp_path):
-    """A corpus spilled to the driver's disk trains on the cluster: each task gets its slice."""
+def test_spilled_corpus_on_dask_ships_slices(client, planted, small_params, tmp_path,
+                                            monkeypatch):
+    """A corpus spilled to the driver's disk, which the workers cannot read, trains on
+    the cluster: each task gets its slice."""
+    from skw2v._fitting import parallel as _parallel
+
     docs, _, _ = planted
     params = {**small_params, "n_shards": 2, "syncs_per_epoch": 2, "subsample": 1e-2}
     local = SkipGramVectorizer(**params).fit(list(docs))
-    with parallel_config(backend="dask"):
+    # as when the workers are on other machines (the LocalCluster sees this disk)
+    monkeypatch.setattr(_parallel, "share_with_cluster",
+                        lambda ids, offsets: (None, "not shared (test)"))
+    with distributed.get_task_stream(client) as stream, parallel_config(backend="dask"):
         remote = SkipGramVectorizer(**params, n_jobs=-1, spill_threshold=0,
                                     temp_folder=tmp_path).fit(list(docs))
     np.testing.assert_array_equal(remote.vectors_, local.vectors_)
     np.testing.assert_array_equal(remote.output_vectors_, local.output_vectors_)
+    keys = [str(t["key"]) for t in stream.data]
+    assert any("train_slice_on_copy" in k for k in keys)
+    assert not any("train_slice_from_files" in k for k in keys)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -181,3 +191,200 @@ def test_killing_a_worker_at_any_moment_never_hangs_the_fit():
                 # a lost round is run again, never waited on forever
                 assert seconds < 10 * clean + 120, outcomes
     cluster.close()
+
+
+def _text_files(folder, n_docs, seed=0, n_words=100, doc_len=500):
+    """``n_docs`` files of ``doc_len`` words drawn uniformly from ``n_words`` (all appear)."""
+    rng = np.random.default_rng(seed)
+    vocab = np.array([f"w{i}" for i in range(n_words)])
+    folder.mkdir()
+    paths = []
+    for k in range(n_docs):
+        path = folder / f"doc{k}.txt"
+        path.write_text(" ".join(rng.choice(vocab, size=doc_len)))
+        paths.append(str(path))
+    return paths
+
+
+_FILE_PARAMS = dict(n_components=16, window=3, min_count=1, subsample=1e-2, epochs=2,
+                    random_state=0, n_shards=2, syncs_per_epoch=3, input="filename")
+
+
+def test_corpus_in_a_shared_folder_travels_as_paths(client, tmp_path):
+    """Issue 14: workers that see temp_folder read their slices themselves (only the
+    path travels); the vectors equal the local synced fit's, bit for bit."""
+    files = _text_files(tmp_path / "docs", 40)
+    local = SkipGramVectorizer(**_FILE_PARAMS).fit(files)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    with distributed.get_task_stream(client) as stream, parallel_config(backend="dask"):
+        remote = SkipGramVectorizer(**_FILE_PARAMS, n_jobs=-1, temp_folder=spill).fit(files)
+    np.testing.assert_array_equal(remote.vectors_, local.vectors_)
+    np.testing.assert_array_equal(remote.output_vectors_, local.output_vectors_)
+    np.testing.assert_array_equal(remote.loss_curve_, local.loss_curve_)
+    keys = [str(t["key"]) for t in stream.data]
+    from_files = [k for k in keys if "train_slice_from_files" in k]
+    p = _FILE_PARAMS
+    assert len(from_files) == p["epochs"] * p["syncs_per_epoch"] * p["n_shards"]
+    assert not [k for k in keys if "train_slice_on_copy" in k]
+    assert list(spill.iterdir()) == []
+
+
+def _task_corpus_bytes(monkeypatch):
+    """Record the pickled bytes of every cluster task's arguments other than the
+    model (``W_in``, ``W_out``, the settings): what the client sends of the corpus."""
+    import pickle
+
+    from skw2v._fitting import parallel as _parallel
+
+    sent = []
+    run = _parallel.run_round_on_cluster
+
+    def recording(tasks, *args, **kwargs):
+        for func, task_args, _ in tasks:
+            rest = [a for a in task_args[2:] if not isinstance(a, _parallel.SGDSettings)]
+            sent.append((func.__name__, len(pickle.dumps(rest, protocol=5))))
+        return run(tasks, *args, **kwargs)
+
+    monkeypatch.setattr(_parallel, "run_round_on_cluster", recording)
+    return sent
+
+
+def test_task_bytes_do_not_grow_with_the_corpus_when_paths_travel(client, tmp_path,
+                                                                  monkeypatch):
+    """Issue 14, the client-side memory figure: with the corpus in a folder the workers
+    read, what each task carries of it is the same for a corpus 4 times larger; when
+    the slices are shipped (workers that cannot read the folder) it grows with it."""
+    from skw2v._fitting import parallel as _parallel
+
+    sent = _task_corpus_bytes(monkeypatch)
+    by_size, names = {}, {}
+    for n_docs in (20, 80):
+        files = _text_files(tmp_path / f"docs{n_docs}", n_docs)
+        spill = tmp_path / f"spill{n_docs}"
+        spill.mkdir()
+        results = []
+        for mode in ("files", "slices"):
+            with monkeypatch.context() as m:
+                if mode == "slices":  # as when the workers cannot read temp_folder
+                    m.setattr(_parallel, "share_with_cluster",
+                              lambda ids, offsets: (None, "not shared (test)"),
+                              raising=False)  # the names check below catches a typo
+                del sent[:]
+                with parallel_config(backend="dask"):
+                    est = SkipGramVectorizer(**_FILE_PARAMS, n_jobs=-1,
+                                             temp_folder=spill).fit(files)
+            results.append(est.vectors_)
+            by_size[n_docs, mode] = max(b for _, b in sent)
+            names[n_docs, mode] = {name for name, _ in sent}
+        np.testing.assert_array_equal(results[0], results[1])
+    # paths: a few hundred bytes whatever the corpus (the path names' digits may differ)
+    assert by_size[20, "files"] < 1000
+    assert abs(by_size[80, "files"] - by_size[20, "files"]) < 50, by_size
+    # slices: 4 bytes per token of a shard's round (subsampling keeps every token:
+    # each word's frequency, 1/100, is at the threshold), 4 times as many tokens
+    slice_tokens = 80 * 500 // 2 // 3
+    assert by_size[80, "slices"] > 4 * slice_tokens, by_size
+    assert by_size[80, "slices"] > 3 * by_size[20, "slices"], by_size
+    for (_, mode), called in names.items():
+        assert called == {"train_slice_from_files" if mode == "files" else "train_slice_on_copy"}
+
+
+def test_a_worker_that_cannot_read_the_files_makes_the_round_ship_slices(client, tmp_path,
+                                                                         monkeypatch, caplog):
+    """The check of every task: a worker that does not see the client's files (it
+    joined after the probe, on another disk) fails before training; the round is
+    run again with the slices shipped, and the result does not change."""
+    import logging
+
+    from skw2v._fitting import parallel as _parallel
+
+    files = _text_files(tmp_path / "docs", 40)
+    local = SkipGramVectorizer(**_FILE_PARAMS).fit(files)
+    share = _parallel.share_with_cluster
+
+    def stale_after_the_probe(ids, offsets):
+        shared, why = share(ids, offsets)
+        assert shared is not None, why  # the probe found the files
+        shared.digests = ("0:stale", shared.digests[1])  # the tasks will not
+        return shared, why
+
+    monkeypatch.setattr(_parallel, "share_with_cluster", stale_after_the_probe)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    with caplog.at_level(logging.INFO, logger="skw2v"), \
+            distributed.get_task_stream(client) as stream, parallel_config(backend="dask"):
+        remote = SkipGramVectorizer(**_FILE_PARAMS, n_jobs=-1, temp_folder=spill,
+                                    verbose=1).fit(files)
+    np.testing.assert_array_equal(remote.vectors_, local.vectors_)
+    keys = [str(t["key"]) for t in stream.data]
+    assert any("train_slice_from_files" in k for k in keys)
+    assert any("train_slice_on_copy" in k for k in keys)
+    assert "round 1 is run again with the slices shipped" in caplog.text
+    assert "differs from the client's" in caplog.text
+
+
+def test_paths_survive_a_worker_dying_between_epochs(client, tmp_path):
+    """A worker killed mid-fit while tasks read the corpus themselves: the next
+    epoch's check asks the restarted cluster again, and the vectors stay the
+    local fit's, bit for bit."""
+    import os
+
+    files = _text_files(tmp_path / "docs", 40)
+    local = SkipGramVectorizer(**_FILE_PARAMS).fit(files)
+    killed = []
+
+    def kill_one_worker(est, info):
+        if info.epoch == 0:
+            victim = sorted(client.scheduler_info()["workers"])[0]
+            try:
+                client.run(os._exit, 1, workers=[victim])
+            except Exception:  # the worker dies before it can answer
+                pass
+            killed.append(victim)
+        return False
+
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    with parallel_config(backend="dask"):
+        remote = SkipGramVectorizer(**_FILE_PARAMS, n_jobs=-1, temp_folder=spill,
+                                    callbacks=[kill_one_worker]).fit(files)
+    assert killed
+    np.testing.assert_array_equal(remote.vectors_, local.vectors_)
+    assert list(spill.iterdir()) == []
+    client.wait_for_workers(2, timeout=60)
+
+
+def test_workers_that_cannot_read_the_folder_get_slices_and_the_log_says_why(
+        tmp_path, monkeypatch, caplog):
+    """The check at the start of each epoch: workers that do not read the client's
+    files (here threads of this process told so) make the epoch ship slices, and the
+    verbose log names the worker, what it saw and the fix."""
+    import logging
+
+    from skw2v._data.store import SharedCorpus
+
+    files = _text_files(tmp_path / "docs", 40)
+    local = SkipGramVectorizer(**_FILE_PARAMS).fit(files)
+    # only the workers call problem(); the client computes the fingerprints
+    monkeypatch.setattr(SharedCorpus, "problem", lambda self: "no such folder here (test)")
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    # in-process workers talk over inproc:// (no socket); the dashboard on loopback
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address="127.0.0.1:0")
+    with distributed.Client(cluster, set_as_default=False) as threads, \
+            caplog.at_level(logging.INFO, logger="skw2v"), \
+            distributed.get_task_stream(threads) as stream, \
+            parallel_config(backend="dask", client=threads):
+        remote = SkipGramVectorizer(**_FILE_PARAMS, n_jobs=-1, temp_folder=spill,
+                                    verbose=1).fit(files)
+    cluster.close()
+    np.testing.assert_array_equal(remote.vectors_, local.vectors_)
+    keys = [str(t["key"]) for t in stream.data]
+    assert any("train_slice_on_copy" in k for k in keys)
+    assert not any("train_slice_from_files" in k for k in keys)
+    assert "2 of 2 workers cannot read the corpus file" in caplog.text
+    assert "no such folder here (test)" in caplog.text
+    assert "temp_folder= a folder on storage every worker shares" in caplog.text
+    assert list(spill.iterdir()) == []

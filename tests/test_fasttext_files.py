@@ -572,3 +572,27 @@ def test_interrupted_write_leaves_the_previous_file_and_no_temporary(tmp_path, m
         write_random(path)
     monkeypatch.undo()
     only(tmp_path)
+
+
+def test_input_rows_given_in_two_parts_write_the_same_bytes(tmp_path):
+    inp, out = random_model()
+    n = len(WORDS)
+    whole, parts = tmp_path / "whole.bin", tmp_path / "parts.bin"
+    write_fasttext_bin(whole, WORDS, COUNTS, inp, out, min_n=2, max_n=4, n_buckets=40,
+                       **TRAINING)
+    write_fasttext_bin(parts, WORDS, COUNTS, (inp[:n], inp[n:].astype(np.float64)), out,
+                       min_n=2, max_n=4, n_buckets=40, **TRAINING)
+    assert parts.read_bytes() == whole.read_bytes()
+
+
+@pytest.mark.parametrize("parts, message", [
+    (lambda inp, n: (inp[:n],), r"\(word_rows, bucket_rows\)"),
+    (lambda inp, n: (inp[:n - 1], inp[n - 1:]), r"input_matrix\[0\] has shape \(6, 6\)"),
+    (lambda inp, n: (inp[:n], inp[n + 1:]), r"input_matrix\[1\] has shape \(39, 6\)"),
+])
+def test_input_parts_of_the_wrong_shape_are_refused_before_writing(tmp_path, parts, message):
+    inp, out = random_model()
+    with pytest.raises(ValueError, match=message):
+        write_fasttext_bin(tmp_path / "x.bin", WORDS, COUNTS, parts(inp, len(WORDS)), out,
+                           min_n=2, max_n=4, n_buckets=40, **TRAINING)
+    assert list(tmp_path.iterdir()) == []

@@ -89,3 +89,31 @@ def test_other_word_boundaries_cannot_be_saved_for_fasttext(tmp_path):
     with pytest.raises(ValueError, match="word_boundaries"):
         vec.save_fasttext(tmp_path / "x.bin")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_save_fasttext_does_not_copy_the_ngram_matrix(tmp_path):
+    import tracemalloc
+
+    vec = SkipGramVectorizer(**{**PARAMS, "n_components": 16}, char_ngram_range=(3, 5),
+                             n_buckets=60_000).fit(DOCS)
+    ngram_bytes = vec.vectors_ngrams_.nbytes  # 3.84 MB
+    tracemalloc.start()
+    try:
+        vec.save_fasttext(tmp_path / "model.bin")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < ngram_bytes / 4, (peak, ngram_bytes)
+    ft = gensim_fasttext.load_facebook_model(str(tmp_path / "model.bin"))
+    np.testing.assert_array_equal(ft.wv.vectors_ngrams, vec.vectors_ngrams_)
+    np.testing.assert_array_equal(ft.wv.vectors_vocab, vec.vectors_vocab_)
+
+
+def test_a_float64_model_is_written_as_float32(tmp_path):
+    vec = SkipGramVectorizer(**PARAMS, char_ngram_range=(3, 5), n_buckets=500,
+                             dtype=np.float64).fit(DOCS)
+    vec.save_fasttext(tmp_path / "model.bin")
+    ft = gensim_fasttext.load_facebook_model(str(tmp_path / "model.bin"))
+    np.testing.assert_array_equal(ft.wv.vectors_vocab, vec.vectors_vocab_.astype(np.float32))
+    np.testing.assert_array_equal(ft.wv.vectors_ngrams, vec.vectors_ngrams_.astype(np.float32))
+    np.testing.assert_array_equal(ft.syn1neg, vec.output_vectors_.astype(np.float32))

@@ -671,3 +671,45 @@ def test_auto_threshold_spills_files_from_the_start(tmp_path, monkeypatch, caplo
                            input="filename", verbose=1).fit(paths)
     assert "tokens.i32" in used
     assert "spill_threshold='auto': input='filename'" in caplog.text
+
+
+def test_document_slice_gives_the_same_bounds_as_all_offsets(tmp_path):
+    """A task gets only the offsets its slice needs: the bounds of every position of the
+    slice are those computed from all the offsets, empty documents included; the
+    offsets file gives the same slice."""
+    from skw2v._core.pairs import document_bounds
+
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(0, 7, size=300)  # zeros: empty documents
+    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    n = int(offsets[-1])
+    on_disk = store.OffsetFile.write(str(tmp_path / "offsets.i64"), offsets)
+    cuts = sorted({0, n, *offsets[::17].tolist(), *rng.integers(0, n, 40).tolist()})
+    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+        part = store.document_slice(offsets, a, b)
+        assert part.size < offsets.size
+        sliced, whole = document_bounds(part, a, b), document_bounds(offsets, a, b)
+        for got, want in zip(sliced, whole, strict=True):
+            np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(on_disk.around(a, b), part)
+
+
+def test_shared_corpus_sees_a_missing_truncated_or_changed_file(tmp_path):
+    """The check a worker runs before reading the client's files."""
+    tokens = np.arange(50_000, dtype=np.int32)
+    path = tmp_path / "tokens.i32"
+    tokens.tofile(path)
+    offsets = store.OffsetFile.write(str(tmp_path / "offsets.i64"), [0, 20_000, 50_000])
+    shared = store.SharedCorpus(store.TokenFile(path, tokens.size), offsets)
+    assert shared.problem() is None
+    shared.check()
+    changed = tokens.copy()
+    changed[-1] = 7  # same size, other content in the last piece
+    changed.tofile(path)
+    assert "differs from the client's" in shared.problem()
+    tokens[:-1].tofile(path)  # truncated
+    assert "differs from the client's" in shared.problem()
+    os.remove(path)
+    assert "cannot read" in shared.problem()
+    with pytest.raises(store.CorpusNotVisible, match="cannot read"):
+        shared.check()

@@ -3,7 +3,8 @@
 The exact gradient of the composed input vectors is checked against finite
 differences (``skw2v.gradcheck``); the training step is checked against its
 formula (the exact gradient with each word's share scaled by its number of
-rows, each row's step bounded by the summed curvature of its words); the
+rows, halved on bucket rows, each row's step bounded by the summed curvature of
+its words); the
 fused negative-sampling kernel against the generic path.
 """
 
@@ -34,6 +35,18 @@ def counts_matrix(M, incidence):
     B = M.copy()
     B.data = incidence.counts.astype(M.dtype)
     return B
+
+
+def row_shares(incidence, bucket_share):
+    """Per-row factor: 1 for the words' own rows, ``bucket_share`` for the bucket rows
+    (written out from the layout, not read from the code under test)."""
+    shares = np.full(incidence.n_rows, float(bucket_share))
+    shares[:incidence.n_words] = 1.0
+    return shares
+
+
+#: The rule's constants, as the user guide states them.
+BETA, X = 0.5, 0.25
 
 
 def random_problem(seed=0, spec=SPEC, dim=5, n_pairs=40, k=3):
@@ -119,7 +132,8 @@ def test_composed_gradient_of_a_single_pair_by_hand():
 @pytest.mark.parametrize("loss", [NegativeSamplingLoss(), SoftmaxLoss()],
                          ids=["negative_sampling", "softmax"])
 def test_step_is_the_exact_gradient_times_the_words_row_counts(loss):
-    """Unbounded (small lr): row r moves by -lr sum_w B[w, r] g_w = -lr (M^T diag(m) G)[r]."""
+    """Unbounded (small lr): row r moves by -lr beta_r sum_w B[w, r] g_w =
+    -lr beta_r (M^T diag(m) G)[r], with beta_r = 1 for an own row and 1/2 for a bucket."""
     inc, W, U, inputs, group, _, targets, neg = random_problem(seed=1)
     M = inc.composition()
     B = counts_matrix(M, inc)
@@ -132,17 +146,20 @@ def test_step_is_the_exact_gradient_times_the_words_row_counts(loss):
                              None if negatives is None else negatives[group])
     G = np.zeros((len(WORDS), W.shape[1]))
     np.add.at(G, inputs, out.grad_center)
-    np.testing.assert_allclose(a - W, -lr * (B.T @ G), rtol=1e-10, atol=1e-16)
-    np.testing.assert_allclose(a - W, -lr * (M.T @ (m[:, None] * G)), rtol=1e-10, atol=1e-16)
+    beta = row_shares(inc, BETA)[:, None]
+    np.testing.assert_allclose(a - W, -lr * beta * (B.T @ G), rtol=1e-10, atol=1e-16)
+    np.testing.assert_allclose(a - W, -lr * beta * (M.T @ (m[:, None] * G)), rtol=1e-10,
+                               atol=1e-16)
     # the exact gradient (subword_loss_and_grad) differs from the step by the factor m_w
     _, rows, grad, _, _ = subword_loss_and_grad(W, U, M, inputs, targets[group], loss,
                                                 None if negatives is None else negatives[group])
     assert not np.allclose((a - W)[rows], -lr * grad)
 
 
-def test_a_word_alone_in_its_rows_moves_its_composed_vector_by_the_plain_step():
-    """No shared or repeated rows: every row of the word takes the word's step s_w, so the
-    composed vector moves by s_w, the step of a plain word2vec row."""
+def test_a_word_alone_in_its_rows_moves_its_composed_vector_by_its_share_of_the_plain_step():
+    """No shared or repeated rows: the word's own row takes its whole step s_w and each of
+    its m_w - 1 bucket rows half of it, so the composed vector moves by
+    (1 + (m_w - 1) / 2) / m_w times s_w, the step of a plain word2vec row."""
     spec = SubwordSpec(3, 3, 10_000)
     words = ["abcd", "wxyz"]
     inc = composed.vocabulary_incidence(spec, words, np.float64)
@@ -155,17 +172,25 @@ def test_a_word_alone_in_its_rows_moves_its_composed_vector_by_the_plain_step():
     a = W.copy()
     generic_step(a, U.copy(), inputs, group, targets, neg, 0.05, NegativeSamplingLoss(),
                  incidence=inc)
-    plain_in = (inc.compose(W)).copy()
+    before = inc.compose(W)
+    plain_in = before.copy()
     plain_out = U.copy()
     generic_step(plain_in, plain_out, inputs, group, targets, neg, 0.05, NegativeSamplingLoss())
-    np.testing.assert_allclose(inc.compose(a), plain_in, rtol=1e-12)
-    assert not np.allclose(plain_in, inc.compose(W))
+    m = np.diff(inc.indptr).astype(np.float64)
+    assert m[0] == 5  # "abcd": its own row and "<ab", "abc", "bcd", "cd>"
+    share = (1 + (m - 1) * BETA) / m  # 0.6 for "abcd"
+    np.testing.assert_allclose(inc.compose(a) - before, share[:, None] * (plain_in - before),
+                               rtol=1e-10, atol=1e-15)
+    assert not np.allclose(plain_in, before)
+    # the word's own row takes the plain step itself
+    np.testing.assert_allclose(a[0] - W[0], plain_in[0] - before[0], rtol=1e-10)
 
 
 def expected_rows_step(inc, words_steps, words_curvature, lr=1.0):
-    """The scatter's rule written out densely: row r gets f_r sum_w B[w, r] s_w, with
-    f_r = min(1, 1 / C_r), C_r = a_r sum_w B[w, r] c_w and a_r the alignment of the row's
-    entries (1 for a row with one entry)."""
+    """The scatter's rule written out densely: row r gets f_r beta_r sum_w B[w, r] s_w, with
+    f_r = min(1, 1 / C_r), C_r = x_r a_r sum_w B[w, r] c_w and a_r the alignment of the
+    row's entries (1 for a row with one entry); beta_r, x_r are 1 for an own row and
+    1/2, 1/4 for a bucket row."""
     B = counts_matrix(inc.composition(), inc)
     raw = B.T @ words_steps
     lengths = B.T @ np.linalg.norm(words_steps, axis=1)
@@ -173,14 +198,15 @@ def expected_rows_step(inc, words_steps, words_curvature, lr=1.0):
     align = np.ones(inc.n_rows)
     shared = (entries > 1) & (lengths > 0)
     align[shared] = np.sum(raw[shared] ** 2, axis=1) / lengths[shared] ** 2
-    curvature = lr * align * (B.T @ np.abs(words_curvature))
+    curvature = lr * align * row_shares(inc, X) * (B.T @ np.abs(words_curvature))
     factor = np.minimum(1.0, MAX_STEP_CURVATURE / np.maximum(curvature, 1e-300))
-    return raw * factor[:, None], curvature, align
+    return raw * (row_shares(inc, BETA) * factor)[:, None], curvature, align
 
 
 def test_a_bucket_row_shared_by_many_words_takes_a_bounded_step():
-    """One bucket for every n-gram: all words share it. Its step is the summed step of its
-    words scaled to the Newton step of their (aligned) summed curvature, never the raw sum."""
+    """One bucket for every n-gram: all words share it. Its step is half the summed step of
+    its words, scaled to twice the Newton step of their (aligned) summed curvature (half the
+    step against a quarter of the curvature), never the raw sum."""
     spec = SubwordSpec(3, 3, 1)
     words = [f"w{i:03d}" for i in range(200)]
     inc = composed.vocabulary_incidence(spec, words, np.float64)
@@ -205,16 +231,17 @@ def test_a_bucket_row_shared_by_many_words_takes_a_bounded_step():
     assert 0 < align[bucket] < 1
     assert curvature[bucket] > 100  # shared by all: its raw step would overshoot
     step = np.linalg.norm((a - W)[bucket])
-    assert step == pytest.approx(abs(raw) / curvature[bucket])
+    assert step == pytest.approx(BETA * abs(raw) / curvature[bucket])
     assert step < abs(raw) / 100
     # a word's own row, used by it alone, gets plain word2vec's bound
     np.testing.assert_array_equal(align[:n], 1.0)
 
 
 def test_aligned_steps_on_a_shared_row_are_bounded_harder_than_unrelated_ones():
-    """k words that push a shared row the same way would overshoot together: the row gets
-    the Newton step of their summed curvature. Steps in unrelated directions add up as k
-    sequential steps would, and are bounded by the curvature of their aligned part only."""
+    """k words that push a shared row the same way would overshoot together: the row's step
+    (half their summed step) is bounded by their summed curvature (a quarter of it for a
+    bucket row). Steps in unrelated directions add up as k sequential steps would, and are
+    bounded by the curvature of their aligned part only."""
     spec = SubwordSpec(3, 3, 1)
     words = [f"w{i:03d}" for i in range(100)]
     inc = composed.vocabulary_incidence(spec, words, np.float64)
@@ -235,12 +262,14 @@ def test_aligned_steps_on_a_shared_row_are_bounded_harder_than_unrelated_ones():
         np.testing.assert_allclose(W[:n], steps)  # own rows: below the bound, unchanged
         moves[name] = (np.linalg.norm(W[n]), np.linalg.norm(steps.sum(axis=0)),
                        row_curvature[n], align[n])
+    # B = 4: the raw step 4 * raw, its curvature 4 * sum lr C_w = 40 before the weights
     step, raw, c, a = moves["same"]
-    assert a == pytest.approx(1.0) and c == pytest.approx(40.0)
-    assert step == pytest.approx(4 * raw / 40.0)
+    assert a == pytest.approx(1.0) and c == pytest.approx(0.25 * 40.0)
+    assert step == pytest.approx(0.5 * 4 * raw / (0.25 * 40.0))
     step, raw, c, a = moves["unrelated"]
-    assert a == pytest.approx(1 / n) and c == pytest.approx(0.4)
-    assert step == pytest.approx(4 * raw)  # sqrt(k) times one word's step, as k steps in a row
+    assert a == pytest.approx(1 / n) and c == pytest.approx(0.25 * 0.4)
+    # half of sqrt(k) times one word's step, as k steps in a row would move it
+    assert step == pytest.approx(0.5 * 4 * raw)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -316,7 +345,8 @@ def test_composed_plan_of_several_batches():
         steps = np.random.default_rng(i).normal(size=(batch.size, 3))
         a = W.copy()
         composed.scatter(a, plan, i, steps)
-        np.testing.assert_allclose(a - W, B[batch].T @ steps, atol=1e-14)
+        np.testing.assert_allclose(a - W, row_shares(inc, BETA)[:, None] * (B[batch].T @ steps),
+                                   atol=1e-14)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -329,7 +359,8 @@ def test_scatter_without_scipys_private_kernels_gives_the_same_bits(monkeypatch,
     words = np.arange(len(WORDS))
     plan = composed.composed_plan(inc, words, np.array([0, words.size]))
     steps = rng.normal(size=(words.size, 6)).astype(dtype)
-    curvature = -rng.random(words.size).astype(dtype)  # some rows over the bound
+    # some rows over the bound (a bucket row's curvature counts a quarter)
+    curvature = -4 * rng.random(words.size).astype(dtype)
     results = []
     for private in (True, False):
         if not private:

@@ -34,13 +34,32 @@ smallest change of ``W`` that moves ``v_w`` by exactly ``s_w``: the composed
 vector takes the step a plain word2vec row would. Where words share rows,
 their steps add up, as fastText's do.
 
+Unlike fastText, a bucket row takes only :data:`NGRAM_STEP` (1/2) of that
+step, ``beta_r`` below; a word's own row takes all of it. A bucket row is
+shared by every word with that n-gram, so its summed step is the largest
+and the noisiest; halving it lets each word's own row carry more of what is
+particular to the word. Measured on 4M tokens of text8like (two seeds), it
+raises semantic and syntactic analogies, WS353 and MEN together (the user
+guide's "Training subword vectors" has the table)::
+
+    row r moves by  beta_r * sum_w B[w, r] * s_w,   beta_r = 1 (own) or 1/2 (bucket)
+
 The step of each row is then bounded as a plain row's is
 (:func:`~skw2v._core.rowsum.bound_steps`): a row whose ``lr * C_r`` exceeds
 1 gets the Newton step ``1 / C_r`` along it instead, with the curvature of
 the row along its summed step::
 
-    C_r = a_r * sum_w B[w, r] * C_w,
+    C_r = x_r * a_r * sum_w B[w, r] * C_w,
     a_r = |sum_w B[w, r] s_w|^2 / (sum_w B[w, r] |s_w|)^2   (in [0, 1])
+
+where ``x_r`` is 1 for an own row and :data:`NGRAM_CURVATURE` (1/4) for a
+bucket row: with its step halved, a bucket row over its bound moves at most
+``beta_r / (x_r C_r) = 2 / C_r``, twice the Newton step of the unweighted
+bound. That bound is conservative for a bucket row (``sum_w B[w, r] C_w``
+counts each word's whole curvature, though the row is only one of the
+``m_w`` rows that move ``v_w``); the weighted one still trains the
+adversarial corpus of the tests, hundreds of words of a batch on one row at
+``learning_rate=2.0``, with a falling loss.
 
 ``sum_w B[w, r] C_w`` bounds the curvature of the words' losses in any
 direction (each ``C_w`` is the trace bound of word ``w``'s curvature). A
@@ -52,10 +71,10 @@ up to about ``sqrt(k)`` single steps, as ``k`` sequential SGD steps would,
 and are bounded only by the curvature of their aligned part. A bucket row
 shared by many words of one batch (a common suffix, or an adversarial corpus
 of many words with one n-gram) therefore cannot take an unbounded step. A
-row with a single entry has ``a_r = 1``, so a word whose rows no other word
-of the batch uses (and whose n-grams do not repeat) gets ``s_w`` and the
-bound ``C_w`` on every row, the step and the bound a plain row would get:
-the rule reduces to plain word2vec's.
+row with a single entry has ``a_r = 1``, so a word's own row gets ``s_w``
+and the bound ``C_w``, the step and the bound a plain row would get; for a
+word without n-grams (shorter than ``min_n`` with its marks), the rule is
+plain word2vec's, bit for bit.
 
 Measured on the first 4M tokens of text8like (two seeds): the alignment
 raises analogy accuracy by 1.6 to 1.7 points (syntactic 1.8 to 2.1, semantic
@@ -79,6 +98,15 @@ from scipy.sparse import csr_array as _csr_array
 
 from .._compat import scipy_csc_kernels, scipy_csr_kernels
 from .rowsum import MAX_STEP_CURVATURE, row_sums
+
+#: The share of a word's step that each of its bucket (n-gram) rows takes; its
+#: own row takes the whole step. See the module, and the measurements in the
+#: user guide's "Training subword vectors".
+NGRAM_STEP = 0.5
+#: The weight of a bucket row's curvature in its step bound, relative to an own
+#: row's (``x_r`` in the module). With :data:`NGRAM_STEP` = 1/2, a bucket row
+#: over its bound moves at most twice the Newton step of its curvature bound.
+NGRAM_CURVATURE = 0.25
 
 _csr_matvec, _csr_matvecs = scipy_csr_kernels()
 _csc_matvec, _csc_matvecs = scipy_csc_kernels()
@@ -198,7 +226,10 @@ class ComposedPlan(NamedTuple):
     unique input words are ``words[word_ptr[i]:word_ptr[i + 1]]``
     (increasing); word ``k``'s incidence entries are
     ``entry_ptr[k]:entry_ptr[k + 1]``: their rows ``entry_rows``, weights
-    ``entry_weights`` (``M``), counts ``entry_counts`` (``B``) and word
+    ``entry_weights`` (``M``), counts ``entry_counts`` (``B``), step weights
+    ``entry_steps`` (``B`` times the row's share of the step: 1 for a word's
+    own row, :data:`NGRAM_STEP` for a bucket), curvature weights
+    ``entry_curvatures`` (``B`` times 1 or :data:`NGRAM_CURVATURE`) and word
     ``entry_word`` (counted from the batch's first word). A batch's gather
     matrix is a CSR slice of these, its scatter the same slice read as the
     CSC matrix of the transpose.
@@ -210,6 +241,8 @@ class ComposedPlan(NamedTuple):
     entry_rows: np.ndarray
     entry_weights: np.ndarray
     entry_counts: np.ndarray
+    entry_steps: np.ndarray
+    entry_curvatures: np.ndarray
     entry_word: np.ndarray
     #: Whether batch ``i`` has an entry whose count is not 1 (a repeated n-gram).
     repeats: np.ndarray
@@ -246,10 +279,15 @@ def composed_plan(incidence, words, word_ptr):
     np.cumsum(counts != 1, out=repeated[1:])
     batch_entries = entry_ptr[word_ptr]
     repeats = repeated[batch_entries[1:]] > repeated[batch_entries[:-1]]
+    own = entry_ptr[:-1]  # each word's first entry is its own row
+    steps = counts * counts.dtype.type(NGRAM_STEP)
+    steps[own] = counts[own]
+    curvatures = counts * counts.dtype.type(NGRAM_CURVATURE)
+    curvatures[own] = counts[own]
     return ComposedPlan(words, word_ptr, entry_ptr.astype(index),
                         incidence.indices[at].astype(index, copy=False),
-                        incidence.weights[at], counts, np.repeat(in_batch, lengths), repeats,
-                        incidence.n_rows)
+                        incidence.weights[at], counts, steps, curvatures,
+                        np.repeat(in_batch, lengths), repeats, incidence.n_rows)
 
 
 class RowSums:
@@ -306,14 +344,17 @@ def _ones(n, dtype):
     return ones[:n]
 
 
-def _add_at(Y, rows, X, columns=None, ptr=None):
-    """``np.add.at(Y, rows, X[columns])`` (``X`` itself without ``columns``), in place.
+def _add_at(Y, rows, X, columns=None, ptr=None, weights=None):
+    """``np.add.at(Y, rows, weights * X[columns])`` (``X`` itself without ``columns``), in place.
 
     ``columns`` is non-decreasing (the CSC order of the entries); ``ptr``,
-    if given, holds where each column's entries start (and the end). Runs
-    SciPy's compiled kernel with weights 1, which sums in the same order
-    with the same roundings (see :func:`skw2v._compat.scipy_csc_kernels`),
-    when ``Y`` is a C-contiguous array of ``X``'s dtype.
+    if given, holds where each column's entries start (and the end).
+    ``weights`` (one per entry, 1 when None) are powers of two or small
+    multiples of them here (:data:`NGRAM_STEP` times a count), so that the
+    products are exact. Runs SciPy's compiled kernel, which sums in the
+    same order with the same roundings (see
+    :func:`skw2v._compat.scipy_csc_kernels`), when ``Y`` is a C-contiguous
+    array of ``X``'s dtype.
     """
     n = rows.size
     if n == 0:
@@ -323,7 +364,11 @@ def _add_at(Y, rows, X, columns=None, ptr=None):
             and target.dtype == X.dtype and X.flags.c_contiguous
             and target.dtype in (np.float32, np.float64))
     if not fast:
-        np.add.at(Y, rows, X if columns is None else X[columns])
+        values = X if columns is None else X[columns]
+        if weights is not None:
+            w = np.asarray(weights, dtype=values.dtype)
+            values = values * (w[:, None] if values.ndim == 2 else w)
+        np.add.at(Y, rows, values)
         return
     if columns is None:
         ptr, n_cols = np.arange(n + 1, dtype=rows.dtype), n
@@ -332,11 +377,12 @@ def _add_at(Y, rows, X, columns=None, ptr=None):
         if ptr is None:
             ptr = np.searchsorted(columns, np.arange(n_cols + 1))
         ptr = ptr.astype(rows.dtype, copy=False)
-    ones = _ones(n, target.dtype)
+    data = (_ones(n, target.dtype) if weights is None
+            else np.ascontiguousarray(weights, dtype=target.dtype))
     if target.ndim == 1:
-        _csc_matvec(target.shape[0], n_cols, ptr, rows, ones, X, target)
+        _csc_matvec(target.shape[0], n_cols, ptr, rows, data, X, target)
     else:
-        _csc_matvecs(target.shape[0], n_cols, target.shape[1], ptr, rows, ones, X.reshape(-1),
+        _csc_matvecs(target.shape[0], n_cols, target.shape[1], ptr, rows, data, X.reshape(-1),
                      target.reshape(-1))
 
 
@@ -356,18 +402,22 @@ def gather(W, plan, i):
 def scatter(W, plan, i, steps, scaled_curvature=None, row_sums=None):
     """Add the words' steps to their rows, each row's step bounded (see the module).
 
-    Row ``r`` of ``W`` moves by ``f_r * sum_w B[w, r] * steps[w]`` over
-    batch ``i``'s unique words, where ``f_r`` is the factor of
-    :func:`~skw2v._core.rowsum.bound_steps` for the row's curvature
-    ``a_r * sum_w B[w, r] * scaled_curvature[w]`` (1 unless it exceeds
-    :data:`~skw2v._core.rowsum.MAX_STEP_CURVATURE`), ``a_r`` the alignment
-    of the row's entries (1 for a row with one entry; see the module).
+    Row ``r`` of ``W`` moves by ``f_r * beta_r * sum_w B[w, r] * steps[w]``
+    over batch ``i``'s unique words, where ``beta_r`` is 1 for a word's own
+    row and :data:`NGRAM_STEP` for a bucket row, and ``f_r`` is the factor
+    of :func:`~skw2v._core.rowsum.bound_steps` for the row's curvature
+    ``x_r * a_r * sum_w B[w, r] * scaled_curvature[w]`` (1 unless it exceeds
+    :data:`~skw2v._core.rowsum.MAX_STEP_CURVATURE`), with ``x_r`` 1 for an
+    own row and :data:`NGRAM_CURVATURE` for a bucket, and ``a_r`` the
+    alignment of the row's entries (1 for a row with one entry; see the
+    module).
 
-    The entries are added into ``W`` one by one, in place: those of weight
-    ``B[w, r] f_r = 1`` (nearly all) straight from ``steps``, the others
-    scaled first (the same product ``bound_steps`` takes). A row that only
-    one word uses, once, therefore gets exactly the value a plain word2vec
-    row gets from ``bound_steps`` and an add.
+    The entries are added into ``W`` in place, weighted by ``beta_r B[w, r]``
+    (exact products: 1 for nearly every own row, 1/2 for nearly every
+    bucket) in one compiled sum; the few rows over their bound are scaled
+    first (the same product ``bound_steps`` takes). A word's own row, used
+    by it alone, therefore gets exactly the value a plain word2vec row gets
+    from ``bound_steps`` and an add.
 
     Parameters
     ----------
@@ -391,6 +441,7 @@ def scatter(W, plan, i, steps, scaled_curvature=None, row_sums=None):
     ptr = plan.entry_ptr[a:b + 1] - e0
     # the counts B[w, r], where some differ from 1 (a repeated n-gram)
     counts = plan.entry_counts[e0:e1] if plan.repeats[i] else None
+    weight = plan.entry_steps[e0:e1]
     big = excess = None
     if scaled_curvature is not None:
         curvature = np.ascontiguousarray(scaled_curvature)
@@ -398,10 +449,7 @@ def scatter(W, plan, i, steps, scaled_curvature=None, row_sums=None):
             row_sums = RowSums(plan.n_rows)
         buffer = row_sums.buffer(curvature.dtype)
         # each row's curvature, summed in the curvature's own precision
-        if counts is None:
-            _add_at(buffer, rows, curvature, word, ptr)
-        else:
-            _add_at(buffer, rows, curvature.take(word) * counts.astype(curvature.dtype))
+        _add_at(buffer, rows, curvature, word, ptr, weights=plan.entry_curvatures[e0:e1])
         excess = buffer.take(rows)
         buffer[rows] = 0
         np.abs(excess, out=excess)
@@ -412,21 +460,18 @@ def scatter(W, plan, i, steps, scaled_curvature=None, row_sums=None):
         big = np.flatnonzero(excess > MAX_STEP_CURVATURE)
     steps = np.asarray(steps)
     add = np.ascontiguousarray(steps, dtype=W.dtype)
-    if counts is None and (big is None or big.size == 0):
-        _add_at(W, rows, add, word, ptr)
+    if big is None or big.size == 0:
+        _add_at(W, rows, add, word, ptr, weights=weight)
         return
-    # each entry's weight B[w, r] f_r; those of weight 1 are added as they are
-    weight = (np.ones(e1 - e0, dtype=steps.dtype) if counts is None
-              else counts.astype(steps.dtype))
-    if big is not None and big.size:
-        weight[big] *= np.divide(MAX_STEP_CURVATURE, excess[big]).astype(steps.dtype,
-                                                                         copy=False)
-    scaled = weight != 1
-    unit = ~scaled
-    _add_at(W, rows[unit], add, word[unit])
-    scaled_steps = steps.take(word[scaled], axis=0)
-    scaled_steps *= weight[scaled][:, None]
-    _add_at(W, rows[scaled], np.ascontiguousarray(scaled_steps, dtype=W.dtype))
+    # the rows over their bound: weight beta_r B[w, r] f_r, the product taken first
+    capped = weight[big].astype(steps.dtype)
+    capped *= np.divide(MAX_STEP_CURVATURE, excess[big]).astype(steps.dtype, copy=False)
+    rest = np.ones(e1 - e0, dtype=bool)
+    rest[big] = False
+    _add_at(W, rows[rest], add, word[rest], weights=weight[rest])
+    capped_steps = steps.take(word[big], axis=0)
+    capped_steps *= capped[:, None]
+    _add_at(W, rows[big], np.ascontiguousarray(capped_steps, dtype=W.dtype))
 
 
 def _alignment(buffer, rows, word, counts, steps):

@@ -158,8 +158,10 @@ class TokenFile:
     """An ``int32`` token array kept in a raw file and read in blocks.
 
     Pickling copies only the path and the size, so a local worker process
-    opens the same file. A Dask worker on another machine cannot: the
-    synchronised training mode ships in-memory slices instead.
+    opens the same file, and so does a Dask worker that sees the folder
+    (shared storage, or a cluster on this machine). The synchronised
+    training mode checks that it does (:class:`SharedCorpus`), and ships
+    in-memory slices to workers that do not.
 
     Parameters
     ----------
@@ -206,6 +208,134 @@ def read_into(fh, out):
             break
         got += n
     return got // out.itemsize
+
+
+def document_slice(offsets, start, stop):
+    """The document offsets that positions ``[start, stop)`` need.
+
+    ``offsets[first:last + 1]``, from the start of the document holding
+    ``start`` to the first offset at or past ``stop``: the document bounds
+    of every position in the range, computed from this slice, equal those
+    computed from all the offsets (see
+    :func:`~skw2v._core.pairs.document_bounds`), so a worker needs no more.
+    """
+    first = max(int(np.searchsorted(offsets, start, side="right")) - 1, 0)
+    last = int(np.searchsorted(offsets, stop, side="left"))
+    return np.array(offsets[first:last + 1], dtype=np.int64)
+
+
+class OffsetFile:
+    """``int64`` document offsets kept in a raw file; pickles as its path and size.
+
+    Parameters
+    ----------
+    path : str
+    size : int
+        Number of offsets (documents + 1).
+    """
+
+    dtype = np.dtype(np.int64)
+
+    def __init__(self, path, size):
+        self.path = str(path)
+        self.size = int(size)
+
+    def __repr__(self):
+        return f"OffsetFile({self.path!r}, size={self.size})"
+
+    @classmethod
+    def write(cls, path, offsets):
+        """Write ``offsets`` to ``path``; return the :class:`OffsetFile`."""
+        offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+        try:
+            offsets.tofile(path)
+        except OSError as exc:
+            raise write_failed(exc, path, "the document offsets") from exc
+        return cls(path, offsets.size)
+
+    def around(self, start, stop):
+        """:func:`document_slice` of the offsets in the file, reading only that part.
+
+        The two binary searches go through a read-only map (they touch a
+        few pages); the slice is copied out.
+        """
+        if self.size == 0:
+            return np.empty(0, dtype=np.int64)
+        mapped = np.memmap(self.path, dtype=np.int64, mode="r", shape=(self.size,))
+        out = document_slice(mapped, start, stop)  # a copy: the map closes with its last view
+        del mapped
+        return out
+
+
+class CorpusNotVisible(OSError):
+    """A worker cannot read the corpus files the client wrote (another disk)."""
+
+
+#: Pieces of a file read by :func:`fingerprint`, and their size in bytes.
+FINGERPRINT_PIECES = 8
+FINGERPRINT_BYTES = 4096
+
+
+def fingerprint(path):
+    """A short digest of a file: its size and a few pieces spread over it.
+
+    Cheap (8 reads of 4 KiB), for a worker to check that the file at
+    ``path`` on its machine is the one the client wrote, not a missing,
+    truncated, stale or other file of the same name. Raises OSError if the
+    file cannot be read.
+    """
+    import hashlib
+
+    size = os.path.getsize(path)
+    digest = hashlib.blake2b(str(size).encode(), digest_size=16)
+    with open(path, "rb") as fh:
+        for k in range(FINGERPRINT_PIECES):
+            fh.seek(max(size - FINGERPRINT_BYTES, 0) * k // max(FINGERPRINT_PIECES - 1, 1))
+            digest.update(fh.read(FINGERPRINT_BYTES))
+    return f"{size}:{digest.hexdigest()}"
+
+
+class SharedCorpus:
+    """A corpus in files that workers read themselves: only this handle travels.
+
+    Pickles as two paths, two sizes and the files' fingerprints (a few
+    hundred bytes), whatever the corpus size.
+
+    Parameters
+    ----------
+    tokens : TokenFile
+    offsets : OffsetFile
+    """
+
+    def __init__(self, tokens, offsets):
+        self.tokens = tokens
+        self.offsets = offsets
+        self.digests = (fingerprint(tokens.path), fingerprint(offsets.path))
+
+    def __repr__(self):
+        return f"SharedCorpus({self.tokens!r}, {self.offsets!r})"
+
+    def problem(self):
+        """Why this process cannot read the files the client wrote, or None if it can."""
+        for f, digest, itemsize in ((self.tokens, self.digests[0], _ITEMSIZE),
+                                    (self.offsets, self.digests[1], 8)):
+            try:
+                seen = fingerprint(f.path)
+            except OSError as exc:
+                return f"cannot read {f.path} ({exc.strerror or exc})"
+            if seen != digest:
+                size = seen.split(":")[0]
+                return (f"{f.path} differs from the client's ({size} bytes here, "
+                        f"{f.size * itemsize} there, or other content)")
+        return None
+
+    def check(self):
+        """Raise :class:`CorpusNotVisible` unless this process reads the client's files."""
+        problem = self.problem()
+        if problem is not None:
+            import socket
+
+            raise CorpusNotVisible(f"On {socket.gethostname()} (pid {os.getpid()}): {problem}.")
 
 
 def read_tokens(ids, start, stop):

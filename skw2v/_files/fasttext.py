@@ -204,12 +204,14 @@ def _check_matrix(name: str, matrix: Any, rows: int, dim: int, rows_text: str) -
     return matrix
 
 
-def _write_matrix(fh, matrix: np.ndarray) -> None:
-    """One ``DenseMatrix``: its int64 shape, then float32 rows, a block of rows at a time."""
-    fh.write(_MATRIX_HEADER.pack(*matrix.shape))
-    for start in range(0, matrix.shape[0], _WRITE_ROWS):
-        block = np.ascontiguousarray(matrix[start:start + _WRITE_ROWS], dtype="<f4")
-        fh.write(memoryview(block).cast("B"))
+def _write_matrix(fh, *parts: np.ndarray) -> None:
+    """One ``DenseMatrix`` of the ``parts`` stacked: its int64 shape, then float32 rows,
+    a block of rows at a time (never the whole stack in memory)."""
+    fh.write(_MATRIX_HEADER.pack(sum(p.shape[0] for p in parts), parts[0].shape[1]))
+    for matrix in parts:
+        for start in range(0, matrix.shape[0], _WRITE_ROWS):
+            block = np.ascontiguousarray(matrix[start:start + _WRITE_ROWS], dtype="<f4")
+            fh.write(memoryview(block).cast("B"))
 
 
 def write_fasttext_bin(path: PathLike, words: Sequence[str], counts: Any,
@@ -238,8 +240,11 @@ def write_fasttext_bin(path: PathLike, words: Sequence[str], counts: Any,
     counts : array-like of int of shape (n_words,)
         Each word's count in the training text, at least 1 (gensim drops a
         word of count 0 when loading, which breaks the file's layout).
-    input_matrix : array-like of shape (n_words + n_buckets, dim)
+    input_matrix : array-like of shape (n_words + n_buckets, dim), or a tuple of two
         The words' own input rows, then the bucket rows; stored as float32.
+        A tuple ``(word_rows, bucket_rows)`` of shapes ``(n_words, dim)``
+        and ``(n_buckets, dim)`` is written as their concatenation without
+        making it (the bucket rows are often the largest array of a model).
     output_matrix : array-like of shape (n_words, dim)
         The output vectors; stored as float32.
     min_n, max_n : int
@@ -301,12 +306,22 @@ def write_fasttext_bin(path: PathLike, words: Sequence[str], counts: Any,
     if max_n and not 1 <= min_n <= max_n:
         raise ValueError(f"min_n={min_n} and max_n={max_n}: with n-grams on, a fastText .bin "
                          "file needs 1 <= min_n <= max_n (max_n=0 turns them off).")
-    if np.ndim(input_matrix) != 2:
-        raise ValueError(f"input_matrix must be a 2-D array of shape (n_words + n_buckets, dim), "
-                         f"got shape {np.shape(input_matrix)}.")
-    dim = _int_arg("dim", np.shape(input_matrix)[1] if dim is None else dim, 1)
-    input_matrix = _check_matrix("input_matrix", input_matrix, n_words + n_buckets, dim,
-                                 f"{n_words} words' + {n_buckets} buckets'")
+    if isinstance(input_matrix, tuple):
+        if len(input_matrix) != 2 or any(np.ndim(part) != 2 for part in input_matrix):
+            raise ValueError("input_matrix as a tuple must be (word_rows, bucket_rows), two 2-D "
+                             "arrays of shapes (n_words, dim) and (n_buckets, dim).")
+        dim = _int_arg("dim", np.shape(input_matrix[0])[1] if dim is None else dim, 1)
+        inputs = (_check_matrix("input_matrix[0]", input_matrix[0], n_words, dim,
+                                f"{n_words} words'"),
+                  _check_matrix("input_matrix[1]", input_matrix[1], n_buckets, dim,
+                                f"{n_buckets} buckets'"))
+    else:
+        if np.ndim(input_matrix) != 2:
+            raise ValueError("input_matrix must be a 2-D array of shape (n_words + n_buckets, "
+                             f"dim), got shape {np.shape(input_matrix)}.")
+        dim = _int_arg("dim", np.shape(input_matrix)[1] if dim is None else dim, 1)
+        inputs = (_check_matrix("input_matrix", input_matrix, n_words + n_buckets, dim,
+                                f"{n_words} words' + {n_buckets} buckets'"),)
     output_matrix = _check_matrix("output_matrix", output_matrix, n_words, dim,
                                   f"{n_words} words'")
     if n_tokens is None:
@@ -338,7 +353,7 @@ def write_fasttext_bin(path: PathLike, words: Sequence[str], counts: Any,
         for word, count in zip(encoded, counts.tolist(), strict=True):
             fh.write(word + b"\0" + _ENTRY_TAIL.pack(count, 0))
         fh.write(b"\0")  # quant_input: false
-        _write_matrix(fh, input_matrix)
+        _write_matrix(fh, *inputs)
         fh.write(b"\0")  # qout: false
         _write_matrix(fh, output_matrix)
 

@@ -7,13 +7,24 @@ finished first.
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
 from .._core.sgd import train_range
-from .._data.store import TokenFile, read_tokens
+from .._data.store import (
+    CorpusNotVisible,
+    OffsetFile,
+    SharedCorpus,
+    TokenFile,
+    document_slice,
+    read_tokens,
+)
+
+logger = logging.getLogger("skw2v")
 
 
 def split_range(n, n_shards):
@@ -35,6 +46,8 @@ class Strategy:
     syncs_per_epoch : int
     local : bool
         Whether the joblib backend runs its workers on this machine.
+    verbose : bool
+        Log how the corpus reaches the workers (synchronised shards).
     """
 
     kind: str
@@ -42,9 +55,10 @@ class Strategy:
     n_shards: int | None
     syncs_per_epoch: int
     local: bool
+    verbose: bool = False
 
 
-def choose_strategy(n_jobs, n_shards, syncs_per_epoch, local):
+def choose_strategy(n_jobs, n_shards, syncs_per_epoch, local, verbose=False):
     """The training scheme for these parameters and backend.
 
     * ``n_shards=k``: synchronised shards (deterministic, any backend).
@@ -53,14 +67,15 @@ def choose_strategy(n_jobs, n_shards, syncs_per_epoch, local):
     * Several jobs on a cluster (no shared memory): synchronised shards, one
       per worker.
     """
+    verbose = bool(verbose)
     if n_shards is not None:
-        return Strategy("synced", n_jobs, n_shards, syncs_per_epoch, local)
+        return Strategy("synced", n_jobs, n_shards, syncs_per_epoch, local, verbose)
     n = effective_n_jobs(n_jobs)
     if n == 1:
-        return Strategy("serial", n_jobs, None, syncs_per_epoch, local)
+        return Strategy("serial", n_jobs, None, syncs_per_epoch, local, verbose)
     if local:
-        return Strategy("hogwild", n_jobs, None, syncs_per_epoch, local)
-    return Strategy("synced", n_jobs, n, syncs_per_epoch, local)
+        return Strategy("hogwild", n_jobs, None, syncs_per_epoch, local, verbose)
+    return Strategy("synced", n_jobs, n, syncs_per_epoch, local, verbose)
 
 
 @dataclass(frozen=True)
@@ -114,6 +129,11 @@ def train_epoch(W_in, W_out, ids, offsets, *, strategy, settings, seed, lr_start
       which worker ran what, so it is the same on threads, processes or a
       Dask cluster (``joblib.parallel_config(backend="dask")``). The vectors
       are shipped to the workers once per round, as top-level arguments.
+      A corpus on disk travels as its path when the workers can read it
+      (local workers; on Dask, when :func:`share_with_cluster` finds that
+      every worker reads the client's file, as on shared storage); else
+      each task gets its slice of tokens. Either way a task gets only the
+      document offsets its slice needs.
 
     Each shard sweeps the learning rate from ``lr_start`` to ``lr_stop``
     over the epoch, as a single shard does.
@@ -167,6 +187,90 @@ def train_slice_in_place(W_in, W_out, ids, offsets, start, stop, seed, lr_start,
                             np.random.default_rng(seed))
 
 
+def train_slice_from_files(W_in, W_out, corpus, start, stop, seed, lr_start, lr_stop,
+                           settings):
+    """:func:`train_slice_on_copy` of a :class:`~skw2v._data.store.SharedCorpus`.
+
+    The worker reads the tokens of ``[start, stop)`` (and the window
+    around them) and the document offsets they need from the client's
+    files, after checking that the files it sees are the client's: a
+    worker on another disk raises
+    :class:`~skw2v._data.store.CorpusNotVisible` before training anything,
+    and the client then ships the slices instead. Only the file handle
+    travels, so the task's size does not grow with the corpus.
+    """
+    corpus.check()
+    offsets = corpus.offsets.around(start, stop)
+    return train_slice_on_copy(W_in, W_out, corpus.tokens, offsets, start, stop, seed,
+                               lr_start, lr_stop, settings)
+
+
+def _corpus_problem(corpus):
+    """On a worker: why it cannot read ``corpus`` (a SharedCorpus), or None."""
+    return corpus.problem()
+
+
+def dask_client():
+    """The Dask client of the active joblib backend, or None if the backend is not Dask's."""
+    try:
+        from joblib.parallel import get_active_backend
+
+        backend, _ = get_active_backend()
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return None
+    client = getattr(backend, "client", None)
+    return client if callable(getattr(client, "run", None)) else None
+
+
+def share_with_cluster(ids, offsets):
+    """A :class:`~skw2v._data.store.SharedCorpus` of ``ids`` if every Dask worker reads it.
+
+    Writes ``offsets`` next to the token file, then asks every worker of
+    the cluster, with one ``Client.run`` call (Dask's way of running a
+    function on each worker), whether it reads both files as the client
+    wrote them (size and :func:`~skw2v._data.store.fingerprint`). That is
+    the case when the folder is on storage the workers share
+    (``temp_folder=``), or when they run on this machine.
+
+    Returns
+    -------
+    shared : SharedCorpus or None
+        None when a worker cannot read the files, when the backend is not
+        Dask's or when the workers could not be asked; the offsets file is
+        then removed.
+    why : str
+        For the verbose log.
+    """
+    client = dask_client()
+    if client is None:
+        return None, "the joblib backend is not Dask's, so the workers cannot be asked"
+    path = os.path.splitext(ids.path)[0] + ".offsets.i64"
+    shared = SharedCorpus(ids, OffsetFile.write(path, offsets))
+    try:
+        answers = client.run(_corpus_problem, shared, on_error="return")
+    except Exception as exc:  # the cluster could not answer: ship the slices
+        answers = {"(the cluster)": f"could not be asked ({exc!r})"}
+    bad = {w: a for w, a in answers.items() if a is not None}
+    if answers and not bad:
+        return shared, (f"the {len(answers)} workers read the corpus file {ids.path}: "
+                        "tasks get its path, not tokens")
+    unshare(shared)
+    worker, problem = next(iter(sorted(bad.items(), key=str))) if bad else ("", "no workers")
+    return None, (f"{len(bad)} of {len(answers)} workers cannot read the corpus file "
+                  f"{ids.path} ({worker}: {problem}): the client ships each task its slice "
+                  "of tokens. Pass temp_folder= a folder on storage every worker shares to "
+                  "send paths instead")
+
+
+def unshare(shared):
+    """Remove the offsets file a :func:`share_with_cluster` wrote."""
+    if shared is not None:
+        try:
+            os.remove(shared.offsets.path)
+        except OSError:
+            pass
+
+
 def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, lr_stop,
                         settings, base=0):
     """Train ``[start, stop)`` on copies of the vectors; return the changes.
@@ -175,7 +279,9 @@ def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, 
     and the token slice ``ids`` (positions from ``base``, holding the slice
     and the window around it) to process or Dask workers as top-level
     arguments: memory-mapped or scattered, never pickled per batch. Only
-    the slice travels, not the corpus.
+    the slice travels, not the corpus; ``ids`` may also be a
+    :class:`~skw2v._data.store.TokenFile` the worker reads. ``offsets``
+    need only cover the slice (:func:`~skw2v._data.store.document_slice`).
 
     Returns
     -------
@@ -295,44 +401,92 @@ def combine_weights(counts, saturation):
     return factor
 
 
+def _round_tasks(mode, W_in, W_out, ids, offsets, shared, shards, r, n_rounds, seeds,
+                 settings, lr_start, lr_stop):
+    """The tasks of round ``r``, the longest slice and every slice's length.
+
+    ``mode`` says how the tokens travel: ``"files"`` (the task gets
+    ``shared`` and reads its slice), ``"path"`` (a local worker reads the
+    token file ``ids``) or ``"slices"`` (the task gets its tokens).
+    """
+    tasks, longest, sizes = [], 0, []
+    for j, (a, b) in enumerate(shards):
+        cuts = np.linspace(a, b, n_rounds + 1).round().astype(np.int64)
+        lo, hi = int(cuts[r]), int(cuts[r + 1])
+        if hi <= lo:
+            continue
+        longest = max(longest, hi - lo)
+        sizes.append(hi - lo)
+        lr_a = lr_start + (lr_stop - lr_start) * (lo - a) / (b - a)
+        lr_b = lr_start + (lr_stop - lr_start) * (hi - a) / (b - a)
+        seed = seeds[j * n_rounds + r]
+        if mode == "files":
+            tasks.append(delayed(train_slice_from_files)(
+                W_in, W_out, shared, lo, hi, seed, lr_a, lr_b, settings))
+            continue
+        docs = document_slice(offsets, lo, hi)  # only the documents the slice needs
+        if mode == "path":
+            part, base = ids, 0
+        else:  # ship only the slice (and the window around it), not the corpus
+            base = max(lo - settings.window, 0)
+            part = read_tokens(ids, base, hi + settings.window)
+        tasks.append(delayed(train_slice_on_copy)(
+            W_in, W_out, part, docs, lo, hi, seed, lr_a, lr_b, settings, base))
+    return tasks, longest, sizes
+
+
 def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, lr_start,
                         lr_stop, progress=None):
-    n_shards, n_rounds, n_jobs = strategy.n_shards, strategy.syncs_per_epoch, strategy.n_jobs
+    n_shards, n_rounds = strategy.n_shards, strategy.syncs_per_epoch
     shards = split_range(ids.size, n_shards)
     seeds = seed.spawn(n_shards * n_rounds)
     local = strategy.local
-    # local workers read a spilled file themselves; others get their slices
-    read_in_worker = isinstance(ids, TokenFile) and local
+    shared, mode = None, "slices"
+    if isinstance(ids, TokenFile) and local:
+        mode = "path"  # local workers read a spilled file themselves
+    elif isinstance(ids, TokenFile):
+        shared, why = share_with_cluster(ids, offsets)
+        mode = "files" if shared is not None else "slices"
+        if strategy.verbose:
+            logger.info("synchronised shards: %s", why)
+    try:
+        return _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, strategy,
+                           settings, lr_start, lr_stop, progress)
+    finally:
+        unshare(shared)
+
+
+def _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, strategy, settings,
+                lr_start, lr_stop, progress):
+    """The rounds of a synchronised epoch; returns ``(summed loss, pairs)``."""
+    n_rounds, n_jobs, local = strategy.syncs_per_epoch, strategy.n_jobs, strategy.local
     loss, n_pairs, slowest = 0.0, 0, 0.0
     noise = noise_probabilities(settings.sampler, W_out.shape[0])
-    for r in range(n_rounds):
-        tasks, longest, sizes = [], 0, []
-        for j, (a, b) in enumerate(shards):
-            cuts = np.linspace(a, b, n_rounds + 1).round().astype(np.int64)
-            lo, hi = int(cuts[r]), int(cuts[r + 1])
-            if hi <= lo:
-                continue
-            longest = max(longest, hi - lo)
-            sizes.append(hi - lo)
-            lr_a = lr_start + (lr_stop - lr_start) * (lo - a) / (b - a)
-            lr_b = lr_start + (lr_stop - lr_start) * (hi - a) / (b - a)
-            if read_in_worker:
-                part, base = ids, 0
-            else:  # ship only the slice (and the window around it), not the corpus
-                base = max(lo - settings.window, 0)
-                part = read_tokens(ids, base, hi + settings.window)
-            tasks.append(delayed(train_slice_on_copy)(
-                W_in, W_out, part, offsets, lo, hi, seeds[j * n_rounds + r], lr_a, lr_b,
-                settings, base))
+    r = 0
+    while r < n_rounds:
+        tasks, longest, sizes = _round_tasks(mode, W_in, W_out, ids, offsets, shared, shards,
+                                             r, n_rounds, seeds, settings, lr_start, lr_stop)
         if local:
             results = Parallel(n_jobs=n_jobs)(tasks)
         else:
-            results, seconds = run_round_on_cluster(
-                tasks, n_jobs, max(longest / _SLOWEST_TOKENS_PER_SECOND,
-                                   _ROUND_TIMEOUT_FACTOR * slowest), r)
+            try:
+                results, seconds = run_round_on_cluster(
+                    tasks, n_jobs, max(longest / _SLOWEST_TOKENS_PER_SECOND,
+                                       _ROUND_TIMEOUT_FACTOR * slowest), r)
+            except CorpusNotVisible as exc:
+                if mode != "files":
+                    raise
+                # a worker that joined after the check reads another disk:
+                # this round and the rest of the epoch ship their slices
+                mode = "slices"
+                if strategy.verbose:
+                    logger.info("synchronised shards: %s; round %d is run again with the "
+                                "slices shipped", exc, r + 1)
+                continue
             slowest = max(slowest, seconds)
         loss, n_pairs = _combine_round(W_in, W_out, results, sizes, noise, settings, loss,
                                        n_pairs, progress)
+        r += 1
     return float(loss), int(n_pairs)
 
 

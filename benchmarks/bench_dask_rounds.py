@@ -1,0 +1,223 @@
+"""Per synchronised round on a 2-worker Dask LocalCluster: bytes out, bytes back, wall time.
+
+Writes the first ``--max-tokens`` tokens of text8like as files of 10k tokens,
+then fits ``SkipGramVectorizer(input="filename", n_shards=2,
+syncs_per_epoch=m, temp_folder=...)`` under ``joblib.parallel_config(
+backend="dask")`` on a ``LocalCluster`` of 2 worker processes with 1 thread
+each, once for each way the corpus can reach the workers:
+
+* ``paths``: the workers read the client's spilled corpus (what happens when
+  ``temp_folder`` is on storage they share; here the same disk);
+* ``slices``: the client reads each task's tokens and ships them (what
+  happens when the workers cannot read ``temp_folder``; forced here by
+  answering the workers' check with "no").
+
+For every round it records, from the tasks the client submits (their
+pickled arguments, protocol 5): the dense ``W_in`` and ``W_out`` (joblib's
+dask backend scatters them once per round), the corpus part of each task
+(tokens and offsets, or the file handle) and the settings; from what the
+shards send back: their changed rows against the two dense change
+matrices; and the round's wall time on the client (making the tasks,
+which reads the slices in ``slices`` mode, running them on the cluster,
+and adding the changes; each part is also recorded, with the 1-minute load
+average after the fit, since the machine may be shared). Checks that both
+ways give the same vectors, bit for bit. Prints a table of medians per fit
+and writes JSON.
+
+Example (a few minutes on 2 cores)::
+
+    PYTHONPATH=. python benchmarks/bench_dask_rounds.py \
+        --corpus ../shared/data/text8like.txt.gz --max-tokens 4000000 --syncs 1 8 \
+        --out benchmarks/results/dask_rounds_4M.json
+"""
+
+import argparse
+import json
+import os
+import pickle
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write_documents(folder, max_tokens, corpus):
+    """The corpus as files of 10k tokens (one document each); their paths and the tokens."""
+    sys.path.insert(0, HERE)
+    from _run_one import load_corpus
+
+    docs, n_tokens = load_corpus(corpus, max_tokens)
+    paths = []
+    for k, doc in enumerate(docs):
+        path = os.path.join(folder, f"doc{k:05d}.txt")
+        with open(path, "w") as fh:
+            fh.write(" ".join(doc))
+        paths.append(path)
+    return paths, n_tokens
+
+
+class Recorder:
+    """Wraps the round steps of ``skw2v._fitting.parallel`` to time and weigh each round."""
+
+    def __init__(self, parallel):
+        self.parallel = parallel
+        self.rounds = []
+        self.current = None
+        self.saved = {name: getattr(parallel, name)
+                      for name in ("_round_tasks", "run_round_on_cluster", "_combine_round")}
+
+    def install(self):
+        p, saved = self.parallel, self.saved
+
+        def round_tasks(mode, W_in, W_out, *args, **kwargs):
+            t0 = time.perf_counter()
+            tasks, longest, sizes = saved["_round_tasks"](mode, W_in, W_out, *args, **kwargs)
+            self.current = dict(t0=t0, mode=mode, n_tasks=len(tasks),
+                                build_seconds=time.perf_counter() - t0, tasks=tasks,
+                                model_bytes=int(W_in.nbytes + W_out.nbytes),
+                                tokens_per_task=sizes)
+            return tasks, longest, sizes
+
+        def run_round(tasks, *args, **kwargs):
+            t0 = time.perf_counter()
+            out = saved["run_round_on_cluster"](tasks, *args, **kwargs)
+            self.current["cluster_seconds"] = time.perf_counter() - t0
+            return out
+
+        def combine(W_in, W_out, results, *args, **kwargs):
+            back = [d_in.nbytes + d_out.nbytes for d_in, d_out, _, _ in results]
+            dense = [d_in.dense_nbytes() + d_out.dense_nbytes() for d_in, d_out, _, _ in results]
+            t0 = time.perf_counter()
+            out = saved["_combine_round"](W_in, W_out, results, *args, **kwargs)
+            rec = self.current
+            rec.update(returned_bytes_per_task=back, dense_bytes_per_task=dense,
+                       combine_seconds=time.perf_counter() - t0,
+                       round_seconds=time.perf_counter() - rec.pop("t0"))
+            # weighed after the round's clock stopped
+            corpus, settings = [], 0
+            for _, task_args, _ in rec.pop("tasks"):
+                rest = task_args[2:]
+                settings = len(pickle.dumps([a for a in rest if isinstance(a, p.SGDSettings)],
+                                            protocol=5))
+                corpus.append(len(pickle.dumps(
+                    [a for a in rest if not isinstance(a, p.SGDSettings)], protocol=5)))
+            rec.update(settings_bytes=settings, corpus_bytes_per_task=corpus)
+            self.rounds.append(rec)
+            return out
+
+        p._round_tasks, p.run_round_on_cluster, p._combine_round = round_tasks, run_round, combine
+
+    def uninstall(self):
+        for name, f in self.saved.items():
+            setattr(self.parallel, name, f)
+
+
+def summarise(rounds, syncs, mode, fit_seconds, n_tokens, vocab):
+    med = statistics.median
+    corpus = [b for r in rounds for b in r["corpus_bytes_per_task"]]
+    back = [b for r in rounds for b in r["returned_bytes_per_task"]]
+    dense = rounds[0]["dense_bytes_per_task"][0]
+    return dict(
+        mode=mode, syncs_per_epoch=syncs, n_rounds=len(rounds), n_tokens=n_tokens, vocab=vocab,
+        modes_used=sorted({r["mode"] for r in rounds}),
+        tokens_per_task=med([t for r in rounds for t in r["tokens_per_task"]]),
+        model_bytes_per_round=rounds[0]["model_bytes"],
+        settings_bytes_per_task=rounds[0]["settings_bytes"],
+        corpus_bytes_per_task_median=med(corpus), corpus_bytes_per_task_max=max(corpus),
+        returned_bytes_per_task_median=med(back), dense_bytes_per_task=dense,
+        returned_ratio_median=med(back) / dense,
+        round_seconds_median=med(r["round_seconds"] for r in rounds),
+        cluster_seconds_median=med(r["cluster_seconds"] for r in rounds),
+        build_seconds_median=med(r["build_seconds"] for r in rounds),
+        combine_seconds_median=med(r["combine_seconds"] for r in rounds),
+        load_average=os.getloadavg(),
+        fit_seconds=fit_seconds, rounds=rounds)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--max-tokens", type=int, default=4_000_000)
+    ap.add_argument("--syncs", type=int, nargs="+", default=[1, 8])
+    ap.add_argument("--modes", nargs="+", default=["paths", "slices"],
+                    choices=["paths", "slices"])
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args(argv)
+
+    import distributed
+    import numpy as np
+    from joblib import parallel_config
+
+    import skw2v
+    import skw2v._fitting.parallel as parallel
+    from skw2v import SkipGramVectorizer
+
+    work = tempfile.mkdtemp(prefix="bench-dask-rounds-")
+    rows, first = [], {}
+    try:
+        docs_dir, spill = os.path.join(work, "docs"), os.path.join(work, "spill")
+        os.mkdir(docs_dir)
+        os.mkdir(spill)
+        files, n_tokens = write_documents(docs_dir, args.max_tokens, args.corpus)
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           host="127.0.0.1", dashboard_address="127.0.0.1:0")
+        with distributed.Client(cluster):
+            for syncs in args.syncs:
+                for mode in args.modes:
+                    rec = Recorder(parallel)
+                    share = parallel.share_with_cluster
+                    if mode == "slices":  # the workers' check answered "no"
+                        parallel.share_with_cluster = lambda ids, offsets: (None, "forced")
+                    rec.install()
+                    try:
+                        t0 = time.perf_counter()
+                        with parallel_config(backend="dask"):
+                            est = SkipGramVectorizer(
+                                input="filename", n_components=100, window=5, n_negatives=5,
+                                epochs=1, min_count=5, subsample=1e-3, n_shards=2,
+                                syncs_per_epoch=syncs, random_state=0, n_jobs=-1,
+                                temp_folder=spill).fit(files)
+                        seconds = time.perf_counter() - t0
+                    finally:
+                        rec.uninstall()
+                        parallel.share_with_cluster = share
+                    row = summarise(rec.rounds, syncs, mode, seconds, n_tokens,
+                                    len(est.index_to_key_))
+                    # the way the corpus travels never changes the vectors
+                    ref = first.setdefault(syncs, est.vectors_)
+                    row["same_vectors_as_first_mode"] = bool(np.array_equal(est.vectors_, ref))
+                    rows.append(row)
+                    print(json.dumps({k: v for k, v in row.items() if k != "rounds"}),
+                          flush=True)
+        cluster.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"\ncorpus={args.corpus} max_tokens={args.max_tokens} n_shards=2, 1 epoch, "
+          "LocalCluster 2 processes x 1 thread; medians over rounds and tasks")
+    print("| syncs/epoch | corpus travels as | tokens per task | dense W_in+W_out MB per round "
+          "| corpus bytes per task | returned MB per task (dense MB) | round s "
+          "| of which: making tasks / cluster / combining s | fit s | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['syncs_per_epoch']} | {r['mode']} | {r['tokens_per_task']:,.0f} "
+              f"| {r['model_bytes_per_round'] / 1e6:.1f} "
+              f"| {r['corpus_bytes_per_task_median']:,.0f} "
+              f"| {r['returned_bytes_per_task_median'] / 1e6:.1f} "
+              f"({r['dense_bytes_per_task'] / 1e6:.1f}) "
+              f"| {r['round_seconds_median']:.2f} "
+              f"| {r['build_seconds_median']:.3f} / {r['cluster_seconds_median']:.2f} / "
+              f"{r['combine_seconds_median']:.2f} "
+              f"| {r['fit_seconds']:.1f} | {r['load_average'][0]:.1f} |")
+    if args.out:
+        with open(args.out, "w") as fh:
+            json.dump({"args": vars(args), "skw2v": skw2v.__version__, "rows": rows}, fh,
+                      indent=1)
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
