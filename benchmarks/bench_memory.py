@@ -34,8 +34,11 @@ def run(cfg):
 
 def print_table(records, args):
     r0 = records[0]
-    print(f"\nfiles={args['files']} raw text={r0['raw_text_mb']:.0f} MB "
-          f"epochs={args['epochs']} n_jobs={args['jobs']}")
+    files = args["files"]
+    shown = files if len(files) <= 3 else f"{len(files)} files ({files[0]} ... {files[-1]})"
+    print(f"\nfiles={shown} raw text={r0['raw_text_mb']:.0f} MB "
+          f"epochs={args['epochs']} n_components={r0.get('dim', PARAMS['dim'])} "
+          f"n_jobs={args['jobs']}")
     print("| run | tokens | vocabulary | fit s | peak RSS MB | RSS before fit MB | model MB | "
           "peak - before - model MB | peak / raw text |")
     print("|---" * 9 + "|")
@@ -45,12 +48,33 @@ def print_table(records, args):
         print(f"| {name} | {r['n_tokens']:,} | {r['n_words']:,} | {r['fit_seconds']:.0f} | "
               f"{r['peak_rss_mb']:.0f} | {r['rss_before_fit_mb']:.0f} | {r['model_mb']:.0f} | "
               f"{extra:.0f} | {r['peak_rss_mb'] / r['raw_text_mb']:.2f} |")
+    for r in records:
+        if r.get("phases"):
+            print_phases(r)
+
+
+def print_phases(r):
+    """The peak and the end RSS of each phase of one skw2v fit."""
+    name = f"skw2v spill={r['spill_threshold']}"
+    print(f"\nphases of {name} (RSS before fit {r['rss_before_fit_mb']:.0f} MB, "
+          f"model {r['model_mb']:.0f} MB)")
+    print("| phase | peak RSS MB | RSS at end MB | anonymous at end MB |")
+    print("|---|---|---|---|")
+    for p in r["phases"]:
+        print(f"| {p['phase']} | {p['peak_mb']:.0f} | {p['rss_at_end_mb']:.0f} | "
+              f"{p['anon_at_end_mb']:.0f} |")
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--files", nargs="+")
     ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--n-components", type=int, default=PARAMS["dim"],
+                    help="vector dimensions (n_components; gensim's vector_size)")
+    ap.add_argument("--phases", action="store_true",
+                    help="also measure the peak of each phase of the skw2v fit (encoding, "
+                         "allocation, subsampling, training, statistics), from VmHWM reset at "
+                         "each boundary (Linux)")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--spill", nargs="+", default=["none", "0"],
                     help="spill_threshold values to run ('none' keeps the corpus in memory)")
@@ -68,9 +92,9 @@ def main(argv=None):
         return
     if not args.files:
         ap.error("--files is required")
-    params = dict(PARAMS, epochs=args.epochs)
+    params = dict(PARAMS, epochs=args.epochs, dim=args.n_components)
     base = dict(files=[os.path.abspath(f) for f in args.files], n_jobs=args.jobs,
-                params=params, temp_folder=args.temp_folder)
+                params=params, temp_folder=args.temp_folder, phases=args.phases)
     records = []
     for spill in args.spill:
         cfg = dict(base, lib="skw2v", spill_threshold=None if spill == "none" else spill)

@@ -12,7 +12,7 @@ import sys
 import warnings
 
 __all__ = ["BackendUnknownWarning", "caller_stacklevel", "joblib_backend_is_local",
-           "scipy_csc_kernels", "scipy_csr_kernels"]
+           "release_free_memory", "scipy_csc_kernels", "scipy_csr_kernels"]
 
 #: Backends whose workers run on this machine: threads, or local processes
 #: that can open the same memory-mapped files.
@@ -158,3 +158,37 @@ def scipy_csc_kernels():
         return csc_matvec, csc_matvecs
     except Exception:  # noqa: BLE001 - any failure means: NumPy's np.add.at
         return None, None
+
+
+_MALLOC_TRIM = []  # [function or None], looked up once
+
+
+def release_free_memory():
+    """Give the C heap's free pages back to the operating system, where the C library can.
+
+    Memory that Python and NumPy free goes back to the C allocator, which
+    keeps it for reuse: glibc's main heap only shrinks from its top, so the
+    pages freed below a live block stay resident. ``malloc_trim(0)`` (a GNU
+    extension, declared in ``<malloc.h>``) returns every whole free page of
+    the heap to the system; nothing is moved and no live allocation changes.
+    Elsewhere (macOS, Windows, musl) the function does not exist and this
+    does nothing.
+
+    Returns
+    -------
+    released : bool
+        Whether ``malloc_trim`` was called and reported memory released.
+    """
+    if not _MALLOC_TRIM:
+        trim = None
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                trim = ctypes.CDLL(None).malloc_trim
+                trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+            except (ImportError, OSError, AttributeError):
+                trim = None
+        _MALLOC_TRIM.append(trim)
+    trim = _MALLOC_TRIM[0]
+    return bool(trim(0)) if trim is not None else False

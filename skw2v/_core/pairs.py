@@ -82,10 +82,14 @@ def skipgram_pairs(ids, offsets, start, stop, window, rng=None, base=0):
     rows = np.repeat(np.arange(n), count)
     first = np.zeros(n, dtype=np.int64)
     np.cumsum(count[:-1], out=first[1:])
-    # k-th pair of its center: offset k - left, skipping 0
-    offset = np.arange(rows.size) - np.repeat(first + left, count)
+    # k-th pair of its center: offset k - left, skipping 0. Computed in
+    # place (``pos[rows]`` is ``start + rows``), so that the pairs need no
+    # temporary array beyond one of their offsets.
+    offset = np.arange(rows.size, dtype=np.int64)
+    offset -= np.repeat(first + left, count)
     offset += offset >= 0
-    offset += pos[rows]
-    centers = ids[rows + (start - base)]
-    outside = ids[offset - base]
+    offset += rows
+    offset += start - base
+    centers = np.repeat(ids[start - base:stop - base], count)
+    outside = ids[offset]
     return centers, outside, rows

@@ -174,9 +174,14 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
                                                     window, rng, base=local_base)
         if centers.size:
             # Windows, their center words and their negatives for the whole
-            # block at once; batches are then runs of whole windows.
-            group, indptr = window_groups(position)
+            # block at once; batches are then runs of whole windows. Only the
+            # generic path reads each pair's window index (``group``).
+            if kernel is None:
+                group, indptr = window_groups(position)
+            else:
+                group, indptr = None, run_starts(position)
             targets = centers[indptr[:-1]]
+            centers = None
             neg = (sampler.sample((targets.size, n_negatives), rng) if needs_neg else None)
             block = _Block(outside, position, group, indptr, targets, neg,
                            group_batches(indptr, batch_size), block_start)
@@ -185,11 +190,12 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
             total_loss = train(W_in, W_out, block, kernel or loss,
                                _Schedule(start, stop, lr_start, lr_stop), total_loss,
                                incidence, row_sums)
-            total_pairs += centers.size
+            total_pairs += outside.size
         if callback is not None:
             callback(block_stop - block_start)
         # free this block's arrays before the next block builds its own
-        centers = outside = position = block = None
+        local = centers = outside = position = block = None
+        group = indptr = targets = neg = None
     return RangeResult(total_loss, total_pairs, stop - start)
 
 

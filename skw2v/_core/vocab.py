@@ -47,9 +47,12 @@ def order_vocabulary(tokens, counts, min_count=1, max_vocab_size=None, *, doc_fr
     if keep.size == 0:
         return keep
     # Python's str ordering is code-point order for every string (NumPy's
-    # fixed-width unicode would drop trailing NUL characters).
-    c = counts.tolist()
-    keep = np.array(sorted(keep.tolist(), key=lambda i: (-c[i], tokens[i])), dtype=np.intp)
+    # fixed-width unicode would drop trailing NUL characters). Sorted by
+    # token, then stably by decreasing count: the order of the key
+    # ``(-count, token)``, without a key tuple per word (freed tuples stay in
+    # CPython's free list, scattered through memory, and keep it resident).
+    by_token = np.array(sorted(keep.tolist(), key=tokens.__getitem__), dtype=np.intp)
+    keep = by_token[np.argsort(-counts[by_token], kind="stable")]
     if max_vocab_size is not None:
         keep = keep[:max_vocab_size]
     return keep

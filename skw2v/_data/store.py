@@ -2,8 +2,8 @@
 
 An encoded corpus is a flat ``int32`` array of word ids plus ``int64``
 document offsets. Past a size threshold the id array is *spilled*: written to
-a raw ``int32`` file in a temporary folder and read back in blocks with
-``np.fromfile``. Blocks are read, not memory-mapped, so the pages of the file
+a raw ``int32`` file in a temporary folder and read back in blocks
+(``readinto`` a new array). Blocks are read, not memory-mapped, so the pages of the file
 live in the operating system's page cache and never count towards the
 process's resident memory; the resident set stays at the model plus a few
 blocks.
@@ -187,8 +187,27 @@ class TokenFile:
         start, stop = max(int(start), 0), min(int(stop), self.size)
         if stop <= start:
             return np.empty(0, dtype=np.int32)
-        return np.fromfile(self.path, dtype=np.int32, count=stop - start,
-                           offset=start * _ITEMSIZE)
+        out = np.empty(stop - start, dtype=np.int32)
+        with open(self.path, "rb", buffering=0) as fh:
+            fh.seek(start * _ITEMSIZE)
+            n = read_into(fh, out)
+        return out if n == out.size else out[:n].copy()
+
+
+def read_into(fh, out):
+    """Fill ``out`` from the unbuffered binary file ``fh``; return the number of items read.
+
+    Fewer than ``out.size`` only at the end of the file. A single ``read``
+    may return less than asked (Linux stops at 2 GiB), so this loops.
+    """
+    view = memoryview(out).cast("B")
+    got = 0
+    while got < view.nbytes:
+        n = fh.readinto(view[got:])
+        if not n:
+            break
+        got += n
+    return got // out.itemsize
 
 
 def document_slice(offsets, start, stop):
@@ -420,7 +439,7 @@ class TokenSink:
 
     def _write(self, block):
         try:
-            block.tofile(self.handle)
+            self.handle.write(memoryview(block))
         except OSError as exc:
             path = self.handle.name
             self.close()
@@ -558,7 +577,7 @@ def remap_compact(ids, offsets, remap, block=None):
         with open(ids.path, "r+b") as handle:
             def emit(kept, w):
                 handle.seek(w * _ITEMSIZE)
-                kept.tofile(handle)
+                handle.write(memoryview(kept))
 
             new_offsets, w = _filter_blocks(ids, offsets, select, emit, block)
             handle.truncate(w * _ITEMSIZE)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils import check_random_state
 
-from .._compat import caller_stacklevel
+from .._compat import caller_stacklevel, release_free_memory
 from .._core.composed import vocabulary_incidence
 from .._core.vectors import all_finite, uniform_init
 from .._core.vocab import keep_probabilities, noise_sampler
@@ -245,6 +245,10 @@ class _Epochs:
                 settings=self.settings, lr_start=lr_a, lr_stop=lr_b, progress=progress,
                 seed=np.random.SeedSequence(run.seed, spawn_key=(2, epoch)))
         self.stats.append((epoch, int(kept.size), n_pairs))
+        # the epoch's pair and batch arrays are freed: give their heap pages
+        # back before the next epoch or the corpus statistics allocate anew
+        kept = kept_off = None
+        release_free_memory()
         return total, n_pairs
 
     def finish_epoch(self, run, epoch, last_epoch, mean_loss, n_pairs, lr_b, seconds):
