@@ -294,7 +294,13 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         whatever the vocabulary (800 MB at the defaults with
         ``n_components=100`` and float32), and are trained and stored with
         the model. Fewer buckets take less memory and make more n-grams share
-        a row. fastText's default is 2,000,000.
+        a row. fastText's default is 2,000,000. Measured on 4M tokens of
+        text8like (31,771 words, 171k distinct 3- to 6-grams), 500,000
+        buckets scored as 2,000,000 did in 440 MB instead of 1,010 MB, and
+        200,000 about a point of analogy less: about three buckets per
+        distinct n-gram of the vocabulary are enough, which the default
+        gives vocabularies of some 600k n-grams (several hundred thousand
+        words). See :ref:`subwords`.
     word_boundaries : tuple of two str, default=("<", ">")
         Marks added before and after each word before its n-grams are taken,
         so that prefixes and suffixes differ from the same letters inside a
