@@ -67,22 +67,11 @@ def test_default_shards_use_the_whole_cluster(client, planted, small_params, sep
 
 def test_fit_survives_a_worker_dying_between_syncs(client, planted, small_params):
     """A worker process killed mid-fit is restarted by its nanny; the result is unchanged."""
-    import os
-
     docs = list(planted[0])
     params = {**small_params, "n_shards": 2, "syncs_per_epoch": 2}
     local = SkipGramVectorizer(**params).fit(docs)
     killed = []
-
-    def kill_one_worker(est, info):
-        if info.epoch == 1:
-            victim = sorted(client.scheduler_info()["workers"])[0]
-            try:
-                client.run(os._exit, 1, workers=[victim])
-            except Exception:  # the worker dies before it can answer
-                pass
-            killed.append(victim)
-        return False
+    kill_one_worker = _worker_killer(client, 1, killed)
 
     with parallel_config(backend="dask"):
         remote = SkipGramVectorizer(**params, n_jobs=-1, callbacks=[kill_one_worker]).fit(docs)
@@ -191,6 +180,24 @@ def test_killing_a_worker_at_any_moment_never_hangs_the_fit():
                 # a lost round is run again, never waited on forever
                 assert seconds < 10 * clean + 120, outcomes
     cluster.close()
+
+
+def _worker_killer(client, epoch, killed):
+    """A fit callback that kills the cluster's first worker at the end of ``epoch``
+    and appends its address to ``killed``."""
+    import os
+
+    def kill_one_worker(est, info):
+        if info.epoch == epoch:
+            victim = sorted(client.scheduler_info()["workers"])[0]
+            try:
+                client.run(os._exit, 1, workers=[victim])
+            except Exception:  # the worker dies before it can answer
+                pass
+            killed.append(victim)
+        return False
+
+    return kill_one_worker
 
 
 def _text_files(folder, n_docs, seed=0, n_words=100, doc_len=500):
@@ -328,21 +335,11 @@ def test_paths_survive_a_worker_dying_between_epochs(client, tmp_path):
     """A worker killed mid-fit while tasks read the corpus themselves: the next
     epoch's check asks the restarted cluster again, and the vectors stay the
     local fit's, bit for bit."""
-    import os
 
     files = _text_files(tmp_path / "docs", 40)
     local = SkipGramVectorizer(**_FILE_PARAMS).fit(files)
     killed = []
-
-    def kill_one_worker(est, info):
-        if info.epoch == 0:
-            victim = sorted(client.scheduler_info()["workers"])[0]
-            try:
-                client.run(os._exit, 1, workers=[victim])
-            except Exception:  # the worker dies before it can answer
-                pass
-            killed.append(victim)
-        return False
+    kill_one_worker = _worker_killer(client, 0, killed)
 
     spill = tmp_path / "spill"
     spill.mkdir()
