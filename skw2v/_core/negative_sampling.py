@@ -88,47 +88,36 @@ def padded_curvature(g_pad, out_rows, v_pad_norms):
     return curvature
 
 
-def padded_row_norms(W, ids, unique):
-    """Squared norms of ``W[ids]`` from the norms of its ``unique`` rows.
-
-    ``ids`` are ``unique`` ids, or 0 (padding slots, which get 0 unless row
-    0 is among ``unique``); this gathers ``len(unique)`` rows, not ``len(ids)``.
-    """
-    rows = W.take(unique, axis=0)
-    by_id = np.empty(W.shape[0], dtype=rows.dtype)
-    by_id[0] = 0.0
-    by_id[unique] = np.einsum("ij,ij->i", rows, rows)
-    return by_id.take(ids)
-
-
-def padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i, subwords=None):
+def padded_step(W_in, W_out, local, flat, rows, lr, plan, i, subwords=None):
     """Fused negative-sampling step on windows laid out in padded blocks.
 
     ``rows`` is ``(G, K+1)`` (center word, then the window's negatives);
-    ``inputs_pad`` holds the ``G * width`` input ids of the padded layout
-    (the batch's pairs at rows ``flat``, id 0 in padding slots).
-    Padding slots get zero score gradients, so they add exact zeros and
-    change nothing. Batch ``i`` of ``plan`` sums the gradients of the pairs'
-    inputs (at their padded rows) and of ``rows.ravel()`` (after them) by
-    word id.
+    ``local`` gives, for each of the ``G * width`` slots of the padded
+    layout (the batch's pairs at rows ``flat``), its input word among the
+    batch's unique input words (``plan.rows[plan.uptr[i]:plan.mid[i]]``;
+    padding slots get 0, the first). The unique rows are gathered once, for
+    the slots' vectors and their squared norms. Padding slots get zero
+    score gradients, so they add exact zeros and change nothing. Batch
+    ``i`` of ``plan`` sums the gradients of the pairs' inputs (at their
+    padded rows) and of ``rows.ravel()`` (after them) by word id.
 
-    With ``subwords``, ``(composed_plan, local, row_sums)``, the input vectors
-    are composed: batch ``i``'s unique input words are gathered once
-    (:func:`~skw2v._core.composed.gather`), ``local`` gives each padded
-    slot's word among them, and the words' summed steps and curvature go
-    to their rows through :func:`~skw2v._core.composed.scatter`.
+    With ``subwords``, ``(composed_plan, row_sums)``, the input vectors are
+    composed: batch ``i``'s unique input words are gathered as composed
+    vectors (:func:`~skw2v._core.composed.gather`), and the words' summed
+    steps and curvature go to their rows through
+    :func:`~skw2v._core.composed.scatter`.
     """
     n_groups, k1 = rows.shape
-    m = inputs_pad.size
+    m = local.size
     width = m // n_groups
     d = W_in.shape[1]
     out_rows = W_out.take(rows.ravel(), axis=0).reshape(n_groups, k1, d)
     if subwords is None:
-        v_pad = W_in.take(inputs_pad, axis=0).reshape(n_groups, width, d)
+        words = W_in.take(plan.rows[plan.uptr[i]:plan.mid[i]], axis=0)
     else:
-        words_plan, local, row_sums = subwords
-        composed = _composed.gather(W_in, words_plan, i)
-        v_pad = composed.take(local, axis=0).reshape(n_groups, width, d)
+        words_plan, row_sums = subwords
+        words = _composed.gather(W_in, words_plan, i)
+    v_pad = words.take(local, axis=0).reshape(n_groups, width, d)
     # One small product per window: (width x d) @ (d x K+1).
     scores_pad = np.matmul(v_pad, out_rows.transpose(0, 2, 1))
     loss, g = scores_to_grad(scores_pad.reshape(-1, k1).take(flat, axis=0))
@@ -141,14 +130,11 @@ def padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i, subwords=None)
     grads = np.empty((m + n_groups * k1, d), dtype=g.dtype)
     np.matmul(g_pad, out_rows, out=grads[:m].reshape(n_groups, width, d))
     np.matmul(g_pad.transpose(0, 2, 1), v_pad, out=grads[m:].reshape(n_groups, k1, d))
+    # padding slots point at the batch's first word; their h is 0
+    norms = np.einsum("ij,ij->i", words, words).take(local)
     if subwords is None:
-        unique_in = plan.rows[plan.uptr[i]:plan.mid[i]]
-        norms = padded_row_norms(W_in, inputs_pad, unique_in)
         update = None
     else:
-        # padding slots point at the batch's first word; their h is 0
-        norms = np.einsum("ij,ij->i", composed, composed).take(local)
-
         def update(steps, scaled_curvature):
             _composed.scatter(W_in, words_plan, i, steps, scaled_curvature, row_sums)
     curvature = padded_curvature(g_pad, out_rows, norms)
@@ -160,23 +146,22 @@ class FusedChunk(NamedTuple):
     """Padded layouts and gradient-sum plan of consecutive batches.
 
     Batch ``i`` pads its windows to its longest one and owns
-    ``pad_ptr[i]:pad_ptr[i + 1]`` of ``inputs_pad`` (input ids, window after
-    window, each window's pairs first; padding slots hold id 0); ``flat[j]``
-    is the padded row of pair ``j`` within its batch; ``rows`` is the
-    ``(G, K+1)`` center word and negatives of each window; ``plan`` sums
-    the gradients (see :func:`padded_step`).
+    ``pad_ptr[i]:pad_ptr[i + 1]`` of ``local`` (for each slot, window after
+    window, each window's pairs first, its input word among the batch's
+    unique input words; padding slots hold 0); ``flat[j]`` is the padded
+    row of pair ``j`` within its batch; ``rows`` is the ``(G, K+1)`` center
+    word and negatives of each window; ``plan`` sums the gradients (see
+    :func:`padded_step`).
     """
 
-    inputs_pad: np.ndarray
+    local: np.ndarray
     pad_ptr: np.ndarray
     flat: np.ndarray
     rows: np.ndarray
     plan: rowsum.SumPlan
-    #: With subwords: the batches' :class:`~skw2v._core.composed.ComposedPlan`,
-    #: for each padded slot its word among its batch's unique input words, and
-    #: the worker's :class:`~skw2v._core.composed.RowSums`.
+    #: With subwords: the batches' :class:`~skw2v._core.composed.ComposedPlan`
+    #: and the worker's :class:`~skw2v._core.composed.RowSums`.
     words_plan: _composed.ComposedPlan | None = None
-    local: np.ndarray | None = None
     row_sums: _composed.RowSums | None = None
 
 
@@ -204,8 +189,6 @@ def fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out, incid
     # first padded row of each window within its batch
     win_start = (np.arange(n_windows) - gbounds[batch]) * widths[batch]
     flat = np.arange(int(indptr[-1])) + np.repeat(win_start - indptr[:-1], lengths)
-    inputs_pad = np.zeros(int(pad_ptr[-1]), dtype=np.intp)
-    inputs_pad[flat + np.repeat(pad_ptr[:-1], np.diff(indptr[gbounds]))] = outside
     # a batch's output gradient rows follow its padded input ones
     out_batch = np.repeat(batch, k1)
     out_columns = np.repeat(np.diff(pad_ptr) - gbounds[:-1] * k1, counts * k1)
@@ -215,38 +198,41 @@ def fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out, incid
     plan = rowsum.sum_plan(outside, np.repeat(batch, lengths), indptr[gbounds], flat, n_in,
                      rows.ravel(), out_batch, gbounds * k1, out_columns, n_out,
                      increasing_columns=True)
+    local, unique, word_ptr = slot_words(plan, int(pad_ptr[-1]), pad_ptr)
     if incidence is None:
-        return FusedChunk(inputs_pad, pad_ptr, flat, rows, plan)
-    words_plan, local = _chunk_words(incidence, plan, inputs_pad, pad_ptr)
+        return FusedChunk(local, pad_ptr, flat, rows, plan)
+    words_plan = _composed.composed_plan(incidence, plan.rows[unique], word_ptr)
     if row_sums is None:
         row_sums = _composed.RowSums(incidence.n_rows)
-    return FusedChunk(inputs_pad, pad_ptr, flat, rows, plan, words_plan, local, row_sums)
+    return FusedChunk(local, pad_ptr, flat, rows, plan, words_plan, row_sums)
 
 
-def _chunk_words(incidence, plan, inputs_pad, pad_ptr):
-    """The composed plan of a chunk's batches, and each padded slot's word in its batch.
+def slot_words(plan, n_slots, pad_ptr):
+    """Each padded slot's input word among its batch's unique input words.
 
     Batch ``b``'s unique input words are its plan's unique input ids; the
     sorted entries of unique id ``u`` are ``plan.starts[u]:plan.starts[u + 1]``
     and their columns are the padded rows of its pairs, so every pair's slot
     gets its word's index among the batch's words in one scatter. Padding
     slots get 0 (the batch's first word; their score gradients are 0).
+
+    Returns ``local`` (for each of the ``n_slots`` slots), the plan's unique
+    ids of the batches' input words and their batch boundaries ``word_ptr``.
     """
     n_batches = pad_ptr.size - 1
     sizes = plan.mid - plan.uptr[:-1]
     word_ptr = np.zeros(n_batches + 1, dtype=np.intp)
     np.cumsum(sizes, out=word_ptr[1:])
     unique = _composed.concatenated_ranges(plan.uptr[:-1], sizes)
-    words_plan = _composed.composed_plan(incidence, plan.rows[unique], word_ptr)
     first = plan.starts[unique].astype(np.intp)
     runs = plan.starts[unique + 1].astype(np.intp) - first
     word_batch = np.repeat(np.arange(n_batches), sizes)
     in_batch = np.arange(unique.size) - word_ptr[word_batch]
-    local = np.zeros(inputs_pad.size, dtype=np.intp)
+    local = np.zeros(n_slots, dtype=np.intp)
     slots = plan.columns[_composed.concatenated_ranges(first, runs)]
     slots += np.repeat(pad_ptr[word_batch], runs).astype(slots.dtype, copy=False)
     local[slots] = np.repeat(in_batch, runs)
-    return words_plan, local
+    return local, unique, word_ptr
 
 
 class WindowKernel:
@@ -269,9 +255,8 @@ class WindowKernel:
         windows, counted from the chunk's first.
         """
         a, b = chunk.pad_ptr[i], chunk.pad_ptr[i + 1]
-        subwords = (None if chunk.words_plan is None
-                    else (chunk.words_plan, chunk.local[a:b], chunk.row_sums))
-        return padded_step(W_in, W_out, chunk.inputs_pad[a:b], chunk.flat[pairs[0]:pairs[1]],
+        subwords = (None if chunk.words_plan is None else (chunk.words_plan, chunk.row_sums))
+        return padded_step(W_in, W_out, chunk.local[a:b], chunk.flat[pairs[0]:pairs[1]],
                            chunk.rows[windows[0]:windows[1]], lr, chunk.plan, i, subwords)
 
 
