@@ -313,3 +313,74 @@ def test_range_loss_adds_the_batch_losses_in_order(monkeypatch):
                           rng=np.random.default_rng(0))
     assert len(losses) > 100
     assert res.loss == reduce(lambda a, b: a + b, losses, 0.0)  # bit for bit
+
+
+def _mixed_width_windows(seed=3, n_words=30):
+    """Windows of widths 1..10 in a shuffled text order, with their pairs."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.permutation(np.repeat(np.arange(1, 11), 4))
+    indptr = np.concatenate(([0], np.cumsum(lengths)))
+    inputs = rng.integers(0, n_words, int(indptr[-1]))
+    targets = rng.integers(0, n_words, lengths.size)
+    negatives = rng.integers(0, n_words, (lengths.size, 5))
+    return lengths, indptr, inputs, targets, negatives
+
+
+def test_width_grouped_layout_has_no_padded_rows():
+    """Every layout row holds one pair, and each group's windows share its width."""
+    from skw2v._core.negative_sampling import fused_chunk
+
+    lengths, indptr, inputs, targets, negatives = _mixed_width_windows()
+    gbounds = np.array([0, 7, 25, lengths.size])
+    chunk = fused_chunk(inputs, indptr, gbounds, targets, negatives, 30, 30)
+    np.testing.assert_array_equal(chunk.ptr, indptr[gbounds])
+    assert chunk.local.size == indptr[-1]  # no padding
+    for b in range(gbounds.size - 1):
+        w_first, p_first = gbounds[b], indptr[gbounds[b]]
+        batch_windows = np.arange(gbounds[b], gbounds[b + 1])
+        layout_rows = chunk.rows[w_first:gbounds[b + 1]]
+        # the groups tile the batch's windows and rows, each window of the group's width
+        assert chunk.groups[b][0][1] == 0 and chunk.groups[b][0][3] == 0
+        for (width, w0, w1, r0, r1), nxt in zip(chunk.groups[b], chunk.groups[b][1:] + [None],
+                                               strict=True):
+            assert r1 - r0 == (w1 - w0) * width
+            if nxt is not None:
+                assert (nxt[1], nxt[3]) == (w1, r1) and nxt[0] > width
+        last = chunk.groups[b][-1]
+        assert last[2] == batch_windows.size and last[4] == indptr[gbounds[b + 1]] - p_first
+        # layout windows are the batch's windows sorted by width (stably)
+        order = batch_windows[np.argsort(lengths[batch_windows], kind="stable")]
+        np.testing.assert_array_equal(layout_rows[:, 0], targets[order])
+        np.testing.assert_array_equal(layout_rows[:, 1:], negatives[order])
+        # each pair's layout row holds its input word
+        u0, mid = chunk.plan.uptr[b], chunk.plan.mid[b]
+        words = chunk.plan.rows[u0:mid]
+        p0, p1 = indptr[gbounds[b]], indptr[gbounds[b + 1]]
+        local = chunk.local[p0:p1]
+        np.testing.assert_array_equal(words[local[chunk.flat[p0:p1]]], inputs[p0:p1])
+        # the layout rows of a window's pairs are consecutive
+        starts = chunk.flat[indptr[order]]
+        np.testing.assert_array_equal(
+            starts, np.concatenate(([0], np.cumsum(lengths[order])[:-1])))
+        np.testing.assert_array_equal(chunk.window_rows[gbounds[b]:gbounds[b + 1]], starts)
+        np.testing.assert_array_equal(chunk.row_window[p0:p1],
+                                      np.repeat(np.arange(order.size), lengths[order]))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_step_equals_reference_on_mixed_width_windows(dtype, fused_step):
+    """Windows of every width 1..10 in one batch: the width-grouped step is the loss's."""
+    lengths, indptr, inputs, targets, negatives = _mixed_width_windows(n_words=12)
+    group = np.repeat(np.arange(lengths.size), lengths)
+    rng = np.random.default_rng(1)
+    W_in = rng.normal(scale=0.3, size=(12, 7)).astype(dtype)
+    W_out = rng.normal(scale=0.3, size=(12, 7)).astype(dtype)
+    a_in, a_out, b_in, b_out = W_in.copy(), W_out.copy(), W_in.copy(), W_out.copy()
+    la = fused_step(a_in, a_out, inputs, indptr, targets, negatives, 0.2)
+    lb = generic_step(b_in, b_out, inputs, group, targets, negatives, 0.2,
+                      NegativeSamplingLoss())
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert la == pytest.approx(lb, rel=rtol)
+    np.testing.assert_allclose(a_in, b_in, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(a_out, b_out, rtol=rtol, atol=rtol)
+    assert not np.allclose(a_out, W_out)

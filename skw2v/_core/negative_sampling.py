@@ -1,10 +1,11 @@
-"""Negative sampling's fused kernel: whole windows of pairs in padded blocks.
+"""Negative sampling's fused kernel: whole windows of pairs, grouped by width.
 
 The fast path of :class:`~skw2v.losses.NegativeSamplingLoss` (the loss hands
 it to the trainer through ``window_kernel``). Each window's ``K`` negatives are
 shared by its pairs (Ji et al., 2016), so a window's output rows are gathered,
-updated and scattered once; the windows of a batch are padded to its longest
-one, so the scores and gradients are a few batched matrix products. The
+updated and scattered once; the windows of a batch are grouped by width (2,
+4, ..., 2 x window pairs; others at document edges), so the scores and
+gradients are a few batched matrix products per width, with no padded rows. The
 result equals the loss's own ``loss_and_grad`` and ``curvature`` followed by a
 bounded ``-lr`` step, to rounding. Pure NumPy and SciPy.
 """
@@ -42,8 +43,11 @@ def _row_dots_kernel():
 _row_dots = _row_dots_kernel()
 
 
-def scores_to_grad(scores):
+def scores_to_grad(scores, order=None):
     """Loss and score gradients from ``(n, K+1)`` scores (column 0 positive).
+
+    With ``order``, the loss terms are added in the row order
+    ``scores[order]`` (the pairs' text order); ``g`` keeps the rows' order.
 
     Returns the summed loss ``-log sigma(s_o) - sum_k log sigma(-s_k)``
     (float64) and ``g`` with ``g[:, 0] = sigma(s_o) - 1`` and
@@ -59,6 +63,8 @@ def scores_to_grad(scores):
     terms = np.maximum(scores, 0.0)
     terms += np.log1p(e)
     terms[:, 0] -= scores[:, 0]
+    if order is not None:
+        terms = terms.take(order, axis=0)
     loss = np.sum(terms, dtype=np.float64)
     g = np.where(scores >= 0.0, 1.0, e).astype(scores.dtype, copy=False)
     e += 1.0
@@ -67,116 +73,108 @@ def scores_to_grad(scores):
     return float(loss), g
 
 
-def padded_curvature(g_pad, out_rows, v_pad_norms):
-    """Curvature of a padded batch's loss along its gradient rows (input rows, then output rows).
+def grouped_step(W_in, W_out, local, flat, rows, groups, row_window, window_rows, lr, plan, i,
+                 subwords=None):
+    """Fused negative-sampling step on windows grouped by width (no padding).
 
-    As :meth:`NegativeSamplingLoss.curvature <skw2v.losses.NegativeSamplingLoss.curvature>`:
-    with ``h = curvature_weights(g)`` for each score, ``sum_k h_k ||u_k||^2``
-    for each input row and ``sum_j h_j ||v_j||^2`` (over the window's
-    pairs) for each output row. ``v_pad_norms`` are the squared norms of the
-    padded input rows. Padding slots have ``g = 0``, so ``h = 0``.
-    """
-    n_groups, k1, d = out_rows.shape
-    width = v_pad_norms.size // n_groups
-    h = rowsum.curvature_weights(g_pad)
-    nu = _row_dots(out_rows)
-    curvature = np.empty(n_groups * (width + k1), dtype=h.dtype)
-    np.matmul(h, nu.reshape(n_groups, k1, 1),
-              out=curvature[:n_groups * width].reshape(n_groups, width, 1))
-    np.matmul(h.transpose(0, 2, 1), v_pad_norms.reshape(n_groups, width, 1),
-              out=curvature[n_groups * width:].reshape(n_groups, k1, 1))
-    return curvature
+    ``rows`` is ``(G, K+1)`` (center word, then the window's negatives), the
+    windows in layout order: by width, then in text order. Each window's
+    pairs are consecutive rows of the layout, and pair ``j`` (text order)
+    sits at layout row ``flat[j]``; ``local`` gives each layout row's input
+    word among the batch's unique input words
+    (``plan.rows[plan.uptr[i]:plan.mid[i]]``), which are gathered once, for
+    the rows' vectors and their squared norms. ``groups`` lists
+    ``(width, w0, w1, r0, r1)`` for each run of windows ``w0:w1`` of one
+    width, whose pairs are layout rows ``r0:r1``: each run is one stack of
+    ``(width x d) @ (d x K+1)`` products, and no row is padding. The loss
+    terms are summed in text order. ``row_window`` is each layout row's
+    window and ``window_rows`` each window's first layout row (for the
+    curvature sums, one call each for the whole batch). Batch ``i`` of
+    ``plan`` sums the
+    gradients of the pairs' inputs (at their layout rows) and of
+    ``rows.ravel()`` (after them) by word id.
 
-
-def padded_row_norms(W, ids, unique):
-    """Squared norms of ``W[ids]`` from the norms of its ``unique`` rows.
-
-    ``ids`` are ``unique`` ids, or 0 (padding slots, which get 0 unless row
-    0 is among ``unique``); this gathers ``len(unique)`` rows, not ``len(ids)``.
-    """
-    rows = W.take(unique, axis=0)
-    by_id = np.empty(W.shape[0], dtype=rows.dtype)
-    by_id[0] = 0.0
-    by_id[unique] = np.einsum("ij,ij->i", rows, rows)
-    return by_id.take(ids)
-
-
-def padded_step(W_in, W_out, inputs_pad, flat, rows, lr, plan, i, subwords=None):
-    """Fused negative-sampling step on windows laid out in padded blocks.
-
-    ``rows`` is ``(G, K+1)`` (center word, then the window's negatives);
-    ``inputs_pad`` holds the ``G * width`` input ids of the padded layout
-    (the batch's pairs at rows ``flat``, id 0 in padding slots).
-    Padding slots get zero score gradients, so they add exact zeros and
-    change nothing. Batch ``i`` of ``plan`` sums the gradients of the pairs'
-    inputs (at their padded rows) and of ``rows.ravel()`` (after them) by
-    word id.
-
-    With ``subwords``, ``(composed_plan, local, row_sums)``, the input vectors
-    are composed: batch ``i``'s unique input words are gathered once
-    (:func:`~skw2v._core.composed.gather`), ``local`` gives each padded
-    slot's word among them, and the words' summed steps and curvature go
-    to their rows through :func:`~skw2v._core.composed.scatter`.
+    With ``subwords``, ``(composed_plan, row_sums)``, the input vectors are
+    composed: batch ``i``'s unique input words are gathered as composed
+    vectors (:func:`~skw2v._core.composed.gather`), and the words' summed
+    steps and curvature go to their rows through
+    :func:`~skw2v._core.composed.scatter`.
     """
     n_groups, k1 = rows.shape
-    m = inputs_pad.size
-    width = m // n_groups
+    m = local.size
     d = W_in.shape[1]
     out_rows = W_out.take(rows.ravel(), axis=0).reshape(n_groups, k1, d)
     if subwords is None:
-        v_pad = W_in.take(inputs_pad, axis=0).reshape(n_groups, width, d)
+        words = W_in.take(plan.rows[plan.uptr[i]:plan.mid[i]], axis=0)
     else:
-        words_plan, local, row_sums = subwords
-        composed = _composed.gather(W_in, words_plan, i)
-        v_pad = composed.take(local, axis=0).reshape(n_groups, width, d)
-    # One small product per window: (width x d) @ (d x K+1).
-    scores_pad = np.matmul(v_pad, out_rows.transpose(0, 2, 1))
-    loss, g = scores_to_grad(scores_pad.reshape(-1, k1).take(flat, axis=0))
-    g_pad = np.zeros((m, k1), dtype=g.dtype)
-    # rows copied as single (K+1)-float items: a 1-D scatter instead of a 2-D one
-    item = np.dtype((np.void, k1 * g.itemsize))
-    g_pad.view(item).reshape(m)[flat] = g.view(item).reshape(-1)
-    g_pad = g_pad.reshape(n_groups, width, k1)
-    # Input gradients (pair j at row flat[j]), then the output ones, (G, K+1, d).
+        words_plan, row_sums = subwords
+        words = _composed.gather(W_in, words_plan, i)
+    v = words.take(local, axis=0)
+    out_t = out_rows.transpose(0, 2, 1)
+    scores = np.empty((m, k1), dtype=v.dtype)
+    for width, w0, w1, r0, r1 in groups:
+        # one small product per window: (width x d) @ (d x K+1)
+        np.matmul(v[r0:r1].reshape(w1 - w0, width, d), out_t[w0:w1],
+                  out=scores[r0:r1].reshape(w1 - w0, width, k1))
+    loss, g = scores_to_grad(scores, flat)
+    # The input gradients (layout rows), then the output ones, (G, K+1, d);
+    # and the curvature of the batch loss along each of them, as
+    # NegativeSamplingLoss.curvature: with h = curvature_weights(g),
+    # sum_k h_k ||u_k||^2 for each input row and sum_j h_j ||v_j||^2 over the
+    # window's pairs for each output row.
     grads = np.empty((m + n_groups * k1, d), dtype=g.dtype)
-    np.matmul(g_pad, out_rows, out=grads[:m].reshape(n_groups, width, d))
-    np.matmul(g_pad.transpose(0, 2, 1), v_pad, out=grads[m:].reshape(n_groups, k1, d))
+    g_out = grads[m:].reshape(n_groups, k1, d)
+    for width, w0, w1, r0, r1 in groups:
+        n = w1 - w0
+        g_w = g[r0:r1].reshape(n, width, k1)
+        np.matmul(g_w, out_rows[w0:w1], out=grads[r0:r1].reshape(n, width, d))
+        np.matmul(g_w.transpose(0, 2, 1), v[r0:r1].reshape(n, width, d), out=g_out[w0:w1])
+    h = rowsum.curvature_weights(g)
+    nu = _row_dots(out_rows)
+    norms = np.einsum("ij,ij->i", words, words).take(local)
+    curvature = np.empty(m + n_groups * k1, dtype=h.dtype)
+    # each row's window's output norms, then both sums for the whole batch
+    np.einsum("ij,ij->i", h, nu.take(row_window, axis=0), out=curvature[:m])
+    h *= norms[:, None]
+    np.add.reduceat(h, window_rows, axis=0, out=curvature[m:].reshape(n_groups, k1))
     if subwords is None:
-        unique_in = plan.rows[plan.uptr[i]:plan.mid[i]]
-        norms = padded_row_norms(W_in, inputs_pad, unique_in)
         update = None
     else:
-        # padding slots point at the batch's first word; their h is 0
-        norms = np.einsum("ij,ij->i", composed, composed).take(local)
-
         def update(steps, scaled_curvature):
             _composed.scatter(W_in, words_plan, i, steps, scaled_curvature, row_sums)
-    curvature = padded_curvature(g_pad, out_rows, norms)
     rowsum.planned_update(W_in, W_out, plan, i, grads, -lr, curvature, update)
     return loss
 
 
 class FusedChunk(NamedTuple):
-    """Padded layouts and gradient-sum plan of consecutive batches.
+    """Width-grouped layouts and gradient-sum plan of consecutive batches.
 
-    Batch ``i`` pads its windows to its longest one and owns
-    ``pad_ptr[i]:pad_ptr[i + 1]`` of ``inputs_pad`` (input ids, window after
-    window, each window's pairs first; padding slots hold id 0); ``flat[j]``
-    is the padded row of pair ``j`` within its batch; ``rows`` is the
-    ``(G, K+1)`` center word and negatives of each window; ``plan`` sums
-    the gradients (see :func:`padded_step`).
+    Within each batch the windows are grouped by width (stable, so in text
+    order within a width) and each window's pairs are consecutive rows of
+    the batch's layout; no row is padding. Batch ``i`` owns
+    ``ptr[i]:ptr[i + 1]`` of ``local`` (each layout row's input word among
+    the batch's unique input words; as many rows as the batch has pairs);
+    ``flat[j]`` is the layout row of pair ``j`` (text order) within its
+    batch; ``rows`` is the ``(G, K+1)`` center word and negatives of each
+    window, in layout order; ``groups[i]`` lists batch ``i``'s runs of one
+    width as ``(width, w0, w1, r0, r1)`` (windows and layout rows, counted
+    from the batch's first); ``row_window`` (like ``local``) gives each
+    layout row's window and ``window_rows`` (like ``rows``) each layout
+    window's first row, both within the batch; ``plan`` sums the gradients
+    (see :func:`grouped_step`).
     """
 
-    inputs_pad: np.ndarray
-    pad_ptr: np.ndarray
+    local: np.ndarray
+    ptr: np.ndarray
     flat: np.ndarray
     rows: np.ndarray
+    groups: list
+    row_window: np.ndarray
+    window_rows: np.ndarray
     plan: rowsum.SumPlan
-    #: With subwords: the batches' :class:`~skw2v._core.composed.ComposedPlan`,
-    #: for each padded slot its word among its batch's unique input words, and
-    #: the worker's :class:`~skw2v._core.composed.RowSums`.
+    #: With subwords: the batches' :class:`~skw2v._core.composed.ComposedPlan`
+    #: and the worker's :class:`~skw2v._core.composed.RowSums`.
     words_plan: _composed.ComposedPlan | None = None
-    local: np.ndarray | None = None
     row_sums: _composed.RowSums | None = None
 
 
@@ -192,61 +190,89 @@ def fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out, incid
     buffer for the rows' curvature; one is made when None).
     """
     n_windows, k1 = negatives.shape[0], negatives.shape[1] + 1
-    rows = np.empty((n_windows, k1), dtype=np.intp)
-    rows[:, 0] = targets
-    rows[:, 1:] = negatives
     lengths = np.diff(indptr)
     counts = np.diff(gbounds)
-    widths = np.maximum.reduceat(lengths, gbounds[:-1])
-    pad_ptr = np.zeros(widths.size + 1, dtype=np.intp)
-    np.cumsum(counts * widths, out=pad_ptr[1:])
-    batch = np.repeat(np.arange(widths.size, dtype=np.int32), counts)  # of each window
-    # first padded row of each window within its batch
-    win_start = (np.arange(n_windows) - gbounds[batch]) * widths[batch]
-    flat = np.arange(int(indptr[-1])) + np.repeat(win_start - indptr[:-1], lengths)
-    inputs_pad = np.zeros(int(pad_ptr[-1]), dtype=np.intp)
-    inputs_pad[flat + np.repeat(pad_ptr[:-1], np.diff(indptr[gbounds]))] = outside
-    # a batch's output gradient rows follow its padded input ones
-    out_batch = np.repeat(batch, k1)
-    out_columns = np.repeat(np.diff(pad_ptr) - gbounds[:-1] * k1, counts * k1)
-    out_columns += np.arange(rows.size)
-    # within a batch, the gradient rows of its pairs (flat) and of its
-    # windows' output rows both increase
-    plan = rowsum.sum_plan(outside, np.repeat(batch, lengths), indptr[gbounds], flat, n_in,
-                     rows.ravel(), out_batch, gbounds * k1, out_columns, n_out,
-                     increasing_columns=True)
+    n_batches = counts.size
+    batch = np.repeat(np.arange(n_batches, dtype=np.intp), counts)  # of each window
+    # the windows in layout order: by batch, then width, then text order
+    key = batch * (int(lengths.max(initial=0)) + 1) + lengths
+    order = np.argsort(key, kind="stable")
+    rows = np.empty((n_windows, k1), dtype=np.intp)
+    rows[:, 0] = targets[order]
+    rows[:, 1:] = negatives[order]
+    lay_lengths = lengths[order]
+    lay_start = np.zeros(n_windows + 1, dtype=np.intp)
+    np.cumsum(lay_lengths, out=lay_start[1:])
+    ptr = indptr[gbounds].astype(np.intp)  # a batch's pairs fill its layout exactly
+    # layout row (within its batch) of the first pair of each window, in text order
+    win_row = np.empty(n_windows, dtype=np.intp)
+    win_row[order] = lay_start[:-1]
+    win_row -= ptr[batch]
+    flat = np.arange(int(indptr[-1])) + np.repeat(win_row - indptr[:-1], lengths)
+    # within its batch: each layout row's window, each layout window's first row
+    in_batch = np.arange(n_windows) - gbounds[batch]
+    row_window = np.repeat(in_batch, lay_lengths)
+    window_rows = lay_start[:-1] - ptr[batch]
+    # runs of one (batch, width) in layout order
+    runs = rowsum.run_starts(key[order])
+    r0, r1 = runs[:-1], runs[1:]
+    r_batch = batch[order[r0]]
+    first_w, first_p = gbounds[r_batch], ptr[r_batch]
+    groups = [[] for _ in range(n_batches)]
+    for b, *group in zip(r_batch.tolist(), lay_lengths[r0].tolist(), (r0 - first_w).tolist(),
+                         (r1 - first_w).tolist(), (lay_start[r0] - first_p).tolist(),
+                         (lay_start[r1] - first_p).tolist(), strict=True):
+        groups[b].append(tuple(group))
+    # A batch's output gradient rows follow its input ones: text-order window
+    # w is layout window inverse[w]. The entries stay in text order, so that
+    # the sums of repeated ids add in text order.
+    inverse = np.empty(n_windows, dtype=np.intp)
+    inverse[order] = np.arange(n_windows)
+    out_columns = np.repeat(np.diff(ptr) - gbounds[:-1] * k1, counts) + inverse * k1
+    out_columns = (out_columns[:, None] + np.arange(k1)).ravel()
+    out_ids = np.empty((n_windows, k1), dtype=np.intp)
+    out_ids[:, 0] = targets
+    out_ids[:, 1:] = negatives
+    plan = rowsum.sum_plan(outside, np.repeat(batch, lengths), ptr, flat, n_in,
+                           out_ids.ravel(), np.repeat(batch, k1), gbounds * k1, out_columns,
+                           n_out)
+    local, unique, word_ptr = slot_words(plan, int(ptr[-1]), ptr)
     if incidence is None:
-        return FusedChunk(inputs_pad, pad_ptr, flat, rows, plan)
-    words_plan, local = _chunk_words(incidence, plan, inputs_pad, pad_ptr)
+        return FusedChunk(local, ptr, flat, rows, groups, row_window, window_rows, plan)
+    words_plan = _composed.composed_plan(incidence, plan.rows[unique], word_ptr)
     if row_sums is None:
         row_sums = _composed.RowSums(incidence.n_rows)
-    return FusedChunk(inputs_pad, pad_ptr, flat, rows, plan, words_plan, local, row_sums)
+    return FusedChunk(local, ptr, flat, rows, groups, row_window, window_rows, plan, words_plan,
+                      row_sums)
 
 
-def _chunk_words(incidence, plan, inputs_pad, pad_ptr):
-    """The composed plan of a chunk's batches, and each padded slot's word in its batch.
+def slot_words(plan, n_slots, ptr):
+    """Each layout row's input word among its batch's unique input words.
 
     Batch ``b``'s unique input words are its plan's unique input ids; the
     sorted entries of unique id ``u`` are ``plan.starts[u]:plan.starts[u + 1]``
-    and their columns are the padded rows of its pairs, so every pair's slot
-    gets its word's index among the batch's words in one scatter. Padding
-    slots get 0 (the batch's first word; their score gradients are 0).
+    and their columns are the layout rows of its pairs, so every pair's row
+    gets its word's index among the batch's words in one scatter. (Rows
+    that hold no pair, were there any, would get 0.)
+
+    Returns ``local`` (for each of the ``n_slots`` rows; batch ``b`` owns
+    ``ptr[b]:ptr[b + 1]``), the plan's unique ids of the batches' input
+    words and their batch boundaries ``word_ptr``.
     """
-    n_batches = pad_ptr.size - 1
+    n_batches = ptr.size - 1
     sizes = plan.mid - plan.uptr[:-1]
     word_ptr = np.zeros(n_batches + 1, dtype=np.intp)
     np.cumsum(sizes, out=word_ptr[1:])
     unique = _composed.concatenated_ranges(plan.uptr[:-1], sizes)
-    words_plan = _composed.composed_plan(incidence, plan.rows[unique], word_ptr)
     first = plan.starts[unique].astype(np.intp)
     runs = plan.starts[unique + 1].astype(np.intp) - first
     word_batch = np.repeat(np.arange(n_batches), sizes)
     in_batch = np.arange(unique.size) - word_ptr[word_batch]
-    local = np.zeros(inputs_pad.size, dtype=np.intp)
+    local = np.zeros(n_slots, dtype=np.intp)
     slots = plan.columns[_composed.concatenated_ranges(first, runs)]
-    slots += np.repeat(pad_ptr[word_batch], runs).astype(slots.dtype, copy=False)
+    slots += np.repeat(ptr[word_batch], runs).astype(slots.dtype, copy=False)
     local[slots] = np.repeat(in_batch, runs)
-    return words_plan, local
+    return local, unique, word_ptr
 
 
 class WindowKernel:
@@ -268,11 +294,12 @@ class WindowKernel:
         ``pairs`` and ``windows`` are the batch's ``(first, stop)`` pairs and
         windows, counted from the chunk's first.
         """
-        a, b = chunk.pad_ptr[i], chunk.pad_ptr[i + 1]
-        subwords = (None if chunk.words_plan is None
-                    else (chunk.words_plan, chunk.local[a:b], chunk.row_sums))
-        return padded_step(W_in, W_out, chunk.inputs_pad[a:b], chunk.flat[pairs[0]:pairs[1]],
-                           chunk.rows[windows[0]:windows[1]], lr, chunk.plan, i, subwords)
+        a, b = chunk.ptr[i], chunk.ptr[i + 1]
+        subwords = (None if chunk.words_plan is None else (chunk.words_plan, chunk.row_sums))
+        w0, w1 = windows
+        return grouped_step(W_in, W_out, chunk.local[a:b], chunk.flat[pairs[0]:pairs[1]],
+                            chunk.rows[w0:w1], chunk.groups[i], chunk.row_window[a:b],
+                            chunk.window_rows[w0:w1], lr, chunk.plan, i, subwords)
 
 
 #: The kernel instance the loss hands out (it holds no state).

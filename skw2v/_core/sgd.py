@@ -19,7 +19,7 @@ from .rowsum import run_starts, scatter_add
 
 #: Number of center positions whose pairs are generated at once.
 PAIR_BLOCK = 65_536
-#: Number of batches whose padded layouts and gradient-sum plans are built at once.
+#: Number of batches whose layouts and gradient-sum plans are built at once.
 CHUNK_BATCHES = 64
 
 
