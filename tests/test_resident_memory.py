@@ -17,8 +17,10 @@ import numpy as np
 import pytest
 
 from skw2v._core.vocab import order_vocabulary
-from skw2v._data.encode import packed_copies
+from skw2v import SkipGramVectorizer
+from skw2v._data.encode import PackedWords, build_corpus
 from skw2v._data.store import TokenSink, Workspace, read_into
+from skw2v._params import text_options
 
 
 def live_blocks():
@@ -60,17 +62,43 @@ def test_order_vocabulary_leaves_no_key_objects_behind():
 
 
 # ------------------------------------------------------------ the kept words
-def test_packed_copies_are_equal_new_strings():
+def test_packed_words_give_the_words_back():
     words = ["alpha", "", "b", "\U0001d518nicode", "caf\u00e9", "\ud800lone", "nul\x00",
              "x" * 5000]
     originals = list(words)
-    copies = packed_copies(words)
+    packed = PackedWords(words)
     assert words == []  # emptied, so the originals can go
-    assert copies == originals
-    assert [type(w) for w in copies] == [str] * len(originals)
-    # new objects (one-character and empty strings are CPython singletons)
-    assert all(c is not o for c, o in zip(copies, originals, strict=True) if len(o) > 1)
-    assert packed_copies([]) == []
+    assert len(packed) == len(originals)
+    assert list(packed) == originals
+    assert [type(w) for w in packed] == [str] * len(originals)
+    assert [packed[i] for i in range(-len(originals), len(originals))] == originals * 2
+    assert packed[2:6] == originals[2:6] and packed[::-3] == originals[::-3]
+    with pytest.raises(IndexError):
+        packed[len(originals)]
+    assert list(PackedWords([])) == []
+
+
+def test_packed_words_iterate_in_steps(monkeypatch):
+    words = random_words(50, seed=4)
+    monkeypatch.setattr(PackedWords, "ITER_WORDS", 7)
+    assert list(PackedWords(list(words))) == words
+
+
+def test_the_kept_words_are_packed_until_the_fit_publishes_them():
+    # Each kept word used to stay a string object of its own from reading
+    # to the end of the fit (about 60 bytes a word, in allocator pools of
+    # their own); now the corpus holds them as one string.
+    words = random_words(20000, seed=2)
+    docs = [" ".join(words[i:i + 100]) for i in range(0, len(words), 100)]
+    opts = text_options(SkipGramVectorizer(token_pattern=r"\S+")._params())
+    before = live_blocks()
+    with Workspace() as ws:
+        corpus = build_corpus(opts, docs, min_count=1, max_vocab_size=None, n_jobs=1,
+                              workspace=ws)
+    grown = live_blocks() - before
+    assert isinstance(corpus.index_to_key, PackedWords)
+    assert sorted(corpus.index_to_key) == sorted(words)
+    assert grown < len(words) // 10, grown
 
 
 # ------------------------------------------------------------ spilled tokens
