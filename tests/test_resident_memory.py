@@ -6,8 +6,9 @@ millions of token strings come and go keep whole arenas resident. These
 tests check the encoding steps that used to leave such survivors behind
 (counted with ``sys.getallocatedblocks``, the live blocks of that
 allocator), that the corpus statistics at the end of a fit hold few arrays
-of the vocabulary's size at once (traced with ``tracemalloc``), and that
-the replacements give the same results.
+of the vocabulary's size at once and a training block few arrays of its
+pairs' size (traced with ``tracemalloc``), and that the replacements give
+the same results.
 """
 
 import gc
@@ -22,8 +23,10 @@ import scipy.sparse as sp
 
 from skw2v import SkipGramVectorizer
 from skw2v._core import pooling
+from skw2v._core.pairs import skipgram_pairs
 from skw2v._core.pooling import corpus_statistics
-from skw2v._core.vocab import order_vocabulary
+from skw2v._core.sgd import PAIR_BLOCK, train_range
+from skw2v._core.vocab import noise_sampler, order_vocabulary
 from skw2v._data.encode import PackedWords, build_corpus
 from skw2v._data.store import (
     TokenSink,
@@ -33,6 +36,7 @@ from skw2v._data.store import (
     read_into,
 )
 from skw2v._params import text_options
+from skw2v.losses import NegativeSamplingLoss
 
 
 def live_blocks():
@@ -257,3 +261,58 @@ def test_long_document_counts_equal_the_dense_row():
     assert X.has_sorted_indices and X.shape == (1, 1000)
     for name in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(X, name), getattr(expected, name))
+
+
+# ------------------------------------------------------------ training blocks
+def traced_peak(f, *args, **kwargs):
+    """``f(*args, **kwargs)`` and its traced peak above the memory at the call, in bytes."""
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        out = f(*args, **kwargs)
+        return out, tracemalloc.get_traced_memory()[1] - start
+    finally:
+        tracemalloc.stop()
+
+
+def test_skipgram_pairs_make_no_per_pair_temporaries():
+    # The offsets were made with a per-pair int64 temporary and every
+    # center-sized array stayed to the end: 35 bytes per pair at the peak,
+    # now 25 (the three results take 16).
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 1000, size=70_000).astype(np.int32)
+    offsets = np.array([0, 30_000, 70_000])
+    (c, o, p), peak = traced_peak(skipgram_pairs, ids, offsets, 0, 65_536, 5,
+                                  np.random.default_rng(1))
+    assert peak / o.size < 30
+    (none, o2, p2), _ = traced_peak(skipgram_pairs, ids, offsets, 0, 65_536, 5,
+                                    np.random.default_rng(1), centers=False)
+    assert none is None and np.array_equal(o2, o) and np.array_equal(p2, p)
+
+
+def test_negative_draws_hold_few_arrays_at_once():
+    sampler = noise_sampler(np.random.default_rng(0).integers(1, 10_000, size=5000))
+    draws, peak = traced_peak(sampler.sample, (65_536, 5), np.random.default_rng(3))
+    assert peak / draws.size < 15  # 17 bytes per draw before, 13 now
+    r = np.random.default_rng(3)
+    i = r.integers(0, 5000, size=(65_536, 5), dtype=np.int32)
+    u = r.random((65_536, 5), dtype=np.float32)
+    assert np.array_equal(draws, np.where(u < sampler.prob[i], i, sampler.alias[i]))
+
+
+def test_a_training_block_holds_one_chunk_of_batches_at_a_time():
+    # The next chunk's layouts were built while the last one's were held,
+    # each window's center word was kept for every pair, and the pairs and
+    # draws above made their temporaries: 41 bytes per pair of a block at
+    # the peak, now 33.
+    rng = np.random.default_rng(0)
+    n, V = 200_000, 2000
+    ids = rng.integers(0, V, size=n).astype(np.int32)
+    offsets = np.array([0, n // 2, n])
+    W_in = rng.random((V, 8), dtype=np.float32) - 0.5
+    W_out = np.zeros((V, 8), np.float32)
+    res, peak = traced_peak(
+        train_range, W_in, W_out, ids, offsets, 0, n, window=5, loss=NegativeSamplingLoss(),
+        n_negatives=5, sampler=noise_sampler(np.bincount(ids, minlength=V) + 1),
+        batch_size=1024, lr_start=0.025, lr_stop=0.0001, rng=np.random.default_rng(1))
+    assert peak / (res.n_pairs * PAIR_BLOCK / n) < 37
