@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import caller_stacklevel, joblib_backend_is_local
+from ._compat import caller_stacklevel, joblib_backend_is_local, release_free_memory
 from ._core.pairs import skipgram_pairs
 from ._core.pooling import (
     corpus_statistics,
@@ -633,11 +633,18 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             word_counts = np.asarray(corpus.word_counts, dtype=np.int64)
             idf, sif_component = corpus_statistics(blocks, corpus.offsets.size - 1,
                                                    vectors, word_counts, self.sif_alpha)
+            # the statistics' blocks are freed: give their heap pages back
+            # before the vocabulary's objects (the words, vocabulary_) are made
+            release_free_memory()
         else:  # partial_fit: the statistics of the first fit stay
             n_tokens += n_tokens_before
             idf, sif_component = self.idf_, self.sif_component_
+        # the word objects, made now (see PackedWords); the packed copy goes
+        # before vocabulary_ is made
+        words = list(corpus.index_to_key)
+        corpus.index_to_key = words
         FittedState(
-            index_to_key_=list(corpus.index_to_key),
+            index_to_key_=words,
             word_counts_=np.asarray(corpus.word_counts, dtype=np.int64),
             vectors_=vectors, output_vectors_=result.output_vectors,
             loss_curve_=result.loss_curve, n_pairs_=result.n_pairs, n_tokens_=n_tokens,

@@ -31,7 +31,7 @@ def document_bounds(offsets, start, stop):
     return lo, hi
 
 
-def skipgram_pairs(ids, offsets, start, stop, window, rng=None, base=0):
+def skipgram_pairs(ids, offsets, start, stop, window, rng=None, base=0, centers=True):
     """All (center, outside) pairs whose center lies in ``[start, stop)``.
 
     Each center draws its radius uniformly from ``1..window`` (word2vec's
@@ -55,11 +55,14 @@ def skipgram_pairs(ids, offsets, start, stop, window, rng=None, base=0):
         (deterministic, as for scoring).
     base : int, default=0
         Corpus position of ``ids[0]``.
+    centers : bool, default=True
+        Also return the center word of each pair (a caller that needs only
+        each window's center word reads it at ``position``).
 
     Returns
     -------
     centers, outside : ndarray of int32 of shape (n_pairs,)
-        Word ids.
+        Word ids (``centers`` is None when not asked for).
     position : ndarray of intp of shape (n_pairs,)
         Center position of each pair, relative to ``start`` (non-decreasing:
         the pairs of one window are contiguous).
@@ -67,7 +70,7 @@ def skipgram_pairs(ids, offsets, start, stop, window, rng=None, base=0):
     n = stop - start
     if n <= 0:
         empty = np.empty(0, dtype=np.int32)
-        return empty, empty, np.empty(0, dtype=np.intp)
+        return (empty if centers else None), empty, np.empty(0, dtype=np.intp)
     lo, hi = document_bounds(offsets, start, stop)
     if rng is None:
         radius = np.full(n, window, dtype=np.int32)
@@ -78,18 +81,28 @@ def skipgram_pairs(ids, offsets, start, stop, window, rng=None, base=0):
     # left + right pairs, generated flat (no (n, 2 * window) mask).
     left = np.minimum(radius, pos - lo)
     right = np.minimum(radius, hi - 1 - pos)
+    lo = hi = pos = radius = None
     count = left + right
     rows = np.repeat(np.arange(n), count)
-    first = np.zeros(n, dtype=np.int64)
-    np.cumsum(count[:-1], out=first[1:])
-    # k-th pair of its center: offset k - left, skipping 0. Computed in
-    # place (``pos[rows]`` is ``start + rows``), so that the pairs need no
-    # temporary array beyond one of their offsets.
-    offset = np.arange(rows.size, dtype=np.int64)
-    offset -= np.repeat(first + left, count)
+    # k-th pair of its center: offset k - left, skipping 0. The offsets
+    # before the skip are runs -left..right - 1 that step by 1; each run's
+    # first value is written as its step from the previous run's last, so
+    # one cumulative sum in place makes them all (no per-pair temporary).
+    offset = np.ones(rows.size, dtype=np.int64)
+    windows = np.flatnonzero(count)
+    if windows.size:
+        first = np.cumsum(count) - count
+        jumps = -left[windows]
+        jumps[1:] -= right[windows[:-1]] - 1
+        offset[first[windows]] = jumps
+        first = jumps = None
+    windows = left = right = None
+    np.cumsum(offset, out=offset)
     offset += offset >= 0
+    # ``pos[rows]`` is ``start + rows``
     offset += rows
     offset += start - base
-    centers = np.repeat(ids[start - base:stop - base], count)
     outside = ids[offset]
-    return centers, outside, rows
+    offset = None
+    center_ids = np.repeat(ids[start - base:stop - base], count) if centers else None
+    return center_ids, outside, rows

@@ -25,7 +25,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .._compat import scipy_csc_kernels
 from .subwords import compose, composition_matrix
+
+_csc_matvec, _csc_matvecs = scipy_csc_kernels()
 
 POOLINGS = ("mean", "sum", "max", "tfidf", "sif")
 
@@ -89,41 +92,121 @@ def pool(counts, W, pooling, *, idf=None, word_counts=None, sif_alpha=None,
             idf = np.concatenate((idf, np.full(n_extra, unseen_idf(idf))))
         weights = counts @ sp.diags(idf)
     else:  # sif: a / (a + p(w)), averaged over the document's tokens
-        p = word_counts / word_counts.sum()
-        sif = sif_alpha / (sif_alpha + p)
+        sif = sif_weights(word_counts, sif_alpha)
         if n_extra:  # p(w) = 0
             sif = np.concatenate((sif, np.ones(n_extra)))
-        weights = counts @ sp.diags(sif)
+        return sif_rows(counts, W, sif, sif_component, extra)
     out = sparse_dot(weights, W, extra=extra)
     if pooling != "sum":
         denom = np.asarray((weights if pooling == "tfidf" else counts).sum(axis=1)).ravel()
         nz = denom > 0
         out[nz] /= denom[nz, None]
-    if pooling == "sif" and sif_component is not None:
+    return out.astype(W.dtype)
+
+
+def sif_weights(word_counts, sif_alpha):
+    """The SIF weight ``a / (a + p(w))`` of each word, ``p(w)`` its share of the tokens."""
+    p = word_counts / word_counts.sum()
+    return sif_alpha / (sif_alpha + p)
+
+
+def sif_rows(counts, W, sif, sif_component=None, extra=None, weights=None):
+    """``"sif"`` pooling of :func:`pool`, given the words' SIF weights ``sif``.
+
+    With ``sif_component=None`` the rows are returned before the common
+    component is removed. ``weights`` is ``scaled_columns(counts, sif)``
+    when the caller has made it already (in any sparse format).
+    """
+    if weights is None:
+        weights = scaled_columns(counts, sif)
+    out = sparse_dot(weights, W, extra=extra)
+    weights = None
+    denom = np.asarray(counts.sum(axis=1)).ravel()
+    nz = denom > 0
+    out[nz] /= denom[nz, None]
+    if sif_component is not None:
         u = sif_component.astype(np.float64)
         out -= np.outer(out @ u, u)
     return out.astype(W.dtype)
 
 
+def scaled_columns(counts, column_weights):
+    """``counts @ diags(column_weights)`` as :func:`sparse_dot` reads it.
+
+    Each entry times the weight of its column: the numbers of the sparse
+    product (each of its entries is one product, ``count * weight``; the
+    SIF weights are never 0, so it drops none), made as one array of
+    entries instead of a diagonal matrix of the whole vocabulary and the
+    product's copies of both. The entries stay in the order of ``counts``;
+    the product lists a row's entries in another order, which changes the
+    rounding of row sums but not the matrix in CSC form, the one
+    :func:`sparse_dot` uses.
+    """
+    counts = sp.csr_matrix(counts)
+    data = column_weights[counts.indices]
+    data *= counts.data
+    return sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+
+
+#: Rows of ``W`` converted to float64 at once by :func:`sparse_dot`, as a
+#: number of float64 values (1 MiB): 2,621 rows at 50 dimensions.
+CONVERT_VALUES = 1 << 17
+
+
 def sparse_dot(weights, W, block_rows=16384, extra=None):
     """``weights @ W`` in float64, reading ``W`` in blocks of rows.
 
-    Only the rows of words that occur are converted, one block at a time,
-    so memory stays at one float64 block of ``W`` however many words the
-    documents use. With ``extra``, the columns of ``weights`` after
-    ``W``'s rows weigh the rows of ``extra``.
+    The sum runs over blocks of ``block_rows`` rows of ``W``: the product
+    of each block is summed (from zero), then added to the result, so the
+    numbers depend on ``block_rows`` and nothing else. Only the rows of
+    words that occur are converted to float64, a few thousand at a time
+    (:data:`CONVERT_VALUES`): a block's sum is accumulated in place, piece
+    by piece, in the order of one product over the whole block (columns in
+    order, entries of a column in order), so the pieces do not change its
+    rounding. With ``extra``, the columns of ``weights`` after ``W``'s rows
+    weigh the rows of ``extra``.
     """
     weights = sp.csc_matrix(weights)
     out = np.zeros((weights.shape[0], W.shape[1]), dtype=np.float64)
     n = W.shape[0]
+    piece = max(1, min(block_rows, CONVERT_VALUES // max(W.shape[1], 1)))
     for a in range(0, n, block_rows):
-        part = weights[:, a:min(a + block_rows, n)]
-        if part.nnz:
+        b = min(a + block_rows, n)
+        if weights.indptr[b] == weights.indptr[a]:
+            continue
+        if _csc_matvecs is None:  # SciPy's product of the block, as before
+            part = weights[:, a:b]
             used = np.flatnonzero(np.diff(part.indptr))
             out += part[:, used] @ W[a + used].astype(np.float64)
+            continue
+        block_sum = np.zeros_like(out)
+        for c in range(a, b, piece):
+            _add_product(weights, W, c, min(c + piece, b), block_sum)
+        out += block_sum
     if extra is not None and extra.shape[0]:
         out += weights[:, n:] @ extra.astype(np.float64)
     return out
+
+
+def _add_product(weights, W, a, b, target):
+    """Add ``weights[:, a:b] @ W[a:b]`` to ``target`` in place (float64, SciPy's order).
+
+    SciPy's CSC product adds ``data[k] * X[j]`` to row ``indices[k]`` of the
+    result for each entry ``k`` of each column ``j`` in turn; the columns
+    ``a:b`` that have entries are handed to the same kernel, with the
+    result's running sum as its output, and their rows of ``W`` converted.
+    """
+    ptr = weights.indptr[a:b + 1]
+    used = np.flatnonzero(np.diff(ptr))
+    if not used.size:
+        return
+    # the used columns' entries are consecutive: the empty ones between have none
+    starts = np.empty(used.size + 1, dtype=ptr.dtype)
+    starts[:-1] = ptr[used]
+    starts[-1] = ptr[-1]
+    rows = W[a + used].astype(np.float64)
+    _csc_matvecs(target.shape[0], used.size, target.shape[1], starts, weights.indices,
+                 weights.data, rows.reshape(-1), target.reshape(-1))
 
 
 def corpus_statistics(blocks, n_docs, W, word_counts, sif_alpha):
@@ -139,17 +222,26 @@ def corpus_statistics(blocks, n_docs, W, word_counts, sif_alpha):
     so no per-document matrix is ever held. Its sign is chosen so that its
     largest entry in absolute value is positive (the removal
     ``x - (x.u) u`` does not depend on it).
+
+    The SIF weights are computed once; a block's document frequencies are
+    the column counts of its weighted matrix (the weights are never 0), so
+    each block makes one weighted copy of its counts and nothing of the
+    vocabulary's size but that copy's column pointers.
     """
     n_words, dim = W.shape
     df = np.zeros(n_words, dtype=np.int64)
     gram = np.zeros((dim, dim), dtype=np.float64)
+    sif = sif_weights(word_counts, sif_alpha)
     n_rows = 0
     for _, counts in blocks:
-        df += np.bincount(counts.indices, minlength=n_words)
-        emb = pool(counts, W, "sif", word_counts=word_counts, sif_alpha=sif_alpha)
+        weights = scaled_columns(counts, sif).tocsc()
+        df += np.diff(weights.indptr)
+        emb = sif_rows(counts, W, sif, weights=weights)
+        weights = None
         emb = emb[np.any(emb != 0, axis=1)].astype(np.float64)
         gram += emb.T @ emb
         n_rows += emb.shape[0]
+        counts = emb = None  # not held while the next block is read
     idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
     if n_rows < 2:
         return idf, np.zeros(dim, dtype=W.dtype)

@@ -170,9 +170,9 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
             local = read(local_base, block_stop + window)
         else:
             local, local_base = ids, base
-        centers, outside, position = skipgram_pairs(local, offsets, block_start, block_stop,
-                                                    window, rng, base=local_base)
-        if centers.size:
+        _, outside, position = skipgram_pairs(local, offsets, block_start, block_stop,
+                                              window, rng, base=local_base, centers=False)
+        if outside.size:
             # Windows, their center words and their negatives for the whole
             # block at once; batches are then runs of whole windows. Only the
             # generic path reads each pair's window index (``group``).
@@ -180,8 +180,8 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
                 group, indptr = window_groups(position)
             else:
                 group, indptr = None, run_starts(position)
-            targets = centers[indptr[:-1]]
-            centers = None
+            # each window's center word, read where its pairs' centers are
+            targets = local[position[indptr[:-1]] + (block_start - local_base)]
             neg = (sampler.sample((targets.size, n_negatives), rng) if needs_neg else None)
             block = _Block(outside, position, group, indptr, targets, neg,
                            group_batches(indptr, batch_size), block_start)
@@ -194,7 +194,7 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
         if callback is not None:
             callback(block_stop - block_start)
         # free this block's arrays before the next block builds its own
-        local = centers = outside = position = block = None
+        local = outside = position = block = None
         group = indptr = targets = neg = None
     return RangeResult(total_loss, total_pairs, stop - start)
 
@@ -268,4 +268,5 @@ def _train_fused(W_in, W_out, block, kernel, schedule, total, incidence=None, ro
             lr = schedule.at(block.first_center + position_at[i])
             total += kernel.step(W_in, W_out, chunk, i, (pair_at[i] - p0, pair_at[i + 1] - p0),
                                  (window_at[i] - w0, window_at[i + 1] - w0), lr)
+        chunk = args = None  # not held while the next chunk is built
     return total

@@ -180,7 +180,12 @@ class AliasSampler:
         n = self.prob.size
         i = rng.integers(0, n, size=size, dtype=np.int32)
         u = rng.random(size, dtype=np.float32)
-        return np.where(u < self.prob[i], i, self.alias[i])
+        own = u < self.prob[i]
+        u = None
+        # np.where(own, i, alias[i]), with fewer arrays of the draws' size at once
+        out = self.alias[i]
+        np.copyto(out, i, where=own)
+        return out
 
 
 def noise_sampler(counts, exponent=0.75):

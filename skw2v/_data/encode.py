@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import operator
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,15 +38,17 @@ class Corpus:
     ids : ndarray of int32 or TokenFile
         Word ids of every in-vocabulary token, document after document.
     offsets : ndarray of int64 of shape (n_documents + 1,)
-    index_to_key : list of str
-        The vocabulary, most frequent word first.
+    index_to_key : sequence of str
+        The vocabulary, most frequent word first: a :class:`PackedWords`
+        after :func:`build_corpus` (``list(index_to_key)`` makes the word
+        objects), or a list.
     word_counts : ndarray of int64
         Count of each vocabulary word.
     """
 
     ids: object
     offsets: np.ndarray
-    index_to_key: list
+    index_to_key: Sequence
     word_counts: np.ndarray
 
 
@@ -99,7 +103,7 @@ def build_corpus(opts, raw_documents, *, min_count, max_vocab_size, n_jobs, work
     del ids, remap
     words = [tokens[i] for i in order]
     del tokens
-    corpus = Corpus(enc, offsets, packed_copies(words), counts[order])
+    corpus = Corpus(enc, offsets, PackedWords(words), counts[order])
     del counts
     release_free_memory()
     if verbose:
@@ -111,34 +115,60 @@ def build_corpus(opts, raw_documents, *, min_count, max_vocab_size, n_jobs, work
     return corpus
 
 
-def packed_copies(words):
-    """New copies of ``words``, made after the originals are freed, so that they sit together.
+class PackedWords(Sequence):
+    """The words of a vocabulary packed into one string, sliced out when asked for.
 
-    The words of a vocabulary are the strings the tokeniser made when each
-    word was first seen, scattered among the millions of short-lived token
-    strings of the corpus. Each keeps its block of Python's small-object
+    The kept words are the strings the tokeniser made when each word was
+    first seen, scattered among the millions of short-lived token strings
+    of the corpus, and each keeps its block of Python's small-object
     allocator (pools of 16 KiB in arenas of 1 MiB) from being returned to
-    the system: after encoding 98M tokens, the 219k kept words held 60 MB
-    of otherwise empty arenas. Here they are joined into one string,
-    ``words`` is emptied (the originals are freed, with their arenas, unless
-    something else holds them), and the copies are sliced out of the join,
-    so they fill a few arenas.
+    the system. Packing them into one string frees the originals (their
+    arenas go back to the system), and the fit keeps one string (1 byte per
+    character for ASCII words, up to 4 otherwise) and 8 bytes per word
+    instead of a string object of about 60 bytes per word. The word objects
+    are made once, at the end of the fit (``list(words)``), in fresh memory.
+
+    A read-only sequence of str: ``len``, indexing, slicing (a list) and
+    iteration give the words as they were, item by item.
 
     Parameters
     ----------
     words : list of str
-        Emptied.
-
-    Returns
-    -------
-    copies : list of str
-        Equal to ``words`` as it was, item by item.
+        Emptied, so that the original strings can be freed.
     """
-    joined = "".join(words)
-    ends = np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)))
-    words.clear()
-    starts = np.concatenate(([0], ends[:-1])) if ends.size else ends
-    return [joined[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+    #: Words sliced out per step of iteration (bounds the Python ints made at once).
+    ITER_WORDS = 8192
+
+    def __init__(self, words):
+        self._joined = "".join(words)
+        self._ends = np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)))
+        words.clear()
+
+    def __len__(self):
+        return int(self._ends.size)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        n = len(self)
+        j = operator.index(i)
+        if j < 0:
+            j += n
+        if not 0 <= j < n:
+            raise IndexError(f"word index {i} out of range for {n} words")
+        start = int(self._ends[j - 1]) if j else 0
+        return self._joined[start:int(self._ends[j])]
+
+    def __iter__(self):
+        joined, start = self._joined, 0
+        for a in range(0, len(self), self.ITER_WORDS):
+            for stop in self._ends[a:a + self.ITER_WORDS].tolist():
+                yield joined[start:stop]
+                start = stop
+
+    def __repr__(self):
+        return f"PackedWords({len(self)} words)"
 
 
 def _empty_vocabulary_message(tokens, n_tokens, min_count, bounds, min_df, max_df):

@@ -28,6 +28,10 @@ import scipy.sparse as sp
 #: Tokens per block of the block-wise passes (4 MiB of int32; a pass holds
 #: about 6 arrays of a block at once).
 BLOCK_TOKENS = 1 << 20
+#: Tokens counted at once in a document longer than a block (see
+#: :func:`document_blocks`): ``np.bincount`` converts its input to int64,
+#: so a block of 1M tokens would take 12 MiB with its copy.
+COUNT_TOKENS = 1 << 18
 
 _ITEMSIZE = np.dtype(np.int32).itemsize
 #: Largest byte count accepted (an int64 file offset).
@@ -650,15 +654,34 @@ def document_blocks(ids, offsets, n_words, block=None):
         e = min(int(np.searchsorted(offsets, start + block, side="right")) - 1, n_docs)
         if e > d:
             stop = offsets[e]
-            chunk = read_tokens(ids, start, stop).astype(np.int64)
+            # a copy: sum_duplicates sorts the indices in place, and an
+            # in-memory corpus gives a view (int32, as SciPy stores them)
+            chunk = np.array(read_tokens(ids, start, stop), dtype=np.int32)
             indptr = offsets[d:e + 1] - start
             X = sp.csr_matrix((np.ones(chunk.size), chunk, indptr), shape=(e - d, n_words))
+            chunk = None
             X.sum_duplicates()
         else:  # document d alone is longer than a block
             e = d + 1
-            row = np.zeros(n_words, dtype=np.float64)
-            for a, b in iter_blocks(int(offsets[e] - start), block):
-                row += np.bincount(read_tokens(ids, start + a, start + b), minlength=n_words)
-            X = sp.csr_matrix(row[None, :])
+            X = long_document_counts(ids, start, offsets[e], n_words, min(block, COUNT_TOKENS))
         yield d, X
+        X = None  # not held while the next block is read
         d = e
+
+
+def long_document_counts(ids, start, stop, n_words, block):
+    """The counts of the tokens ``[start, stop)``, one document, as a one-row CSR matrix.
+
+    Read and counted ``block`` tokens at a time; equal to
+    ``csr_matrix(row[None, :])`` of the dense row of counts (float64,
+    indices sorted), without that conversion's copies of the whole row.
+    """
+    row = np.zeros(n_words, dtype=np.float64)
+    for a, b in iter_blocks(int(stop - start), block):
+        row += np.bincount(read_tokens(ids, start + a, start + b), minlength=n_words)
+    index = np.int32 if n_words <= np.iinfo(np.int32).max else np.int64
+    columns = np.flatnonzero(row).astype(index)
+    values = row[columns]
+    row = None
+    return sp.csr_matrix((values, columns, np.array([0, columns.size], dtype=index)),
+                         shape=(1, n_words))

@@ -11,9 +11,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from itertools import islice
 
 import numpy as np
 
+from .._compat import release_free_memory
 from .._files.checkpoint import read_checkpoint, write_checkpoint
 
 
@@ -74,7 +76,35 @@ class FittedState:
         """Set the fitted attributes on ``estimator`` (and ``vocabulary_``)."""
         for name, value in self.as_dict().items():
             setattr(estimator, name, value)
-        estimator.vocabulary_ = {w: i for i, w in enumerate(self.index_to_key_)}
+        estimator.vocabulary_ = vocabulary_index(self.index_to_key_)
+
+
+def vocabulary_index(words):
+    """``{word: index}`` of ``words``, grown so that its old tables do not stay resident.
+
+    A dict doubles its table as it fills and frees the old one; from about
+    a hundred thousand words on, those are megabytes of the C heap, left as
+    holes under the final table (219,465 words: a table of 7.3 MB, and
+    7 MB of holes under it). The words go in up to each size at
+    which the table grows, and after each large step the heap's free pages
+    are handed back (:func:`~skw2v._compat.release_free_memory`). The same
+    dict, in the same order.
+    """
+    index = {}
+    a, size = 0, 8
+    while a < len(words):
+        # a dict of ``size`` slots holds 2/3 of them; the next word grows it
+        b = min(len(words), size * 2 // 3 + 1)
+        index.update(zip(islice(words, a, b), range(a, b), strict=True))
+        if b - a >= TRIM_WORDS:
+            release_free_memory()
+        a, size = b, 2 * size
+    return index
+
+
+#: Words inserted in one step of :func:`vocabulary_index` from which the freed
+#: table (about 16 bytes a word, and the step doubles the table) is handed back.
+TRIM_WORDS = 1 << 15
 
 
 class EpochInfo:
