@@ -237,6 +237,9 @@ def fused_chunk(outside, indptr, gbounds, targets, negatives, n_in, n_out, incid
                            out_ids.ravel(), np.repeat(batch, k1), gbounds * k1, out_columns,
                            n_out)
     local, unique, word_ptr = slot_words(plan, int(ptr[-1]), ptr)
+    # kept for the chunk's life, one per pair: positions within a batch fit int32
+    flat = flat.astype(np.int32)
+    row_window = row_window.astype(np.int32)
     if incidence is None:
         return FusedChunk(local, ptr, flat, rows, groups, row_window, window_rows, plan)
     words_plan = _composed.composed_plan(incidence, plan.rows[unique], word_ptr)
@@ -268,7 +271,8 @@ def slot_words(plan, n_slots, ptr):
     runs = plan.starts[unique + 1].astype(np.intp) - first
     word_batch = np.repeat(np.arange(n_batches), sizes)
     in_batch = np.arange(unique.size) - word_ptr[word_batch]
-    local = np.zeros(n_slots, dtype=np.intp)
+    # a position within one batch: int32 (the chunk keeps one per pair)
+    local = np.zeros(n_slots, dtype=np.int32)
     slots = plan.columns[_composed.concatenated_ranges(first, runs)]
     slots += np.repeat(ptr[word_batch], runs).astype(slots.dtype, copy=False)
     local[slots] = np.repeat(in_batch, runs)

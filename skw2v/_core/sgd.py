@@ -20,7 +20,7 @@ from .rowsum import run_starts, scatter_add
 #: Number of center positions whose pairs are generated at once.
 PAIR_BLOCK = 65_536
 #: Number of batches whose layouts and gradient-sum plans are built at once.
-CHUNK_BATCHES = 64
+CHUNK_BATCHES = 32
 
 
 class RangeResult(NamedTuple):
