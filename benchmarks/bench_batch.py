@@ -17,7 +17,6 @@ Example::
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -26,6 +25,10 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from bench_train import corpus_parser  # noqa: E402
+
 METRICS = ["words_per_second", "analogy_30k", "ws353", "men", "final_loss"]
 PARAMS = dict(dim=100, window=5, negative=5, epochs=5, min_count=5, sample=1e-3)
 
@@ -45,11 +48,7 @@ def run(cfg):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--corpus", required=True)
-    ap.add_argument("--data-dir", default=None,
-                    help="folder with questions-words.txt, ws353.txt, men3000.txt "
-                         "(default: the corpus's folder)")
+    ap = corpus_parser(__doc__.split("\n")[0])
     ap.add_argument("--max-tokens", type=int, default=None)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1024, 2048, 4096, 8192, 16384])
     ap.add_argument("--repeats", type=int, default=1)

@@ -48,12 +48,18 @@ def run(cfg):
     raise RuntimeError(f"run failed: {cfg}\n{out.stderr[-3000:]}")
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def corpus_parser(description):
+    """An argument parser with ``--corpus`` and ``--data-dir`` (the evaluation files)."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--data-dir", default=None,
                     help="folder with questions-words.txt, ws353.txt, men3000.txt "
                          "(default: the corpus's folder)")
+    return ap
+
+
+def main(argv=None):
+    ap = corpus_parser(__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--seed-offset", type=int, default=0,
                     help="repetition r uses seed r + offset (to add repetitions to a run)")
