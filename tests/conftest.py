@@ -109,3 +109,36 @@ def _fused_window_step(W_in, W_out, inputs, indptr, targets, negatives, lr):
 def fused_step():
     """``fused_step(W_in, W_out, inputs, indptr, targets, negatives, lr)``: the fused kernel."""
     return _fused_window_step
+
+
+class _Interrupt:
+    """A fit callback that raises KeyboardInterrupt at the end of epoch ``after_epoch``."""
+
+    def __init__(self, after_epoch):
+        self.after_epoch = after_epoch
+
+    def __call__(self, est, info):
+        if info.epoch == self.after_epoch:
+            raise KeyboardInterrupt
+
+
+@pytest.fixture
+def interrupt_after():
+    """``interrupt_after(k)``: a callback that interrupts a fit after epoch ``k``."""
+    return _Interrupt
+
+
+@pytest.fixture
+def trainings(monkeypatch):
+    """The number of calls of the trainer so far (a list holding one int)."""
+    from skw2v._fitting import trainer
+
+    count = [0]
+    train = trainer.train
+
+    def counting(*args, **kwargs):
+        count[0] += 1
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(trainer, "train", counting)
+    return count

@@ -19,25 +19,10 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import Pipeline
 
 from skw2v import Checkpoint, KeyedVectors, SkipGramVectorizer
-from skw2v._fitting import trainer
 from skw2v._fitting.state import FittedState
 
 PARAMS = dict(n_components=8, window=3, min_count=1, subsample=0.0, epochs=3,
               batch_size=64, random_state=0)
-
-
-@pytest.fixture
-def trainings(monkeypatch):
-    """The number of calls of the trainer so far (a list holding one int)."""
-    count = [0]
-    train = trainer.train
-
-    def counting(*args, **kwargs):
-        count[0] += 1
-        return train(*args, **kwargs)
-
-    monkeypatch.setattr(trainer, "train", counting)
-    return count
 
 
 @pytest.fixture
@@ -214,20 +199,12 @@ def test_callbacks_are_not_cached_and_still_run(docs, tmp_path, trainings):
     assert trainings[0] == 2 and ckpt.exists()
 
 
-class Interrupt:
-    """A callback that interrupts the fit after the first epoch."""
-
-    def __call__(self, est, info):
-        if info.epoch == 0:
-            raise KeyboardInterrupt
-
-
-def test_partial_fit_and_resume_from_are_not_cached(docs, tmp_path, trainings):
+def test_partial_fit_and_resume_from_are_not_cached(docs, tmp_path, trainings, interrupt_after):
     memory = tmp_path / "c"
     full = SkipGramVectorizer(**PARAMS, memory=memory).fit(docs)  # cached under the fit's key
     ckpt = tmp_path / "ckpt.npz"
     with pytest.raises(KeyboardInterrupt):
-        SkipGramVectorizer(**PARAMS, callbacks=[Checkpoint(ckpt), Interrupt()]).fit(docs)
+        SkipGramVectorizer(**PARAMS, callbacks=[Checkpoint(ckpt), interrupt_after(0)]).fit(docs)
     assert trainings[0] == 2
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # not cached by design: no warning

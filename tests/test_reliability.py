@@ -8,22 +8,12 @@ import pytest
 from skw2v import Checkpoint, SkipGramVectorizer, TrainingDiverged
 
 
-class Interrupt:
-    """Callback that raises KeyboardInterrupt after a given epoch."""
-
-    def __init__(self, after_epoch):
-        self.after_epoch = after_epoch
-
-    def __call__(self, est, info):
-        if info.epoch == self.after_epoch:
-            raise KeyboardInterrupt
-
-
-def test_checkpoint_resume_equals_uninterrupted_fit(planted, small_params, tmp_path):
+def test_checkpoint_resume_equals_uninterrupted_fit(planted, small_params, tmp_path,
+                                                    interrupt_after):
     docs = list(planted[0])
     full = SkipGramVectorizer(**small_params).fit(docs)
     ckpt = tmp_path / "fit.ckpt.npz"
-    est = SkipGramVectorizer(**small_params, callbacks=[Checkpoint(ckpt), Interrupt(2)])
+    est = SkipGramVectorizer(**small_params, callbacks=[Checkpoint(ckpt), interrupt_after(2)])
     with pytest.raises(KeyboardInterrupt):
         est.fit(docs)
     assert not hasattr(est, "vectors_")  # interrupted fit leaves it unfitted
@@ -34,10 +24,11 @@ def test_checkpoint_resume_equals_uninterrupted_fit(planted, small_params, tmp_p
     np.testing.assert_array_equal(resumed.transform(docs), full.transform(docs))
 
 
-def test_resume_rejects_other_parameters_or_corpus(planted, small_params, tmp_path):
+def test_resume_rejects_other_parameters_or_corpus(planted, small_params, tmp_path,
+                                                   interrupt_after):
     docs = list(planted[0])
     ckpt = tmp_path / "c.npz"
-    est = SkipGramVectorizer(**small_params, callbacks=[Checkpoint(ckpt), Interrupt(0)])
+    est = SkipGramVectorizer(**small_params, callbacks=[Checkpoint(ckpt), interrupt_after(0)])
     with pytest.raises(KeyboardInterrupt):
         est.fit(docs)
     with pytest.raises(ValueError, match="different parameters.*window"):
@@ -51,11 +42,12 @@ def test_resume_rejects_other_parameters_or_corpus(planted, small_params, tmp_pa
 
 @pytest.mark.parametrize("name, value", [("stop_words", ["t0w1"]), ("min_df", 2),
                                          ("max_df", 0.99)])
-def test_resume_rejects_other_vocabulary_options(planted, small_params, tmp_path, name, value):
+def test_resume_rejects_other_vocabulary_options(planted, small_params, tmp_path, name, value,
+                                                 interrupt_after):
     """Parameters that change the training corpus are part of a checkpoint's parameters."""
     docs = list(planted[0])
     ckpt = tmp_path / "c.npz"
-    est = SkipGramVectorizer(**small_params, callbacks=[Checkpoint(ckpt), Interrupt(0)])
+    est = SkipGramVectorizer(**small_params, callbacks=[Checkpoint(ckpt), interrupt_after(0)])
     with pytest.raises(KeyboardInterrupt):
         est.fit(docs)
     with pytest.raises(ValueError, match=f"different parameters.*{name}"):
@@ -63,14 +55,14 @@ def test_resume_rejects_other_vocabulary_options(planted, small_params, tmp_path
 
 
 def test_checkpoint_without_vocabulary_options_resumes_with_their_defaults(
-        planted, small_params, tmp_path):
+        planted, small_params, tmp_path, interrupt_after):
     """A checkpoint written before stop_words, min_df, max_df and the subword parameters
     existed was fitted without them."""
     import json
 
     docs = list(planted[0])
     ckpt = tmp_path / "c.npz"
-    est = SkipGramVectorizer(**small_params, callbacks=[Checkpoint(ckpt), Interrupt(1)])
+    est = SkipGramVectorizer(**small_params, callbacks=[Checkpoint(ckpt), interrupt_after(1)])
     with pytest.raises(KeyboardInterrupt):
         est.fit(docs)
     with np.load(ckpt, allow_pickle=False) as data:
@@ -91,18 +83,18 @@ def test_checkpoint_without_vocabulary_options_resumes_with_their_defaults(
         SkipGramVectorizer(**small_params, char_ngram_range=(3, 4)).fit(docs, resume_from=older)
 
 
-def test_interrupt_keeps_previous_fitted_state(planted, small_params):
+def test_interrupt_keeps_previous_fitted_state(planted, small_params, interrupt_after):
     docs = list(planted[0])
     est = SkipGramVectorizer(**small_params).fit(docs)
     before = est.vectors_.copy()
     curve = est.loss_curve_.copy()
-    est.set_params(callbacks=[Interrupt(1)], random_state=1)
+    est.set_params(callbacks=[interrupt_after(1)], random_state=1)
     with pytest.raises(KeyboardInterrupt):
         est.fit(docs)
     np.testing.assert_array_equal(est.vectors_, before)
     np.testing.assert_array_equal(est.loss_curve_, curve)
     # partial_fit numbers its epochs after the ones already done
-    est.set_params(callbacks=[Interrupt(len(curve) + 1)])
+    est.set_params(callbacks=[interrupt_after(len(curve) + 1)])
     with pytest.raises(KeyboardInterrupt):
         est.partial_fit(docs)
     np.testing.assert_array_equal(est.vectors_, before)
@@ -295,10 +287,11 @@ def test_verbose_fit_leaves_logging_state_unchanged(planted, small_params, metho
     assert "epoch 2/2" in capsys.readouterr().err  # shown while fitting
 
 
-def test_verbose_state_restored_after_an_error(planted, small_params, bare_logging):
+def test_verbose_state_restored_after_an_error(planted, small_params, bare_logging,
+                                               interrupt_after):
     before = _logging_state()
     with pytest.raises(KeyboardInterrupt):
-        SkipGramVectorizer(**small_params, verbose=1, callbacks=[Interrupt(0)]).fit(
+        SkipGramVectorizer(**small_params, verbose=1, callbacks=[interrupt_after(0)]).fit(
             list(planted[0]))
     assert _logging_state() == before
 

@@ -200,19 +200,10 @@ def test_hogwild_with_two_jobs_trains_subwords(docs):
     assert est.loss_curve_[-1] < est.loss_curve_[0]
 
 
-class Interrupt:
-    def __init__(self, after_epoch):
-        self.after_epoch = after_epoch
-
-    def __call__(self, est, info):
-        if info.epoch == self.after_epoch:
-            raise KeyboardInterrupt
-
-
-def test_resume_from_checkpoint_equals_uninterrupted_fit(docs, tmp_path):
+def test_resume_from_checkpoint_equals_uninterrupted_fit(docs, tmp_path, interrupt_after):
     full = fitted(docs)
     ckpt = tmp_path / "fit.ckpt.npz"
-    est = SkipGramVectorizer(**PARAMS, **SUB, callbacks=[Checkpoint(ckpt), Interrupt(1)])
+    est = SkipGramVectorizer(**PARAMS, **SUB, callbacks=[Checkpoint(ckpt), interrupt_after(1)])
     with pytest.raises(KeyboardInterrupt):
         est.fit(docs)
     with np.load(ckpt) as data:  # the checkpoint holds every input row
@@ -224,9 +215,9 @@ def test_resume_from_checkpoint_equals_uninterrupted_fit(docs, tmp_path):
 
 @pytest.mark.parametrize("change", [dict(char_ngram_range=None), dict(char_ngram_range=(3, 4)),
                                     dict(n_buckets=2000), dict(word_boundaries=("^", "$"))])
-def test_resume_refuses_other_subwords(docs, tmp_path, change):
+def test_resume_refuses_other_subwords(docs, tmp_path, change, interrupt_after):
     ckpt = tmp_path / "c.npz"
-    est = SkipGramVectorizer(**PARAMS, **SUB, callbacks=[Checkpoint(ckpt), Interrupt(0)])
+    est = SkipGramVectorizer(**PARAMS, **SUB, callbacks=[Checkpoint(ckpt), interrupt_after(0)])
     with pytest.raises(KeyboardInterrupt):
         est.fit(docs)
     name = next(iter(change))
@@ -234,10 +225,11 @@ def test_resume_refuses_other_subwords(docs, tmp_path, change):
         SkipGramVectorizer(**{**PARAMS, **SUB, **change}).fit(docs, resume_from=ckpt)
 
 
-def test_without_subwords_buckets_and_boundaries_do_not_block_resuming(docs, tmp_path):
+def test_without_subwords_buckets_and_boundaries_do_not_block_resuming(docs, tmp_path,
+                                                                       interrupt_after):
     """n_buckets and word_boundaries do nothing without char_ngram_range."""
     ckpt = tmp_path / "c.npz"
-    est = SkipGramVectorizer(**PARAMS, callbacks=[Checkpoint(ckpt), Interrupt(0)])
+    est = SkipGramVectorizer(**PARAMS, callbacks=[Checkpoint(ckpt), interrupt_after(0)])
     with pytest.raises(KeyboardInterrupt):
         est.fit(docs)
     with np.load(ckpt) as data:
@@ -281,17 +273,8 @@ def test_partial_fit_refuses_to_change_the_subwords(docs, change, match):
         plain.partial_fit(docs[:10])
 
 
-def test_memory_caches_subword_fits_under_their_own_key(docs, tmp_path, monkeypatch):
-    from skw2v._fitting import trainer
-
-    count = [0]
-    train = trainer.train
-
-    def counting(*args, **kwargs):
-        count[0] += 1
-        return train(*args, **kwargs)
-
-    monkeypatch.setattr(trainer, "train", counting)
+def test_memory_caches_subword_fits_under_their_own_key(docs, tmp_path, trainings):
+    count = trainings
     cache = tmp_path / "cache"
     SkipGramVectorizer(**PARAMS, memory=cache).fit(docs)
     cached_fit = fitted(docs, memory=cache)
