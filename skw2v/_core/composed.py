@@ -349,11 +349,13 @@ def _add_at(Y, rows, X, columns=None, ptr=None, weights=None):
 
     ``columns`` is non-decreasing (the CSC order of the entries); ``ptr``,
     if given, holds where each column's entries start (and the end).
-    ``weights`` (one per entry, 1 when None) are powers of two or small
-    multiples of them here (:data:`NGRAM_STEP` times a count), so that the
-    products are exact. Runs SciPy's compiled kernel, which sums in the
-    same order with the same roundings (see
-    :func:`skw2v._compat.scipy_csc_kernels`), when ``Y`` is a C-contiguous
+    ``weights`` (one per entry, 1 when None) are 1 or a power of two for
+    nearly every entry here (an own row, or a bucket used once), whose
+    products are exact; a repeated n-gram's weight (``NGRAM_STEP`` times its
+    count) rounds its product once, in both paths. Runs SciPy's compiled
+    kernel, which sums in the same order with the same roundings (see
+    :func:`skw2v._compat.scipy_csc_kernels`; the tests compare both paths
+    bit for bit, repeated n-grams included), when ``Y`` is a C-contiguous
     array of ``X``'s dtype.
     """
     n = rows.size
