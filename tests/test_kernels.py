@@ -244,6 +244,29 @@ def test_train_range_fused_path_equals_generic_reference_path(monkeypatch, batch
 
 
 
+def test_train_range_marks_every_negative_it_draws():
+    """``drawn`` plus the range's words cover every output row that changed, and nothing else is drawn."""
+    from skw2v._core import sgd as _sgd
+
+    rng = np.random.default_rng(2)
+    ids = rng.integers(0, 40, 300).astype(np.int32)
+    ids[100:200] = rng.integers(0, 5, 100)  # the trained range uses words 0..4 only
+    offsets = np.array([0, 300], dtype=np.int64)
+    sampler = noise_sampler(np.arange(1, 41, dtype=np.float64) ** 2)
+    W_in, W_out = rng.normal(scale=0.3, size=(40, 6)), rng.normal(scale=0.3, size=(40, 6))
+    a_out = W_out.copy()
+    drawn = np.zeros(40, dtype=bool)
+    _sgd.train_range(W_in.copy(), a_out, ids, offsets, 110, 190, window=3,
+                     loss=NegativeSamplingLoss(), n_negatives=4, sampler=sampler, batch_size=16,
+                     lr_start=0.05, lr_stop=0.05, rng=np.random.default_rng(3), drawn=drawn)
+    changed = np.any(a_out != W_out, axis=1)
+    in_range = np.zeros(40, dtype=bool)
+    in_range[ids[107:193]] = True
+    assert changed.any() and drawn[5:].any()  # negatives beyond the range's words were drawn
+    assert not np.any(changed & ~(drawn | in_range))
+    assert np.all(changed[drawn & ~in_range])  # a drawn negative is always updated
+
+
 def test_sum_plan_radix_and_general_sorts_agree():
     from skw2v._core.rowsum import sum_plan
 

@@ -108,7 +108,7 @@ def group_batches(indptr, batch_size):
 
 def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negatives, sampler,
                 batch_size, lr_start, lr_stop, rng, callback=None, base=0, read=None,
-                incidence=None):
+                incidence=None, drawn=None):
     """Train on the windows whose centers lie in ``[start, stop)`` of ``ids``.
 
     The learning rate decreases linearly from ``lr_start`` at ``start`` to
@@ -151,6 +151,11 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
         Subword input vectors: each word's input vector is composed from
         the rows of ``W_in`` that :class:`~skw2v._core.composed.Incidence`
         lists, and its steps go back to them (:mod:`skw2v._core.composed`).
+    drawn : ndarray of bool of shape (n_words,) or None, default=None
+        If given, every word drawn as a negative is set True in it (with the
+        words of ``[start - window, stop + window)``, these are the output
+        rows negative sampling can change; synchronised shards diff only
+        those).
 
     Returns
     -------
@@ -183,6 +188,8 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
             # each window's center word, read where its pairs' centers are
             targets = local[position[indptr[:-1]] + (block_start - local_base)]
             neg = (sampler.sample((targets.size, n_negatives), rng) if needs_neg else None)
+            if drawn is not None and neg is not None:
+                drawn[neg] = True
             block = _Block(outside, position, group, indptr, targets, neg,
                            group_batches(indptr, batch_size), block_start)
             train = _train_fused if kernel is not None else _train_generic
