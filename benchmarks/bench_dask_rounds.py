@@ -72,19 +72,27 @@ class Recorder:
     def install(self):
         p, saved = self.parallel, self.saved
 
-        def round_tasks(mode, W_in, W_out, *args, **kwargs):
+        def round_tasks(mode, model, A, B, *args, **kwargs):
             t0 = time.perf_counter()
-            tasks, longest, sizes = saved["_round_tasks"](mode, W_in, W_out, *args, **kwargs)
+            tasks, longest, sizes = saved["_round_tasks"](mode, model, A, B, *args, **kwargs)
+            sent = int(A.nbytes + B.nbytes)
+            if not model.dense:
+                sent += int(model.rows_in.nbytes + model.rows_out.nbytes)
+            if kwargs.get("only") is not None:  # stale workers sent the whole matrices again
+                self.current["stale_tasks"] = len(tasks)
+                self.current["stale_bytes"] = sent
+                return tasks, longest, sizes
             self.current = dict(t0=t0, mode=mode, n_tasks=len(tasks),
                                 build_seconds=time.perf_counter() - t0, tasks=tasks,
-                                model_bytes=int(W_in.nbytes + W_out.nbytes),
-                                tokens_per_task=sizes)
+                                model_bytes=sent, dense_model=bool(model.dense),
+                                stale_tasks=0, tokens_per_task=sizes)
             return tasks, longest, sizes
 
         def run_round(tasks, *args, **kwargs):
             t0 = time.perf_counter()
             out = saved["run_round_on_cluster"](tasks, *args, **kwargs)
-            self.current["cluster_seconds"] = time.perf_counter() - t0
+            seconds = time.perf_counter() - t0
+            self.current["cluster_seconds"] = self.current.get("cluster_seconds", 0) + seconds
             return out
 
         def combine(W_in, W_out, results, *args, **kwargs):
@@ -99,7 +107,7 @@ class Recorder:
             # weighed after the round's clock stopped
             corpus, settings = [], 0
             for _, task_args, _ in rec.pop("tasks"):
-                rest = task_args[2:]
+                rest = task_args[3:]
                 settings = len(pickle.dumps([a for a in rest if isinstance(a, p.SGDSettings)],
                                             protocol=5))
                 corpus.append(len(pickle.dumps(
@@ -120,11 +128,14 @@ def summarise(rounds, syncs, mode, fit_seconds, n_tokens, vocab):
     corpus = [b for r in rounds for b in r["corpus_bytes_per_task"]]
     back = [b for r in rounds for b in r["returned_bytes_per_task"]]
     dense = rounds[0]["dense_bytes_per_task"][0]
+    later = [r["model_bytes"] for r in rounds if not r["dense_model"]]
     return dict(
         mode=mode, syncs_per_epoch=syncs, n_rounds=len(rounds), n_tokens=n_tokens, vocab=vocab,
         modes_used=sorted({r["mode"] for r in rounds}),
         tokens_per_task=med([t for r in rounds for t in r["tokens_per_task"]]),
-        model_bytes_per_round=rounds[0]["model_bytes"],
+        model_bytes_first_round=rounds[0]["model_bytes"],
+        model_bytes_per_round=med(later) if later else rounds[0]["model_bytes"],
+        stale_tasks=sum(r["stale_tasks"] for r in rounds),
         settings_bytes_per_task=rounds[0]["settings_bytes"],
         corpus_bytes_per_task_median=med(corpus), corpus_bytes_per_task_max=max(corpus),
         returned_bytes_per_task_median=med(back), dense_bytes_per_task=dense,
@@ -137,13 +148,24 @@ def summarise(rounds, syncs, mode, fit_seconds, n_tokens, vocab):
         fit_seconds=fit_seconds, rounds=rounds)
 
 
+def peak_rss_mb():
+    """This process's peak resident set so far, MB (Linux ru_maxrss is in KB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--max-tokens", type=int, default=4_000_000)
-    ap.add_argument("--syncs", type=int, nargs="+", default=[1, 8])
+    ap.add_argument("--syncs", nargs="+", default=["1", "8"],
+                    help='syncs_per_epoch values: integers or "auto"')
     ap.add_argument("--modes", nargs="+", default=["paths", "slices"],
                     choices=["paths", "slices"])
+    ap.add_argument("--workers", type=int, nargs="+", default=[2],
+                    help="LocalCluster sizes (1 thread each); the fit always has 2 shards")
+    ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
 
@@ -155,63 +177,82 @@ def main(argv=None):
     import skw2v._fitting.parallel as parallel
     from skw2v import SkipGramVectorizer
 
+    syncs_values = [v if v == "auto" else int(v) for v in args.syncs]
     work = tempfile.mkdtemp(prefix="bench-dask-rounds-")
-    rows, first = [], {}
+    rows, local = [], {}
+
+    def params(syncs, spill):
+        return dict(input="filename", n_components=100, window=5, n_negatives=5,
+                    epochs=args.epochs, min_count=5, subsample=1e-3, n_shards=2,
+                    syncs_per_epoch=syncs, random_state=0, temp_folder=spill)
+
     try:
         docs_dir, spill = os.path.join(work, "docs"), os.path.join(work, "spill")
         os.mkdir(docs_dir)
         os.mkdir(spill)
         files, n_tokens = write_documents(docs_dir, args.max_tokens, args.corpus)
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address="127.0.0.1:0")
-        with distributed.Client(cluster):
-            for syncs in args.syncs:
-                for mode in args.modes:
-                    rec = Recorder(parallel)
-                    share = parallel.share_with_cluster
-                    if mode == "slices":  # the workers' check answered "no"
-                        parallel.share_with_cluster = lambda ids, offsets: (None, "forced")
-                    rec.install()
-                    try:
-                        t0 = time.perf_counter()
-                        with parallel_config(backend="dask"):
-                            est = SkipGramVectorizer(
-                                input="filename", n_components=100, window=5, n_negatives=5,
-                                epochs=1, min_count=5, subsample=1e-3, n_shards=2,
-                                syncs_per_epoch=syncs, random_state=0, n_jobs=-1,
-                                temp_folder=spill).fit(files)
-                        seconds = time.perf_counter() - t0
-                    finally:
-                        rec.uninstall()
-                        parallel.share_with_cluster = share
-                    row = summarise(rec.rounds, syncs, mode, seconds, n_tokens,
-                                    len(est.index_to_key_))
-                    # the way the corpus travels never changes the vectors
-                    ref = first.setdefault(syncs, est.vectors_)
-                    row["same_vectors_as_first_mode"] = bool(np.array_equal(est.vectors_, ref))
-                    rows.append(row)
-                    print(json.dumps({k: v for k, v in row.items() if k != "rounds"}),
-                          flush=True)
-        cluster.close()
+        for syncs in syncs_values:  # the same fit on this machine, for the bit-for-bit check
+            t0 = time.perf_counter()
+            est = SkipGramVectorizer(**params(syncs, spill), n_jobs=1).fit(files)
+            local[syncs] = (est.vectors_, time.perf_counter() - t0)
+            print(f"local synced fit, syncs_per_epoch={syncs}: {local[syncs][1]:.1f} s",
+                  flush=True)
+        for n_workers in args.workers:
+            cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1,
+                                               processes=True, host="127.0.0.1",
+                                               dashboard_address="127.0.0.1:0")
+            with distributed.Client(cluster):
+                for syncs in syncs_values:
+                    for mode in args.modes:
+                        rec = Recorder(parallel)
+                        share = parallel.share_with_cluster
+                        if mode == "slices":  # the workers' check answered "no"
+                            parallel.share_with_cluster = lambda ids, offsets: (None, "forced")
+                        rec.install()
+                        try:
+                            t0 = time.perf_counter()
+                            with parallel_config(backend="dask"):
+                                est = SkipGramVectorizer(**params(syncs, spill),
+                                                         n_jobs=-1).fit(files)
+                            seconds = time.perf_counter() - t0
+                        finally:
+                            rec.uninstall()
+                            parallel.share_with_cluster = share
+                        row = summarise(rec.rounds, syncs, mode, seconds, n_tokens,
+                                        len(est.index_to_key_))
+                        row.update(n_workers=n_workers, epochs=args.epochs,
+                                   words_per_second=n_tokens * args.epochs / seconds,
+                                   client_peak_rss_mb=peak_rss_mb(),
+                                   same_vectors_as_local_fit=bool(
+                                       np.array_equal(est.vectors_, local[syncs][0])))
+                        rows.append(row)
+                        print(json.dumps({k: v for k, v in row.items() if k != "rounds"}),
+                              flush=True)
+            cluster.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"\ncorpus={args.corpus} max_tokens={args.max_tokens} n_shards=2, 1 epoch, "
-          "LocalCluster 2 processes x 1 thread; medians over rounds and tasks")
-    print("| syncs/epoch | corpus travels as | tokens per task | dense W_in+W_out MB per round "
+    print(f"\ncorpus={args.corpus} max_tokens={args.max_tokens} n_shards=2, {args.epochs} "
+          "epoch(s), LocalCluster processes x 1 thread; medians over rounds and tasks")
+    print("| workers | syncs/epoch | rounds | corpus travels as | tokens per task "
+          "| W_in+W_out MB sent per task (first round) "
           "| corpus bytes per task | returned MB per task (dense MB) | round s "
-          "| of which: making tasks / cluster / combining s | fit s | load avg |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| of which: making tasks / cluster / combining s | fit s | words/s "
+          "| same as local | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['syncs_per_epoch']} | {r['mode']} | {r['tokens_per_task']:,.0f} "
-              f"| {r['model_bytes_per_round'] / 1e6:.1f} "
+        print(f"| {r['n_workers']} | {r['syncs_per_epoch']} | {r['n_rounds']} | {r['mode']} "
+              f"| {r['tokens_per_task']:,.0f} "
+              f"| {r['model_bytes_per_round'] / 1e6:.2f} "
+              f"({r['model_bytes_first_round'] / 1e6:.1f}) "
               f"| {r['corpus_bytes_per_task_median']:,.0f} "
-              f"| {r['returned_bytes_per_task_median'] / 1e6:.1f} "
+              f"| {r['returned_bytes_per_task_median'] / 1e6:.2f} "
               f"({r['dense_bytes_per_task'] / 1e6:.1f}) "
-              f"| {r['round_seconds_median']:.2f} "
-              f"| {r['build_seconds_median']:.3f} / {r['cluster_seconds_median']:.2f} / "
-              f"{r['combine_seconds_median']:.2f} "
-              f"| {r['fit_seconds']:.1f} | {r['load_average'][0]:.1f} |")
+              f"| {r['round_seconds_median']:.3f} "
+              f"| {r['build_seconds_median']:.3f} / {r['cluster_seconds_median']:.3f} / "
+              f"{r['combine_seconds_median']:.3f} "
+              f"| {r['fit_seconds']:.1f} | {r['words_per_second']:,.0f} "
+              f"| {r['same_vectors_as_local_fit']} | {r['load_average'][0]:.1f} |")
     if args.out:
         with open(args.out, "w") as fh:
             json.dump({"args": vars(args), "skw2v": skw2v.__version__, "rows": rows}, fh,

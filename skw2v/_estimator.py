@@ -99,9 +99,11 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         16M in-vocabulary tokens or more at 5 epochs, and
         ``0.025 * sqrt(8e7 / (n_tokens * epochs))`` below that, at most 0.1,
         because fewer SGD steps need larger ones (on the first 1M tokens of
-        text8like, WS353 0.33 at 0.025 against 0.44 at 0.1). With
-        synchronised shards (``n_shards``, or a Dask cluster), whose summed
-        changes act as a larger step, ``"auto"`` is 0.025. The value used
+        text8like, WS353 0.33 at 0.025 against 0.44 at 0.1). Synchronised
+        shards (``n_shards``, or a Dask cluster) get the same value when
+        ``syncs_per_epoch="auto"`` makes at least 32 rounds per epoch; with
+        fewer, longer rounds their combined changes act as a larger step,
+        and ``"auto"`` is 0.025. The value used
         is :attr:`learning_rate_`. Each row's summed step is bounded by its
         curvature whatever the rate (see :ref:`stability`), so large rates
         do not diverge; a custom loss whose
@@ -158,17 +160,22 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     n_shards : int or None, default=None
         Set it for results that do not depend on ``n_jobs`` or on the joblib
         backend: each epoch is cut into ``n_shards`` shards that train on
-        private copies of the vectors, and the shards' changes are summed in
-        shard order at every synchronisation. The result depends on
-        ``n_shards``, ``syncs_per_epoch`` and ``random_state`` only, the same
-        on threads, processes or a Dask cluster. Costs: a copy of both
-        matrices per running shard, the vectors shipped to the workers at
-        each synchronisation, and lower quality than sequential training
-        (updates within a round do not see each other).
-    syncs_per_epoch : int, default=1
+        private copies of the vectors, and the shards' changes are combined
+        row by row in shard order at every synchronisation. The result
+        depends on ``n_shards``, ``syncs_per_epoch`` and ``random_state``
+        only, the same on threads, processes or a Dask cluster. Costs: two
+        copies of both matrices per worker, and a round trip to the workers
+        per synchronisation, which sends only the rows the last one changed.
+    syncs_per_epoch : "auto" or int, default="auto"
         With ``n_shards``, how many times per epoch the shards' changes are
-        combined. More syncs track sequential SGD more closely and ship the
-        vectors to the workers more often.
+        combined. Quality falls with the tokens trained between syncs, so
+        ``"auto"`` keeps rounds short: about 16k tokens over all shards
+        (1k to 4k per shard; one round per epoch for one shard). On
+        text8like this scores within a point of sequential training at 2 to
+        8 shards (see the scaling page of the user guide). An int gives
+        fewer, longer rounds, which cost less in round trips on a cluster
+        and lose quality: a few analogy points per doubling of shards at 4
+        syncs per shard.
     spill_threshold : "auto", int, str or None, default="auto"
         Size in bytes above which the encoded corpus (4 bytes per token) is
         kept on disk instead of in memory: an int, or a string such as
@@ -386,7 +393,7 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                  input="content", encoding="utf-8", decode_error="strict", strip_accents=None,
                  lowercase=True, preprocessor=None, tokenizer=None,
                  token_pattern=DEFAULT_TOKEN_PATTERN, analyzer="word", n_jobs=None,
-                 n_shards=None, syncs_per_epoch=1, spill_threshold="auto", temp_folder=None,
+                 n_shards=None, syncs_per_epoch="auto", spill_threshold="auto", temp_folder=None,
                  initial_vectors=None, random_state=None, verbose=0, callbacks=None,
                  stop_words=None, min_df=1, max_df=1.0, max_features=None, memory=None,
                  char_ngram_range=None, n_buckets=2_000_000, word_boundaries=("<", ">")):

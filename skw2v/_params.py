@@ -264,7 +264,10 @@ def _analyzer(name, v, params):
 
 
 def _syncs_per_epoch(name, v, params):
-    Int(1, MAX_SHARDS, "Use 1 to synchronise once per epoch.").check(name, v, params)
+    if isinstance(v, str) and v == "auto":
+        return
+    Int(1, MAX_SHARDS, 'Use "auto" (short rounds, the default) or 1 to synchronise once per '
+        "epoch.").check(name, v, params)
     n_shards = params["n_shards"]
     if n_shards is not None and n_shards * v > MAX_SLICES:
         _bad(name, v, f"at most {MAX_SLICES // n_shards} with n_shards={n_shards} "

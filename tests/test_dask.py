@@ -239,7 +239,8 @@ def test_corpus_in_a_shared_folder_travels_as_paths(client, tmp_path):
 
 def _task_corpus_bytes(monkeypatch):
     """Record the pickled bytes of every cluster task's arguments other than the
-    model (``W_in``, ``W_out``, the settings): what the client sends of the corpus."""
+    model (its state, ``W_in``, ``W_out``, the settings): what the client sends of
+    the corpus."""
     import pickle
 
     from skw2v._fitting import parallel as _parallel
@@ -249,7 +250,7 @@ def _task_corpus_bytes(monkeypatch):
 
     def recording(tasks, *args, **kwargs):
         for func, task_args, _ in tasks:
-            rest = [a for a in task_args[2:] if not isinstance(a, _parallel.SGDSettings)]
+            rest = [a for a in task_args[3:] if not isinstance(a, _parallel.SGDSettings)]
             sent.append((func.__name__, len(pickle.dumps(rest, protocol=5))))
         return run(tasks, *args, **kwargs)
 

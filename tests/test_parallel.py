@@ -437,3 +437,85 @@ def test_hogwild_makes_its_matrices_in_shared_memory_only(planted, monkeypatch):
     # NumPy's allocations are traced, the maps are not: the 12.8 MB input matrix
     # must not appear (drawing it in blocks takes about 4 MB)
     assert peaks and peaks[0] < n_buckets * dim * 4 / 2
+
+
+def _replica_fit(docs, params, monkeypatch, drop_after=()):
+    """A synced fit that records what every task was sent, dropping the (driver-thread,
+    n_jobs=1) replica after the rounds listed in ``drop_after``."""
+    from skw2v._fitting import parallel
+
+    log, stale, rounds = [], [], []
+    combine = parallel._combine_round
+
+    def combining(*args, **kwargs):
+        out = combine(*args, **kwargs)
+        rounds.append(len(rounds))
+        if len(rounds) in drop_after:
+            parallel.drop_replica()  # as a worker thread that ran no shard of a round
+        return out
+
+    monkeypatch.setattr(parallel, "_combine_round", combining)
+    monkeypatch.setattr(parallel, "ROUND_LOG", log)
+    monkeypatch.setattr(parallel, "STALE_LOG", stale)
+    est = SkipGramVectorizer(**params, n_jobs=1).fit(docs)
+    return est, log, stale
+
+
+def test_rounds_after_the_first_send_only_the_changed_rows(synced, monkeypatch):
+    """Workers keep the synchronised vectors between rounds: only the first round of an
+    epoch ships both matrices, later ones the rows the last combination changed."""
+    rng = np.random.default_rng(0)
+    docs = [" ".join(f"w{x}" for x in rng.integers(0, 3000, 30)) for _ in range(200)]
+    params = {**synced, "syncs_per_epoch": 4, "epochs": 1, "n_negatives": 2}
+    est, log, stale = _replica_fit(docs, params, monkeypatch)
+    dense = (est.vectors_.nbytes + est.output_vectors_.nbytes)
+    sent = [s for _, _, s in log]
+    assert len(sent) == 4 * 3 and stale == []
+    assert sent[:3] == [dense] * 3  # round 1: the whole matrices
+    assert all(0 < s < dense for s in sent[3:])
+
+
+def test_a_worker_whose_replica_fell_behind_gets_the_whole_matrices(planted, synced,
+                                                                   monkeypatch):
+    """A worker that missed a round cannot apply only the last round's rows: it answers
+    STALE, gets the whole matrices, and the fit is the same bit for bit."""
+    docs = list(planted[0])
+    params = {**synced, "syncs_per_epoch": 4}
+    reference, _, none = _replica_fit(docs, params, monkeypatch)
+    est, log, stale = _replica_fit(docs, params, monkeypatch, drop_after=(1, 3))
+    assert none == [] and stale == [3, 3]  # one thread ran all 3 shards of the next round
+    np.testing.assert_array_equal(est.vectors_, reference.vectors_)
+    np.testing.assert_array_equal(est.output_vectors_, reference.output_vectors_)
+    np.testing.assert_array_equal(est.loss_curve_, reference.loss_curve_)
+
+
+def test_auto_syncs_give_each_shard_short_rounds():
+    from skw2v._fitting.parallel import rounds_per_epoch, shard_round_tokens, short_rounds
+    from skw2v._params import MAX_SLICES
+
+    assert rounds_per_epoch(3, 10**9, 8) == 3
+    assert rounds_per_epoch("auto", 10**6, 1) == 1  # one shard: sequential, no rounds
+    assert rounds_per_epoch("auto", 100, 4) == 1
+    # about 16k tokens per round over all shards, 1k to 4k per shard
+    assert [shard_round_tokens(k) for k in (1, 2, 4, 8, 16, 64)] == [
+        4096, 4096, 4096, 2048, 1024, 1024]
+    n = 17_000_000
+    assert rounds_per_epoch("auto", n, 8) == -(-n // (8 * 2048))
+    assert rounds_per_epoch("auto", 10**12, 16) == MAX_SLICES // 16
+    # the step of one worker only when the rounds are short against the epoch
+    assert short_rounds("auto", n, 8) and not short_rounds(8, n, 8)
+    assert not short_rounds("auto", 100_000, 8)
+
+
+def test_auto_syncs_per_epoch_trains_like_the_same_explicit_count(planted, small_params,
+                                                                   monkeypatch):
+    from skw2v._fitting import parallel
+
+    docs = list(planted[0])
+    n_tokens = sum(len(d.split()) for d in docs)
+    monkeypatch.setattr(parallel, "SHARD_ROUND_TOKENS", (100, 200))
+    auto = SkipGramVectorizer(**small_params, n_shards=2, syncs_per_epoch="auto").fit(docs)
+    rounds = parallel.rounds_per_epoch("auto", n_tokens, 2)
+    assert rounds > 1
+    explicit = SkipGramVectorizer(**small_params, n_shards=2, syncs_per_epoch=rounds).fit(docs)
+    np.testing.assert_array_equal(auto.vectors_, explicit.vectors_)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import uuid
 from dataclasses import dataclass
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
 from .._core.sgd import train_range
+from .._params import MAX_SLICES
 from .._data.store import (
     CorpusNotVisible,
     OffsetFile,
@@ -95,7 +98,7 @@ class SGDSettings:
     incidence: object = None
 
     def run(self, W_in, W_out, ids, offsets, start, stop, lr_start, lr_stop, rng,
-            callback=None, base=0):
+            callback=None, base=0, drawn=None):
         """:func:`~skw2v._core.sgd.train_range` with these settings.
 
         A corpus on disk (:class:`~skw2v._data.store.TokenFile`) is handed to
@@ -107,7 +110,8 @@ class SGDSettings:
         return train_range(W_in, W_out, ids, offsets, start, stop, read=read, window=self.window,
                            loss=self.loss, n_negatives=self.n_negatives, sampler=self.sampler,
                            batch_size=self.batch_size, lr_start=lr_start, lr_stop=lr_stop,
-                           rng=rng, callback=callback, base=base, incidence=self.incidence)
+                           rng=rng, callback=callback, base=base, incidence=self.incidence,
+                           drawn=drawn)
 
 
 def train_epoch(W_in, W_out, ids, offsets, *, strategy, settings, seed, lr_start, lr_stop,
@@ -187,7 +191,7 @@ def train_slice_in_place(W_in, W_out, ids, offsets, start, stop, seed, lr_start,
                             np.random.default_rng(seed))
 
 
-def train_slice_from_files(W_in, W_out, corpus, start, stop, seed, lr_start, lr_stop,
+def train_slice_from_files(model, W_in, W_out, corpus, start, stop, seed, lr_start, lr_stop,
                            settings):
     """:func:`train_slice_on_copy` of a :class:`~skw2v._data.store.SharedCorpus`.
 
@@ -201,7 +205,7 @@ def train_slice_from_files(W_in, W_out, corpus, start, stop, seed, lr_start, lr_
     """
     corpus.check()
     offsets = corpus.offsets.around(start, stop)
-    return train_slice_on_copy(W_in, W_out, corpus.tokens, offsets, start, stop, seed,
+    return train_slice_on_copy(model, W_in, W_out, corpus.tokens, offsets, start, stop, seed,
                                lr_start, lr_stop, settings)
 
 
@@ -271,17 +275,131 @@ def unshare(shared):
             pass
 
 
-def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, lr_stop,
-                        settings, base=0):
-    """Train ``[start, stop)`` on copies of the vectors; return the changes.
+@dataclass(frozen=True)
+class ModelState:
+    """Which synchronised state a shard's task trains from, and how it gets it.
+
+    Each worker thread keeps a replica of the synchronised vectors between
+    rounds (:class:`Replica`), so a round sends only the rows the last
+    combination changed, not both matrices.
+
+    Attributes
+    ----------
+    token : str
+        Names one synchronised epoch; a replica of another epoch is dropped.
+    version : int
+        Rounds combined into the state so far in this epoch.
+    rows_in, rows_out : ndarray of int32 or None
+        The rows that round ``version`` changed; the task's ``W_in`` and
+        ``W_out`` are then their new values. None: ``W_in`` and ``W_out``
+        are the whole matrices (the first round, or a worker whose replica
+        is missing or more than one round behind).
+    """
+
+    token: str
+    version: int
+    rows_in: np.ndarray | None = None
+    rows_out: np.ndarray | None = None
+
+    @property
+    def dense(self):
+        """Whether the task carries the whole matrices."""
+        return self.rows_in is None
+
+
+class Replica:
+    """A worker thread's copy of the synchronised vectors, and a scratch copy to train on.
+
+    ``base_*`` hold the state at ``version``. A task trains ``work_*`` (equal
+    to ``base_*`` between tasks), takes the difference on the rows it can have
+    changed, and copies those rows back from ``base_*``, so each round costs
+    in proportion to the rows it touches, not to the vocabulary.
+    """
+
+    def __init__(self, token, version, W_in, W_out):
+        self.token, self.version = token, version
+        self.base_in, self.base_out = np.array(W_in, copy=True), np.array(W_out, copy=True)
+        self.work_in, self.work_out = self.base_in.copy(), self.base_out.copy()
+
+    def advance(self, state, new_in, new_out):
+        """Apply the rows round ``state.version`` changed (their new values)."""
+        for base, work, rows, values in ((self.base_in, self.work_in, state.rows_in, new_in),
+                                         (self.base_out, self.work_out, state.rows_out, new_out)):
+            base[rows] = values
+            work[rows] = values
+        self.version = state.version
+
+
+_THREAD = threading.local()
+
+
+def replica_for(state, W_in, W_out):
+    """This thread's :class:`Replica` at ``state``, or None when the task cannot make it.
+
+    None means the replica is missing (a new worker) or more than one round
+    behind (its thread ran no shard of the last round); the client then
+    sends the task again with the whole matrices.
+    """
+    rep = getattr(_THREAD, "replica", None)
+    if state.dense:
+        if rep is None or rep.token != state.token or rep.version != state.version:
+            _THREAD.replica = None  # free the old copies before making new ones
+            rep = _THREAD.replica = Replica(state.token, state.version, W_in, W_out)
+        return rep
+    if rep is None or rep.token != state.token:
+        return None
+    if rep.version == state.version - 1:
+        rep.advance(state, W_in, W_out)
+    return rep if rep.version == state.version else None
+
+
+def drop_replica():
+    """Free this thread's replica (the end of a synchronised fit)."""
+    _THREAD.replica = None
+
+
+#: What a task returns when it cannot make the state it was asked to train
+#: from (:func:`replica_for`).
+STALE = "stale"
+
+
+def candidate_rows(settings, ids, start, stop, base, drawn, n_out):
+    """Rows of ``W_in`` and ``W_out`` that training ``[start, stop)`` can have changed.
+
+    The words within a window of the range (input rows, with subwords
+    every row they use, and output rows), and every negative drawn
+    (``drawn``, output rows). A loss without the fused negative-sampling
+    kernel may change any output row, so all are listed.
+    """
+    near = np.asarray(read_tokens(ids, start - settings.window - base,
+                                  stop + settings.window - base))
+    used = np.zeros(n_out, dtype=bool)
+    used[near] = True
+    rows_in = np.flatnonzero(used)
+    if settings.incidence is not None:
+        inc = settings.incidence
+        rows_in = np.unique(inc.indices[np.repeat(used, np.diff(inc.indptr))])
+    ask = getattr(settings.loss, "window_kernel", None)
+    if ask is None or ask() is None:
+        rows_out = np.arange(n_out)
+    else:
+        rows_out = np.flatnonzero(used | drawn)
+    return rows_in.astype(np.intp), rows_out
+
+
+def train_slice_on_copy(model, W_in, W_out, ids, offsets, start, stop, seed, lr_start,
+                        lr_stop, settings, base=0):
+    """Train ``[start, stop)`` from the synchronised state ``model``; return the changes.
 
     A top-level function of arrays, so that joblib ships ``W_in``, ``W_out``
-    and the token slice ``ids`` (positions from ``base``, holding the slice
-    and the window around it) to process or Dask workers as top-level
-    arguments: memory-mapped or scattered, never pickled per batch. Only
-    the slice travels, not the corpus; ``ids`` may also be a
-    :class:`~skw2v._data.store.TokenFile` the worker reads. ``offsets``
-    need only cover the slice (:func:`~skw2v._data.store.document_slice`).
+    (the whole matrices, or the rows the last round changed; see
+    :class:`ModelState`) and the token slice ``ids`` (positions from
+    ``base``, holding the slice and the window around it) to process or
+    Dask workers as top-level arguments: memory-mapped or scattered, never
+    pickled per batch. Only the slice travels, not the corpus; ``ids`` may
+    also be a :class:`~skw2v._data.store.TokenFile` the worker reads.
+    ``offsets`` need only cover the slice
+    (:func:`~skw2v._data.store.document_slice`).
 
     Returns
     -------
@@ -289,23 +407,39 @@ def train_slice_on_copy(W_in, W_out, ids, offsets, start, stop, seed, lr_start, 
         ``trained - original`` for both matrices, only the rows that changed
         (a shard touches a fraction of the vocabulary between syncs).
     result : RangeResult
-    counts : ndarray of int64 of shape (n_words,)
-        How often each word occurs as a center in ``[start, stop)``, for
-        :func:`combine_weights` (one per row of ``W_out``: with subwords,
-        ``W_in`` has more rows than there are words).
+    counts : tuple of ndarray
+        The words centred in ``[start, stop)`` and how often each occurs,
+        for :func:`combine_weights`.
+
+    Or :data:`STALE` when the worker's replica cannot be brought to
+    ``model`` from the rows sent.
     """
     from threadpoolctl import threadpool_limits
 
-    A = np.array(W_in, copy=True)
-    B = np.array(W_out, copy=True)
-    with threadpool_limits(1, user_api="blas"):
-        result = settings.run(A, B, ids, offsets, start, stop, lr_start, lr_stop,
-                              np.random.default_rng(seed), base=base)
-    A -= W_in
-    B -= W_out
-    centers = np.asarray(read_tokens(ids, start - base, stop - base))
-    counts = np.bincount(centers, minlength=B.shape[0]).astype(np.int64)
-    return RowDelta.of(A), RowDelta.of(B), result, counts
+    rep = replica_for(model, W_in, W_out)
+    if rep is None:
+        return STALE
+    A, B = rep.work_in, rep.work_out
+    drawn = np.zeros(B.shape[0], dtype=bool)
+    try:
+        with threadpool_limits(1, user_api="blas"):
+            result = settings.run(A, B, ids, offsets, start, stop, lr_start, lr_stop,
+                                  np.random.default_rng(seed), base=base, drawn=drawn)
+        rows_in, rows_out = candidate_rows(settings, ids, start, stop, base, drawn,
+                                           B.shape[0])
+        centers = np.asarray(read_tokens(ids, start - base, stop - base))
+        deltas = []
+        for work, orig, rows in ((A, rep.base_in, rows_in), (B, rep.base_out, rows_out)):
+            delta = work[rows]
+            delta -= orig[rows]
+            work[rows] = orig[rows]  # the scratch copy is the synchronised state again
+            changed = np.any(delta != 0, axis=1)
+            deltas.append(RowDelta(rows[changed].astype(np.int32), delta[changed],
+                                   work.shape[0]))
+    except BaseException:
+        drop_replica()  # a half-trained scratch copy is never reused
+        raise
+    return deltas[0], deltas[1], result, np.unique(centers, return_counts=True)
 
 
 @dataclass(frozen=True)
@@ -401,13 +535,16 @@ def combine_weights(counts, saturation):
     return factor
 
 
-def _round_tasks(mode, W_in, W_out, ids, offsets, shared, shards, r, n_rounds, seeds,
-                 settings, lr_start, lr_stop):
+def _round_tasks(mode, model, A, B, ids, offsets, shared, shards, r, n_rounds, seeds, settings,
+                 lr_start, lr_stop, only=None):
     """The tasks of round ``r``, the longest slice and every slice's length.
 
     ``mode`` says how the tokens travel: ``"files"`` (the task gets
     ``shared`` and reads its slice), ``"path"`` (a local worker reads the
     token file ``ids``) or ``"slices"`` (the task gets its tokens).
+    ``model``, ``A`` and ``B`` say which state the shards start from
+    (:class:`ModelState`). ``only``: the indices, among the round's
+    non-empty slices, of the tasks to make (default: all).
     """
     tasks, longest, sizes = [], 0, []
     for j, (a, b) in enumerate(shards):
@@ -417,12 +554,14 @@ def _round_tasks(mode, W_in, W_out, ids, offsets, shared, shards, r, n_rounds, s
             continue
         longest = max(longest, hi - lo)
         sizes.append(hi - lo)
+        if only is not None and len(sizes) - 1 not in only:
+            continue
         lr_a = lr_start + (lr_stop - lr_start) * (lo - a) / (b - a)
         lr_b = lr_start + (lr_stop - lr_start) * (hi - a) / (b - a)
         seed = seeds[j * n_rounds + r]
         if mode == "files":
             tasks.append(delayed(train_slice_from_files)(
-                W_in, W_out, shared, lo, hi, seed, lr_a, lr_b, settings))
+                model, A, B, shared, lo, hi, seed, lr_a, lr_b, settings))
             continue
         docs = document_slice(offsets, lo, hi)  # only the documents the slice needs
         if mode == "path":
@@ -431,13 +570,59 @@ def _round_tasks(mode, W_in, W_out, ids, offsets, shared, shards, r, n_rounds, s
             base = max(lo - settings.window, 0)
             part = read_tokens(ids, base, hi + settings.window)
         tasks.append(delayed(train_slice_on_copy)(
-            W_in, W_out, part, docs, lo, hi, seed, lr_a, lr_b, settings, base))
+            model, A, B, part, docs, lo, hi, seed, lr_a, lr_b, settings, base))
     return tasks, longest, sizes
+
+
+#: With ``syncs_per_epoch="auto"``, the shards together train about this many
+#: tokens (of the subsampled corpus) per round: quality falls with the
+#: tokens trained between syncs (``benchmarks/README.md``, bench_shards) ...
+ROUND_TOKENS = 16_384
+#: ... but each shard trains between these many tokens per round (fewer cost
+#: more in per-round overhead than they gain; more lose quality).
+SHARD_ROUND_TOKENS = (1_024, 4_096)
+#: Rounds per epoch from which ``learning_rate="auto"`` gives synchronised
+#: shards the step of a single worker (:func:`short_rounds`).
+SHORT_ROUNDS = 32
+
+
+def shard_round_tokens(n_shards):
+    """Tokens each of ``n_shards`` shards trains per round with ``syncs_per_epoch="auto"``."""
+    low, high = SHARD_ROUND_TOKENS
+    return int(min(high, max(low, ROUND_TOKENS // max(int(n_shards), 1))))
+
+
+def rounds_per_epoch(syncs_per_epoch, n_tokens, n_shards):
+    """Rounds of a synchronised epoch of ``n_tokens`` tokens.
+
+    ``syncs_per_epoch="auto"`` gives each shard :func:`shard_round_tokens`
+    tokens per round (one round for one shard, which then trains
+    sequentially), at most ``MAX_SLICES // n_shards`` rounds.
+    """
+    if not (isinstance(syncs_per_epoch, str) and syncs_per_epoch == "auto"):
+        return int(syncs_per_epoch)
+    if n_shards <= 1:
+        return 1
+    n = -(-int(n_tokens) // (n_shards * shard_round_tokens(n_shards)))
+    return int(max(1, min(n, MAX_SLICES // n_shards)))
+
+
+def short_rounds(syncs_per_epoch, n_tokens, n_shards):
+    """Whether ``syncs_per_epoch="auto"`` makes at least :data:`SHORT_ROUNDS` rounds per epoch.
+
+    Shards that synchronise that often train like one worker, so
+    ``learning_rate="auto"`` gives them the same step; with few rounds per
+    epoch each round adds up ``n_shards`` stale changes, and "auto" keeps
+    word2vec's 0.025.
+    """
+    auto = isinstance(syncs_per_epoch, str) and syncs_per_epoch == "auto"
+    return auto and rounds_per_epoch(syncs_per_epoch, n_tokens, n_shards) >= SHORT_ROUNDS
 
 
 def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, lr_start,
                         lr_stop, progress=None):
-    n_shards, n_rounds = strategy.n_shards, strategy.syncs_per_epoch
+    n_shards = strategy.n_shards
+    n_rounds = rounds_per_epoch(strategy.syncs_per_epoch, ids.size, n_shards)
     shards = split_range(ids.size, n_shards)
     seeds = seed.spawn(n_shards * n_rounds)
     local = strategy.local
@@ -450,31 +635,66 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, 
         if strategy.verbose:
             logger.info("synchronised shards: %s", why)
     try:
-        return _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, strategy,
-                           settings, lr_start, lr_stop, progress)
+        return _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, n_rounds,
+                           strategy, settings, lr_start, lr_stop, progress)
     finally:
         unshare(shared)
+        drop_replica()  # a threading backend's shard ran in this thread
 
 
-def _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, strategy, settings,
-                lr_start, lr_stop, progress):
+class _Rounds:
+    """Runs the rounds of one synchronised epoch on the active joblib backend.
+
+    Local backends run every round in one :class:`joblib.Parallel` context,
+    so the workers (and their replicas) stay the same all epoch; a cluster
+    runs each round under :func:`run_round_on_cluster`.
+    """
+
+    def __init__(self, strategy, parallel):
+        self.strategy, self.parallel, self.slowest = strategy, parallel, 0.0
+
+    def run(self, tasks, longest, r):
+        if self.parallel is not None:
+            return self.parallel(tasks)
+        results, seconds = run_round_on_cluster(
+            tasks, self.strategy.n_jobs,
+            max(longest / _SLOWEST_TOKENS_PER_SECOND, _ROUND_TIMEOUT_FACTOR * self.slowest), r)
+        self.slowest = max(self.slowest, seconds)
+        return results
+
+
+def _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, n_rounds, strategy,
+                settings, lr_start, lr_stop, progress):
     """The rounds of a synchronised epoch; returns ``(summed loss, pairs)``."""
-    n_rounds, n_jobs, local = strategy.syncs_per_epoch, strategy.n_jobs, strategy.local
-    loss, n_pairs, slowest = 0.0, 0, 0.0
+    import contextlib
+
+    local = strategy.local
+    loss, n_pairs = 0.0, 0
     noise = noise_probabilities(settings.sampler, W_out.shape[0])
-    r = 0
-    while r < n_rounds:
-        tasks, longest, sizes = _round_tasks(mode, W_in, W_out, ids, offsets, shared, shards,
-                                             r, n_rounds, seeds, settings, lr_start, lr_stop)
+    token = uuid.uuid4().hex
+    dense = ModelState(token, 0)
+    model, A, B = dense, W_in, W_out
+    with contextlib.ExitStack() as stack:
+        parallel = None
         if local:
-            results = Parallel(n_jobs=n_jobs)(tasks)
-        else:
+            parallel = stack.enter_context(Parallel(n_jobs=strategy.n_jobs, batch_size=1))
+        rounds = _Rounds(strategy, parallel)
+        r = 0
+        while r < n_rounds:
+            args = (ids, offsets, shared, shards, r, n_rounds, seeds, settings, lr_start,
+                    lr_stop)
+            tasks, longest, sizes = _round_tasks(mode, model, A, B, *args)
             try:
-                results, seconds = run_round_on_cluster(
-                    tasks, n_jobs, max(longest / _SLOWEST_TOKENS_PER_SECOND,
-                                       _ROUND_TIMEOUT_FACTOR * slowest), r)
+                results = rounds.run(tasks, longest, r)
+                stale = [i for i, res in enumerate(results) if isinstance(res, str)]
+                if stale:  # workers whose replica fell behind get the whole matrices
+                    again, _, _ = _round_tasks(mode, dense, W_in, W_out, *args, only=stale)
+                    for i, res in zip(stale, rounds.run(again, longest, r), strict=True):
+                        results[i] = res
+                    if STALE_LOG is not None:
+                        STALE_LOG.append(len(stale))
             except CorpusNotVisible as exc:
-                if mode != "files":
+                if mode != "files" or local:
                     raise
                 # a worker that joined after the check reads another disk:
                 # this round and the rest of the epoch ship their slices
@@ -483,52 +703,81 @@ def _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, strategy
                     logger.info("synchronised shards: %s; round %d is run again with the "
                                 "slices shipped", exc, r + 1)
                 continue
-            slowest = max(slowest, seconds)
-        loss, n_pairs = _combine_round(W_in, W_out, results, sizes, noise, settings, loss,
-                                       n_pairs, progress)
-        r += 1
+            loss, n_pairs, rows_in, rows_out = _combine_round(
+                W_in, W_out, results, sizes, noise, settings, loss, n_pairs, progress,
+                sent=A.nbytes + B.nbytes + (0 if model.dense else
+                                            model.rows_in.nbytes + model.rows_out.nbytes))
+            r += 1
+            dense = ModelState(token, r)
+            model = ModelState(token, r, rows_in, rows_out)
+            A, B = W_in[rows_in], W_out[rows_out]
     return float(loss), int(n_pairs)
 
 
-def _combine_round(W_in, W_out, results, sizes, noise, settings, loss, n_pairs, progress):
-    """Add the shards' changes, each row scaled by :func:`combine_weights`, in shard order."""
+def _union_rows(deltas):
+    """The increasing union of the rows of some :class:`RowDelta`."""
+    return np.unique(np.concatenate([d.rows for d in deltas])).astype(np.int32)
+
+
+def _combine_round(W_in, W_out, results, sizes, noise, settings, loss, n_pairs, progress,
+                   sent=0):
+    """Add the shards' changes, each row scaled by :func:`combine_weights`, in shard order.
+
+    Works on the union of the rows the shards changed only. Returns the
+    running loss and pair count, and the rows of ``W_in`` and ``W_out`` that
+    changed.
+    """
     saturation = SATURATION
+    rows_in = _union_rows([res[0] for res in results])
+    rows_out = _union_rows([res[1] for res in results])
     if not np.isinf(saturation):
-        c_in = np.stack([counts for _, _, _, counts in results]).astype(np.float64)
+        n_words = W_out.shape[0]
+        c_words = np.zeros((len(results), n_words))
+        for s, (*_, (words, counts)) in enumerate(results):
+            c_words[s, words] = counts
         # an output row is trained as a context (about as often as the word
         # occurs) and as a negative (n_negatives draws per pair)
-        c_out = c_in + settings.n_negatives * np.outer(sizes, noise)
+        c_out = c_words[:, rows_out] + settings.n_negatives * np.outer(sizes, noise[rows_out])
         if settings.incidence is not None:
             # a subword row is updated whenever one of its words is
-            c_in = settings.incidence.row_counts(c_in)
+            c_in = settings.incidence.row_counts(c_words)[:, rows_in]
+        else:
+            c_in = c_words[:, rows_in]
         f_in = combine_weights(c_in, saturation).astype(W_in.dtype)[:, None]
         f_out = combine_weights(c_out, saturation).astype(W_out.dtype)[:, None]
-        sum_in, sum_out = np.zeros_like(W_in), np.zeros_like(W_out)
+        sum_in = np.zeros((rows_in.size, W_in.shape[1]), dtype=W_in.dtype)
+        sum_out = np.zeros((rows_out.size, W_out.shape[1]), dtype=W_out.dtype)
     for d_in, d_out, res, _counts in results:  # shard order: deterministic
         if np.isinf(saturation):
             d_in.add_to(W_in)
             d_out.add_to(W_out)
         else:
-            d_in.add_to(sum_in)
-            d_out.add_to(sum_out)
+            sum_in[np.searchsorted(rows_in, d_in.rows)] += d_in.values
+            sum_out[np.searchsorted(rows_out, d_out.rows)] += d_out.values
         loss += res.loss
         n_pairs += res.n_pairs
         if progress is not None:
             progress(res.n_words)
         if ROUND_LOG is not None:
             ROUND_LOG.append((d_in.nbytes + d_out.nbytes,
-                              d_in.dense_nbytes() + d_out.dense_nbytes()))
+                              d_in.dense_nbytes() + d_out.dense_nbytes(), sent))
     if not np.isinf(saturation):
         sum_in *= f_in
         sum_out *= f_out
-        W_in += sum_in
-        W_out += sum_out
-    return loss, n_pairs
+        W_in[rows_in] += sum_in
+        W_out[rows_out] += sum_out
+    return loss, n_pairs, rows_in, rows_out
 
 
-#: A list to record ``(sparse bytes, dense bytes)`` of every shard's returned
-#: changes, or None (benchmarks set it; see ``benchmarks/bench_sync_bytes.py``).
+#: A list to record ``(sparse bytes, dense bytes, bytes sent)`` of every
+#: shard's task: the changes it returned, their size as dense matrices, and
+#: the vectors it was sent (the whole matrices, or the rows the last round
+#: changed). None, or a list that benchmarks set
+#: (``benchmarks/bench_sync_bytes.py``).
 ROUND_LOG = None
+#: A list to record how many tasks of a round were sent again with the whole
+#: matrices (:data:`STALE`), or None.
+STALE_LOG = None
 
 
 #: On a cluster, a round whose shards have not all come back after

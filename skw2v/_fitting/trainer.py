@@ -23,7 +23,7 @@ from .._core.vectors import all_finite, uniform_init
 from .._core.vocab import keep_probabilities, noise_sampler
 from .._data.store import TokenFile, TokenSink, subsample_corpus
 from .._params import initial_learning_rate
-from .parallel import SGDSettings, train_epoch
+from .parallel import SGDSettings, short_rounds, train_epoch
 from .runtime import logging_above_bar, progress_bar
 from .shared import detached, shared_space
 from .state import EpochInfo, TrainingDiverged, TrainState
@@ -339,11 +339,13 @@ def _train_run(config, corpus, strategy, estimator, checkpoint_params, state, sc
     run = _start(config, len(corpus.index_to_key), state, config.initial_vectors,
                  corpus.index_to_key, allocate)
     epochs = _Epochs(config, corpus, strategy, estimator, checkpoint_params, workspace)
-    # Synchronised shards add up their changes, like one step of a batch
-    # n_shards times larger: "auto" keeps word2vec's 0.025 there.
+    # Synchronised shards with few rounds per epoch add up n_shards stale
+    # changes at each sync: "auto" keeps word2vec's 0.025 there. Short rounds
+    # train like one worker and get its step.
     n_trained = corpus.ids.size + n_tokens_before
-    lr0 = initial_learning_rate(config.learning_rate,
-                                np.inf if strategy.kind == "synced" else n_trained,
+    stale = strategy.kind == "synced" and not short_rounds(
+        strategy.syncs_per_epoch, corpus.ids.size, strategy.n_shards)
+    lr0 = initial_learning_rate(config.learning_rate, np.inf if stale else n_trained,
                                 config.epochs)
     last_epoch = schedule_start + config.epochs
     bar = progress_bar(config.verbose, total=(last_epoch - run.first_epoch) * corpus.ids.size)
