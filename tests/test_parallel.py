@@ -496,11 +496,11 @@ def test_auto_syncs_give_each_shard_short_rounds():
     assert rounds_per_epoch(3, 10**9, 8) == 3
     assert rounds_per_epoch("auto", 10**6, 1) == 1  # one shard: sequential, no rounds
     assert rounds_per_epoch("auto", 100, 4) == 1
-    # about 16k tokens per round over all shards, 1k to 4k per shard
+    # about 8k tokens per round over all shards, 1k to 4k per shard
     assert [shard_round_tokens(k) for k in (1, 2, 4, 8, 16, 64)] == [
-        4096, 4096, 4096, 2048, 1024, 1024]
+        4096, 4096, 2048, 1024, 1024, 1024]
     n = 17_000_000
-    assert rounds_per_epoch("auto", n, 8) == -(-n // (8 * 2048))
+    assert rounds_per_epoch("auto", n, 8) == -(-n // (8 * 1024))
     assert rounds_per_epoch("auto", 10**12, 16) == MAX_SLICES // 16
     # the step of one worker only when the rounds are short against the epoch
     assert short_rounds("auto", n, 8) and not short_rounds(8, n, 8)

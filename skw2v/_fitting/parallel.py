@@ -331,6 +331,22 @@ class Replica:
 
 
 _THREAD = threading.local()
+_CONTROLLER = []
+
+
+def one_blas_thread():
+    """A context that limits BLAS to one thread (a worker runs one shard per core).
+
+    The :class:`threadpoolctl.ThreadpoolController` that finds the BLAS
+    libraries is made once per process: finding them scans every loaded
+    library, which cost about 3 ms per task, more than training a short
+    round's slice.
+    """
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 def replica_for(state, W_in, W_out):
@@ -414,15 +430,13 @@ def train_slice_on_copy(model, W_in, W_out, ids, offsets, start, stop, seed, lr_
     Or :data:`STALE` when the worker's replica cannot be brought to
     ``model`` from the rows sent.
     """
-    from threadpoolctl import threadpool_limits
-
     rep = replica_for(model, W_in, W_out)
     if rep is None:
         return STALE
     A, B = rep.work_in, rep.work_out
     drawn = np.zeros(B.shape[0], dtype=bool)
     try:
-        with threadpool_limits(1, user_api="blas"):
+        with one_blas_thread():
             result = settings.run(A, B, ids, offsets, start, stop, lr_start, lr_stop,
                                   np.random.default_rng(seed), base=base, drawn=drawn)
         rows_in, rows_out = candidate_rows(settings, ids, start, stop, base, drawn,
@@ -577,7 +591,7 @@ def _round_tasks(mode, model, A, B, ids, offsets, shared, shards, r, n_rounds, s
 #: With ``syncs_per_epoch="auto"``, the shards together train about this many
 #: tokens (of the subsampled corpus) per round: quality falls with the
 #: tokens trained between syncs (``benchmarks/README.md``, bench_shards) ...
-ROUND_TOKENS = 16_384
+ROUND_TOKENS = 8_192
 #: ... but each shard trains between these many tokens per round (fewer cost
 #: more in per-round overhead than they gain; more lose quality).
 SHARD_ROUND_TOKENS = (1_024, 4_096)
