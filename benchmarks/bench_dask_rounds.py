@@ -65,28 +65,31 @@ class Recorder:
     def __init__(self, parallel):
         self.parallel = parallel
         self.rounds = []
-        self.current = None
+        self.current = {}
         self.saved = {name: getattr(parallel, name)
                       for name in ("_round_tasks", "run_round_on_cluster", "_combine_round")}
 
     def install(self):
         p, saved = self.parallel, self.saved
 
-        def round_tasks(mode, model, A, B, *args, **kwargs):
+        def round_tasks(mode, model, A, B, shared, slices, groups, settings):
             t0 = time.perf_counter()
-            tasks, longest, sizes = saved["_round_tasks"](mode, model, A, B, *args, **kwargs)
+            tasks = saved["_round_tasks"](mode, model, A, B, shared, slices, groups, settings)
             sent = int(A.nbytes + B.nbytes)
             if not model.dense:
                 sent += int(model.rows_in.nbytes + model.rows_out.nbytes)
-            if kwargs.get("only") is not None:  # stale workers sent the whole matrices again
+            if self.current is not None and "t0" in self.current and model.dense and \
+                    model.version > 0:  # stale workers sent the whole matrices again
                 self.current["stale_tasks"] = len(tasks)
                 self.current["stale_bytes"] = sent
-                return tasks, longest, sizes
+                return tasks
+            # a slice is (start, stop, ...) in files mode, else (ids, offsets, start, stop, ...)
+            sizes = [sl[1] - sl[0] if mode == "files" else sl[3] - sl[2] for sl in slices]
             self.current = dict(t0=t0, mode=mode, n_tasks=len(tasks),
                                 build_seconds=time.perf_counter() - t0, tasks=tasks,
                                 model_bytes=sent, dense_model=bool(model.dense),
                                 stale_tasks=0, tokens_per_task=sizes)
-            return tasks, longest, sizes
+            return tasks
 
         def run_round(tasks, *args, **kwargs):
             t0 = time.perf_counter()
@@ -107,7 +110,7 @@ class Recorder:
             # weighed after the round's clock stopped
             corpus, settings = [], 0
             for _, task_args, _ in rec.pop("tasks"):
-                rest = task_args[3:]
+                rest = task_args[3:]  # after the model state, W_in and W_out
                 settings = len(pickle.dumps([a for a in rest if isinstance(a, p.SGDSettings)],
                                             protocol=5))
                 corpus.append(len(pickle.dumps(
@@ -234,9 +237,9 @@ def main(argv=None):
 
     print(f"\ncorpus={args.corpus} max_tokens={args.max_tokens} n_shards=2, {args.epochs} "
           "epoch(s), LocalCluster processes x 1 thread; medians over rounds and tasks")
-    print("| workers | syncs/epoch | rounds | corpus travels as | tokens per task "
+    print("| workers | syncs/epoch | rounds | corpus travels as | tokens per shard and round "
           "| W_in+W_out MB sent per task (first round) "
-          "| corpus bytes per task | returned MB per task (dense MB) | round s "
+          "| corpus bytes per task | returned MB per shard (dense MB) | round s "
           "| of which: making tasks / cluster / combining s | fit s | words/s "
           "| same as local | load avg |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")

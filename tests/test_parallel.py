@@ -483,7 +483,7 @@ def test_a_worker_whose_replica_fell_behind_gets_the_whole_matrices(planted, syn
     params = {**synced, "syncs_per_epoch": 4}
     reference, _, none = _replica_fit(docs, params, monkeypatch)
     est, log, stale = _replica_fit(docs, params, monkeypatch, drop_after=(1, 3))
-    assert none == [] and stale == [3, 3]  # one thread ran all 3 shards of the next round
+    assert none == [] and stale == [1, 1]  # n_jobs=1: one task runs the 3 shards of a round
     np.testing.assert_array_equal(est.vectors_, reference.vectors_)
     np.testing.assert_array_equal(est.output_vectors_, reference.output_vectors_)
     np.testing.assert_array_equal(est.loss_curve_, reference.loss_curve_)
@@ -519,3 +519,28 @@ def test_auto_syncs_per_epoch_trains_like_the_same_explicit_count(planted, small
     assert rounds > 1
     explicit = SkipGramVectorizer(**small_params, n_shards=2, syncs_per_epoch=rounds).fit(docs)
     np.testing.assert_array_equal(auto.vectors_, explicit.vectors_)
+
+
+def test_each_worker_runs_one_task_per_round(planted, synced, monkeypatch):
+    """The round's shards are grouped into one task per worker (fewer round trips),
+    in contiguous groups, and the result does not change."""
+    from skw2v._fitting import parallel
+
+    docs = list(planted[0])
+    calls = []
+    train = parallel.train_slice_on_copy
+
+    def counting(model, W_in, W_out, settings, slices):
+        if not (model.dense and model.version > 0):  # not a stale worker's second try
+            calls.append([s[2] for s in slices])  # the slices' first centers
+        return train(model, W_in, W_out, settings, slices)
+
+    monkeypatch.setattr(parallel, "train_slice_on_copy", counting)
+    params = {**synced, "n_shards": 5, "syncs_per_epoch": 2, "epochs": 1}
+    with parallel_config(backend="threading", n_jobs=2):
+        grouped = SkipGramVectorizer(**params).fit(docs)
+    assert sorted(len(c) for c in calls) == [2, 2, 3, 3]  # 2 rounds x 2 tasks, 5 shards
+    assert all(c == sorted(c) for c in calls)
+    monkeypatch.setattr(parallel, "train_slice_on_copy", train)
+    alone = SkipGramVectorizer(**params, n_jobs=1).fit(docs)
+    np.testing.assert_array_equal(grouped.vectors_, alone.vectors_)

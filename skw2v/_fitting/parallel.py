@@ -191,22 +191,24 @@ def train_slice_in_place(W_in, W_out, ids, offsets, start, stop, seed, lr_start,
                             np.random.default_rng(seed))
 
 
-def train_slice_from_files(model, W_in, W_out, corpus, start, stop, seed, lr_start, lr_stop,
-                           settings):
+def train_slice_from_files(model, W_in, W_out, settings, corpus, slices):
     """:func:`train_slice_on_copy` of a :class:`~skw2v._data.store.SharedCorpus`.
 
-    The worker reads the tokens of ``[start, stop)`` (and the window
-    around them) and the document offsets they need from the client's
-    files, after checking that the files it sees are the client's: a
-    worker on another disk raises
-    :class:`~skw2v._data.store.CorpusNotVisible` before training anything,
-    and the client then ships the slices instead. Only the file handle
-    travels, so the task's size does not grow with the corpus.
+    The worker reads the tokens of each slice (and the window around them)
+    and the document offsets they need from the client's files, after
+    checking that the files it sees are the client's: a worker on another
+    disk raises :class:`~skw2v._data.store.CorpusNotVisible` before
+    training anything, and the client then ships the slices instead. Only
+    the file handle travels, so the task's size does not grow with the
+    corpus.
+
+    ``slices`` are ``(start, stop, seed, lr_start, lr_stop)`` tuples.
     """
     corpus.check()
-    offsets = corpus.offsets.around(start, stop)
-    return train_slice_on_copy(model, W_in, W_out, corpus.tokens, offsets, start, stop, seed,
-                               lr_start, lr_stop, settings)
+    return train_slice_on_copy(
+        model, W_in, W_out, settings,
+        [(corpus.tokens, corpus.offsets.around(a, b), a, b, seed, lr_a, lr_b, 0)
+         for a, b, seed, lr_a, lr_b in slices])
 
 
 def _corpus_problem(corpus):
@@ -403,56 +405,66 @@ def candidate_rows(settings, ids, start, stop, base, drawn, n_out):
     return rows_in.astype(np.intp), rows_out
 
 
-def train_slice_on_copy(model, W_in, W_out, ids, offsets, start, stop, seed, lr_start,
-                        lr_stop, settings, base=0):
-    """Train ``[start, stop)`` from the synchronised state ``model``; return the changes.
+def train_slice_on_copy(model, W_in, W_out, settings, slices):
+    """Train some shards' slices, one after the other, from the synchronised state ``model``.
 
-    A top-level function of arrays, so that joblib ships ``W_in``, ``W_out``
-    (the whole matrices, or the rows the last round changed; see
-    :class:`ModelState`) and the token slice ``ids`` (positions from
-    ``base``, holding the slice and the window around it) to process or
-    Dask workers as top-level arguments: memory-mapped or scattered, never
-    pickled per batch. Only the slice travels, not the corpus; ``ids`` may
-    also be a :class:`~skw2v._data.store.TokenFile` the worker reads.
-    ``offsets`` need only cover the slice
-    (:func:`~skw2v._data.store.document_slice`).
+    A top-level function of arrays, so that joblib ships ``W_in`` and
+    ``W_out`` (the whole matrices, or the rows the last round changed; see
+    :class:`ModelState`) to process or Dask workers as top-level arguments,
+    memory-mapped or scattered, once per task. Each worker runs one task
+    per round, with a contiguous group of the round's shards: every shard
+    starts from the same state, whatever ran before it in the task.
+
+    Parameters
+    ----------
+    slices : list of tuple
+        ``(ids, offsets, start, stop, seed, lr_start, lr_stop, base)`` per
+        shard: the token slice ``ids`` (positions from ``base``, holding
+        ``[start, stop)`` and the window around it; or a
+        :class:`~skw2v._data.store.TokenFile` the worker reads), and the
+        document offsets the slice needs
+        (:func:`~skw2v._data.store.document_slice`). Only the slices travel,
+        not the corpus.
 
     Returns
     -------
-    delta_in, delta_out : RowDelta
-        ``trained - original`` for both matrices, only the rows that changed
-        (a shard touches a fraction of the vocabulary between syncs).
-    result : RangeResult
-    counts : tuple of ndarray
-        The words centred in ``[start, stop)`` and how often each occurs,
-        for :func:`combine_weights`.
+    results : list of tuple
+        Per slice: ``(delta_in, delta_out, result, counts)``, where the
+        deltas are :class:`RowDelta` (``trained - original``, only the rows
+        that changed), ``result`` a
+        :class:`~skw2v._core.sgd.RangeResult`, and ``counts`` the words
+        centred in ``[start, stop)`` and how often each occurs, for
+        :func:`combine_weights`.
 
-    Or :data:`STALE` when the worker's replica cannot be brought to
-    ``model`` from the rows sent.
+        Or :data:`STALE` when the worker's replica cannot be brought to
+        ``model`` from the rows sent.
     """
     rep = replica_for(model, W_in, W_out)
     if rep is None:
         return STALE
-    A, B = rep.work_in, rep.work_out
-    drawn = np.zeros(B.shape[0], dtype=bool)
     try:
-        with one_blas_thread():
-            result = settings.run(A, B, ids, offsets, start, stop, lr_start, lr_stop,
-                                  np.random.default_rng(seed), base=base, drawn=drawn)
-        rows_in, rows_out = candidate_rows(settings, ids, start, stop, base, drawn,
-                                           B.shape[0])
-        centers = np.asarray(read_tokens(ids, start - base, stop - base))
-        deltas = []
-        for work, orig, rows in ((A, rep.base_in, rows_in), (B, rep.base_out, rows_out)):
-            delta = work[rows]
-            delta -= orig[rows]
-            work[rows] = orig[rows]  # the scratch copy is the synchronised state again
-            changed = np.any(delta != 0, axis=1)
-            deltas.append(RowDelta(rows[changed].astype(np.int32), delta[changed],
-                                   work.shape[0]))
+        return [_train_one_slice(rep, settings, *spec) for spec in slices]
     except BaseException:
         drop_replica()  # a half-trained scratch copy is never reused
         raise
+
+
+def _train_one_slice(rep, settings, ids, offsets, start, stop, seed, lr_start, lr_stop, base):
+    """One slice of :func:`train_slice_on_copy` on the replica ``rep``."""
+    A, B = rep.work_in, rep.work_out
+    drawn = np.zeros(B.shape[0], dtype=bool)
+    with one_blas_thread():
+        result = settings.run(A, B, ids, offsets, start, stop, lr_start, lr_stop,
+                              np.random.default_rng(seed), base=base, drawn=drawn)
+    rows_in, rows_out = candidate_rows(settings, ids, start, stop, base, drawn, B.shape[0])
+    centers = np.asarray(read_tokens(ids, start - base, stop - base))
+    deltas = []
+    for work, orig, rows in ((A, rep.base_in, rows_in), (B, rep.base_out, rows_out)):
+        delta = work[rows]
+        delta -= orig[rows]
+        work[rows] = orig[rows]  # the scratch copy is the synchronised state again
+        changed = np.any(delta != 0, axis=1)
+        deltas.append(RowDelta(rows[changed].astype(np.int32), delta[changed], work.shape[0]))
     return deltas[0], deltas[1], result, np.unique(centers, return_counts=True)
 
 
@@ -549,33 +561,28 @@ def combine_weights(counts, saturation):
     return factor
 
 
-def _round_tasks(mode, model, A, B, ids, offsets, shared, shards, r, n_rounds, seeds, settings,
-                 lr_start, lr_stop, only=None):
-    """The tasks of round ``r``, the longest slice and every slice's length.
+def _round_slices(mode, ids, offsets, shards, r, n_rounds, seeds, settings, lr_start,
+                  lr_stop):
+    """The slices of round ``r``, one per shard with a non-empty slice, in shard order.
 
-    ``mode`` says how the tokens travel: ``"files"`` (the task gets
-    ``shared`` and reads its slice), ``"path"`` (a local worker reads the
-    token file ``ids``) or ``"slices"`` (the task gets its tokens).
-    ``model``, ``A`` and ``B`` say which state the shards start from
-    (:class:`ModelState`). ``only``: the indices, among the round's
-    non-empty slices, of the tasks to make (default: all).
+    ``mode`` says how the tokens travel: ``"files"`` (the task reads its
+    slices from a SharedCorpus: ``(start, stop, seed, lr_start, lr_stop)``),
+    ``"path"`` (a local worker reads the token file ``ids``) or ``"slices"``
+    (the task gets its tokens); the last two give the tuples of
+    :func:`train_slice_on_copy`. Also returns every slice's length.
     """
-    tasks, longest, sizes = [], 0, []
+    slices, sizes = [], []
     for j, (a, b) in enumerate(shards):
         cuts = np.linspace(a, b, n_rounds + 1).round().astype(np.int64)
         lo, hi = int(cuts[r]), int(cuts[r + 1])
         if hi <= lo:
             continue
-        longest = max(longest, hi - lo)
         sizes.append(hi - lo)
-        if only is not None and len(sizes) - 1 not in only:
-            continue
         lr_a = lr_start + (lr_stop - lr_start) * (lo - a) / (b - a)
         lr_b = lr_start + (lr_stop - lr_start) * (hi - a) / (b - a)
         seed = seeds[j * n_rounds + r]
         if mode == "files":
-            tasks.append(delayed(train_slice_from_files)(
-                model, A, B, shared, lo, hi, seed, lr_a, lr_b, settings))
+            slices.append((lo, hi, seed, lr_a, lr_b))
             continue
         docs = document_slice(offsets, lo, hi)  # only the documents the slice needs
         if mode == "path":
@@ -583,9 +590,22 @@ def _round_tasks(mode, model, A, B, ids, offsets, shared, shards, r, n_rounds, s
         else:  # ship only the slice (and the window around it), not the corpus
             base = max(lo - settings.window, 0)
             part = read_tokens(ids, base, hi + settings.window)
-        tasks.append(delayed(train_slice_on_copy)(
-            model, A, B, part, docs, lo, hi, seed, lr_a, lr_b, settings, base))
-    return tasks, longest, sizes
+        slices.append((part, docs, lo, hi, seed, lr_a, lr_b, base))
+    return slices, sizes
+
+
+def _group(n_items, n_groups):
+    """``n_items`` cut into at most ``n_groups`` contiguous, nearly equal ranges."""
+    return split_range(n_items, max(1, min(n_groups, n_items)))
+
+
+def _round_tasks(mode, model, A, B, shared, slices, groups, settings):
+    """One task per group of slices: :func:`train_slice_on_copy` or, in ``"files"``
+    mode, :func:`train_slice_from_files`, each from the state ``model`` (``A``, ``B``)."""
+    if mode == "files":
+        return [delayed(train_slice_from_files)(model, A, B, settings, shared, slices[a:b])
+                for a, b in groups]
+    return [delayed(train_slice_on_copy)(model, A, B, settings, slices[a:b]) for a, b in groups]
 
 
 #: With ``syncs_per_epoch="auto"``, the shards together train about this many
@@ -693,16 +713,20 @@ def _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, n_rounds
         if local:
             parallel = stack.enter_context(Parallel(n_jobs=strategy.n_jobs, batch_size=1))
         rounds = _Rounds(strategy, parallel)
+        n_groups = effective_n_jobs(strategy.n_jobs)
         r = 0
         while r < n_rounds:
-            args = (ids, offsets, shared, shards, r, n_rounds, seeds, settings, lr_start,
-                    lr_stop)
-            tasks, longest, sizes = _round_tasks(mode, model, A, B, *args)
+            slices, sizes = _round_slices(mode, ids, offsets, shards, r, n_rounds, seeds,
+                                          settings, lr_start, lr_stop)
+            groups = _group(len(slices), n_groups)
+            longest = max(sizes) * max(b - a for a, b in groups)
+            tasks = _round_tasks(mode, model, A, B, shared, slices, groups, settings)
             try:
                 results = rounds.run(tasks, longest, r)
                 stale = [i for i, res in enumerate(results) if isinstance(res, str)]
                 if stale:  # workers whose replica fell behind get the whole matrices
-                    again, _, _ = _round_tasks(mode, dense, W_in, W_out, *args, only=stale)
+                    again = _round_tasks(mode, dense, W_in, W_out, shared, slices,
+                                         [groups[i] for i in stale], settings)
                     for i, res in zip(stale, rounds.run(again, longest, r), strict=True):
                         results[i] = res
                     if STALE_LOG is not None:
@@ -717,6 +741,7 @@ def _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, n_rounds
                     logger.info("synchronised shards: %s; round %d is run again with the "
                                 "slices shipped", exc, r + 1)
                 continue
+            results = [res for group in results for res in group]  # shard order
             loss, n_pairs, rows_in, rows_out = _combine_round(
                 W_in, W_out, results, sizes, noise, settings, loss, n_pairs, progress,
                 sent=A.nbytes + B.nbytes + (0 if model.dense else
