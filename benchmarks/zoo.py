@@ -144,4 +144,6 @@ SETTINGS = {
     "learning_rate=0.1": {"learning_rate": 0.1},
     # subword vectors at fastText's n-grams and bucket count (issue 15)
     "char_ngram_range=(3,6)": {"char_ngram_range": (3, 6), "n_buckets": 2_000_000},
+    # synchronised shards at the default syncs_per_epoch="auto" (issue 14)
+    **{f"n_shards={k}": {"n_shards": k} for k in (2, 4, 8, 16)},
 }
