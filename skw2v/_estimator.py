@@ -100,8 +100,9 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         ``0.025 * sqrt(8e7 / (n_tokens * epochs))`` below that, at most 0.1,
         because fewer SGD steps need larger ones (on the first 1M tokens of
         text8like, WS353 0.33 at 0.025 against 0.44 at 0.1). Synchronised
-        shards (``n_shards``, or a Dask cluster) get the same value when
-        ``syncs_per_epoch="auto"`` makes at least 32 rounds per epoch; with
+        shards (``n_shards``, or a Dask cluster) get the same value, at
+        most 0.05, when ``syncs_per_epoch="auto"`` makes at least 32 rounds
+        per epoch; with
         fewer, longer rounds their combined changes act as a larger step,
         and ``"auto"`` is 0.025. The value used
         is :attr:`learning_rate_`. Each row's summed step is bounded by its

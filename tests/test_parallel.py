@@ -544,3 +544,20 @@ def test_each_worker_runs_one_task_per_round(planted, synced, monkeypatch):
     monkeypatch.setattr(parallel, "train_slice_on_copy", train)
     alone = SkipGramVectorizer(**params, n_jobs=1).fit(docs)
     np.testing.assert_array_equal(grouped.vectors_, alone.vectors_)
+
+
+def test_auto_learning_rate_of_synchronised_shards(monkeypatch):
+    """Short rounds get the single worker's step, at most 0.05; long rounds keep 0.025."""
+    from skw2v._fitting import parallel
+
+    rng = np.random.default_rng(0)
+    docs = [" ".join(f"w{x}" for x in rng.zipf(1.5, 50) % 300) for _ in range(400)]
+    monkeypatch.setattr(parallel, "SHARD_ROUND_TOKENS", (100, 100))  # 20k tokens: 200 rounds
+    params = dict(min_count=1, epochs=1, n_components=8, random_state=0)
+    one = SkipGramVectorizer(**params).fit(docs).learning_rate_
+    short = SkipGramVectorizer(**params, n_shards=2).fit(docs).learning_rate_
+    long = SkipGramVectorizer(**params, n_shards=2, syncs_per_epoch=2).fit(docs).learning_rate_
+    assert one == pytest.approx(0.1) and short == pytest.approx(0.05)
+    assert long == pytest.approx(0.025)
+    monkeypatch.setattr(parallel, "SHARD_ROUND_TOKENS", (10_000, 10_000))  # 1 round
+    assert SkipGramVectorizer(**params, n_shards=2).fit(docs).learning_rate_ == 0.025

@@ -341,12 +341,15 @@ def _train_run(config, corpus, strategy, estimator, checkpoint_params, state, sc
     epochs = _Epochs(config, corpus, strategy, estimator, checkpoint_params, workspace)
     # Synchronised shards with few rounds per epoch add up n_shards stale
     # changes at each sync: "auto" keeps word2vec's 0.025 there. Short rounds
-    # train like one worker and get its step.
+    # train like one worker and get its step, up to SYNCED_AUTO_LR_MAX.
     n_trained = corpus.ids.size + n_tokens_before
-    stale = strategy.kind == "synced" and not short_rounds(
-        strategy.syncs_per_epoch, corpus.ids.size, strategy.n_shards)
+    synced = strategy.kind == "synced"
+    stale = synced and not short_rounds(strategy.syncs_per_epoch, corpus.ids.size,
+                                        strategy.n_shards)
     lr0 = initial_learning_rate(config.learning_rate, np.inf if stale else n_trained,
                                 config.epochs)
+    if synced and isinstance(config.learning_rate, str):  # "auto"
+        lr0 = min(lr0, SYNCED_AUTO_LR_MAX)
     last_epoch = schedule_start + config.epochs
     bar = progress_bar(config.verbose, total=(last_epoch - run.first_epoch) * corpus.ids.size)
     with contextlib.ExitStack() as stack:
@@ -363,6 +366,13 @@ def _train_run(config, corpus, strategy, estimator, checkpoint_params, state, sc
     check_epoch_pairs(epochs.stats, int(corpus.ids.size), config.subsample)
     return TrainResult(run.W_in, run.W_out, np.array(run.curve, np.float64),
                        np.array(run.pair_counts, np.int64), run.seed, lr0)
+
+
+#: The largest step ``learning_rate="auto"`` gives synchronised shards. On the
+#: first 1M tokens of text8like at 16 shards, 0.1 (the single worker's value)
+#: reached a first-epoch loss of 7.8 and a last of 2.42; 0.05 gave 4.0 and 2.40,
+#: 0.025 gave 3.0 and 2.49 (``benchmarks/README.md``).
+SYNCED_AUTO_LR_MAX = 0.05
 
 
 def check_epoch_pairs(stats, n_tokens, subsample_rate):
