@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
+from .._core.rowsum import add_to_rows, store_rows
 from .._core.sgd import train_range
 from .._params import MAX_SLICES
 from .._data.store import (
@@ -327,8 +328,9 @@ class Replica:
         """Apply the rows round ``state.version`` changed (their new values)."""
         for base, work, rows, values in ((self.base_in, self.work_in, state.rows_in, new_in),
                                          (self.base_out, self.work_out, state.rows_out, new_out)):
-            base[rows] = values
-            work[rows] = values
+            values = np.ascontiguousarray(values)
+            store_rows(base, rows, values)
+            store_rows(work, rows, values)
         self.version = state.version
 
 
@@ -458,14 +460,21 @@ def _train_one_slice(rep, settings, ids, offsets, start, stop, seed, lr_start, l
                               np.random.default_rng(seed), base=base, drawn=drawn)
     rows_in, rows_out = candidate_rows(settings, ids, start, stop, base, drawn, B.shape[0])
     centers = np.asarray(read_tokens(ids, start - base, stop - base))
+    counts = np.bincount(centers, minlength=B.shape[0])
+    words = np.flatnonzero(counts)
     deltas = []
     for work, orig, rows in ((A, rep.base_in, rows_in), (B, rep.base_out, rows_out)):
-        delta = work[rows]
-        delta -= orig[rows]
-        work[rows] = orig[rows]  # the scratch copy is the synchronised state again
-        changed = np.any(delta != 0, axis=1)
-        deltas.append(RowDelta(rows[changed].astype(np.int32), delta[changed], work.shape[0]))
-    return deltas[0], deltas[1], result, np.unique(centers, return_counts=True)
+        before = orig.take(rows, axis=0)
+        delta = work.take(rows, axis=0)
+        delta -= before
+        store_rows(work, rows, before)  # the scratch copy is the synchronised state again
+        changed = (delta != 0).any(axis=1)
+        if changed.all():
+            deltas.append(RowDelta(rows.astype(np.int32), delta, work.shape[0]))
+        else:
+            deltas.append(RowDelta(rows[changed].astype(np.int32), delta[changed],
+                                   work.shape[0]))
+    return deltas[0], deltas[1], result, (words, counts[words])
 
 
 @dataclass(frozen=True)
@@ -749,7 +758,7 @@ def _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, n_rounds
             r += 1
             dense = ModelState(token, r)
             model = ModelState(token, r, rows_in, rows_out)
-            A, B = W_in[rows_in], W_out[rows_out]
+            A, B = W_in.take(rows_in, axis=0), W_out.take(rows_out, axis=0)
     return float(loss), int(n_pairs)
 
 
@@ -791,8 +800,8 @@ def _combine_round(W_in, W_out, results, sizes, noise, settings, loss, n_pairs, 
             d_in.add_to(W_in)
             d_out.add_to(W_out)
         else:
-            sum_in[np.searchsorted(rows_in, d_in.rows)] += d_in.values
-            sum_out[np.searchsorted(rows_out, d_out.rows)] += d_out.values
+            add_to_rows(sum_in, np.searchsorted(rows_in, d_in.rows), d_in.values)
+            add_to_rows(sum_out, np.searchsorted(rows_out, d_out.rows), d_out.values)
         loss += res.loss
         n_pairs += res.n_pairs
         if progress is not None:
@@ -803,8 +812,8 @@ def _combine_round(W_in, W_out, results, sizes, noise, settings, loss, n_pairs, 
     if not np.isinf(saturation):
         sum_in *= f_in
         sum_out *= f_out
-        W_in[rows_in] += sum_in
-        W_out[rows_out] += sum_out
+        add_to_rows(W_in, rows_in, sum_in)
+        add_to_rows(W_out, rows_out, sum_out)
     return loss, n_pairs, rows_in, rows_out
 
 
