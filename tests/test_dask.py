@@ -33,6 +33,33 @@ def test_fit_on_dask_equals_local_synced_fit(client, planted, small_params, sepa
     assert len({t["worker"] for t in tasks}) == 2
 
 
+def _replicas_held():
+    from skw2v._fitting import parallel
+
+    return len(parallel._REPLICAS)
+
+
+def test_workers_keep_replicas_during_an_epoch_and_free_them_after(client, planted,
+                                                                   small_params, monkeypatch):
+    """Rounds after an epoch's first send only changed rows to the workers' replicas;
+    once the epoch ends, no worker holds a copy of the vectors."""
+    from skw2v._fitting import parallel
+
+    docs = list(planted[0])
+    params = {**small_params, "n_shards": 2, "syncs_per_epoch": 3, "epochs": 2}
+    held, combine = [], parallel._combine_round
+
+    def combining(*args, **kwargs):
+        held.append(sum(client.run(_replicas_held).values()))
+        return combine(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "_combine_round", combining)
+    with parallel_config(backend="dask"):
+        SkipGramVectorizer(**params, n_jobs=-1).fit(docs)
+    assert held and all(h >= 1 for h in held)  # replicas live through the rounds
+    assert sum(client.run(_replicas_held).values()) == 0
+
+
 def test_spilled_corpus_on_dask_ships_slices(client, planted, small_params, tmp_path,
                                             monkeypatch):
     """A corpus spilled to the driver's disk, which the workers cannot read, trains on

@@ -334,7 +334,10 @@ class Replica:
         self.version = state.version
 
 
-_THREAD = threading.local()
+#: Each worker thread's :class:`Replica`, by thread identifier: a process
+#: keeps one per thread that ran shards, so the client can free them all
+#: (:func:`drop_replicas`).
+_REPLICAS = {}
 _CONTROLLER = []
 
 
@@ -360,11 +363,12 @@ def replica_for(state, W_in, W_out):
     behind (its thread ran no shard of the last round); the client then
     sends the task again with the whole matrices.
     """
-    rep = getattr(_THREAD, "replica", None)
+    key = threading.get_ident()
+    rep = _REPLICAS.get(key)
     if state.dense:
         if rep is None or rep.token != state.token or rep.version != state.version:
-            _THREAD.replica = None  # free the old copies before making new ones
-            rep = _THREAD.replica = Replica(state.token, state.version, W_in, W_out)
+            _REPLICAS.pop(key, None)  # free the old copies before making new ones
+            rep = _REPLICAS[key] = Replica(state.token, state.version, W_in, W_out)
         return rep
     if rep is None or rep.token != state.token:
         return None
@@ -374,8 +378,33 @@ def replica_for(state, W_in, W_out):
 
 
 def drop_replica():
-    """Free this thread's replica (the end of a synchronised fit)."""
-    _THREAD.replica = None
+    """Free this thread's replica (after a failed task: its scratch copy is half trained)."""
+    _REPLICAS.pop(threading.get_ident(), None)
+
+
+def drop_replicas(token):
+    """Free every replica of the epoch ``token`` in this process; return how many."""
+    mine = [key for key, rep in list(_REPLICAS.items()) if rep.token == token]
+    for key in mine:
+        _REPLICAS.pop(key, None)
+    return len(mine)
+
+
+def _free_worker_replicas(token):
+    """After a synchronised epoch: free the replicas the workers hold.
+
+    This process's (sequential and threading backends) always; on Dask,
+    every worker's, with one ``Client.run``. Process workers of loky are
+    not reachable one by one: their replicas go when the next synchronised
+    epoch replaces them or when loky stops its idle workers.
+    """
+    drop_replicas(token)
+    client = dask_client()
+    if client is not None:
+        try:
+            client.run(drop_replicas, token, on_error="ignore")
+        except Exception:  # noqa: BLE001 - best effort: a worker may be gone
+            pass
 
 
 #: What a task returns when it cannot make the state it was asked to train
@@ -677,12 +706,13 @@ def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, 
         mode = "files" if shared is not None else "slices"
         if strategy.verbose:
             logger.info("synchronised shards: %s", why)
+    token = uuid.uuid4().hex
     try:
         return _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, n_rounds,
-                           strategy, settings, lr_start, lr_stop, progress)
+                           strategy, settings, lr_start, lr_stop, progress, token)
     finally:
         unshare(shared)
-        drop_replica()  # a threading backend's shard ran in this thread
+        _free_worker_replicas(token)
 
 
 class _Rounds:
@@ -707,14 +737,13 @@ class _Rounds:
 
 
 def _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, n_rounds, strategy,
-                settings, lr_start, lr_stop, progress):
+                settings, lr_start, lr_stop, progress, token):
     """The rounds of a synchronised epoch; returns ``(summed loss, pairs)``."""
     import contextlib
 
     local = strategy.local
     loss, n_pairs = 0.0, 0
     noise = noise_probabilities(settings.sampler, W_out.shape[0])
-    token = uuid.uuid4().hex
     dense = ModelState(token, 0)
     model, A, B = dense, W_in, W_out
     with contextlib.ExitStack() as stack:
