@@ -423,18 +423,19 @@ class NegativeSamplingLoss(SkipGramLoss):
     Parameters
     ----------
     shared_windows : int, default=1
-        How many consecutive windows of a batch share one draw of ``K``
-        negatives when the trainer draws them. With 1, each window (the
-        pairs of one center word) draws its own ``K`` negatives, as word2vec
-        does per pair and Ji et al. (2016) per window. A larger value draws
-        ``K`` negatives per group of that many windows (the last group of a
-        batch may be smaller), so a batch touches fewer distinct output rows
-        (as BlazingText's batch skip-gram shares negatives across a batch of
-        windows); a value at least the number of windows of a batch shares
-        one draw per batch. Every pair still scores against ``K`` negatives,
-        and a shared negative's summed step is bounded by the curvature of
-        all the pairs that used it. The loss of given arrays does not depend
-        on this.
+        How many windows of a batch share one draw of ``K`` negatives when
+        the trainer draws them. With 1, each window (the pairs of one
+        center word) draws its own ``K`` negatives, as word2vec does per
+        pair and Ji et al. (2016) per window. A larger value draws ``K``
+        negatives per group of at most that many windows, taken far apart
+        in the batch (a batch of ``n`` windows has ``ceil(n / S)`` groups,
+        and window ``j`` joins group ``j mod ceil(n / S)``), so a batch
+        touches fewer distinct output rows (as BlazingText's batch
+        skip-gram shares negatives across windows); a value at least the
+        number of windows of a batch shares one draw per batch. Every pair
+        still scores against ``K`` negatives, and a shared negative's summed
+        step is bounded by the curvature of all the pairs that used it. The
+        loss of given arrays does not depend on this.
 
     References
     ----------

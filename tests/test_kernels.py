@@ -287,7 +287,7 @@ def test_shared_negatives_fused_path_equals_reference_with_bound_binding(monkeyp
 
 
 def test_draw_window_negatives_shares_one_draw_per_group_within_batches():
-    """Groups of ``share`` consecutive windows of a batch hold one draw; 1 draws per window."""
+    """Groups of at most ``share`` windows far apart in a batch share a draw; 1 draws per window."""
     from skw2v._core.sgd import draw_window_negatives
 
     sampler = noise_sampler(np.arange(1, 1001, dtype=np.float64))
@@ -297,8 +297,9 @@ def test_draw_window_negatives_shares_one_draw_per_group_within_batches():
                                   sampler.sample((20, 4), np.random.default_rng(0)))
     neg = draw_window_negatives(sampler, gbounds, 4, 3, np.random.default_rng(0))
     assert neg.shape == (20, 4)
-    groups = [[0, 1, 2], [3, 4, 5], [6], [7], [8, 9, 10], [11, 12, 13], [14, 15, 16],
-              [17, 18, 19]]
+    # 7 windows: 3 groups, window j in group j mod 3; 1 window: 1 group; 12 windows: 4
+    groups = [[0, 3, 6], [1, 4], [2, 5], [7], [8, 12, 16], [9, 13, 17], [10, 14, 18],
+              [11, 15, 19]]
     for group in groups:
         assert (neg[group] == neg[group[0]]).all()
     firsts = np.array([neg[g[0]] for g in groups])

@@ -118,16 +118,21 @@ def draw_window_negatives(sampler, gbounds, n_negatives, share, rng):
         ``gbounds[-1]`` is the number of windows.
     n_negatives : int
     share : int
-        Consecutive windows of a batch that share one draw: a batch's
-        windows ``0..share-1`` form its first group, and so on (its last
-        group may be smaller). With 1, every window draws its own, in one
-        call ``sampler.sample((n_windows, n_negatives), rng)``.
+        At most this many windows of a batch share one draw. A batch of
+        ``n`` windows makes ``G = ceil(n / share)`` groups, and its window
+        ``j`` joins group ``j mod G``: the windows of a group lie about
+        ``n / share`` windows apart, so they rarely share context words
+        (neighbouring windows do, and sharing negatives between them costs
+        quality). With 1, every window draws its own, in one call
+        ``sampler.sample((n_windows, n_negatives), rng)``.
     rng : numpy.random.Generator
 
     Returns
     -------
     negatives : ndarray of int32 of shape (n_windows, n_negatives)
-        The windows of one group hold the same row.
+        The windows of one group hold the same row. The groups draw in
+        order: a batch's groups after the previous batch's, each batch's
+        in the order of their first windows.
     """
     n_windows = int(gbounds[-1])
     if share == 1:
@@ -137,7 +142,7 @@ def draw_window_negatives(sampler, gbounds, n_negatives, share, rng):
     first = np.zeros(counts.size, dtype=np.intp)
     np.cumsum(n_groups[:-1], out=first[1:])
     batch = np.repeat(np.arange(counts.size), counts)
-    group = first[batch] + (np.arange(n_windows) - gbounds[batch]) // share
+    group = first[batch] + (np.arange(n_windows) - gbounds[batch]) % n_groups[batch]
     return sampler.sample((int(n_groups.sum()), n_negatives), rng).take(group, axis=0)
 
 
