@@ -33,6 +33,7 @@ import gzip, json, sys, time
 from threadpoolctl import threadpool_limits
 from skw2v import SkipGramVectorizer
 path, epochs, max_tokens = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+share = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 opener = gzip.open if path.endswith(".gz") else open
 with opener(path, "rt", encoding="utf-8") as fh:
     tokens = fh.read().split()
@@ -40,7 +41,11 @@ if max_tokens > 0:
     tokens = tokens[:max_tokens]
 docs = [tokens[i:i + 10000] for i in range(0, len(tokens), 10000)]
 with threadpool_limits(1):
-    est = SkipGramVectorizer(analyzer=list, epochs=epochs, random_state=0)
+    extra = {}
+    if share:
+        from skw2v.losses import NegativeSamplingLoss
+        extra["loss"] = NegativeSamplingLoss(shared_windows=share)
+    est = SkipGramVectorizer(analyzer=list, epochs=epochs, random_state=0, **extra)
     t0, w0 = time.process_time(), time.perf_counter()
     est.fit(docs)
     cpu, wall = time.process_time() - t0, time.perf_counter() - w0
@@ -49,11 +54,16 @@ print("RESULT " + json.dumps({"cpu": cpu, "wall": wall, "tokens": len(tokens),
 """
 
 
-def run(pythonpath, corpus, epochs, max_tokens=0):
+def run(pythonpath, corpus, epochs, max_tokens=0, shared_windows=0):
     env = dict(os.environ, PYTHONPATH=pythonpath)
     # run from a folder without a skw2v package, so PYTHONPATH decides
-    return result_of([sys.executable, "-c", ONE_FIT, corpus, str(epochs), str(max_tokens or 0)],
-                     env, cwd=HERE)
+    # the fit runs in this script's folder: a corpus path relative to the caller's
+    # folder must be made absolute first
+    cmd = [sys.executable, "-c", ONE_FIT, os.path.abspath(corpus), str(epochs),
+           str(max_tokens or 0)]
+    if shared_windows:
+        cmd.append(str(shared_windows))
+    return result_of(cmd, env, cwd=HERE)
 
 
 def main(argv=None):
@@ -64,14 +74,18 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--max-tokens", type=int, default=0, help="corpus prefix (0: all)")
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--shared-windows", type=int, default=0,
+                    help="the current side trains with "
+                         "loss=NegativeSamplingLoss(shared_windows=N) (0: the default loss)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     runs = {"baseline": [], "current": []}
     curves = {}
     for rep in range(args.repeats):
         for name in runs:
-            rec = run(args.baseline if name == "baseline" else args.current, args.corpus,
-                      args.epochs, args.max_tokens)
+            current = name == "current"
+            rec = run(args.current if current else args.baseline, args.corpus, args.epochs,
+                      args.max_tokens, args.shared_windows if current else 0)
             runs[name].append(rec["cpu"])
             curves[name] = rec["loss_curve"]
             print(f"rep {rep} {name:>8}: {rec['cpu']:.2f} s CPU ({rec['wall']:.2f} s wall)",

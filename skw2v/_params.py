@@ -200,7 +200,10 @@ def _n_negatives(name, v, params):
 
 
 def _loss(name, v, params):
-    get_loss(v)  # raises a clear ValueError
+    loss = get_loss(v)  # raises a clear ValueError
+    check = getattr(loss, "windows_per_draw", None)
+    if check is not None:
+        check()  # a negative-sampling loss's shared_windows
 
 
 def _dtype(name, v, params):

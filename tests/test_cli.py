@@ -31,10 +31,16 @@ SUMMARY = re.compile(r"^(\d+) words, (\d+) dims, ([0-9.]+) s, final loss (\S+)$"
 ERROR_LINE = re.compile(r"^skw2v: error: \S.*$")
 
 
+#: The checkout under test: the subprocesses import its skw2v, not an installed one.
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def run(*args, cwd):
-    """Run ``python -m skw2v ARGS`` and return the completed process."""
+    """Run ``python -m skw2v ARGS`` with this checkout's skw2v; return the completed process."""
+    path = os.environ.get("PYTHONPATH")
+    env = dict(os.environ, PYTHONPATH=CHECKOUT if not path else CHECKOUT + os.pathsep + path)
     return subprocess.run([sys.executable, "-m", "skw2v", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env=env)
 
 
 def assert_one_line_error(stderr, *fragments):

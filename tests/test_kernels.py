@@ -209,16 +209,17 @@ def test_fused_loss_and_grad_are_exact_and_finite_for_extreme_scores():
     np.testing.assert_allclose(g32, expected_g, rtol=1e-6, atol=1e-7)
 
 
+class ReferenceNS(NegativeSamplingLoss):
+    """Same loss, but its loss_and_grad is its own, so it gets no fused kernel."""
+
+    def loss_and_grad(self, *args):
+        return super().loss_and_grad(*args)
+
+
 @pytest.mark.parametrize("batch_size", [1, 7, 64])
 def test_train_range_fused_path_equals_generic_reference_path(monkeypatch, batch_size):
     """The per-block padded layout of train_range trains exactly like the reference loss."""
     from skw2v._core import sgd as _sgd
-
-    class ReferenceNS(NegativeSamplingLoss):
-        """Same loss, but its loss_and_grad is its own, so it gets no fused kernel."""
-
-        def loss_and_grad(self, *args):
-            return super().loss_and_grad(*args)
 
     monkeypatch.setattr(_sgd, "PAIR_BLOCK", 50)  # several blocks
     monkeypatch.setattr(_sgd, "CHUNK_BATCHES", 3)  # several chunks of batches per block
@@ -242,6 +243,100 @@ def test_train_range_fused_path_equals_generic_reference_path(monkeypatch, batch
     np.testing.assert_allclose(a_out, b_out, rtol=1e-11, atol=1e-12)
     assert not np.allclose(a_in, W_in)
 
+
+
+@pytest.mark.parametrize("share", [2, 5, 10_000])
+def test_shared_negatives_fused_path_equals_reference_with_bound_binding(monkeypatch, share):
+    """Negatives shared by groups of windows: the fused kernel takes the reference steps.
+
+    The learning rate is high enough that the curvature bound binds: a
+    shared negative's bound must add the curvature of every window that used
+    it, as the reference's ``scatter_add`` does over all its gradient rows.
+    """
+    from skw2v._core import rowsum
+    from skw2v._core import sgd as _sgd
+
+    bounded = []
+    original = rowsum.bound_steps
+
+    def counting(steps, scaled_curvature):
+        bounded.append(int(np.sum(np.abs(scaled_curvature) > rowsum.MAX_STEP_CURVATURE)))
+        original(steps, scaled_curvature)
+
+    monkeypatch.setattr(rowsum, "bound_steps", counting)
+    monkeypatch.setattr(_sgd, "CHUNK_BATCHES", 3)
+    rng = np.random.default_rng(11)
+    ids = rng.integers(0, 25, 500).astype(np.int32)
+    offsets = np.array([0, 2, 140, 141, 500], dtype=np.int64)
+    sampler = noise_sampler(np.bincount(ids, minlength=25) + 1)
+    W_in = rng.normal(scale=0.5, size=(25, 8))
+    W_out = rng.normal(scale=0.5, size=(25, 8))
+    results = []
+    for loss in (NegativeSamplingLoss(shared_windows=share), ReferenceNS(shared_windows=share)):
+        a_in, a_out = W_in.copy(), W_out.copy()
+        res = _sgd.train_range(a_in, a_out, ids, offsets, 5, 495, window=4, loss=loss,
+                               n_negatives=3, sampler=sampler, batch_size=40, lr_start=1.0,
+                               lr_stop=0.5, rng=np.random.default_rng(4))
+        results.append((res, a_in, a_out))
+    (ra, a_in, a_out), (rb, b_in, b_out) = results
+    assert sum(bounded) > 0  # the bound binds, in both paths
+    assert ra.n_pairs == rb.n_pairs > 0
+    assert ra.loss == pytest.approx(rb.loss, rel=1e-12)
+    np.testing.assert_allclose(a_in, b_in, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(a_out, b_out, rtol=1e-11, atol=1e-12)
+
+
+def test_draw_window_negatives_shares_one_draw_per_group_within_batches():
+    """Groups of at most ``share`` windows far apart in a batch share a draw; 1 draws per window."""
+    from skw2v._core.sgd import draw_window_negatives
+
+    sampler = noise_sampler(np.arange(1, 1001, dtype=np.float64))
+    gbounds = np.array([0, 7, 8, 20])  # batches of 7, 1 and 12 windows
+    per_window = draw_window_negatives(sampler, gbounds, 4, 1, np.random.default_rng(0))
+    np.testing.assert_array_equal(per_window,
+                                  sampler.sample((20, 4), np.random.default_rng(0)))
+    neg = draw_window_negatives(sampler, gbounds, 4, 3, np.random.default_rng(0))
+    assert neg.shape == (20, 4)
+    # 7 windows: 3 groups, window j in group j mod 3; 1 window: 1 group; 12 windows: 4
+    groups = [[0, 3, 6], [1, 4], [2, 5], [7], [8, 12, 16], [9, 13, 17], [10, 14, 18],
+              [11, 15, 19]]
+    for group in groups:
+        assert (neg[group] == neg[group[0]]).all()
+    firsts = np.array([neg[g[0]] for g in groups])
+    # 8 groups, 8 separate draws (from 1000 words, no two equal rows here)
+    assert np.unique(firsts, axis=0).shape[0] == len(groups)
+    np.testing.assert_array_equal(firsts, sampler.sample((8, 4), np.random.default_rng(0)))
+    whole = draw_window_negatives(sampler, gbounds, 4, 50, np.random.default_rng(0))
+    assert [np.unique(whole[a:b], axis=0).shape[0] for a, b in ((0, 7), (7, 8), (8, 20))] \
+        == [1, 1, 1]
+
+
+@pytest.mark.parametrize("share", [1, 3])
+def test_train_range_marks_every_negative_it_draws_when_shared(share):
+    """``drawn`` is every word a (possibly shared) draw gave, and only those."""
+    from skw2v._core import sgd as _sgd
+
+    class Recording:
+        def __init__(self, sampler):
+            self.sampler, self.words = sampler, []
+
+        def sample(self, size, rng):
+            out = self.sampler.sample(size, rng)
+            self.words.append(out.ravel().copy())
+            return out
+
+    rng = np.random.default_rng(8)
+    ids = rng.integers(0, 60, 400).astype(np.int32)
+    offsets = np.array([0, 400], dtype=np.int64)
+    sampler = Recording(noise_sampler(np.arange(1, 61, dtype=np.float64)))
+    drawn = np.zeros(60, dtype=bool)
+    _sgd.train_range(rng.normal(size=(60, 5)), rng.normal(size=(60, 5)), ids, offsets, 10, 390,
+                     window=3, loss=NegativeSamplingLoss(shared_windows=share), n_negatives=2,
+                     sampler=sampler, batch_size=24, lr_start=0.05, lr_stop=0.05,
+                     rng=np.random.default_rng(1), drawn=drawn)
+    expected = np.zeros(60, dtype=bool)
+    expected[np.concatenate(sampler.words)] = True
+    np.testing.assert_array_equal(drawn, expected)
 
 
 def test_train_range_marks_every_negative_it_draws():

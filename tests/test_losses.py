@@ -303,3 +303,38 @@ def test_input_validation():
         SoftmaxLoss().loss_and_grad(v, o[:2], U)
     with pytest.raises(ValueError, match="max_chunk_elements"):
         SoftmaxLoss(max_chunk_elements=0).loss_and_grad(v, o, U)
+
+
+def test_negative_sampling_shared_windows_is_a_parameter_and_is_validated():
+    """``shared_windows`` clones, shows in the params, and a bad value stops ``fit``."""
+    from skw2v import SkipGramVectorizer
+
+    loss = NegativeSamplingLoss(shared_windows=4)
+    assert loss.get_params() == {"shared_windows": 4}
+    assert clone(loss) == loss != NegativeSamplingLoss()
+    assert pickle.loads(pickle.dumps(loss)).windows_per_draw() == 4
+    assert NegativeSamplingLoss().windows_per_draw() == 8
+    docs = ["a b c d e f a b c d"] * 5
+    for bad in (0, -1, 2.5, "4", True):
+        with pytest.raises(ValueError, match="shared_windows"):
+            SkipGramVectorizer(loss=NegativeSamplingLoss(shared_windows=bad), min_count=1,
+                               epochs=1).fit(docs)
+
+
+def test_negative_sampling_default_shares_negatives_among_8_windows():
+    """``loss="negative_sampling"`` trains as ``shared_windows=8``, not as 1 (per window).
+
+    ``shared_windows=1`` keeps the per-window results bit for bit; the
+    result-hash configuration ``ns_per_window`` pins them.
+    """
+    from skw2v import SkipGramVectorizer
+
+    rng = np.random.default_rng(0)
+    docs = [" ".join(f"w{i}" for i in rng.integers(0, 30, 80)) for _ in range(20)]
+    params = dict(n_components=8, min_count=1, epochs=2, random_state=3, batch_size=64)
+    a = SkipGramVectorizer(**params).fit(docs)
+    b = SkipGramVectorizer(loss=NegativeSamplingLoss(shared_windows=8), **params).fit(docs)
+    c = SkipGramVectorizer(loss=NegativeSamplingLoss(shared_windows=1), **params).fit(docs)
+    np.testing.assert_array_equal(a.vectors_, b.vectors_)
+    np.testing.assert_array_equal(a.loss_curve_, b.loss_curve_)
+    assert not np.array_equal(a.vectors_, c.vectors_)

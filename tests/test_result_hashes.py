@@ -35,7 +35,7 @@ import pytest
 from scipy.special import expit, log_expit
 
 from skw2v import Checkpoint, SkipGramVectorizer
-from skw2v.losses import LossOutput, SkipGramLoss
+from skw2v.losses import LossOutput, NegativeSamplingLoss, SkipGramLoss
 
 HASH_FILE = Path(__file__).parent / "data" / "result_hashes.json"
 RECORD = os.environ.get("SKW2V_RECORD_HASHES") == "1"
@@ -113,6 +113,9 @@ CONFIGS = {
     "ns": {},
     "ns_float64_subsample0": dict(dtype=np.float64, subsample=0.0),
     "ns_lr_fixed": dict(learning_rate=0.05, n_negatives=3, noise_exponent=0.5),
+    # negatives drawn per window, named: the bits of the default before sharing existed
+    "ns_per_window": dict(loss=NegativeSamplingLoss(shared_windows=1)),
+    "ns_shared_windows4": dict(loss=NegativeSamplingLoss(shared_windows=4)),
     "softmax": dict(loss="softmax"),
     "custom_plain_logistic": dict(loss=PlainLogistic()),
     "custom_bounded_squared": dict(loss=BoundedSquared()),

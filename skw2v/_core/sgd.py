@@ -106,6 +106,46 @@ def group_batches(indptr, batch_size):
     return np.unique(np.concatenate(([0], cuts, [indptr.size - 1])))
 
 
+def draw_window_negatives(sampler, gbounds, n_negatives, share, rng):
+    """Each window's ``n_negatives`` negatives, one draw per group of ``share`` windows.
+
+    Parameters
+    ----------
+    sampler : AliasSampler
+        The noise distribution.
+    gbounds : ndarray of int of shape (n_batches + 1,)
+        Window indices that cut the batches (:func:`group_batches`);
+        ``gbounds[-1]`` is the number of windows.
+    n_negatives : int
+    share : int
+        At most this many windows of a batch share one draw. A batch of
+        ``n`` windows makes ``G = ceil(n / share)`` groups, and its window
+        ``j`` joins group ``j mod G``: the windows of a group lie about
+        ``n / share`` windows apart, so they rarely share context words
+        (neighbouring windows do, and sharing negatives between them costs
+        quality). With 1, every window draws its own, in one call
+        ``sampler.sample((n_windows, n_negatives), rng)``.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    negatives : ndarray of int32 of shape (n_windows, n_negatives)
+        The windows of one group hold the same row. The groups draw in
+        order: a batch's groups after the previous batch's, each batch's
+        in the order of their first windows.
+    """
+    n_windows = int(gbounds[-1])
+    if share == 1:
+        return sampler.sample((n_windows, n_negatives), rng)
+    counts = np.diff(gbounds)
+    n_groups = -(-counts // share)  # per batch, rounded up
+    first = np.zeros(counts.size, dtype=np.intp)
+    np.cumsum(n_groups[:-1], out=first[1:])
+    batch = np.repeat(np.arange(counts.size), counts)
+    group = first[batch] + (np.arange(n_windows) - gbounds[batch]) % n_groups[batch]
+    return sampler.sample((int(n_groups.sum()), n_negatives), rng).take(group, axis=0)
+
+
 def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negatives, sampler,
                 batch_size, lr_start, lr_stop, rng, callback=None, base=0, read=None,
                 incidence=None, drawn=None):
@@ -164,6 +204,9 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
     ask = getattr(loss, "window_kernel", None)
     kernel = ask() if ask is not None else None
     needs_neg = bool(loss.requires_negatives)
+    # windows per draw of negatives (a negative-sampling loss's shared_windows)
+    ask_share = getattr(loss, "windows_per_draw", None)
+    share = ask_share() if ask_share is not None else 1
     # this call's buffer for the subword rows' curvature sums (never shared by workers)
     row_sums = _composed.RowSums(incidence.n_rows) if incidence is not None else None
     total_loss = 0.0
@@ -187,11 +230,14 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
                 group, indptr = None, run_starts(position)
             # each window's center word, read where its pairs' centers are
             targets = local[position[indptr[:-1]] + (block_start - local_base)]
-            neg = (sampler.sample((targets.size, n_negatives), rng) if needs_neg else None)
-            if drawn is not None and neg is not None:
-                drawn[neg] = True
-            block = _Block(outside, position, group, indptr, targets, neg,
-                           group_batches(indptr, batch_size), block_start)
+            gbounds = group_batches(indptr, batch_size)
+            neg = None
+            if needs_neg:
+                neg = draw_window_negatives(sampler, gbounds, n_negatives, share, rng)
+                if drawn is not None:
+                    drawn[neg] = True
+            block = _Block(outside, position, group, indptr, targets, neg, gbounds,
+                           block_start)
             train = _train_fused if kernel is not None else _train_generic
             # the running total goes in, so the batch losses add up in order
             total_loss = train(W_in, W_out, block, kernel or loss,
@@ -202,7 +248,7 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
             callback(block_stop - block_start)
         # free this block's arrays before the next block builds its own
         local = outside = position = block = None
-        group = indptr = targets = neg = None
+        group = indptr = targets = neg = gbounds = None
     return RangeResult(total_loss, total_pairs, stop - start)
 
 
