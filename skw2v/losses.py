@@ -422,24 +422,20 @@ class NegativeSamplingLoss(SkipGramLoss):
 
     Parameters
     ----------
-    shared_windows : int, default=8
+    shared_windows : int, default=1
         How many windows of a batch share one draw of ``K`` negatives when
         the trainer draws them. With 1, each window (the pairs of one
         center word) draws its own ``K`` negatives, as word2vec does per
-        pair and Ji et al. (2016) per window; this was skw2v's default
-        before 8, and gives its results bit for bit. A larger value draws
-        ``K`` negatives per group of at most that many windows, taken far
-        apart in the batch (a batch of ``n`` windows has ``ceil(n / S)``
-        groups, and window ``j`` joins group ``j mod ceil(n / S)``), so a
-        batch touches fewer distinct output rows (as BlazingText's batch
+        pair and Ji et al. (2016) per window. A larger value draws ``K``
+        negatives per group of at most that many windows, taken far apart
+        in the batch (a batch of ``n`` windows has ``ceil(n / S)`` groups,
+        and window ``j`` joins group ``j mod ceil(n / S)``), so a batch
+        touches fewer distinct output rows (as BlazingText's batch
         skip-gram shares negatives across windows); a value at least the
         number of windows of a batch shares one draw per batch. Every pair
         still scores against ``K`` negatives, and a shared negative's summed
         step is bounded by the curvature of all the pairs that used it. The
-        loss of given arrays does not depend on this. The default 8 trains
-        about 10% faster than 1 (about 218 distinct output rows per batch
-        of 1,024 pairs instead of 806) at nearly the same quality; see the
-        training guide.
+        loss of given arrays does not depend on this.
 
     References
     ----------
@@ -449,7 +445,7 @@ class NegativeSamplingLoss(SkipGramLoss):
 
     requires_negatives = True
 
-    def __init__(self, shared_windows=8):
+    def __init__(self, shared_windows=1):
         self.shared_windows = shared_windows
 
     def windows_per_draw(self):

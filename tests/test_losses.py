@@ -313,7 +313,7 @@ def test_negative_sampling_shared_windows_is_a_parameter_and_is_validated():
     assert loss.get_params() == {"shared_windows": 4}
     assert clone(loss) == loss != NegativeSamplingLoss()
     assert pickle.loads(pickle.dumps(loss)).windows_per_draw() == 4
-    assert NegativeSamplingLoss().windows_per_draw() == 8
+    assert NegativeSamplingLoss().windows_per_draw() == 1
     docs = ["a b c d e f a b c d"] * 5
     for bad in (0, -1, 2.5, "4", True):
         with pytest.raises(ValueError, match="shared_windows"):
@@ -321,20 +321,16 @@ def test_negative_sampling_shared_windows_is_a_parameter_and_is_validated():
                                epochs=1).fit(docs)
 
 
-def test_negative_sampling_default_shares_negatives_among_8_windows():
-    """``loss="negative_sampling"`` trains as ``shared_windows=8``, not as 1 (per window).
-
-    ``shared_windows=1`` keeps the per-window results bit for bit; the
-    result-hash configuration ``ns_per_window`` pins them.
-    """
+def test_negative_sampling_shared_windows_one_is_the_default_bit_for_bit():
+    """``shared_windows=1`` draws and trains exactly as the default loss."""
     from skw2v import SkipGramVectorizer
 
     rng = np.random.default_rng(0)
     docs = [" ".join(f"w{i}" for i in rng.integers(0, 30, 80)) for _ in range(20)]
     params = dict(n_components=8, min_count=1, epochs=2, random_state=3, batch_size=64)
     a = SkipGramVectorizer(**params).fit(docs)
-    b = SkipGramVectorizer(loss=NegativeSamplingLoss(shared_windows=8), **params).fit(docs)
-    c = SkipGramVectorizer(loss=NegativeSamplingLoss(shared_windows=1), **params).fit(docs)
+    b = SkipGramVectorizer(loss=NegativeSamplingLoss(shared_windows=1), **params).fit(docs)
+    c = SkipGramVectorizer(loss=NegativeSamplingLoss(shared_windows=3), **params).fit(docs)
     np.testing.assert_array_equal(a.vectors_, b.vectors_)
     np.testing.assert_array_equal(a.loss_curve_, b.loss_curve_)
     assert not np.array_equal(a.vectors_, c.vectors_)
