@@ -19,7 +19,9 @@ CHUNK = 10_000  # tokens per document, as gensim's Text8Corpus / LineSentence
 
 
 def load_corpus(path, max_tokens=None, repeat=1):
-    with gzip.open(path, "rt") as fh:
+    """Documents of ``CHUNK`` tokens from a whitespace-separated text file (``.gz`` or plain)."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
         if max_tokens:
             # read pieces until enough tokens, so the peak RSS does not hold the whole file
             toks, tail = [], ""

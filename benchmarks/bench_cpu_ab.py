@@ -29,17 +29,13 @@ sys.path.insert(0, HERE)
 from bench_ab import result_of  # noqa: E402
 
 ONE_FIT = r"""
-import gzip, json, sys, time
+import json, sys, time
 from threadpoolctl import threadpool_limits
 from skw2v import SkipGramVectorizer
 path, epochs, max_tokens = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 share = int(sys.argv[4]) if len(sys.argv) > 4 else 0
-opener = gzip.open if path.endswith(".gz") else open
-with opener(path, "rt", encoding="utf-8") as fh:
-    tokens = fh.read().split()
-if max_tokens > 0:
-    tokens = tokens[:max_tokens]
-docs = [tokens[i:i + 10000] for i in range(0, len(tokens), 10000)]
+from _run_one import load_corpus  # the fit runs in benchmarks/
+docs, n_tokens = load_corpus(path, max_tokens if max_tokens > 0 else None)
 with threadpool_limits(1):
     extra = {}
     if share:
@@ -49,7 +45,7 @@ with threadpool_limits(1):
     t0, w0 = time.process_time(), time.perf_counter()
     est.fit(docs)
     cpu, wall = time.process_time() - t0, time.perf_counter() - w0
-print("RESULT " + json.dumps({"cpu": cpu, "wall": wall, "tokens": len(tokens),
+print("RESULT " + json.dumps({"cpu": cpu, "wall": wall, "tokens": n_tokens,
                               "loss_curve": [x.hex() for x in est.loss_curve_]}))
 """
 

@@ -26,16 +26,13 @@ import sys
 import tempfile
 
 ONE_FIT = r"""
-import gzip, sys
+import sys
 from threadpoolctl import threadpool_limits
 from skw2v import SkipGramVectorizer
 path, max_tokens, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-opener = gzip.open if path.endswith(".gz") else open
-with opener(path, "rt", encoding="utf-8") as fh:
-    tokens = fh.read().split()
-if max_tokens > 0:
-    tokens = tokens[:max_tokens]
-docs = [tokens[i:i + 10000] for i in range(0, len(tokens), 10000)]
+sys.path.insert(0, sys.argv[4])  # benchmarks/, for _run_one
+from _run_one import load_corpus
+docs, _ = load_corpus(path, max_tokens if max_tokens > 0 else None)
 with threadpool_limits(1):
     SkipGramVectorizer(analyzer=list, epochs=epochs, random_state=0).fit(docs)
 """
@@ -104,7 +101,8 @@ def main(argv=None):
         raw = os.path.join(tmp, "raw.txt")
         subprocess.run([spy, "record", "-r", str(args.rate), "--format", "raw", "-o", raw,
                         "--", sys.executable, "-c", ONE_FIT, args.corpus, str(args.max_tokens),
-                        str(args.epochs)], check=True, capture_output=True)
+                        str(args.epochs), os.path.dirname(os.path.abspath(__file__))],
+                       check=True, capture_output=True)
         parts, total = collections.Counter(), 0
         with open(raw) as fh:
             for line in fh:
