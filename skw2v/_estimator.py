@@ -172,8 +172,9 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         combined. Quality falls with the tokens trained between syncs, so
         ``"auto"`` keeps rounds short: about 16k tokens over all shards
         (1k to 4k per shard; one round per epoch for one shard). On
-        text8like this scores within a point of sequential training at 2 to
-        8 shards (see the scaling page of the user guide). An int gives
+        text8like, 2 to 8 shards score within a point of sequential
+        training on analogies and 0.01 on WS353 (MEN: 0.019 lower at 8
+        shards; see the scaling page of the user guide). An int gives
         fewer, longer rounds, which cost less in round trips on a cluster
         and lose quality: a few analogy points per doubling of shards at 4
         syncs per shard.
