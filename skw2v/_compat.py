@@ -8,7 +8,10 @@ Standard library only at import time; the helpers import what they read.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import threading
 import warnings
 
 __all__ = ["BackendUnknownWarning", "caller_stacklevel", "joblib_backend_is_local",
@@ -192,3 +195,75 @@ def release_free_memory():
         _MALLOC_TRIM.append(trim)
     trim = _MALLOC_TRIM[0]
     return bool(trim(0)) if trim is not None else False
+
+
+_MALLOPT = []  # [function or None], looked up once
+_HEAP_LOCK = threading.Lock()
+_HEAP_USERS = [0]
+#: glibc's ``mallopt`` parameters (``<malloc.h>``).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+#: While training: allocations up to this size come from the heap (glibc's
+#: largest allowed value on 64-bit systems, 32 MiB) ...
+_TRAINING_MMAP_THRESHOLD = 32 << 20
+#: ... and the heap is trimmed only when this much is free at its top.
+_TRAINING_TRIM_THRESHOLD = 256 << 20
+#: glibc's default mmap threshold, which a fixed ``MALLOC_TRIM_THRESHOLD_``
+#: leaves in place (setting it turns the dynamic threshold off).
+_GLIBC_MMAP_THRESHOLD = 128 << 10
+
+
+def _mallopt():
+    if not _MALLOPT:
+        fn = None
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                fn = ctypes.CDLL(None).mallopt
+                fn.argtypes, fn.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+            except (ImportError, OSError, AttributeError):
+                fn = None
+        _MALLOPT.append(fn)
+    return _MALLOPT[0]
+
+
+@contextlib.contextmanager
+def training_heap():
+    """Keep the C heap's large temporaries reusable while training, in processes that trim eagerly.
+
+    Dask's nanny starts its workers with ``MALLOC_TRIM_THRESHOLD_=65536``.
+    Setting that variable also fixes glibc's mmap threshold at 128 KiB, so
+    every temporary array of a training batch above that size is mapped and
+    unmapped, page faults included: a fit ran 3.4 times slower in such a
+    process (``benchmarks/README.md``). Where the variable is set (and
+    glibc's ``mallopt`` exists), this context raises both thresholds while
+    at least one training call in the process is inside it, then restores
+    the variable's trim threshold and the fixed 128 KiB mmap threshold and
+    gives the free pages back (:func:`release_free_memory`). Elsewhere it
+    does nothing.
+    """
+    trim_env = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    mallopt = _mallopt() if trim_env is not None else None
+    try:
+        restore_trim = int(trim_env) if trim_env is not None else None
+    except ValueError:
+        mallopt = None
+    if mallopt is None:
+        yield
+        return
+    with _HEAP_LOCK:
+        _HEAP_USERS[0] += 1
+        if _HEAP_USERS[0] == 1:
+            mallopt(_M_MMAP_THRESHOLD, _TRAINING_MMAP_THRESHOLD)
+            mallopt(_M_TRIM_THRESHOLD, _TRAINING_TRIM_THRESHOLD)
+    try:
+        yield
+    finally:
+        with _HEAP_LOCK:
+            _HEAP_USERS[0] -= 1
+            if _HEAP_USERS[0] == 0:
+                mallopt(_M_TRIM_THRESHOLD, restore_trim)
+                mmap_env = os.environ.get("MALLOC_MMAP_THRESHOLD_", "")
+                mallopt(_M_MMAP_THRESHOLD,
+                        int(mmap_env) if mmap_env.isdigit() else _GLIBC_MMAP_THRESHOLD)
+                release_free_memory()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
+from .._compat import training_heap
 from .._core.rowsum import add_to_rows, store_rows
 from .._core.sgd import train_range
 from .._params import MAX_SLICES
@@ -474,7 +475,8 @@ def train_slice_on_copy(model, W_in, W_out, settings, slices):
     if rep is None:
         return STALE
     try:
-        return [_train_one_slice(rep, settings, *spec) for spec in slices]
+        with training_heap():  # Dask's workers trim the C heap eagerly
+            return [_train_one_slice(rep, settings, *spec) for spec in slices]
     except BaseException:
         drop_replica()  # a half-trained scratch copy is never reused
         raise

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils import check_random_state
 
-from .._compat import caller_stacklevel, release_free_memory
+from .._compat import caller_stacklevel, release_free_memory, training_heap
 from .._core.composed import vocabulary_incidence
 from .._core.vectors import all_finite, uniform_init
 from .._core.vocab import keep_probabilities, noise_sampler
@@ -328,6 +328,8 @@ def train(config, corpus, *, strategy, estimator, checkpoint_params, state=None,
         itemsize = np.dtype(config.dtype).itemsize
         nbytes = (input_rows(config, n_words) + n_words) * config.n_components * itemsize
         allocate = stack.enter_context(shared_space(nbytes, config.temp_folder))
+    # a fit inside a Dask worker (a grid search on Dask) trains as fast as outside
+    stack.enter_context(training_heap())
     with stack:
         return _train_run(config, corpus, strategy, estimator, checkpoint_params, state,
                           schedule_start, n_tokens_before, workspace, allocate)
