@@ -561,3 +561,24 @@ def test_auto_learning_rate_of_synchronised_shards(monkeypatch):
     assert long == pytest.approx(0.025)
     monkeypatch.setattr(parallel, "SHARD_ROUND_TOKENS", (10_000, 10_000))  # 1 round
     assert SkipGramVectorizer(**params, n_shards=2).fit(docs).learning_rate_ == 0.025
+
+
+def test_client_garbage_is_collected_only_past_its_budget(monkeypatch):
+    """Cluster rounds leave cyclic garbage in the client; it is collected (and the heap
+    trimmed) once the resident set grew by the budget, not after every round."""
+    import gc
+
+    from skw2v._fitting import parallel
+
+    rss = iter([100, 150, 250, 400, 400, 450])  # MB at creation, then after rounds
+    monkeypatch.setattr(parallel, "_resident_bytes", lambda: next(rss) << 20)
+    collected = []
+    monkeypatch.setattr(gc, "collect", lambda *a: collected.append("gc") or 0)
+    monkeypatch.setattr(parallel, "release_free_memory", lambda: collected.append("trim"))
+    garbage = parallel.ClientGarbage(256 << 20)
+    assert [garbage.after_round() for _ in range(2)] == [False, False]  # 150, 250 MB
+    assert garbage.after_round() and collected == ["gc", "trim"]  # 400 MB: 300 over
+    assert not garbage.after_round()  # measured again after collecting: 450 - 400
+    monkeypatch.setattr(parallel, "_resident_bytes", lambda: None)  # no /proc
+    blind = parallel.ClientGarbage(0)
+    assert sum(blind.after_round() for _ in range(32)) == 2  # every 16 rounds

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
-from .._compat import training_heap
+from .._compat import release_free_memory, training_heap
 from .._core.rowsum import add_to_rows, store_rows
 from .._core.sgd import train_range
 from .._params import MAX_SLICES
@@ -753,6 +753,8 @@ def _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, n_rounds
         if local:
             parallel = stack.enter_context(Parallel(n_jobs=strategy.n_jobs, batch_size=1))
         rounds = _Rounds(strategy, parallel)
+        # the client's garbage may reach 4 times both matrices (256 MB at least)
+        garbage = None if local else ClientGarbage(4 * (W_in.nbytes + W_out.nbytes))
         n_groups = effective_n_jobs(strategy.n_jobs)
         r = 0
         while r < n_rounds:
@@ -787,10 +789,52 @@ def _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, n_rounds
                 sent=A.nbytes + B.nbytes + (0 if model.dense else
                                             model.rows_in.nbytes + model.rows_out.nbytes))
             r += 1
+            if garbage is not None:
+                garbage.after_round()
             dense = ModelState(token, r)
             model = ModelState(token, r, rows_in, rows_out)
             A, B = W_in.take(rows_in, axis=0), W_out.take(rows_out, axis=0)
     return float(loss), int(n_pairs)
+
+
+def _resident_bytes():
+    """This process's resident set in bytes (Linux), or None."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+class ClientGarbage:
+    """Frees what cluster rounds leave in the client once it outgrows ``budget`` bytes.
+
+    Each round on Dask leaves its sent and returned arrays in reference
+    cycles (futures and their callbacks) that only the cyclic garbage
+    collector frees. On the full text8like, 24 rounds of one epoch took the
+    client from 415 MB to a peak of 1.6 GB; collecting after every round
+    kept it at 667 MB but doubled a 342-round fit's time (a collection costs
+    about 90 ms with Dask loaded). So the collector runs only when the
+    resident set has grown by ``budget`` since the last collection (every
+    16 rounds where the resident set cannot be read).
+    """
+
+    def __init__(self, budget):
+        self.budget, self.rounds = max(int(budget), 256 << 20), 0
+        self.base = _resident_bytes()
+
+    def after_round(self):
+        import gc
+
+        self.rounds += 1
+        now = _resident_bytes()
+        if (now is None and self.rounds % 16) or (now is not None and self.base is not None
+                                                   and now - self.base < self.budget):
+            return False
+        gc.collect()
+        release_free_memory()
+        self.base = _resident_bytes()
+        return True
 
 
 def _union_rows(deltas):
