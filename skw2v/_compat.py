@@ -182,19 +182,29 @@ def release_free_memory():
     released : bool
         Whether ``malloc_trim`` was called and reported memory released.
     """
-    if not _MALLOC_TRIM:
-        trim = None
+    trim = _glibc(_MALLOC_TRIM, "malloc_trim", ["c_size_t"])
+    return bool(trim(0)) if trim is not None else False
+
+
+def _glibc(cache, name, argtypes):
+    """The C library's ``int name(argtypes)`` on Linux, looked up once into ``cache``; or None.
+
+    ``cache`` is a list that holds the function (or None where the library
+    has no such function, as on musl, macOS or Windows) after the first call.
+    """
+    if not cache:
+        fn = None
         if sys.platform.startswith("linux"):
             try:
                 import ctypes
 
-                trim = ctypes.CDLL(None).malloc_trim
-                trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+                fn = getattr(ctypes.CDLL(None), name)
+                fn.argtypes = [getattr(ctypes, t) for t in argtypes]
+                fn.restype = ctypes.c_int
             except (ImportError, OSError, AttributeError):
-                trim = None
-        _MALLOC_TRIM.append(trim)
-    trim = _MALLOC_TRIM[0]
-    return bool(trim(0)) if trim is not None else False
+                fn = None
+        cache.append(fn)
+    return cache[0]
 
 
 _MALLOPT = []  # [function or None], looked up once
@@ -210,21 +220,6 @@ _TRAINING_TRIM_THRESHOLD = 256 << 20
 #: glibc's default mmap threshold, which a fixed ``MALLOC_TRIM_THRESHOLD_``
 #: leaves in place (setting it turns the dynamic threshold off).
 _GLIBC_MMAP_THRESHOLD = 128 << 10
-
-
-def _mallopt():
-    if not _MALLOPT:
-        fn = None
-        if sys.platform.startswith("linux"):
-            try:
-                import ctypes
-
-                fn = ctypes.CDLL(None).mallopt
-                fn.argtypes, fn.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-            except (ImportError, OSError, AttributeError):
-                fn = None
-        _MALLOPT.append(fn)
-    return _MALLOPT[0]
 
 
 @contextlib.contextmanager
@@ -243,7 +238,7 @@ def training_heap():
     does nothing.
     """
     trim_env = os.environ.get("MALLOC_TRIM_THRESHOLD_")
-    mallopt = _mallopt() if trim_env is not None else None
+    mallopt = _glibc(_MALLOPT, "mallopt", ["c_int", "c_int"]) if trim_env is not None else None
     try:
         restore_trim = int(trim_env) if trim_env is not None else None
     except ValueError:

@@ -146,6 +146,16 @@ def draw_window_negatives(sampler, gbounds, n_negatives, share, rng):
     return sampler.sample((int(n_groups.sum()), n_negatives), rng).take(group, axis=0)
 
 
+def fused_kernel(loss):
+    """The loss's fused window kernel (``loss.window_kernel()``), or None.
+
+    With None, :func:`train_range` trains through the loss's protocol
+    methods, and its output rows may be any of the matrix's.
+    """
+    ask = getattr(loss, "window_kernel", None)
+    return ask() if ask is not None else None
+
+
 def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negatives, sampler,
                 batch_size, lr_start, lr_stop, rng, callback=None, base=0, read=None,
                 incidence=None, drawn=None):
@@ -201,8 +211,7 @@ def train_range(W_in, W_out, ids, offsets, start, stop, *, window, loss, n_negat
     -------
     result : RangeResult
     """
-    ask = getattr(loss, "window_kernel", None)
-    kernel = ask() if ask is not None else None
+    kernel = fused_kernel(loss)
     needs_neg = bool(loss.requires_negatives)
     # windows per draw of negatives (a negative-sampling loss's shared_windows)
     ask_share = getattr(loss, "windows_per_draw", None)

@@ -7,6 +7,8 @@ finished first.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import os
 import threading
@@ -18,7 +20,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 
 from .._compat import release_free_memory, training_heap
 from .._core.rowsum import add_to_rows, store_rows
-from .._core.sgd import train_range
+from .._core.sgd import fused_kernel, train_range
 from .._params import MAX_SLICES
 from .._data.store import (
     CorpusNotVisible,
@@ -181,14 +183,12 @@ def train_epoch(W_in, W_out, ids, offsets, *, strategy, settings, seed, lr_start
 def train_slice_in_place(W_in, W_out, ids, offsets, start, stop, seed, lr_start, lr_stop,
                          settings):
     """Train ``[start, stop)`` directly on shared ``np.memmap`` vectors (Hogwild)."""
-    from threadpoolctl import threadpool_limits
-
     # Plain ndarray views of the same memory: np.memmap's Python-level
     # subclass hooks on every small operation cost about 3% of an epoch.
     W_in, W_out = np.asarray(W_in), np.asarray(W_out)
     if isinstance(ids, np.memmap):
         ids = np.asarray(ids)
-    with threadpool_limits(1, user_api="blas"):
+    with one_blas_thread():
         return settings.run(W_in, W_out, ids, offsets, start, stop, lr_start, lr_stop,
                             np.random.default_rng(seed))
 
@@ -419,22 +419,23 @@ def candidate_rows(settings, ids, start, stop, base, drawn, n_out):
     The words within a window of the range (input rows, with subwords
     every row they use, and output rows), and every negative drawn
     (``drawn``, output rows). A loss without the fused negative-sampling
-    kernel may change any output row, so all are listed.
+    kernel may change any output row, so all are listed. Also returns the
+    range's own tokens (its centers), read with the window around them.
     """
-    near = np.asarray(read_tokens(ids, start - settings.window - base,
-                                  stop + settings.window - base))
+    lo = max(start - settings.window - base, 0)
+    near = np.asarray(read_tokens(ids, lo, stop + settings.window - base))
+    centers = near[start - base - lo:stop - base - lo]
     used = np.zeros(n_out, dtype=bool)
     used[near] = True
     rows_in = np.flatnonzero(used)
     if settings.incidence is not None:
         inc = settings.incidence
         rows_in = np.unique(inc.indices[np.repeat(used, np.diff(inc.indptr))])
-    ask = getattr(settings.loss, "window_kernel", None)
-    if ask is None or ask() is None:
+    if fused_kernel(settings.loss) is None:
         rows_out = np.arange(n_out)
     else:
         rows_out = np.flatnonzero(used | drawn)
-    return rows_in.astype(np.intp), rows_out
+    return rows_in.astype(np.intp), rows_out, centers
 
 
 def train_slice_on_copy(model, W_in, W_out, settings, slices):
@@ -489,8 +490,8 @@ def _train_one_slice(rep, settings, ids, offsets, start, stop, seed, lr_start, l
     with one_blas_thread():
         result = settings.run(A, B, ids, offsets, start, stop, lr_start, lr_stop,
                               np.random.default_rng(seed), base=base, drawn=drawn)
-    rows_in, rows_out = candidate_rows(settings, ids, start, stop, base, drawn, B.shape[0])
-    centers = np.asarray(read_tokens(ids, start - base, stop - base))
+    rows_in, rows_out, centers = candidate_rows(settings, ids, start, stop, base, drawn,
+                                                B.shape[0])
     counts = np.bincount(centers, minlength=B.shape[0])
     words = np.flatnonzero(counts)
     deltas = []
@@ -499,12 +500,7 @@ def _train_one_slice(rep, settings, ids, offsets, start, stop, seed, lr_start, l
         delta = work.take(rows, axis=0)
         delta -= before
         store_rows(work, rows, before)  # the scratch copy is the synchronised state again
-        changed = (delta != 0).any(axis=1)
-        if changed.all():
-            deltas.append(RowDelta(rows.astype(np.int32), delta, work.shape[0]))
-        else:
-            deltas.append(RowDelta(rows[changed].astype(np.int32), delta[changed],
-                                   work.shape[0]))
+        deltas.append(RowDelta.of(delta, rows, work.shape[0]))
     return deltas[0], deltas[1], result, (words, counts[words])
 
 
@@ -526,10 +522,18 @@ class RowDelta:
     n_rows: int
 
     @classmethod
-    def of(cls, delta):
-        """The rows of ``delta`` with a non-zero entry."""
-        rows = np.flatnonzero(np.any(delta != 0, axis=1)).astype(np.int32)
-        return cls(rows, delta[rows], delta.shape[0])
+    def of(cls, delta, rows=None, n_rows=None):
+        """The rows of ``delta`` with a non-zero entry.
+
+        With ``rows`` (increasing), ``delta`` holds only those rows of a
+        change to an ``n_rows``-row matrix.
+        """
+        if rows is None:
+            rows, n_rows = np.arange(delta.shape[0]), delta.shape[0]
+        changed = (delta != 0).any(axis=1)
+        if changed.all():
+            return cls(rows.astype(np.int32), delta, int(n_rows))
+        return cls(rows[changed].astype(np.int32), delta[changed], int(n_rows))
 
     @property
     def nbytes(self):
@@ -741,8 +745,6 @@ class _Rounds:
 def _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, n_rounds, strategy,
                 settings, lr_start, lr_stop, progress, token):
     """The rounds of a synchronised epoch; returns ``(summed loss, pairs)``."""
-    import contextlib
-
     local = strategy.local
     loss, n_pairs = 0.0, 0
     noise = noise_probabilities(settings.sampler, W_out.shape[0])
@@ -824,8 +826,6 @@ class ClientGarbage:
         self.base = _resident_bytes()
 
     def after_round(self):
-        import gc
-
         self.rounds += 1
         now = _resident_bytes()
         if (now is None and self.rounds % 16) or (now is not None and self.base is not None
