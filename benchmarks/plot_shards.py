@@ -48,7 +48,7 @@ def main(argv=None):
         data = medians(path)
         sequential = data.pop(0, sequential)
         ks = sorted(data)
-        for ax, (m, title, scale) in zip(axes, metrics, strict=True):
+        for ax, (m, _title, scale) in zip(axes, metrics, strict=True):
             ax.plot(ks, [scale * data[k][m] for k in ks], "o-", label=label)
     for ax, (m, title, scale) in zip(axes, metrics, strict=True):
         if sequential is not None:

@@ -340,7 +340,8 @@ def test_train_range_marks_every_negative_it_draws_when_shared(share):
 
 
 def test_train_range_marks_every_negative_it_draws():
-    """``drawn`` plus the range's words cover every output row that changed, and nothing else is drawn."""
+    """``drawn`` plus the range's words cover every output row that changed, and every
+    drawn negative beyond the range's words was updated."""
     from skw2v._core import sgd as _sgd
 
     rng = np.random.default_rng(2)

@@ -21,7 +21,6 @@ from joblib import Parallel, delayed, effective_n_jobs
 from .._compat import release_free_memory, training_heap
 from .._core.rowsum import add_to_rows, store_rows
 from .._core.sgd import fused_kernel, train_range
-from .._params import MAX_SLICES
 from .._data.store import (
     CorpusNotVisible,
     OffsetFile,
@@ -30,6 +29,7 @@ from .._data.store import (
     document_slice,
     read_tokens,
 )
+from .._params import MAX_SLICES
 
 logger = logging.getLogger("skw2v")
 
