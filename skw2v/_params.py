@@ -180,8 +180,13 @@ def _verbose(name, v, params):
         _bad(name, v, "a bool or an int >= 0", "Use verbose=1 for progress.")
 
 
+def is_auto(value):
+    """Whether a parameter value is the string ``"auto"`` (NumPy values never are)."""
+    return isinstance(value, str) and value == "auto"
+
+
 def _learning_rate(name, v, params):
-    if not (isinstance(v, str) and v == "auto"):
+    if not is_auto(v):
         Real(0, lo_open=True, fix='Use "auto" or a positive value such as 0.025.').check(
             name, v, params)
 
@@ -267,7 +272,7 @@ def _analyzer(name, v, params):
 
 
 def _syncs_per_epoch(name, v, params):
-    if isinstance(v, str) and v == "auto":
+    if is_auto(v):
         return
     Int(1, MAX_SHARDS, 'Use "auto" (short rounds, the default) or 1 to synchronise once per '
         "epoch.").check(name, v, params)
@@ -539,7 +544,7 @@ def text_options(params):
 
 def initial_learning_rate(learning_rate, n_tokens, epochs):
     """The step size at the start of training (``learning_rate="auto"`` resolved)."""
-    if not (isinstance(learning_rate, str) and learning_rate == "auto"):
+    if not is_auto(learning_rate):
         return float(learning_rate)
     ratio = AUTO_LR_TOKEN_EPOCHS / max(n_tokens * epochs, 1)
     return float(min(AUTO_LR_MAX, AUTO_LR * max(1.0, ratio) ** 0.5))

@@ -29,7 +29,7 @@ from .._data.store import (
     document_slice,
     read_tokens,
 )
-from .._params import MAX_SLICES
+from .._params import MAX_SLICES, is_auto
 
 logger = logging.getLogger("skw2v")
 
@@ -677,7 +677,7 @@ def rounds_per_epoch(syncs_per_epoch, n_tokens, n_shards):
     tokens per round (one round for one shard, which then trains
     sequentially), at most ``MAX_SLICES // n_shards`` rounds.
     """
-    if not (isinstance(syncs_per_epoch, str) and syncs_per_epoch == "auto"):
+    if not is_auto(syncs_per_epoch):
         return int(syncs_per_epoch)
     if n_shards <= 1:
         return 1
@@ -693,8 +693,8 @@ def short_rounds(syncs_per_epoch, n_tokens, n_shards):
     epoch each round adds up ``n_shards`` stale changes, and "auto" keeps
     word2vec's 0.025.
     """
-    auto = isinstance(syncs_per_epoch, str) and syncs_per_epoch == "auto"
-    return auto and rounds_per_epoch(syncs_per_epoch, n_tokens, n_shards) >= SHORT_ROUNDS
+    return is_auto(syncs_per_epoch) and (
+        rounds_per_epoch(syncs_per_epoch, n_tokens, n_shards) >= SHORT_ROUNDS)
 
 
 def _train_epoch_synced(W_in, W_out, ids, offsets, *, strategy, settings, seed, lr_start,

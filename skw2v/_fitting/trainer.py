@@ -22,7 +22,7 @@ from .._core.composed import vocabulary_incidence
 from .._core.vectors import all_finite, uniform_init
 from .._core.vocab import keep_probabilities, noise_sampler
 from .._data.store import TokenFile, TokenSink, subsample_corpus
-from .._params import initial_learning_rate
+from .._params import initial_learning_rate, is_auto
 from .parallel import SGDSettings, short_rounds, train_epoch
 from .runtime import logging_above_bar, progress_bar
 from .shared import detached, shared_space
@@ -350,7 +350,7 @@ def _train_run(config, corpus, strategy, estimator, checkpoint_params, state, sc
                                         strategy.n_shards)
     lr0 = initial_learning_rate(config.learning_rate, np.inf if stale else n_trained,
                                 config.epochs)
-    if synced and isinstance(config.learning_rate, str):  # "auto"
+    if synced and is_auto(config.learning_rate):
         lr0 = min(lr0, SYNCED_AUTO_LR_MAX)
     last_epoch = schedule_start + config.epochs
     bar = progress_bar(config.verbose, total=(last_epoch - run.first_epoch) * corpus.ids.size)
