@@ -36,7 +36,7 @@ from ._data.store import Workspace, document_blocks, resolve_spill_threshold
 from ._data.text import DEFAULT_TOKEN_PATTERN, check_documents
 from ._files.model import not_stored_message, read_model, write_model
 from ._fitting.cache import train_or_load
-from ._fitting.parallel import choose_strategy
+from ._fitting.parallel import choose_strategy, warm_up
 from ._fitting.runtime import fitting
 from ._fitting.state import (
     Checkpoint,
@@ -518,11 +518,17 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             logger.info("%s", why)
         with Workspace(threshold, config.temp_folder) as workspace, \
                 fitting(config.verbose, config.temp_folder, local):
+            encoding_jobs = self._encoding_jobs(config)
+            # Hogwild's worker processes start while the vocabulary is built
+            # here (unless the encoding itself starts them)
+            workers_ready = (warm_up(self._strategy(config, local)) if encoding_jobs == 1
+                             else lambda: None)
             corpus = build_corpus(opts, raw_documents, min_count=config.min_count,
                                   max_vocab_size=config.max_vocab_size,
                                   min_df=config.min_df, max_df=config.max_df,
-                                  n_jobs=self._encoding_jobs(config), workspace=workspace,
+                                  n_jobs=encoding_jobs, workspace=workspace,
                                   verbose=config.verbose)
+            workers_ready()
             state = None
             if resume_from is not None:
                 state = TrainState.load(resume_from)
@@ -625,11 +631,16 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 f"fitted with other n-grams, and {caller} cannot use others. Set them as they "
                 "were fitted, or call fit to start over.")
 
+    @staticmethod
+    def _strategy(config, local, verbose=False):
+        """How the epochs run: serially, Hogwild or on synchronised shards."""
+        return choose_strategy(config.n_jobs, config.n_shards, config.syncs_per_epoch, local,
+                               verbose=verbose)
+
     def _train(self, config, corpus, local, state=None, schedule_start=0, n_tokens_before=None,
                workspace=None):
         """Train, then publish the fitted attributes (only once training succeeded)."""
-        strategy = choose_strategy(config.n_jobs, config.n_shards, config.syncs_per_epoch,
-                                   local, verbose=config.verbose)
+        strategy = self._strategy(config, local, verbose=config.verbose)
         result = train_or_load(config, corpus, strategy=strategy, estimator=self,
                                checkpoint_params=checkpoint_params(self._params()), state=state,
                                schedule_start=schedule_start,

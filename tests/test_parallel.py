@@ -582,3 +582,94 @@ def test_client_garbage_is_collected_only_past_its_budget(monkeypatch):
     monkeypatch.setattr(parallel, "_resident_bytes", lambda: None)  # no /proc
     blind = parallel.ClientGarbage(0)
     assert sum(blind.after_round() for _ in range(32)) == 2  # every 16 rounds
+
+
+def _kept_setup(tmp_path, n=20_000, n_words=50):
+    from skw2v._data.store import Workspace
+
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, n_words, n).astype(np.int32)
+    offsets = np.array([0, 7_000, 13_000, n], dtype=np.int64)
+    keep_prob = np.linspace(0.2, 1.0, n_words)
+    return ids, offsets, keep_prob, Workspace(None, tmp_path)
+
+
+def test_kept_tokens_made_ahead_equal_those_made_when_asked(tmp_path):
+    """Hogwild subsamples the next epoch while the workers train: each epoch's tokens
+    equal those made when asked, and preparing the next epoch leaves the tokens the
+    workers are reading untouched (the buffers are used by turns)."""
+    from skw2v._fitting.shared import shared_space
+    from skw2v._fitting.trainer import KeptTokens
+
+    ids, offsets, keep_prob, workspace = _kept_setup(tmp_path)
+    plain = KeptTokens(ids, offsets, keep_prob, workspace)
+    with shared_space(KeptTokens.buffer_bytes(ids), tmp_path) as allocate:
+        ahead = KeptTokens(ids, offsets, keep_prob, workspace, ahead=True, allocate=allocate)
+        kept, kept_off = ahead.get(7, 0)
+        for epoch in range(4):
+            expect, expect_off = plain.get(7, epoch)
+            np.testing.assert_array_equal(kept, expect)
+            np.testing.assert_array_equal(kept_off, expect_off)
+            in_use = np.array(kept)
+            ahead.prepare(7, epoch + 1)  # while the workers read ``kept``
+            np.testing.assert_array_equal(kept, in_use)
+            assert isinstance(kept, np.memmap)  # the workers open it in place
+            kept, kept_off = ahead.get(7, epoch + 1)
+        assert not np.array_equal(plain.get(7, 0)[0], plain.get(7, 1)[0])
+
+
+def test_kept_tokens_without_subsampling_are_copied_to_a_buffer_once(tmp_path):
+    from skw2v._fitting.shared import shared_space
+    from skw2v._fitting.trainer import KeptTokens
+
+    ids, offsets, _, workspace = _kept_setup(tmp_path)
+    with shared_space(KeptTokens.buffer_bytes(ids), tmp_path) as allocate:
+        kept = KeptTokens(ids, offsets, np.ones(50), workspace, ahead=True, allocate=allocate)
+        first, off = kept.get(1, 0)
+        kept.prepare(1, 1)
+        second, _ = kept.get(1, 1)
+        assert isinstance(first, np.memmap) and isinstance(second, np.memmap)
+        np.testing.assert_array_equal(first, ids)
+        np.testing.assert_array_equal(second, ids)
+        np.testing.assert_array_equal(off, offsets)
+
+
+def test_hogwild_epochs_train_on_the_same_kept_tokens_as_one_job(planted, small_params,
+                                                                 monkeypatch):
+    """With the next epoch subsampled ahead, every Hogwild epoch still gets its own
+    draw: the same tokens as the one-job fit, epoch by epoch."""
+    from skw2v._fitting import parallel
+
+    seen = {1: [], 2: []}
+    train_epoch = parallel.train_epoch
+
+    def recording(W_in, W_out, ids, offsets, **kwargs):
+        seen[n_jobs].append(np.array(ids))
+        return train_epoch(W_in, W_out, ids, offsets, **kwargs)
+
+    from skw2v._fitting import trainer
+
+    monkeypatch.setattr(trainer, "train_epoch", recording)
+    params = {**small_params, "epochs": 3, "subsample": 1e-3}
+    for n_jobs in (1, 2):
+        SkipGramVectorizer(**params, n_jobs=n_jobs).fit(planted[0])
+    assert len(seen[2]) == 3
+    for one, two in zip(seen[1], seen[2], strict=True):
+        np.testing.assert_array_equal(one, two)
+    assert not np.array_equal(seen[2][0], seen[2][1])
+
+
+def test_warm_up_starts_the_workers_that_training_then_uses():
+    """The warm-up's workers are the pool that the epochs' tasks run in (joblib keeps
+    one reusable process pool), so the first epoch does not start a new one."""
+    import os
+
+    from joblib import Parallel, delayed
+
+    from skw2v._fitting.parallel import Strategy, warm_up
+
+    assert warm_up(Strategy("serial", 1, None, 1, True))() is None
+    pids = warm_up(Strategy("hogwild", 2, None, 1, True))()
+    assert pids and os.getpid() not in pids
+    later = set(Parallel(n_jobs=2)(delayed(os.getpid)() for _ in range(8)))
+    assert pids & later

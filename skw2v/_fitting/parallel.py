@@ -12,6 +12,7 @@ import gc
 import logging
 import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -119,7 +120,7 @@ class SGDSettings:
 
 
 def train_epoch(W_in, W_out, ids, offsets, *, strategy, settings, seed, lr_start, lr_stop,
-                progress=None):
+                progress=None, meanwhile=None):
     """Train one epoch: sequentially, in shared memory, or on synchronised shards.
 
     * ``"serial"``: the corpus is trained in order, plain mini-batch SGD.
@@ -154,6 +155,11 @@ def train_epoch(W_in, W_out, ids, offsets, *, strategy, settings, seed, lr_start
         Root of the shards' random streams.
     progress : callable or None
         Called with a number of center positions done.
+    meanwhile : callable or None
+        Called once, with no argument, in this process: with Hogwild while
+        the workers train (the next epoch's subsampling, which would
+        otherwise be a pause in which every worker waits), otherwise after
+        the epoch.
 
     Returns
     -------
@@ -164,20 +170,70 @@ def train_epoch(W_in, W_out, ids, offsets, *, strategy, settings, seed, lr_start
     if strategy.kind == "serial":
         result = settings.run(W_in, W_out, ids, offsets, 0, ids.size, lr_start, lr_stop,
                               np.random.default_rng(seed.spawn(1)[0]), callback=progress)
+        if meanwhile is not None:
+            meanwhile()
         return float(result.loss), int(result.n_pairs)
     if strategy.kind == "hogwild":
         n_jobs = effective_n_jobs(strategy.n_jobs)
         shards = split_range(ids.size, n_jobs)
         seeds = seed.spawn(len(shards))
-        results = Parallel(n_jobs=n_jobs)(
+        # the tasks are sent when the generator is made; their results are
+        # collected after ``meanwhile`` has run here
+        pending = Parallel(n_jobs=n_jobs, return_as="generator")(
             delayed(train_slice_in_place)(W_in, W_out, ids, offsets, a, b, seeds[j], lr_start,
                                           lr_stop, settings)
             for j, (a, b) in enumerate(shards))
+        if meanwhile is not None:
+            meanwhile()
+        results = list(pending)
         if progress is not None:
             progress(ids.size)
         return float(sum(r.loss for r in results)), int(sum(r.n_pairs for r in results))
-    return _train_epoch_synced(W_in, W_out, ids, offsets, strategy=strategy, settings=settings,
-                               seed=seed, lr_start=lr_start, lr_stop=lr_stop, progress=progress)
+    result = _train_epoch_synced(W_in, W_out, ids, offsets, strategy=strategy,
+                                 settings=settings, seed=seed, lr_start=lr_start,
+                                 lr_stop=lr_stop, progress=progress)
+    if meanwhile is not None:
+        meanwhile()
+    return result
+
+
+def _warm_worker(pause):
+    """A Hogwild worker's first task: the imports and the BLAS controller, then a short pause.
+
+    The pause keeps this worker busy while the other workers, started at the
+    same time, take the other warm-up tasks.
+    """
+    with one_blas_thread():
+        pass
+    time.sleep(pause)
+    return os.getpid()
+
+
+def warm_up(strategy, pause=0.05):
+    """Start the Hogwild workers now, while this process does other work.
+
+    A local process pool takes about a second to start, most of it each
+    worker importing NumPy, SciPy and scikit-learn. A fit starts it before
+    building its vocabulary, so both go on at the same time, and the first
+    epoch does not wait for it.
+
+    Returns
+    -------
+    wait : callable
+        Waits until every warm-up task has run and returns the set of the
+        process ids that ran them. Nothing is started (``wait`` returns None
+        at once) unless ``strategy`` is Hogwild.
+    """
+    if strategy.kind != "hogwild":
+        return lambda: None
+    n_jobs = effective_n_jobs(strategy.n_jobs)
+    pending = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+        delayed(_warm_worker)(pause) for _ in range(n_jobs))
+
+    def wait():
+        return set(pending)
+
+    return wait
 
 
 def train_slice_in_place(W_in, W_out, ids, offsets, start, stop, seed, lr_start, lr_stop,

@@ -25,7 +25,7 @@ from .._data.store import TokenFile, TokenSink, subsample_corpus
 from .._params import initial_learning_rate, is_auto
 from .parallel import SGDSettings, short_rounds, train_epoch
 from .runtime import logging_above_bar, progress_bar
-from .shared import detached, shared_space
+from .shared import detached, shared_folder, shared_space
 from .state import EpochInfo, TrainingDiverged, TrainState
 
 logger = logging.getLogger("skw2v")
@@ -202,14 +202,117 @@ def check_growth(mean_loss, run, epoch, lr0, config, n_words):
             "factor of 10) or batch_size. The estimator keeps its previous state.")
 
 
+def kept_buffers_fit(ids, nbytes, temp_folder):
+    """Whether Hogwild's two buffers of kept tokens (:class:`KeptTokens`) go with the vectors.
+
+    Only for a corpus in memory, and only when they leave the vectors in the
+    folder they would have without them (shared memory when it has room):
+    the buffers are a gain of about 1%, the vectors in a folder on disk a
+    loss of much more.
+    """
+    if not isinstance(ids, np.ndarray):
+        return False
+    try:
+        return (shared_folder(nbytes + KeptTokens.buffer_bytes(ids), temp_folder)
+                == shared_folder(nbytes, temp_folder))
+    except OSError:  # no room for both: the vectors alone decide, as before
+        return False
+
+
+class KeptTokens:
+    """Each epoch's subsampled corpus, made when asked or ahead of time.
+
+    Subsampling is a pass over the corpus in this process. With Hogwild
+    (``ahead=True``) it runs while the workers train the epoch before
+    (:meth:`prepare`, from ``train_epoch``'s ``meanwhile``), instead of in a
+    pause between epochs in which every worker waits. The epoch's tokens
+    are drawn from their own stream (the fit's seed and the epoch), so they
+    do not depend on when they are made.
+
+    Where the kept tokens live: with ``allocate`` (a corpus in memory,
+    Hogwild), in two buffers of the corpus's size in the fit's shared
+    folder, used by turns (the workers read one while the next epoch's
+    tokens are written in the other), which the workers open in place; for
+    a corpus on disk, in a file of the workspace (two by turns, ahead of
+    time); otherwise, in a new array.
+    """
+
+    def __init__(self, ids, offsets, keep_prob, workspace, ahead=False, allocate=None):
+        self.ids, self.offsets, self.keep_prob = ids, offsets, keep_prob
+        self.workspace, self.ahead = workspace, ahead
+        self.buffers = None
+        if allocate is not None:
+            self.buffers = [allocate(f"kept{k}.i32", (max(ids.size, 1),), np.int32)
+                            for k in range(2)]
+        self.ready = {}
+        self.copied = False
+
+    @staticmethod
+    def buffer_bytes(ids):
+        """Bytes of the two buffers for the corpus ``ids``."""
+        return 2 * max(int(ids.size), 1) * np.dtype(np.int32).itemsize
+
+    def prepare(self, seed, epoch):
+        """Subsample for ``epoch`` now, to be taken by :meth:`get`."""
+        self.ready = {epoch: self._subsample(seed, epoch)}
+
+    def get(self, seed, epoch):
+        """``(kept ids, kept offsets)`` of ``epoch``: prepared ahead, or made now."""
+        made = self.ready.pop(epoch, None)
+        return made if made is not None else self._subsample(seed, epoch)
+
+    def _subsample(self, seed, epoch):
+        ep_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, epoch)))
+        turn = epoch % 2
+        if isinstance(self.ids, TokenFile):
+            name = f"kept{turn}.i32" if self.ahead else "kept.i32"
+            sink = TokenSink(self.workspace, name, spill=True)
+        elif self.buffers is not None:
+            sink = _BufferSink(self.buffers[turn])
+        else:
+            sink = None
+        kept, kept_off = subsample_corpus(self.ids, self.offsets, self.keep_prob, ep_rng,
+                                          sink=sink)
+        if kept is self.ids and self.buffers is not None:
+            # nothing subsampled: the workers read the corpus from a buffer
+            # (an array of this process would be written to a file for
+            # each epoch by joblib)
+            kept = self.buffers[0][:self.ids.size]
+            if not self.copied:  # once: the corpus does not change
+                kept[...] = self.ids
+                self.copied = True
+        return kept, kept_off
+
+
+class _BufferSink:
+    """A :class:`~skw2v._data.store.TokenSink` that fills a preallocated buffer."""
+
+    def __init__(self, buffer):
+        self.buffer, self.size = buffer, 0
+
+    def append(self, block):
+        block = np.asarray(block, dtype=np.int32).ravel()
+        self.buffer[self.size:self.size + block.size] = block
+        self.size += block.size
+
+    def finish(self):
+        return self.buffer[:self.size]
+
+    def close(self):
+        pass
+
+
 class _Epochs:
     """Runs the epochs of one fit (see :func:`train`)."""
 
-    def __init__(self, config, corpus, strategy, estimator, checkpoint_params, workspace):
+    def __init__(self, config, corpus, strategy, estimator, checkpoint_params, workspace,
+                 allocate=None):
         self.config, self.corpus, self.strategy = config, corpus, strategy
         self.estimator, self.checkpoint_params = estimator, checkpoint_params
         self.workspace = workspace
         self.keep_prob = keep_probabilities(corpus.word_counts, config.subsample)
+        self.kept = KeptTokens(corpus.ids, corpus.offsets, self.keep_prob, workspace,
+                               ahead=strategy.kind == "hogwild", allocate=allocate)
         self.incidence = (None if config.subwords is None else
                           vocabulary_incidence(config.subwords, corpus.index_to_key,
                                                config.dtype))
@@ -225,13 +328,14 @@ class _Epochs:
         frac_b = (epoch + 1 - schedule_start) / epochs
         return lr0 - (lr0 - lr1) * frac_a, lr0 - (lr0 - lr1) * frac_b
 
-    def run_epoch(self, run, epoch, lr_a, lr_b, bar):
+    def run_epoch(self, run, epoch, lr_a, lr_b, bar, last_epoch):
         """Subsample, then train one epoch; return ``(summed loss, pairs)``."""
-        ids, offsets = self.corpus.ids, self.corpus.offsets
-        ep_rng = np.random.default_rng(np.random.SeedSequence(run.seed, spawn_key=(1, epoch)))
-        sink = (TokenSink(self.workspace, "kept.i32", spill=True)
-                if isinstance(ids, TokenFile) else None)
-        kept, kept_off = subsample_corpus(ids, offsets, self.keep_prob, ep_rng, sink=sink)
+        ids = self.corpus.ids
+        kept, kept_off = self.kept.get(run.seed, epoch)
+        meanwhile = None
+        if self.kept.ahead and epoch + 1 < last_epoch:
+            def meanwhile():
+                self.kept.prepare(run.seed, epoch + 1)
         progress = None
         if bar is not None:
             scale = ids.size / max(kept.size, 1)
@@ -243,7 +347,8 @@ class _Epochs:
             total, n_pairs = train_epoch(
                 run.W_in, run.W_out, kept, kept_off, strategy=self.strategy,
                 settings=self.settings, lr_start=lr_a, lr_stop=lr_b, progress=progress,
-                seed=np.random.SeedSequence(run.seed, spawn_key=(2, epoch)))
+                seed=np.random.SeedSequence(run.seed, spawn_key=(2, epoch)),
+                meanwhile=meanwhile)
         self.stats.append((epoch, int(kept.size), n_pairs))
         # the epoch's pair and batch arrays are freed: give their heap pages
         # back before the next epoch or the corpus statistics allocate anew
@@ -282,7 +387,7 @@ class _Epochs:
         for epoch in range(run.first_epoch, last_epoch):
             t_epoch = time.perf_counter()
             lr_a, lr_b = self.schedule(epoch, lr0, schedule_start)
-            total, n_pairs = self.run_epoch(run, epoch, lr_a, lr_b, bar)
+            total, n_pairs = self.run_epoch(run, epoch, lr_a, lr_b, bar, last_epoch)
             mean_loss = total / n_pairs if n_pairs else float("nan")
             check_finite(total, run, epoch, lr0)
             if n_pairs:
@@ -322,25 +427,33 @@ def train(config, corpus, *, strategy, estimator, checkpoint_params, state=None,
             "Pass longer documents or lower min_count.")
     n_words = len(corpus.index_to_key)
     stack = contextlib.ExitStack()
-    allocate = None
+    allocate, buffers = None, False
     if strategy.kind == "hogwild":
         # the vectors are made in memory-mapped files every worker opens in place
         itemsize = np.dtype(config.dtype).itemsize
         nbytes = (input_rows(config, n_words) + n_words) * config.n_components * itemsize
+        buffers = kept_buffers_fit(corpus.ids, nbytes, config.temp_folder)
+        if buffers:
+            nbytes += KeptTokens.buffer_bytes(corpus.ids)
         allocate = stack.enter_context(shared_space(nbytes, config.temp_folder))
     # a fit inside a Dask worker (a grid search on Dask) trains as fast as outside
     stack.enter_context(training_heap())
     with stack:
         return _train_run(config, corpus, strategy, estimator, checkpoint_params, state,
-                          schedule_start, n_tokens_before, workspace, allocate)
+                          schedule_start, n_tokens_before, workspace, allocate, buffers)
 
 
 def _train_run(config, corpus, strategy, estimator, checkpoint_params, state, schedule_start,
-               n_tokens_before, workspace, allocate):
-    """:func:`train`, its matrices made by ``allocate`` (shared maps for Hogwild) if given."""
+               n_tokens_before, workspace, allocate, buffers=False):
+    """:func:`train`, its matrices made by ``allocate`` (shared maps for Hogwild) if given.
+
+    With ``buffers``, each epoch's kept tokens go in two buffers that
+    ``allocate`` makes (see :class:`KeptTokens`).
+    """
     run = _start(config, len(corpus.index_to_key), state, config.initial_vectors,
                  corpus.index_to_key, allocate)
-    epochs = _Epochs(config, corpus, strategy, estimator, checkpoint_params, workspace)
+    epochs = _Epochs(config, corpus, strategy, estimator, checkpoint_params, workspace,
+                     allocate if buffers else None)
     # Synchronised shards with few rounds per epoch add up n_shards stale
     # changes at each sync: "auto" keeps word2vec's 0.025 there. Short rounds
     # train like one worker and get its step, up to SYNCED_AUTO_LR_MAX.
