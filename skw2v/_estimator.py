@@ -521,14 +521,14 @@ class SkipGramVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             encoding_jobs = self._encoding_jobs(config)
             # Hogwild's worker processes start while the vocabulary is built
             # here (unless the encoding itself starts them)
-            workers_ready = (warm_up(self._strategy(config, local)) if encoding_jobs == 1
-                             else lambda: None)
-            corpus = build_corpus(opts, raw_documents, min_count=config.min_count,
-                                  max_vocab_size=config.max_vocab_size,
-                                  min_df=config.min_df, max_df=config.max_df,
-                                  n_jobs=encoding_jobs, workspace=workspace,
-                                  verbose=config.verbose)
-            workers_ready()
+            strategy = self._strategy(config, local)
+            with warm_up(strategy if encoding_jobs == 1 else None) as workers_ready:
+                corpus = build_corpus(opts, raw_documents, min_count=config.min_count,
+                                      max_vocab_size=config.max_vocab_size,
+                                      min_df=config.min_df, max_df=config.max_df,
+                                      n_jobs=encoding_jobs, workspace=workspace,
+                                      verbose=config.verbose)
+                workers_ready()
             state = None
             if resume_from is not None:
                 state = TrainState.load(resume_from)

@@ -668,8 +668,24 @@ def test_warm_up_starts_the_workers_that_training_then_uses():
 
     from skw2v._fitting.parallel import Strategy, warm_up
 
-    assert warm_up(Strategy("serial", 1, None, 1, True))() is None
-    pids = warm_up(Strategy("hogwild", 2, None, 1, True))()
+    with warm_up(Strategy("serial", 1, None, 1, True)) as ready:
+        assert ready() is None
+    with warm_up(Strategy("hogwild", 2, None, 1, True)) as ready:
+        pids = ready()
     assert pids and os.getpid() not in pids
     later = set(Parallel(n_jobs=2)(delayed(os.getpid)() for _ in range(8)))
     assert pids & later
+
+
+def test_an_error_while_the_workers_warm_up_is_raised_alone():
+    """Bad input found while the vocabulary is built (the Hogwild workers still
+    starting): the user gets the error, and no warning about cancelled tasks."""
+    import gc
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match="min_count=10"):
+            SkipGramVectorizer(analyzer=list, n_jobs=2, min_count=10).fit([["a", "b"]] * 3)
+        gc.collect()
+    assert [str(w.message) for w in caught] == []

@@ -209,31 +209,50 @@ def _warm_worker(pause):
     return os.getpid()
 
 
+@contextlib.contextmanager
 def warm_up(strategy, pause=0.05):
-    """Start the Hogwild workers now, while this process does other work.
+    """Start the Hogwild workers on entering, while the block does other work.
 
     A local process pool takes about a second to start, most of it each
     worker importing NumPy, SciPy and scikit-learn. A fit starts it before
     building its vocabulary, so both go on at the same time, and the first
-    epoch does not wait for it.
+    epoch does not wait for it. Nothing is started unless ``strategy`` is
+    Hogwild (None: nothing).
 
-    Returns
-    -------
+    Yields
+    ------
     wait : callable
         Waits until every warm-up task has run and returns the set of the
-        process ids that ran them. Nothing is started (``wait`` returns None
-        at once) unless ``strategy`` is Hogwild.
+        process ids that ran them (None when nothing was started). When the
+        block raises before calling it, the warm-up tasks are left to finish
+        before the error goes on, so that nothing about them reaches the
+        user.
     """
-    if strategy.kind != "hogwild":
-        return lambda: None
+    if strategy is None or strategy.kind != "hogwild":
+        yield lambda: None
+        return
     n_jobs = effective_n_jobs(strategy.n_jobs)
     pending = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
         delayed(_warm_worker)(pause) for _ in range(n_jobs))
+    done = []
 
     def wait():
-        return set(pending)
+        if not done:
+            done.append(set(pending))
+        return done[0]
 
-    return wait
+    try:
+        yield wait
+    finally:
+        if not done:
+            # The block raised: let the warm-up finish (about a second at
+            # most). Closing the generator would make joblib cancel the tasks,
+            # which warns about them and races with loky's manager thread;
+            # a failure here must not hide the block's error.
+            try:
+                set(pending)
+            except Exception:  # noqa: BLE001, S110 - the block's error is the one to raise
+                pass
 
 
 def train_slice_in_place(W_in, W_out, ids, offsets, start, stop, seed, lr_start, lr_stop,
