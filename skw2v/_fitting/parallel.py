@@ -632,11 +632,6 @@ class RowDelta:
 #: 100 lets the loss grow on a small skewed corpus at 8 shards and 4 syncs,
 #: where 30 matches the sequential loss (``benchmarks/README.md``).
 SATURATION = 30.0
-#: With a number, the saturation constant grows as the step shrinks:
-#: ``SATURATION * SATURATION_LR / lr`` at the round's learning rate ``lr``
-#: (an update moves a row a share of the way that is proportional to the
-#: step). None keeps ``SATURATION`` for every round.
-SATURATION_LR = None
 
 
 def noise_probabilities(sampler, n_words):
@@ -869,8 +864,7 @@ def _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, n_rounds
             loss, n_pairs, rows_in, rows_out = _combine_round(
                 W_in, W_out, results, sizes, noise, settings, loss, n_pairs, progress,
                 sent=A.nbytes + B.nbytes + (0 if model.dense else
-                                            model.rows_in.nbytes + model.rows_out.nbytes),
-                lr=lr_start + (lr_stop - lr_start) * (r + 0.5) / n_rounds)
+                                            model.rows_in.nbytes + model.rows_out.nbytes))
             r += 1
             if garbage is not None:
                 garbage.after_round()
@@ -924,16 +918,14 @@ def _union_rows(deltas):
 
 
 def _combine_round(W_in, W_out, results, sizes, noise, settings, loss, n_pairs, progress,
-                   sent=0, lr=None):
+                   sent=0):
     """Add the shards' changes, each row scaled by :func:`combine_weights`, in shard order.
 
     Works on the union of the rows the shards changed only. Returns the
     running loss and pair count, and the rows of ``W_in`` and ``W_out`` that
-    changed. ``lr`` is the round's learning rate (see ``SATURATION_LR``).
+    changed.
     """
     saturation = SATURATION
-    if SATURATION_LR is not None and lr is not None and lr > 0:
-        saturation = SATURATION * SATURATION_LR / lr
     rows_in = _union_rows([res[0] for res in results])
     rows_out = _union_rows([res[1] for res in results])
     if not np.isinf(saturation):
