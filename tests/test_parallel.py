@@ -689,3 +689,50 @@ def test_an_error_while_the_workers_warm_up_is_raised_alone():
             SkipGramVectorizer(analyzer=list, n_jobs=2, min_count=10).fit([["a", "b"]] * 3)
         gc.collect()
     assert [str(w.message) for w in caught] == []
+
+
+def test_a_smaller_saturation_never_makes_a_factor_larger():
+    """Short rounds shrink the saturation with the step; every row's factor then
+    moves towards averaging (1/shards that touched it), never above the constant's."""
+    from skw2v._fitting.parallel import combine_weights
+
+    rng = np.random.default_rng(0)
+    counts = rng.exponential(20.0, size=(8, 500)) * (rng.random((8, 500)) < 0.6)
+    touched = np.maximum((counts > 0).sum(axis=0), 1)
+    previous = combine_weights(counts, 30.0)
+    for saturation in (15.0, 3.0, 0.3, 1e-4):
+        factor = combine_weights(counts, saturation)
+        assert np.all(factor <= previous + 1e-12)
+        assert np.all(factor >= 1.0 / touched - 1e-12)
+        previous = factor
+    np.testing.assert_allclose(combine_weights(counts, 1e-6), 1.0 / touched, rtol=1e-9)
+
+
+def test_short_rounds_combine_with_the_saturation_of_their_step(monkeypatch):
+    """Only short ("auto") rounds pass their learning rate to the combination, and
+    its saturation is SATURATION below SATURATION_LR's step, in proportion below."""
+    from skw2v._fitting import parallel
+
+    seen = []
+    weights = parallel.combine_weights
+
+    def recording(counts, saturation):
+        seen.append(saturation)
+        return weights(counts, saturation)
+
+    monkeypatch.setattr(parallel, "combine_weights", recording)
+    # rounds of 1k tokens: a small corpus makes many
+    monkeypatch.setattr(parallel, "ROUND_TOKENS", 1024)
+    monkeypatch.setattr(parallel, "SHARD_ROUND_TOKENS", (256, 512))
+    rng = np.random.default_rng(0)
+    docs = [[f"w{i}" for i in rng.zipf(1.3, 300) % 200] for _ in range(200)]
+    params = dict(analyzer=list, n_components=8, min_count=1, epochs=1, subsample=0,
+                  n_shards=2, random_state=0, learning_rate=0.04, min_learning_rate=0.0001)
+    SkipGramVectorizer(**params, syncs_per_epoch=4).fit(docs)
+    assert set(seen) == {parallel.SATURATION}
+    seen.clear()
+    SkipGramVectorizer(**params).fit(docs)  # "auto": short rounds
+    assert len(seen) >= 2 * parallel.SHORT_ROUNDS
+    assert max(seen) == parallel.SATURATION  # the step starts above 0.025
+    assert min(seen) < 0.05 * parallel.SATURATION  # and ends near 0
+    assert seen == sorted(seen, reverse=True)

@@ -633,9 +633,10 @@ class RowDelta:
 #: where 30 matches the sequential loss (``benchmarks/README.md``).
 SATURATION = 30.0
 #: With short rounds (:func:`short_rounds`), the saturation constant
-#: shrinks with the step: ``SATURATION * lr / SATURATION_LR`` at a round's
-#: learning rate ``lr`` (30 at 0.025, 0 as the step reaches 0), so that late
-#: in training the rows many shards changed are averaged rather than added.
+#: shrinks with the step: ``SATURATION * min(lr, SATURATION_LR) /
+#: SATURATION_LR`` at a round's learning rate ``lr`` (30 at 0.025 and above,
+#: 0 as the step reaches 0), so that late in training the rows many shards
+#: changed are averaged rather than added.
 #: 8 shards, first 4M tokens, seeds 0 and 1: MEN 0.477 against 0.460 with
 #: the constant, and 0.485 for one worker (``benchmarks/README.md``). None
 #: keeps ``SATURATION`` for every round.
@@ -939,12 +940,15 @@ def _combine_round(W_in, W_out, results, sizes, noise, settings, loss, n_pairs, 
     Works on the union of the rows the shards changed only. Returns the
     running loss and pair count, and the rows of ``W_in`` and ``W_out`` that
     changed. With ``lr`` (the round's learning rate, given for short
-    rounds) the saturation constant is ``SATURATION * lr / SATURATION_LR``;
-    without, ``SATURATION``.
+    rounds) the saturation constant shrinks with it (see
+    ``SATURATION_LR``); without, it is ``SATURATION``.
     """
     saturation = SATURATION
     if lr is not None and SATURATION_LR is not None:
-        saturation = SATURATION * max(float(lr), 0.0) / SATURATION_LR
+        # never above SATURATION: a factor is then never larger than the
+        # constant's (a smaller saturation moves each factor towards
+        # averaging), so no combined step grows
+        saturation = SATURATION * min(max(float(lr), 0.0), SATURATION_LR) / SATURATION_LR
     rows_in = _union_rows([res[0] for res in results])
     rows_out = _union_rows([res[1] for res in results])
     if not np.isinf(saturation):
