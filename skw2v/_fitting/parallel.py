@@ -785,11 +785,17 @@ def _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, n_rounds
                     logger.info("synchronised shards: %s; round %d is run again with the "
                                 "slices shipped", exc, r + 1)
                 continue
-            results = [res for group in results for res in group]  # shard order
+            groups_out, results = results, [res for group in results for res in group]
             loss, n_pairs, rows_in, rows_out = _combine_round(
                 W_in, W_out, results, sizes, noise, settings, loss, n_pairs, progress,
                 sent=A.nbytes + B.nbytes + (0 if model.dense else
                                             model.rows_in.nbytes + model.rows_out.nbytes))
+            # the returned lists may sit in reference cycles (see ClientGarbage):
+            # emptied, they no longer hold the shards' changes
+            for group in groups_out:
+                if isinstance(group, list):
+                    group.clear()
+            groups_out = results = None
             r += 1
             if garbage is not None:
                 garbage.after_round()
