@@ -824,7 +824,12 @@ class ClientGarbage:
     kept it at 667 MB but doubled a 342-round fit's time (a collection costs
     about 90 ms with Dask loaded). So the collector runs only when the
     resident set has grown by ``budget`` since the last collection (every
-    16 rounds where the resident set cannot be read).
+    16 rounds where the resident set cannot be read). The returned lists
+    of shard changes are emptied once a round combined them (see
+    :func:`_run_rounds`), so the cycles hold little more than the sent
+    arrays (the peak did not change measurably: 8 rounds on 17M tokens
+    peaked 398 MB above the RSS at the start of training, against 389 MB
+    before).
     """
 
     def __init__(self, budget):
