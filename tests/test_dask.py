@@ -413,3 +413,52 @@ def test_workers_that_cannot_read_the_folder_get_slices_and_the_log_says_why(
     assert "no such folder here (test)" in caplog.text
     assert "temp_folder= a folder on storage every worker shares" in caplog.text
     assert list(spill.iterdir()) == []
+
+
+def _garbage_int32_bytes(fn):
+    """Run ``fn()`` with the cyclic collector off, then return ``fn``'s result and the
+    bytes of the int32 arrays held by the reference cycles it left (directly, or in a
+    list, tuple or dict that is itself garbage)."""
+    import gc
+
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        out = fn()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        garbage = list(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if was_enabled:
+            gc.enable()
+    held = {}
+    for obj in garbage:
+        items = obj.values() if isinstance(obj, dict) else obj if isinstance(
+            obj, (list, tuple)) else ()
+        for item in items:
+            if isinstance(item, np.ndarray) and item.dtype == np.int32:
+                held[id(item)] = item.nbytes
+    garbage = None
+    gc.collect()
+    return out, sum(held.values())
+
+
+def test_client_does_not_keep_the_encoded_corpus_in_garbage(client, tmp_path):
+    """Issue 14, item 3: joblib's Dask backend leaves every batch's results in a reference
+    cycle; the encoding's chunk results (each chunk's token ids) must not stay reachable
+    from that garbage, or the client grows with the corpus until the collector runs."""
+    files = _text_files(tmp_path / "docs", 40, doc_len=5_000)  # 200k tokens, 800 KB encoded
+    spill = tmp_path / "spill"
+    spill.mkdir()
+
+    def fit():
+        with parallel_config(backend="dask"):
+            return SkipGramVectorizer(**_FILE_PARAMS, n_jobs=-1, temp_folder=spill).fit(files)
+
+    est, held = _garbage_int32_bytes(fit)
+    encoded = 4 * est.n_tokens_
+    assert encoded == 4 * 200_000
+    assert held < encoded // 8, f"{held} bytes of int32 arrays left in the client's garbage"

@@ -188,6 +188,34 @@ def test_count_and_encode_document_frequencies_over_random_chunks():
         assert dict(zip(tokens, df.tolist(), strict=True)) == expected
 
 
+def test_count_and_encode_keeps_nothing_of_a_chunk_that_a_backend_still_holds(monkeypatch):
+    """Issue 14, item 3: joblib's Dask backend keeps each chunk's result alive (in a
+    reference cycle) after the client merged it; that result must not keep the chunk's
+    token ids or token strings alive, or the client grows with the corpus."""
+    import weakref
+
+    from skw2v._data import encode
+
+    held, ids_refs = [], []
+    inner = encode._chunk_task
+
+    def holding_task(*args, **kwargs):
+        out = inner(*args, **kwargs)
+        held.append(out)  # as the backend's future does
+        ids_refs.append(weakref.ref(out[1]))
+        return out
+
+    monkeypatch.setattr(encode, "_chunk_task", holding_task)
+    docs = [" ".join(f"w{(7 * i + j) % 50}" for j in range(200)) for i in range(30)]
+    chunks = [(list(range(k, k + 10)), docs[k:k + 10]) for k in range(0, 30, 10)]
+    tokens, counts, ids, offsets, _ = count_and_encode(
+        iter(chunks), str.split, input_kind="content", callable_analyzer=True, doc_freq=True)
+    assert counts.sum() == ids.size == 30 * 200 and offsets[-1] == ids.size
+    assert len(held) == 3
+    assert all(r() is None for r in ids_refs), "a held chunk result keeps its ids alive"
+    assert all(len(part) == 0 for part in held), "a held chunk result still holds its tokens"
+
+
 def test_document_frequencies_are_counted_only_when_they_can_prune():
     assert not needs_doc_freq(1, 1.0)
     assert not needs_doc_freq(0.0, 1.0)

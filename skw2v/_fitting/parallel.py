@@ -874,13 +874,19 @@ def _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, n_rounds
                     logger.info("synchronised shards: %s; round %d is run again with the "
                                 "slices shipped", exc, r + 1)
                 continue
-            results = [res for group in results for res in group]  # shard order
+            groups_out, results = results, [res for group in results for res in group]
             loss, n_pairs, rows_in, rows_out = _combine_round(
                 W_in, W_out, results, sizes, noise, settings, loss, n_pairs, progress,
                 sent=A.nbytes + B.nbytes + (0 if model.dense else
                                             model.rows_in.nbytes + model.rows_out.nbytes),
                 lr=(lr_start + (lr_stop - lr_start) * (r + 0.5) / n_rounds
                     if scaled else None))
+            # the returned lists may sit in reference cycles (see ClientGarbage):
+            # emptied, they no longer hold the shards' changes
+            for group in groups_out:
+                if isinstance(group, list):
+                    group.clear()
+            groups_out = results = None
             r += 1
             if garbage is not None:
                 garbage.after_round()
@@ -909,7 +915,12 @@ class ClientGarbage:
     kept it at 667 MB but doubled a 342-round fit's time (a collection costs
     about 90 ms with Dask loaded). So the collector runs only when the
     resident set has grown by ``budget`` since the last collection (every
-    16 rounds where the resident set cannot be read).
+    16 rounds where the resident set cannot be read). The returned lists
+    of shard changes are emptied once a round combined them (see
+    :func:`_run_rounds`), so the cycles hold little more than the sent
+    arrays (the peak did not change measurably: 8 rounds on 17M tokens
+    peaked 398 MB above the RSS at the start of training, against 389 MB
+    before).
     """
 
     def __init__(self, budget):
