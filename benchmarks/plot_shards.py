@@ -9,7 +9,7 @@ Example::
     python benchmarks/plot_shards.py \\
         "4 syncs per shard (seed 0):benchmarks/results/shards_full_sat30_sps4.json" \\
         "auto, constant saturation:benchmarks/results/shards_full_auto_3seeds_b9a9503.json" \\
-        "auto, saturation shrinking with the step:benchmarks/results/shards_full_auto_3seeds_c5a89cd.json" \\
+        "auto, shrinking saturation:benchmarks/results/shards_full_auto_3seeds_c5a89cd.json" \\
         --out docs/user_guide/images/shards_quality.png
 
 The dashed line is the sequential fit of the last file that has one.
