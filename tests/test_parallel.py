@@ -584,24 +584,6 @@ def test_client_garbage_is_collected_only_past_its_budget(monkeypatch):
     assert sum(blind.after_round() for _ in range(32)) == 2  # every 16 rounds
 
 
-def test_client_garbage_of_the_last_rounds_is_collected_at_the_epoch_end(monkeypatch):
-    """Rounds under the budget leave garbage that no later round collects: the epoch's
-    end collects it once (a fit on Dask ended holding 655 MB of it), and not again
-    when no round ran since."""
-    import gc
-
-    from skw2v._fitting import parallel
-
-    monkeypatch.setattr(parallel, "_resident_bytes", lambda: 100 << 20)
-    collected = []
-    monkeypatch.setattr(gc, "collect", lambda *a: collected.append("gc") or 0)
-    monkeypatch.setattr(parallel, "release_free_memory", lambda: collected.append("trim"))
-    garbage = parallel.ClientGarbage(256 << 20)
-    assert not any(garbage.after_round() for _ in range(3))  # under the budget
-    assert garbage.at_epoch_end() and collected == ["gc", "trim"]
-    assert not garbage.at_epoch_end() and len(collected) == 2
-
-
 def _kept_setup(tmp_path, n=20_000, n_words=50):
     from skw2v._data.store import Workspace
 

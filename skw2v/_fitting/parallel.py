@@ -893,9 +893,6 @@ def _run_rounds(W_in, W_out, ids, offsets, shared, mode, shards, seeds, n_rounds
             dense = ModelState(token, r)
             model = ModelState(token, r, rows_in, rows_out)
             A, B = W_in.take(rows_in, axis=0), W_out.take(rows_out, axis=0)
-        model = A = B = None
-        if garbage is not None:
-            garbage.at_epoch_end()
     return float(loss), int(n_pairs)
 
 
@@ -923,42 +920,23 @@ class ClientGarbage:
     :func:`_run_rounds`), so the cycles hold little more than the sent
     arrays (the peak did not change measurably: 8 rounds on 17M tokens
     peaked 398 MB above the RSS at the start of training, against 389 MB
-    before). At the end of each epoch whatever the last rounds left is
-    collected (:meth:`at_epoch_end`), so a fit does not end holding it.
+    before).
     """
 
     def __init__(self, budget):
         self.budget, self.rounds = max(int(budget), 256 << 20), 0
         self.base = _resident_bytes()
-        self.pending = 0  # rounds since the last collection
 
     def after_round(self):
-        """Count a round; collect if the client grew by the budget. Returns whether it did."""
         self.rounds += 1
-        self.pending += 1
         now = _resident_bytes()
         if (now is None and self.rounds % 16) or (now is not None and self.base is not None
                                                    and now - self.base < self.budget):
             return False
-        self._collect()
-        return True
-
-    def at_epoch_end(self):
-        """Collect what the epoch's last rounds left, so that no fit ends holding it.
-
-        One collection per epoch (about 90 ms with Dask loaded). Returns
-        whether it collected (not when no round ran since the last one).
-        """
-        if not self.pending:
-            return False
-        self._collect()
-        return True
-
-    def _collect(self):
         gc.collect()
         release_free_memory()
         self.base = _resident_bytes()
-        self.pending = 0
+        return True
 
 
 def _union_rows(deltas):
