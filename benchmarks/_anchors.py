@@ -126,10 +126,19 @@ class TreeMemory:
     vectors, once per process) and the PSS (shares them out, so the sum is
     the memory the tree really holds), and keeps the peaks, in MB.
     Sampling misses peaks shorter than the interval.
+
+    The interval grows so that sampling takes at most ``max_share`` of a
+    core: reading a process's PSS makes the kernel walk its page tables
+    (32 to 35 ms a sample for the 3 processes of a 2-job skw2v fit on 4M
+    tokens, measured). Every 0.25 s, that took about 12% of a core from fits
+    that keep every core busy (2 jobs on 2 cores) and cut their words/s by
+    8% (``bench_sampler_cost.py``; ``benchmarks/README.md``, "The memory
+    sampler slowed 2-job fits"); 1-job fits, with a core to spare, did not
+    pay it.
     """
 
-    def __init__(self, interval=0.25):
-        self.interval = interval
+    def __init__(self, interval=0.25, max_share=0.01):
+        self.interval, self.max_share = interval, max_share
         self.peak_rss_mb = self.peak_pss_mb = 0.0
         self.n_processes = 1
 
@@ -151,8 +160,11 @@ class TreeMemory:
         self.n_processes = max(self.n_processes, len(procs))
 
     def _loop(self):
-        while not self._done.wait(self.interval):
+        wait = self.interval
+        while not self._done.wait(wait):
+            t0 = time.perf_counter()
             self.sample()
+            wait = max(self.interval, (time.perf_counter() - t0) / self.max_share)
 
     def __enter__(self):
         try:
