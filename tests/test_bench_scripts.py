@@ -23,3 +23,33 @@ def test_bench_cpu_ab_reads_a_corpus_given_relative_to_the_callers_folder(tmp_pa
     shared = bench_cpu_ab.run(ROOT, "tiny.txt", 1, shared_windows=3)
     assert plain["tokens"] == shared["tokens"] == 3000
     assert plain["loss_curve"] != shared["loss_curve"]
+
+
+def test_tree_memory_keeps_its_own_share_of_a_core_small():
+    """A sample that takes long (reading a large process tree's PSS) spaces the next
+    ones out, so the sampler takes at most about ``max_share`` of a core from the fit
+    it measures; it used to sample every ``interval`` whatever a sample cost."""
+    import time
+
+    from _anchors import TreeMemory
+
+    memory = TreeMemory(interval=0.005, max_share=0.1)
+    taken = []
+    real = memory.sample
+
+    def slow():
+        real()
+        time.sleep(0.02)
+        taken.append(time.perf_counter())
+
+    memory.sample = slow
+    with memory:
+        time.sleep(0.6)
+    # the first and last samples are taken on entering and leaving; the thread's in between
+    thread = taken[1:-1]
+    gaps = [b - a for a, b in zip(thread[:-1], thread[1:])]
+    # each sample takes >= 20 ms, so the thread then waits >= 200 ms: at most 3 more
+    # samples in 0.6 s (every 25 ms, as before, would be about 24)
+    assert 2 <= len(taken) <= 6, taken
+    assert all(gap >= 0.2 for gap in gaps), gaps
+    assert memory.peak_rss_mb > 0
