@@ -17,7 +17,6 @@ Example::
 """
 
 import argparse
-import gzip
 import json
 import os
 import sys
@@ -36,6 +35,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     sys.path.insert(0, HERE)
     import _timeline_task
+    from _run_one import load_corpus
+
     from skw2v import SkipGramVectorizer
     from skw2v._fitting import parallel, trainer
 
@@ -43,10 +44,7 @@ def main(argv=None):
     log.close()
     os.environ[_timeline_task.ENV] = log.name  # the workers inherit it
     parallel.train_slice_in_place = _timeline_task.logged
-    opener = gzip.open if args.corpus.endswith(".gz") else open
-    with opener(args.corpus, "rt", encoding="utf-8") as fh:
-        tokens = fh.read().split()[:args.max_tokens]
-    docs = [tokens[i:i + 10000] for i in range(0, len(tokens), 10000)]
+    docs, n_tokens = load_corpus(args.corpus, args.max_tokens)
     events = []
     train_epoch = trainer.train_epoch
 
@@ -78,7 +76,7 @@ def main(argv=None):
     rel += [{"event": f"task, worker {pids.index(t['pid'])}", "start": t["t0"] - t0,
              "end": t["t1"] - t0, "cpu": t["cpu"], "tokens": t["b"] - t["a"]} for t in tasks]
     rel.sort(key=lambda e: e["start"])
-    print(f"fit {t1 - t0:.2f} s, {len(tokens) * 5 / (t1 - t0):,.0f} words/s, n_jobs={args.jobs}")
+    print(f"fit {t1 - t0:.2f} s, {n_tokens * 5 / (t1 - t0):,.0f} words/s, n_jobs={args.jobs}")
     print(f"before the first epoch: {min(a for _, a, _ in events) - t0:.2f} s")
     for e in rel:
         extra = f"  cpu {e['cpu']:6.2f}  tokens {e['tokens']:,}" if "cpu" in e else ""
@@ -86,7 +84,7 @@ def main(argv=None):
               f"{extra}")
     if args.out:
         with open(args.out, "w") as fh:
-            json.dump({"args": vars(args), "fit_seconds": t1 - t0, "n_tokens": len(tokens),
+            json.dump({"args": vars(args), "fit_seconds": t1 - t0, "n_tokens": n_tokens,
                        "load": os.getloadavg(), "events": rel}, fh, indent=1)
         print("wrote", args.out)
 
