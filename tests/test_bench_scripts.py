@@ -47,7 +47,7 @@ def test_tree_memory_keeps_its_own_share_of_a_core_small():
         time.sleep(0.6)
     # the first and last samples are taken on entering and leaving; the thread's in between
     thread = taken[1:-1]
-    gaps = [b - a for a, b in zip(thread[:-1], thread[1:])]
+    gaps = [b - a for a, b in zip(thread[:-1], thread[1:], strict=True)]
     # each sample takes >= 20 ms, so the thread then waits >= 200 ms: at most 3 more
     # samples in 0.6 s (every 25 ms, as before, would be about 24)
     assert 2 <= len(taken) <= 6, taken
