@@ -1,34 +1,30 @@
 """How fast could a NumPy mini-batch step of skip-gram be? Idealised steps on synthetic batches.
 
 Issue 16 asks for 3x gensim's words/s, or the measured ceiling of the best
-design tried and why it is the ceiling. This times two steps that are
-*faster* than any step skw2v can ship, on one BLAS thread, as process CPU
-time per batch:
+design tried and why it is the ceiling. This times, on one BLAS thread, as
+process CPU time per batch, steps that leave out what the shipped kernel
+must also do (the step bound and its curvature, the sums of repeated rows,
+layouts and sum plans, pairs and negative draws):
 
-* ``shared``: skip-gram with negative sampling where the ``K`` negatives are
-  shared by every pair of the batch (one draw per batch; measured to cost
-  13 analogy points at 4M tokens, ``benchmarks/README.md``), with no step
-  bound (which the robustness of the defaults needs), and with the batch's
-  layout and summing matrix given for free. Per batch: gather the unique
-  input rows and expand them per pair, gather the windows' center rows and
-  expand them per pair, the positive scores (row dots) and the negative ones
-  (one GEMM), loss and sigmoid, the input gradient (a product and a GEMM),
-  the shared negatives' gradient (a GEMM), the positives' per-pair gradient
-  summed per window, the input gradients summed per word (a CSR product),
-  and three scatters.
-* ``minimal``: not skip-gram at all, a lower bound: every pair scores
-  against one shared block of ``K+1`` output rows (no per-pair positive), so
-  the step is the input gather, three GEMMs, the sigmoid, the CSR sum and
-  two scatters.
+* ``per-window``: the shipped kernel's products, each window's center and
+  its own ``K`` negatives in one stacked ``(6 x d) @ (d x K+1)`` per product;
+* ``shared``: the ``K`` negatives shared by every pair of the batch (one
+  GEMM), each pair's positive row expanded per pair (a gather), dotted,
+  multiplied and summed per window;
+* ``mixed``: negatives shared by the batch (one GEMM), positives in stacked
+  per-window products;
+* ``grouped-8``: as ``mixed``, with ``K`` negatives per group of 8 windows
+  (one stacked ``(48 x d) @ (d x K)`` per group), the grouped-product form
+  of ``NegativeSamplingLoss(shared_windows=8)``;
+* ``minimal``: not skip-gram at all, a floor: every pair scores against one
+  shared block of ``K+1`` output rows.
 
 Batches are synthetic but shaped like text8like's: ``m`` pairs in windows of
 6 pairs sliding over a stream of words drawn from a Zipf law (p ~ 1/rank)
 over ``--vocab`` words, negatives from its 3/4 power. A raw word is worth
 ``--pairs-per-word`` pairs (4.414 measured on text8like by ``bench_ab.py``),
-so words/s = m / pairs-per-word / seconds per batch. The shipped kernel does
-more than ``shared`` (its own negatives per window, the step bound, layouts
-and sum plans, pairs and draws), so these are ceilings for this family of
-designs on this machine, not speeds.
+so words/s = pairs trained / pairs-per-word / seconds per batch. These are
+ceilings of each design's products on this machine, not speeds of a fit.
 
 Example::
 
@@ -74,7 +70,12 @@ def make_batch(rng, m, vocab, n_negatives, width=6):
         "row_window": np.repeat(np.arange(n_windows), widths),
         "win_start": np.concatenate(([0], np.cumsum(widths)[:-1])),
         "negatives": rng.choice(vocab, n_negatives, p=noise),
+        "window_rows": np.concatenate(
+            (stream[half:half + m // width, None],
+             rng.choice(vocab, (m // width, n_negatives), p=noise)), axis=1),
+        "group_negatives": rng.choice(vocab, (m // width // 8 + 1, n_negatives), p=noise),
         "block": rng.choice(vocab, n_negatives + 1, p=noise, replace=False),
+        "full": m // width,
         "S_in": sp.csr_matrix((np.ones(m, np.float32), (local, np.arange(m))),
                               shape=(in_words.size, m)),
     }
@@ -100,6 +101,105 @@ def shared_step(W_in, W_out, b, lr=0.025):
     W_in[b["in_words"]] -= lr * (b["S_in"] @ grad_v)
     W_out[b["centers"]] -= lr * grad_centers
     W_out[b["negatives"]] -= lr * grad_neg
+    return loss
+
+
+def mixed_step(W_in, W_out, b, lr=0.025):
+    """``shared_step`` with each window's positive in batched per-window products.
+
+    The windows of the synthetic batch are all 6 pairs wide (the last one
+    shorter), so the per-window products are one stacked ``matmul`` each
+    (real batches need one per width, 2 to 10); the pairs' positive rows are
+    not expanded per pair.
+    """
+    words = W_in.take(b["in_words"], axis=0)
+    v = words.take(b["local"], axis=0)
+    centers = W_out.take(b["centers"], axis=0)
+    neg = W_out.take(b["negatives"], axis=0)
+    m, d = v.shape
+    full = b["full"]  # windows of 6 pairs
+    v3 = v[:6 * full].reshape(full, 6, d)
+    s = np.empty((m, neg.shape[0] + 1), dtype=v.dtype)
+    np.matmul(v3, centers[:full, :, None], out=s[:6 * full, :1].reshape(full, 6, 1))
+    if 6 * full < m:  # the last, shorter window
+        s[6 * full:, 0] = v[6 * full:] @ centers[full]
+    np.matmul(v, neg.T, out=s[:, 1:])
+    e = np.exp(-np.abs(s))
+    loss = float(np.log1p(e).sum())
+    g = np.where(s >= 0, np.float32(1), e) / (1 + e)
+    g[:, 0] -= 1
+    grad_v = g[:, 1:] @ neg
+    g_pos = g[:, 0]
+    grad_v[:6 * full].reshape(full, 6, d)[...] += (g_pos[:6 * full].reshape(full, 6, 1)
+                                                   * centers[:full, None, :])
+    grad_centers = np.empty_like(centers)
+    np.matmul(g_pos[:6 * full].reshape(full, 1, 6), v3,
+              out=grad_centers[:full].reshape(full, 1, d))
+    if 6 * full < m:
+        grad_v[6 * full:] += g_pos[6 * full:, None] * centers[full]
+        grad_centers[full] = g_pos[6 * full:] @ v[6 * full:]
+    grad_neg = g[:, 1:].T @ v
+    W_in[b["in_words"]] -= lr * (b["S_in"] @ grad_v)
+    W_out[b["centers"]] -= lr * grad_centers
+    W_out[b["negatives"]] -= lr * grad_neg
+    return loss
+
+
+def per_window_step(W_in, W_out, b, lr=0.025):
+    """The shipped kernel's products, without its bound or sums: each window's
+    center and its own ``K`` negatives, one stacked ``(6 x d) @ (d x K+1)`` per
+    window and product (``b["window_rows"]``: each window's ``K+1`` output rows)."""
+    words = W_in.take(b["in_words"], axis=0)
+    v = words.take(b["local"], axis=0)
+    full, d = b["full"], v.shape[1]
+    rows = b["window_rows"]
+    out = W_out.take(rows.ravel(), axis=0).reshape(full, rows.shape[1], d)
+    v3 = v[:6 * full].reshape(full, 6, d)
+    s = np.matmul(v3, out.transpose(0, 2, 1))
+    e = np.exp(-np.abs(s))
+    loss = float(np.log1p(e).sum())
+    g = np.where(s >= 0, np.float32(1), e) / (1 + e)
+    g[:, :, 0] -= 1
+    grad_v = np.zeros_like(v)
+    np.matmul(g, out, out=grad_v[:6 * full].reshape(full, 6, d))
+    grad_out = np.matmul(g.transpose(0, 2, 1), v3)
+    W_in[b["in_words"]] -= lr * (b["S_in"] @ grad_v)
+    W_out[rows.ravel()] -= lr * grad_out.reshape(-1, d)
+    return loss
+
+
+def grouped_step(W_in, W_out, b, lr=0.025, windows=8):
+    """``mixed_step`` with ``K`` negatives per group of ``windows`` windows, not per
+    batch: the pairs laid out group by group, so the negatives are one stacked
+    ``(6 windows x d) @ (d x K)`` per group (the layout order is the plan's to
+    choose, so it costs nothing here)."""
+    words = W_in.take(b["in_words"], axis=0)
+    v = words.take(b["local"], axis=0)
+    full, d = b["full"], v.shape[1]
+    n_groups = full // windows
+    p = 6 * windows * n_groups  # pairs in whole groups; the rest is left out
+    centers = W_out.take(b["centers"][:n_groups * windows], axis=0)
+    negs = b["group_negatives"][:n_groups]
+    neg = W_out.take(negs.ravel(), axis=0).reshape(n_groups, negs.shape[1], d)
+    vg = v[:p].reshape(n_groups, 6 * windows, d)
+    v3 = v[:p].reshape(n_groups * windows, 6, d)
+    s = np.empty((p, negs.shape[1] + 1), dtype=v.dtype)
+    np.matmul(v3, centers[:, :, None], out=s[:, :1].reshape(-1, 6, 1))
+    s_neg = np.matmul(vg, neg.transpose(0, 2, 1))
+    s[:, 1:] = s_neg.reshape(p, -1)
+    e = np.exp(-np.abs(s))
+    loss = float(np.log1p(e).sum())
+    g = np.where(s >= 0, np.float32(1), e) / (1 + e)
+    g[:, 0] -= 1
+    g_neg = np.ascontiguousarray(g[:, 1:]).reshape(n_groups, 6 * windows, -1)
+    grad_v = np.zeros_like(v)
+    np.matmul(g_neg, neg, out=grad_v[:p].reshape(n_groups, 6 * windows, d))
+    grad_v[:p].reshape(-1, 6, d)[...] += g[:, :1].reshape(-1, 6, 1) * centers[:, None, :]
+    grad_centers = np.matmul(g[:, 0].reshape(-1, 1, 6), v3).reshape(-1, d)
+    grad_neg = np.matmul(g_neg.transpose(0, 2, 1), vg)
+    W_in[b["in_words"]] -= lr * (b["S_in"] @ grad_v)
+    W_out[b["centers"][:n_groups * windows]] -= lr * grad_centers
+    W_out[negs.ravel()] -= lr * grad_neg.reshape(-1, d)
     return loss
 
 
@@ -132,6 +232,11 @@ def time_step(step, W_in, W_out, batches, repeats):
             step(W_in, W_out, b, lr=0.0)
         times.append((time.process_time() - t0) / len(batches))
     return statistics.median(times)
+
+
+#: Pairs a step trains of a batch of ``m``, where it leaves some out: whole
+#: windows of 6 pairs, whole groups of 8 windows.
+PAIRS = {"per-window": lambda m: 6 * (m // 6), "grouped-8": lambda m: 48 * (m // 48)}
 
 
 def keep_heap_temporaries():
@@ -176,9 +281,11 @@ def main(argv=None):
         for m in args.sizes:
             n = max(20, args.pairs_per_size // m)
             batches = [make_batch(rng, m, args.vocab, args.negative) for _ in range(n)]
-            for name, step in (("shared", shared_step), ("minimal", minimal_step)):
+            for name, step in (("per-window", per_window_step), ("shared", shared_step),
+                               ("mixed", mixed_step), ("grouped-8", grouped_step),
+                               ("minimal", minimal_step)):
                 seconds = time_step(step, W_in, W_out, batches, args.repeats)
-                words = m / args.pairs_per_word / seconds
+                words = PAIRS.get(name, lambda m: m)(m) / args.pairs_per_word / seconds
                 rows.append({"pairs_per_batch": m, "step": name,
                              "us_per_batch": seconds * 1e6, "raw_words_per_second": words})
                 print(f"| {m:,} | {name} | {seconds * 1e6:,.0f} | {words:,.0f} |", flush=True)

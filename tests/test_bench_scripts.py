@@ -53,3 +53,23 @@ def test_tree_memory_keeps_its_own_share_of_a_core_small():
     assert 2 <= len(taken) <= 6, taken
     assert all(gap >= 0.2 for gap in gaps), gaps
     assert memory.peak_rss_mb > 0
+
+
+def test_design_ceiling_steps_compute_the_same_step():
+    """``bench_design_ceiling``'s per-window positives give the step of the per-pair ones
+    (so the two times compare one computation), at a batch with a shorter last window."""
+    import bench_design_ceiling as bench
+    import numpy as np
+    import pytest
+
+    rng = np.random.default_rng(1)
+    for m in (1024, 100):
+        batch = bench.make_batch(rng, m, 500, 5)
+        a = (rng.normal(size=(500, 16)) * 0.3).astype(np.float32)
+        b = (rng.normal(size=(500, 16)) * 0.3).astype(np.float32)
+        a2, b2, start = a.copy(), b.copy(), a.copy()
+        loss = bench.shared_step(a, b, batch)
+        assert bench.mixed_step(a2, b2, batch) == pytest.approx(loss, rel=1e-5)
+        assert not np.allclose(a, start)  # the step moved the rows
+        np.testing.assert_allclose(a2, a, atol=1e-6)
+        np.testing.assert_allclose(b2, b, atol=1e-6)
