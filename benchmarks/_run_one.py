@@ -16,6 +16,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _anchors import TreeMemory, peak_rss_mb, tree_cpu_seconds  # noqa: E402
 
 CHUNK = 10_000  # tokens per document, as gensim's Text8Corpus / LineSentence
+#: ``bench_train.py``'s settings as ``SkipGramVectorizer`` parameters, for the
+#: scripts that fit skw2v alone.
+TRAIN_PARAMS = dict(n_components=100, window=5, n_negatives=5, epochs=5, min_count=5,
+                    subsample=1e-3)
 
 
 def load_corpus(path, max_tokens=None, repeat=1):

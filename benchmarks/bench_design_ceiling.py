@@ -32,6 +32,7 @@ Example::
 """
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -42,6 +43,16 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 
+@functools.lru_cache(maxsize=4)
+def word_laws(vocab):
+    """The Zipf law ``p ~ 1/rank`` over ``vocab`` words and its 3/4 power (the noise)."""
+    p = 1.0 / np.arange(1, vocab + 1)
+    p /= p.sum()
+    noise = p ** 0.75
+    noise /= noise.sum()
+    return p, noise
+
+
 def make_batch(rng, m, vocab, n_negatives, width=6):
     """Indices of a synthetic batch of ``m`` pairs (see the module docstring).
 
@@ -50,11 +61,7 @@ def make_batch(rng, m, vocab, n_negatives, width=6):
     ``width`` tokens around it, so neighbouring windows share inputs (text8like's
     batches of 1,024 pairs have about 126 distinct input words in 170 windows).
     """
-    ranks = np.arange(1, vocab + 1)
-    p = 1.0 / ranks
-    p /= p.sum()
-    noise = p ** 0.75
-    noise /= noise.sum()
+    p, noise = word_laws(vocab)
     n_windows = -(-m // width)
     half = width // 2
     stream = rng.choice(vocab, n_windows + 2 * half, p=p)

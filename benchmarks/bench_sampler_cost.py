@@ -28,14 +28,12 @@ def one(corpus, max_tokens, jobs, sampler, max_share):
     """One fit in this process; returns its record."""
     sys.path.insert(0, HERE)
     from _anchors import TreeMemory
-    from _run_one import load_corpus
+    from _run_one import TRAIN_PARAMS, load_corpus
 
     from skw2v import SkipGramVectorizer
 
     docs, n_tokens = load_corpus(corpus, max_tokens)
-    model = SkipGramVectorizer(analyzer=list, n_components=100, window=5, n_negatives=5,
-                               epochs=5, min_count=5, subsample=1e-3, n_jobs=jobs,
-                               random_state=0)
+    model = SkipGramVectorizer(analyzer=list, **TRAIN_PARAMS, n_jobs=jobs, random_state=0)
     memory = TreeMemory(max_share=max_share) if sampler else contextlib.nullcontext()
     durations = []
     if sampler:
@@ -52,7 +50,8 @@ def one(corpus, max_tokens, jobs, sampler, max_share):
         model.fit(docs)
         seconds = time.perf_counter() - t0
     return {"sampler": sampler, "fit_seconds": seconds,
-            "words_per_second": n_tokens * 5 / seconds, "samples": len(durations),
+            "words_per_second": n_tokens * TRAIN_PARAMS["epochs"] / seconds,
+            "samples": len(durations),
             "mean_sample_ms": 1000 * sum(durations) / len(durations) if durations else None}
 
 

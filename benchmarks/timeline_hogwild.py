@@ -35,7 +35,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     sys.path.insert(0, HERE)
     import _timeline_task
-    from _run_one import load_corpus
+    from _run_one import TRAIN_PARAMS, load_corpus
 
     from skw2v import SkipGramVectorizer
     from skw2v._fitting import parallel, trainer
@@ -62,9 +62,7 @@ def main(argv=None):
         return result
 
     trainer.train_epoch = timed_epoch
-    model = SkipGramVectorizer(analyzer=list, n_components=100, window=5, n_negatives=5,
-                               epochs=5, min_count=5, subsample=1e-3, n_jobs=args.jobs,
-                               random_state=0)
+    model = SkipGramVectorizer(analyzer=list, **TRAIN_PARAMS, n_jobs=args.jobs, random_state=0)
     t0 = time.time()
     model.fit(docs)
     t1 = time.time()
@@ -76,7 +74,8 @@ def main(argv=None):
     rel += [{"event": f"task, worker {pids.index(t['pid'])}", "start": t["t0"] - t0,
              "end": t["t1"] - t0, "cpu": t["cpu"], "tokens": t["b"] - t["a"]} for t in tasks]
     rel.sort(key=lambda e: e["start"])
-    print(f"fit {t1 - t0:.2f} s, {n_tokens * 5 / (t1 - t0):,.0f} words/s, n_jobs={args.jobs}")
+    words_per_second = n_tokens * TRAIN_PARAMS["epochs"] / (t1 - t0)
+    print(f"fit {t1 - t0:.2f} s, {words_per_second:,.0f} words/s, n_jobs={args.jobs}")
     print(f"before the first epoch: {min(a for _, a, _ in events) - t0:.2f} s")
     for e in rel:
         extra = f"  cpu {e['cpu']:6.2f}  tokens {e['tokens']:,}" if "cpu" in e else ""
