@@ -63,12 +63,14 @@ def main(argv=None):
 
     trainer.train_epoch = timed_epoch
     model = SkipGramVectorizer(analyzer=list, **TRAIN_PARAMS, n_jobs=args.jobs, random_state=0)
-    t0 = time.time()
-    model.fit(docs)
-    t1 = time.time()
-    with open(log.name) as fh:
-        tasks = [json.loads(line) for line in fh]
-    os.unlink(log.name)
+    try:
+        t0 = time.time()
+        model.fit(docs)
+        t1 = time.time()
+        with open(log.name) as fh:
+            tasks = [json.loads(line) for line in fh]
+    finally:  # the log goes, whether the fit ended or raised
+        os.unlink(log.name)
     pids = sorted({t["pid"] for t in tasks})
     rel = [{"event": name, "start": a - t0, "end": b - t0} for name, a, b in events]
     rel += [{"event": f"task, worker {pids.index(t['pid'])}", "start": t["t0"] - t0,
