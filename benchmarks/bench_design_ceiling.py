@@ -17,7 +17,12 @@ layouts and sum plans, pairs and negative draws):
   (one stacked ``(48 x d) @ (d x K)`` per group), the grouped-product form
   of ``NegativeSamplingLoss(shared_windows=8)``;
 * ``minimal``: not skip-gram at all, a floor: every pair scores against one
-  shared block of ``K+1`` output rows.
+  shared block of ``K+1`` output rows;
+* ``per-window, text widths`` and ``grouped-8, text widths``: ``per-window``
+  and ``grouped-8`` on batches whose windows have text's widths (2 to 10
+  pairs, :func:`make_text_batch`), so one stacked product per width (and, for
+  the groups, per stack of equal groups of one width) as a real kernel
+  needs; the groups of 8 windows are of one width, far apart in the batch.
 
 Batches are synthetic but shaped like text8like's: ``m`` pairs in windows of
 6 pairs sliding over a stream of words drawn from a Zipf law (p ~ 1/rank)
@@ -26,9 +31,16 @@ over ``--vocab`` words, negatives from its 3/4 power. A raw word is worth
 so words/s = pairs trained / pairs-per-word / seconds per batch. These are
 ceilings of each design's products on this machine, not speeds of a fit.
 
+With ``--gensim-corpus``, every repetition also trains gensim (1 worker) for
+an epoch, and each step's rate is given as a multiple of gensim's raw words
+per CPU second in the same run: this machine's speed drifts by tens of per
+cent within minutes, so only rates taken side by side compare.
+
 Example::
 
-    python benchmarks/bench_design_ceiling.py --out benchmarks/results/design_ceiling.json
+    python benchmarks/bench_design_ceiling.py --sizes 1024 4096 --shares 8 64 \
+        --gensim-corpus ../shared/data/text8like.txt.gz --gensim-tokens 4000000 \
+        --out benchmarks/results/design_ceiling.json
 """
 
 import argparse
@@ -223,22 +235,217 @@ def minimal_step(W_in, W_out, b, lr=0.025):
     return loss
 
 
-def time_step(step, W_in, W_out, batches, repeats):
-    """Median over ``repeats`` of the CPU seconds per batch of a pass over ``batches``.
+def make_text_batch(rng, m, vocab, n_negatives, share=8):
+    """A synthetic batch of about ``m`` pairs in windows of text's widths, laid out by width.
 
+    As :func:`make_batch`, but each window's width is ``2 b`` with ``b``
+    drawn uniformly from 1..5 (word2vec's reduced window, ``window=5``), so a
+    batch has windows of 2, 4, 6, 8 and 10 pairs (6 on average) as a real
+    one does (document edges aside). The windows are laid out by width, then
+    in text order, as the shipped kernel lays them out. For the grouped
+    steps, the windows of one width are cut into ``G = ceil(n / share)``
+    groups far apart in the batch (rank ``r`` among that width's windows
+    joins group ``r mod G``), each with its own ``K`` negatives, and laid
+    out group by group: a width's groups then hold ``ceil(n / G)`` or one
+    window fewer, two stacks of equal groups at most per width.
+    """
+    p, noise = word_laws(vocab)
+    widths = []
+    total = 0
+    while total < m:
+        widths.append(2 * int(rng.integers(1, 6)))
+        total += widths[-1]
+    widths = np.array(widths)
+    n_windows = widths.size
+    stream = rng.choice(vocab, n_windows + 10, p=p)
+    centers = stream[5:5 + n_windows]
+    inputs = []
+    for i, w in enumerate(widths.tolist()):
+        h = w // 2
+        inputs.append(np.concatenate((stream[5 + i - h:5 + i], stream[6 + i:6 + i + h])))
+    # layout: by width, then group (within the width), then text order
+    keys, runs, stacks = [], [], []
+    n_groups = 0
+    window_group = np.empty(n_windows, dtype=np.intp)
+    order = []
+    row = 0
+    for w in np.unique(widths).tolist():
+        at = np.flatnonzero(widths == w)
+        g_count = -(-at.size // share)
+        group = np.arange(at.size) % g_count
+        ranked = at[np.argsort(group, kind="stable")]
+        window_group[ranked] = n_groups + np.sort(group)
+        sizes = np.bincount(group, minlength=g_count)
+        w0 = len(order)
+        order.extend(ranked.tolist())
+        runs.append((w, w0, len(order), row, row + w * at.size))
+        g0 = 0
+        for size in np.unique(sizes)[::-1].tolist():  # the larger groups come first
+            n_g = int((sizes == size).sum())
+            stacks.append((size * w, n_groups + g0, n_groups + g0 + n_g, row,
+                           row + size * w * n_g))
+            row += size * w * n_g
+            g0 += n_g
+        n_groups += g_count
+        keys.append(w)
+    order = np.array(order)
+    pair_words = np.concatenate([inputs[i] for i in order.tolist()])
+    in_words, local = np.unique(pair_words, return_inverse=True)
+    m_true = pair_words.size
+    lay_widths = widths[order]
+    return {
+        "in_words": in_words, "local": local, "m": m_true,
+        "centers": centers[order],
+        "window_negatives": rng.choice(vocab, (n_windows, n_negatives), p=noise),
+        "group_negatives": rng.choice(vocab, (n_groups, n_negatives), p=noise),
+        "runs": runs, "stacks": stacks,
+        "row_window": np.repeat(np.arange(n_windows), lay_widths),
+        "row_group": np.repeat(window_group[order], lay_widths),
+        "S_in": sp.csr_matrix((np.ones(m_true, np.float32), (local, np.arange(m_true))),
+                              shape=(in_words.size, m_true)),
+    }
+
+
+def _loss_and_g(s):
+    """Summed ``softplus(s)`` and its derivative ``sigma(s)`` (a positive's score negated)."""
+    e = np.exp(-np.abs(s))
+    loss = float((np.log1p(e) + np.maximum(s, 0.0)).sum())
+    g = np.where(s >= 0, np.float32(1), e) / (1 + e)
+    return loss, g
+
+
+def per_window_text_step(W_in, W_out, b, lr=0.025):
+    """:func:`per_window_step` on :func:`make_text_batch`'s widths: one stacked
+    ``(width x d) @ (d x K+1)`` per width and product (five per product)."""
+    words = W_in.take(b["in_words"], axis=0)
+    v = words.take(b["local"], axis=0)
+    m, d = v.shape
+    rows = np.concatenate((b["centers"][:, None], b["window_negatives"]), axis=1)
+    k1 = rows.shape[1]
+    out = W_out.take(rows.ravel(), axis=0).reshape(-1, k1, d)
+    out_t = out.transpose(0, 2, 1)
+    s = np.empty((m, k1), dtype=v.dtype)
+    for w, w0, w1, r0, r1 in b["runs"]:
+        np.matmul(v[r0:r1].reshape(w1 - w0, w, d), out_t[w0:w1],
+                  out=s[r0:r1].reshape(w1 - w0, w, k1))
+    s[:, 0] = -s[:, 0]  # the positive's loss is softplus(-s)
+    loss, g = _loss_and_g(s)
+    g[:, 0] = -g[:, 0]
+    grad_v = np.empty_like(v)
+    grad_out = np.empty_like(out)
+    for w, w0, w1, r0, r1 in b["runs"]:
+        g_w = g[r0:r1].reshape(w1 - w0, w, k1)
+        np.matmul(g_w, out[w0:w1], out=grad_v[r0:r1].reshape(w1 - w0, w, d))
+        np.matmul(g_w.transpose(0, 2, 1), v[r0:r1].reshape(w1 - w0, w, d),
+                  out=grad_out[w0:w1])
+    W_in[b["in_words"]] -= lr * (b["S_in"] @ grad_v)
+    W_out[rows.ravel()] -= lr * grad_out.reshape(-1, d)
+    return loss
+
+
+def grouped_text_step(W_in, W_out, b, lr=0.025):
+    """The grouped-product form of ``shared_windows=8`` on :func:`make_text_batch`'s
+    widths: positives in one stacked per-window product per width; negatives
+    in one stacked ``(group pairs x d) @ (d x K)`` per stack of equal groups
+    (at most two per width)."""
+    words = W_in.take(b["in_words"], axis=0)
+    v = words.take(b["local"], axis=0)
+    m, d = v.shape
+    centers = W_out.take(b["centers"], axis=0)
+    negs = b["group_negatives"]
+    k = negs.shape[1]
+    neg = W_out.take(negs.ravel(), axis=0).reshape(-1, k, d)
+    neg_t = neg.transpose(0, 2, 1)
+    s = np.empty((m, k + 1), dtype=v.dtype)
+    pos = np.empty(m, dtype=v.dtype)
+    for w, w0, w1, r0, r1 in b["runs"]:
+        np.matmul(v[r0:r1].reshape(w1 - w0, w, d), centers[w0:w1, :, None],
+                  out=pos[r0:r1].reshape(w1 - w0, w, 1))
+    s_neg = np.empty((m, k), dtype=v.dtype)
+    for size, g0, g1, r0, r1 in b["stacks"]:
+        np.matmul(v[r0:r1].reshape(g1 - g0, size, d), neg_t[g0:g1],
+                  out=s_neg[r0:r1].reshape(g1 - g0, size, k))
+    s[:, 0] = -pos
+    s[:, 1:] = s_neg
+    loss, g = _loss_and_g(s)
+    g_pos = -g[:, 0]
+    g_neg = np.ascontiguousarray(g[:, 1:])
+    grad_v = np.empty_like(v)
+    grad_neg = np.empty_like(neg)
+    for size, g0, g1, r0, r1 in b["stacks"]:
+        g_s = g_neg[r0:r1].reshape(g1 - g0, size, k)
+        np.matmul(g_s, neg[g0:g1], out=grad_v[r0:r1].reshape(g1 - g0, size, d))
+        np.matmul(g_s.transpose(0, 2, 1), v[r0:r1].reshape(g1 - g0, size, d),
+                  out=grad_neg[g0:g1])
+    grad_centers = np.empty_like(centers)
+    for w, w0, w1, r0, r1 in b["runs"]:
+        n = w1 - w0
+        g_w = g_pos[r0:r1].reshape(n, w, 1)
+        grad_v[r0:r1].reshape(n, w, d)[...] += g_w * centers[w0:w1, None, :]
+        np.matmul(g_w.transpose(0, 2, 1), v[r0:r1].reshape(n, w, d),
+                  out=grad_centers[w0:w1, None, :])
+    W_in[b["in_words"]] -= lr * (b["S_in"] @ grad_v)
+    W_out[b["centers"]] -= lr * grad_centers
+    W_out[negs.ravel()] -= lr * grad_neg.reshape(-1, d)
+    return loss
+
+
+def time_steps(steps, W_in, W_out, repeats, anchor=None):
+    """Median over ``repeats`` of the CPU seconds per batch of each step's pass over its batches.
+
+    ``steps`` maps a name to ``(step, batches)``. The passes alternate (each
+    repetition times every step once, in turn, then calls ``anchor``, which
+    returns a rate, when given), so a machine that slows down or speeds up
+    during the run shifts every step alike, not the last ones. Returns the
+    medians by name, and the median of the anchor's rates (or None).
     The step size is 0: every operation runs (the scatters add zeros), but the
     vectors stay where they started, so replaying the same batches cannot blow
     them up (these steps have no bound) and no time goes to overflowing floats.
     """
-    for b in batches:  # a whole pass first: the first one over new arrays is slow
-        step(W_in, W_out, b, lr=0.0)
-    times = []
-    for _ in range(repeats):
-        t0 = time.process_time()
+    for step, batches in steps.values():  # a whole pass first: the first one is slow
         for b in batches:
             step(W_in, W_out, b, lr=0.0)
-        times.append((time.process_time() - t0) / len(batches))
-    return statistics.median(times)
+    times = {name: [] for name in steps}
+    rates = []
+    for _ in range(repeats):
+        for name, (step, batches) in steps.items():
+            t0 = time.process_time()
+            for b in batches:
+                step(W_in, W_out, b, lr=0.0)
+            times[name].append((time.process_time() - t0) / len(batches))
+        if anchor is not None:
+            rates.append(anchor())
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    return medians, (statistics.median(rates) if rates else None)
+
+
+def gensim_anchor(path, max_tokens, dim, negative):
+    """A callable that trains gensim 1 epoch (1 worker) and returns raw words per CPU second.
+
+    gensim's skip-gram with ``bench_train.py``'s settings (window 5,
+    min_count 5, sample 1e-3) on the first ``max_tokens`` of ``path`` in
+    documents of 10,000 tokens; the vocabulary is built once. The CPU time
+    is the process's (gensim's worker and job-producer threads), so the rate
+    compares with the steps' one-core CPU time.
+    """
+    import gzip
+
+    from gensim.models import Word2Vec
+
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        tokens = fh.read().split()[:max_tokens]
+    docs = [tokens[i:i + 10_000] for i in range(0, len(tokens), 10_000)]
+    model = Word2Vec(vector_size=dim, window=5, negative=negative, min_count=5, sample=1e-3,
+                     sg=1, workers=1, seed=1)
+    model.build_vocab(docs)
+
+    def rate():
+        t0 = time.process_time()
+        model.train(docs, total_examples=len(docs), epochs=1)
+        return len(tokens) / (time.process_time() - t0)
+
+    return rate
 
 
 #: Pairs a step trains of a batch of ``m``, where it leaves some out: whole
@@ -276,9 +483,17 @@ def main(argv=None):
     ap.add_argument("--pairs-per-size", type=int, default=2_000_000,
                     help="pairs per timed pass (batches of one size, drawn once)")
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--shares", type=int, nargs="+", default=[8],
+                    help="windows per group of the grouped steps on text widths")
+    ap.add_argument("--gensim-corpus", default=None,
+                    help="also time gensim (1 worker, 1 epoch) on this corpus in every "
+                         "repetition, and give each step's rate as a multiple of gensim's")
+    ap.add_argument("--gensim-tokens", type=int, default=1_000_000)
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     heap = keep_heap_temporaries()
+    anchor = (gensim_anchor(args.gensim_corpus, args.gensim_tokens, args.dim, args.negative)
+              if args.gensim_corpus else None)
     rng = np.random.default_rng(0)
     W_in = (rng.normal(size=(args.vocab, args.dim)) * 0.01).astype(np.float32)
     W_out = (rng.normal(size=(args.vocab, args.dim)) * 0.01).astype(np.float32)
@@ -288,14 +503,33 @@ def main(argv=None):
         for m in args.sizes:
             n = max(20, args.pairs_per_size // m)
             batches = [make_batch(rng, m, args.vocab, args.negative) for _ in range(n)]
-            for name, step in (("per-window", per_window_step), ("shared", shared_step),
-                               ("mixed", mixed_step), ("grouped-8", grouped_step),
-                               ("minimal", minimal_step)):
-                seconds = time_step(step, W_in, W_out, batches, args.repeats)
-                words = PAIRS.get(name, lambda m: m)(m) / args.pairs_per_word / seconds
-                rows.append({"pairs_per_batch": m, "step": name,
-                             "us_per_batch": seconds * 1e6, "raw_words_per_second": words})
-                print(f"| {m:,} | {name} | {seconds * 1e6:,.0f} | {words:,.0f} |", flush=True)
+            text = {share: [make_text_batch(np.random.default_rng([m, i]), m, args.vocab,
+                                            args.negative, share) for i in range(n)]
+                    for share in sorted({8, *args.shares})}
+            text_pairs = statistics.mean(b["m"] for b in text[8])
+            steps = {"per-window": (per_window_step, batches),
+                     "shared": (shared_step, batches), "mixed": (mixed_step, batches),
+                     "grouped-8": (grouped_step, batches), "minimal": (minimal_step, batches),
+                     "per-window, text widths": (per_window_text_step, text[8])}
+            # the same windows for every share (each batch seeded by size and index)
+            steps.update({f"grouped-{share}, text widths": (grouped_text_step, text[share])
+                          for share in sorted({8, *args.shares})})
+            medians, gensim = time_steps(steps, W_in, W_out, args.repeats, anchor)
+            if gensim is not None:
+                print(f"| {m:,} | gensim, 1 worker (words per CPU second) | | {gensim:,.0f} |")
+                rows.append({"pairs_per_batch": m, "step": "gensim, 1 worker",
+                             "raw_words_per_cpu_second": gensim})
+            for name, seconds in medians.items():
+                pairs = text_pairs if "text" in name else PAIRS.get(name, lambda m: m)(m)
+                words = pairs / args.pairs_per_word / seconds
+                row = {"pairs_per_batch": m, "step": name, "mean_pairs": pairs,
+                       "us_per_batch": seconds * 1e6, "raw_words_per_second": words}
+                if gensim is not None:
+                    row["x_gensim"] = words / gensim
+                rows.append(row)
+                ratio = f" ({words / gensim:.2f}x gensim)" if gensim is not None else ""
+                print(f"| {m:,} | {name} | {seconds * 1e6:,.0f} | {words:,.0f}{ratio} |",
+                      flush=True)
     if args.out:
         with open(args.out, "w") as fh:
             json.dump({"args": vars(args), "rows": rows, "load": os.getloadavg(), "mallopt": heap,

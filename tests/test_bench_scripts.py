@@ -73,3 +73,38 @@ def test_design_ceiling_steps_compute_the_same_step():
         assert not np.allclose(a, start)  # the step moved the rows
         np.testing.assert_allclose(a2, a, atol=1e-6)
         np.testing.assert_allclose(b2, b, atol=1e-6)
+
+
+def test_design_ceiling_text_steps_train_skipgram():
+    """``bench_design_ceiling``'s text-shaped steps compute negative sampling: their loss
+    and input-row steps equal a per-pair computation, each pair against its window's
+    center and its window's (or its group's) negatives."""
+    import bench_design_ceiling as bench
+    import numpy as np
+    import pytest
+    from scipy.special import expit, log_expit
+
+    rng = np.random.default_rng(3)
+    for step, negatives, key in ((bench.per_window_text_step, "window_negatives", "row_window"),
+                                 (bench.grouped_text_step, "group_negatives", "row_group")):
+        batch = bench.make_text_batch(rng, 700, 400, 5)
+        # every width's windows make at most two stacks of equal groups, covering each row once
+        covered = np.zeros(batch["m"], dtype=int)
+        for size, g0, g1, r0, r1 in batch["stacks"]:
+            assert r1 - r0 == size * (g1 - g0)
+            covered[r0:r1] += 1
+        assert (covered == 1).all()
+        a = (rng.normal(size=(400, 16)) * 0.3).astype(np.float64)
+        b = (rng.normal(size=(400, 16)) * 0.3).astype(np.float64)
+        v = a[batch["in_words"][batch["local"]]]
+        u_pos = b[batch["centers"][batch["row_window"]]]
+        u_neg = b[batch[negatives][batch[key]]]  # (m, K, d)
+        s_pos = np.einsum("md,md->m", v, u_pos)
+        s_neg = np.einsum("md,mkd->mk", v, u_neg)
+        loss = -log_expit(s_pos).sum() - log_expit(-s_neg).sum()
+        grad_v = (expit(s_pos) - 1)[:, None] * u_pos + np.einsum("mk,mkd->md", expit(s_neg),
+                                                                    u_neg)
+        expected = a.copy()
+        np.add.at(expected, batch["in_words"][batch["local"]], -0.1 * grad_v)
+        assert step(a, b, batch, lr=0.1) == pytest.approx(loss, rel=1e-9)
+        np.testing.assert_allclose(a, expected, rtol=1e-9, atol=1e-12)
