@@ -9,12 +9,16 @@ compares SHA-256 hashes of ``vectors_``, ``output_vectors_``,
 ``tests/data/result_hashes.json``.
 
 Floating-point results depend on the NumPy/SciPy build and on the BLAS
-kernels chosen for the CPU, so the file also records that environment. Where
-the environment differs, the recorded hashes cannot be compared, and the
-comparison is skipped with the reason (the configurations still run, and
-each is checked to reproduce itself).
+kernels chosen for the CPU (OpenBLAS picks Haswell or SkylakeX kernels by
+the CPU it finds), so the file keeps one set of hashes per environment.
+Where no set matches the environment, the recorded hashes cannot be
+compared, and the comparison is skipped with the reason (the
+configurations still run, and each is checked to reproduce itself).
 
-To record the hashes again, after a change that is meant to alter results::
+To record the hashes of this environment, after a change that is meant to
+alter results (then record them on every environment the file lists, or
+drop the others), or to add an environment when the code has not changed
+since the file's hashes were checked on another::
 
     SKW2V_RECORD_HASHES=1 python -m pytest tests/test_result_hashes.py
 
@@ -210,10 +214,21 @@ def _run_config(name, tmp_path):
 ALL = sorted(CONFIGS) + ["streamed_filename", "partial_fit", "resume_from", "several_blocks"]
 
 
-def recorded():
+def recorded_sets():
+    """Every ``{"environment": ..., "hashes": ...}`` set of the file (none if it is missing).
+
+    The file is ``{"sets": [...]}``; an older file held one set at its top level.
+    """
     if not HASH_FILE.exists():
-        return None
-    return json.loads(HASH_FILE.read_text(encoding="utf-8"))
+        return []
+    data = json.loads(HASH_FILE.read_text(encoding="utf-8"))
+    return data["sets"] if "sets" in data else [data]
+
+
+def recorded(env=None):
+    """The set recorded on ``env`` (this environment by default), or None."""
+    env = environment() if env is None else env
+    return next((r for r in recorded_sets() if r["environment"] == env), None)
 
 
 @pytest.fixture(scope="module")
@@ -222,10 +237,13 @@ def record_sink():
     yield sink
     if RECORD and sink:
         HASH_FILE.parent.mkdir(exist_ok=True)
-        old = recorded() or {"hashes": {}}
-        hashes = {**old.get("hashes", {}), **sink}
-        HASH_FILE.write_text(json.dumps({"environment": environment(), "hashes": hashes},
-                                        indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        env = environment()
+        sets = recorded_sets()
+        mine = recorded(env) or {"environment": env, "hashes": {}}
+        mine = {"environment": env, "hashes": {**mine["hashes"], **sink}}
+        sets = [r for r in sets if r["environment"] != env] + [mine]
+        HASH_FILE.write_text(json.dumps({"sets": sets}, indent=1, sort_keys=True) + "\n",
+                             encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -236,11 +254,12 @@ def test_results_are_bit_identical_to_the_recorded_ones(name, tmp_path, record_s
     if RECORD:
         record_sink[name] = got
         return
+    sets = recorded_sets()
+    assert sets, f"{HASH_FILE} is missing; record it (see the module docstring)."
     ref = recorded()
-    assert ref is not None, f"{HASH_FILE} is missing; record it (see the module docstring)."
-    if ref["environment"] != environment():
-        pytest.skip(f"hashes were recorded on {ref['environment']}, this is {environment()}: "
-                    "floating-point results cannot be compared across builds")
+    if ref is None:
+        pytest.skip(f"hashes were recorded on {[r['environment'] for r in sets]}, this is "
+                    f"{environment()}: floating-point results cannot be compared across builds")
     assert name in ref["hashes"], f"no recorded hashes for {name}; record them"
     want = ref["hashes"][name]
     differ = sorted(k for k in set(want) | set(got) if want.get(k) != got.get(k))
@@ -250,3 +269,13 @@ def test_results_are_bit_identical_to_the_recorded_ones(name, tmp_path, record_s
 def test_the_shard_count_not_the_job_count_decides_the_result(tmp_path):
     assert (run_config("shards2_jobs1", tmp_path)
             == run_config("shards2_jobs2", tmp_path / "b"))
+
+
+def test_each_recorded_environment_finds_its_own_hashes():
+    """One set of hashes per environment, each found by its own environment."""
+    sets = recorded_sets()
+    envs = [json.dumps(r["environment"], sort_keys=True) for r in sets]
+    assert len(set(envs)) == len(envs)
+    for r in sets:
+        assert recorded(r["environment"]) == r
+        assert set(r["hashes"]) == set(ALL)
