@@ -314,6 +314,27 @@ def _loss_and_g(s):
     return loss, g
 
 
+def _stacked_scores(v, rows, stacks, out):
+    """``out[r] = v[r] @ rows[item].T`` for each stack ``(per, i0, i1, r0, r1)``: items
+    ``i0:i1``, each of ``per`` consecutive layout rows from ``r0``, one stacked product."""
+    d, k = v.shape[1], rows.shape[1]
+    rows_t = rows.transpose(0, 2, 1)
+    for per, i0, i1, r0, r1 in stacks:
+        np.matmul(v[r0:r1].reshape(i1 - i0, per, d), rows_t[i0:i1],
+                  out=out[r0:r1].reshape(i1 - i0, per, k))
+
+
+def _stacked_grads(g, rows, v, stacks, grad_v, grad_rows):
+    """The gradients of :func:`_stacked_scores`' products: ``grad_v[r] = g[r] @ rows[item]``
+    and ``grad_rows[item] = g[item's rows].T @ v[item's rows]``."""
+    d, k = v.shape[1], rows.shape[1]
+    for per, i0, i1, r0, r1 in stacks:
+        g_s = g[r0:r1].reshape(i1 - i0, per, k)
+        np.matmul(g_s, rows[i0:i1], out=grad_v[r0:r1].reshape(i1 - i0, per, d))
+        np.matmul(g_s.transpose(0, 2, 1), v[r0:r1].reshape(i1 - i0, per, d),
+                  out=grad_rows[i0:i1])
+
+
 def per_window_text_step(W_in, W_out, b, lr=0.025):
     """:func:`per_window_step` on :func:`make_text_batch`'s widths: one stacked
     ``(width x d) @ (d x K+1)`` per width and product (five per product)."""
@@ -323,21 +344,14 @@ def per_window_text_step(W_in, W_out, b, lr=0.025):
     rows = np.concatenate((b["centers"][:, None], b["window_negatives"]), axis=1)
     k1 = rows.shape[1]
     out = W_out.take(rows.ravel(), axis=0).reshape(-1, k1, d)
-    out_t = out.transpose(0, 2, 1)
     s = np.empty((m, k1), dtype=v.dtype)
-    for w, w0, w1, r0, r1 in b["runs"]:
-        np.matmul(v[r0:r1].reshape(w1 - w0, w, d), out_t[w0:w1],
-                  out=s[r0:r1].reshape(w1 - w0, w, k1))
+    _stacked_scores(v, out, b["runs"], s)
     s[:, 0] = -s[:, 0]  # the positive's loss is softplus(-s)
     loss, g = _loss_and_g(s)
     g[:, 0] = -g[:, 0]
     grad_v = np.empty_like(v)
     grad_out = np.empty_like(out)
-    for w, w0, w1, r0, r1 in b["runs"]:
-        g_w = g[r0:r1].reshape(w1 - w0, w, k1)
-        np.matmul(g_w, out[w0:w1], out=grad_v[r0:r1].reshape(w1 - w0, w, d))
-        np.matmul(g_w.transpose(0, 2, 1), v[r0:r1].reshape(w1 - w0, w, d),
-                  out=grad_out[w0:w1])
+    _stacked_grads(g, out, v, b["runs"], grad_v, grad_out)
     W_in[b["in_words"]] -= lr * (b["S_in"] @ grad_v)
     W_out[rows.ravel()] -= lr * grad_out.reshape(-1, d)
     return loss
@@ -355,16 +369,13 @@ def grouped_text_step(W_in, W_out, b, lr=0.025):
     negs = b["group_negatives"]
     k = negs.shape[1]
     neg = W_out.take(negs.ravel(), axis=0).reshape(-1, k, d)
-    neg_t = neg.transpose(0, 2, 1)
     s = np.empty((m, k + 1), dtype=v.dtype)
     pos = np.empty(m, dtype=v.dtype)
     for w, w0, w1, r0, r1 in b["runs"]:
         np.matmul(v[r0:r1].reshape(w1 - w0, w, d), centers[w0:w1, :, None],
                   out=pos[r0:r1].reshape(w1 - w0, w, 1))
     s_neg = np.empty((m, k), dtype=v.dtype)
-    for size, g0, g1, r0, r1 in b["stacks"]:
-        np.matmul(v[r0:r1].reshape(g1 - g0, size, d), neg_t[g0:g1],
-                  out=s_neg[r0:r1].reshape(g1 - g0, size, k))
+    _stacked_scores(v, neg, b["stacks"], s_neg)
     s[:, 0] = -pos
     s[:, 1:] = s_neg
     loss, g = _loss_and_g(s)
@@ -372,11 +383,7 @@ def grouped_text_step(W_in, W_out, b, lr=0.025):
     g_neg = np.ascontiguousarray(g[:, 1:])
     grad_v = np.empty_like(v)
     grad_neg = np.empty_like(neg)
-    for size, g0, g1, r0, r1 in b["stacks"]:
-        g_s = g_neg[r0:r1].reshape(g1 - g0, size, k)
-        np.matmul(g_s, neg[g0:g1], out=grad_v[r0:r1].reshape(g1 - g0, size, d))
-        np.matmul(g_s.transpose(0, 2, 1), v[r0:r1].reshape(g1 - g0, size, d),
-                  out=grad_neg[g0:g1])
+    _stacked_grads(g_neg, neg, v, b["stacks"], grad_v, grad_neg)
     grad_centers = np.empty_like(centers)
     for w, w0, w1, r0, r1 in b["runs"]:
         n = w1 - w0
