@@ -264,7 +264,7 @@ def make_text_batch(rng, m, vocab, n_negatives, share=8):
         h = w // 2
         inputs.append(np.concatenate((stream[5 + i - h:5 + i], stream[6 + i:6 + i + h])))
     # layout: by width, then group (within the width), then text order
-    keys, runs, stacks = [], [], []
+    runs, stacks = [], []
     n_groups = 0
     window_group = np.empty(n_windows, dtype=np.intp)
     order = []
@@ -287,7 +287,6 @@ def make_text_batch(rng, m, vocab, n_negatives, share=8):
             row += size * w * n_g
             g0 += n_g
         n_groups += g_count
-        keys.append(w)
     order = np.array(order)
     pair_words = np.concatenate([inputs[i] for i in order.tolist()])
     in_words, local = np.unique(pair_words, return_inverse=True)
@@ -370,13 +369,11 @@ def grouped_text_step(W_in, W_out, b, lr=0.025):
     k = negs.shape[1]
     neg = W_out.take(negs.ravel(), axis=0).reshape(-1, k, d)
     s = np.empty((m, k + 1), dtype=v.dtype)
-    pos = np.empty(m, dtype=v.dtype)
-    for w, w0, w1, r0, r1 in b["runs"]:
-        np.matmul(v[r0:r1].reshape(w1 - w0, w, d), centers[w0:w1, :, None],
-                  out=pos[r0:r1].reshape(w1 - w0, w, 1))
+    pos = np.empty((m, 1), dtype=v.dtype)
+    _stacked_scores(v, centers[:, None, :], b["runs"], pos)
     s_neg = np.empty((m, k), dtype=v.dtype)
     _stacked_scores(v, neg, b["stacks"], s_neg)
-    s[:, 0] = -pos
+    s[:, 0] = -pos[:, 0]
     s[:, 1:] = s_neg
     loss, g = _loss_and_g(s)
     g_pos = -g[:, 0]
@@ -435,14 +432,10 @@ def gensim_anchor(path, max_tokens, dim, negative):
     is the process's (gensim's worker and job-producer threads), so the rate
     compares with the steps' one-core CPU time.
     """
-    import gzip
-
+    from _run_one import load_corpus
     from gensim.models import Word2Vec
 
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        tokens = fh.read().split()[:max_tokens]
-    docs = [tokens[i:i + 10_000] for i in range(0, len(tokens), 10_000)]
+    docs, n_tokens = load_corpus(path, max_tokens)
     model = Word2Vec(vector_size=dim, window=5, negative=negative, min_count=5, sample=1e-3,
                      sg=1, workers=1, seed=1)
     model.build_vocab(docs)
@@ -450,7 +443,7 @@ def gensim_anchor(path, max_tokens, dim, negative):
     def rate():
         t0 = time.process_time()
         model.train(docs, total_examples=len(docs), epochs=1)
-        return len(tokens) / (time.process_time() - t0)
+        return n_tokens / (time.process_time() - t0)
 
     return rate
 

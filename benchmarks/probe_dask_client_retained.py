@@ -1,8 +1,9 @@
 """What the client of a Dask fit still holds after the fit, and who holds it (issue 14).
 
-Writes the first ``--max-tokens`` tokens of ``--corpus`` as files of 10k
-tokens, starts a ``LocalCluster`` (2 worker processes, 1 thread each; its
-scheduler runs in this process, as a ``LocalCluster``'s does), and fits
+Writes the first ``--max-tokens`` tokens of ``--corpus`` (gzipped) as files
+of 10k tokens (``bench_client_memory.write_files``), starts a
+``LocalCluster`` (2 worker processes, 1 thread each; its scheduler runs in
+this process, as a ``LocalCluster``'s does), and fits
 ``SkipGramVectorizer(input="filename", n_jobs=2, n_shards=2, epochs=1)``
 under ``joblib.parallel_config(backend="dask")``. Prints the client's
 resident set with the cluster up, after the fit, after deleting the model
@@ -28,8 +29,6 @@ Example::
 
 import argparse
 import gc
-import gzip
-import os
 import shutil
 import tempfile
 import time
@@ -38,25 +37,12 @@ import types
 import weakref
 
 from _run_memory import read_status
+from bench_client_memory import write_files
 
 
 def rss_mb():
     """This process's resident set, MB."""
     return read_status()["VmRSS"]
-
-
-def write_files(corpus, folder, max_tokens, per_file=10_000):
-    """The first ``max_tokens`` tokens of ``corpus`` as files of ``per_file`` tokens."""
-    opener = gzip.open if corpus.endswith(".gz") else open
-    with opener(corpus, "rt", encoding="utf-8") as fh:
-        tokens = fh.read(12 * max_tokens).split()[:max_tokens]
-    paths = []
-    for i in range(0, len(tokens), per_file):
-        path = os.path.join(folder, f"doc{i // per_file:06d}.txt")
-        with open(path, "w", encoding="utf-8") as out:
-            out.write(" ".join(tokens[i:i + per_file]))
-        paths.append(path)
-    return paths
 
 
 def keep_weakrefs_to_sent_rows(kept):
@@ -117,7 +103,7 @@ def main(argv=None):
     kept = []
     keep_weakrefs_to_sent_rows(kept)
     try:
-        paths = write_files(args.corpus, folder, args.max_tokens)
+        paths, _, _ = write_files(args.corpus, folder, args.max_tokens, repeat=1)
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster, Client(cluster):
             print(f"cluster up: {rss_mb():.0f} MB", flush=True)

@@ -239,9 +239,9 @@ def record_sink():
         HASH_FILE.parent.mkdir(exist_ok=True)
         env = environment()
         sets = recorded_sets()
-        mine = recorded(env) or {"environment": env, "hashes": {}}
-        mine = {"environment": env, "hashes": {**mine["hashes"], **sink}}
-        sets = [r for r in sets if r["environment"] != env] + [mine]
+        old = next((r["hashes"] for r in sets if r["environment"] == env), {})
+        sets = [r for r in sets if r["environment"] != env] + [
+            {"environment": env, "hashes": {**old, **sink}}]
         HASH_FILE.write_text(json.dumps({"sets": sets}, indent=1, sort_keys=True) + "\n",
                              encoding="utf-8")
 
