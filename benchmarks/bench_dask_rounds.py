@@ -151,6 +151,82 @@ def summarise(rounds, syncs, mode, fit_seconds, n_tokens, vocab):
         fit_seconds=fit_seconds, rounds=rounds)
 
 
+def process_cpu_seconds():
+    """CPU seconds (user and system) this process has used so far.
+
+    On a ``LocalCluster`` the scheduler runs in the client's process, so the
+    client's figure includes the scheduler's work.
+    """
+    import resource
+
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
+def import_skw2v():
+    """Run on every worker before timing: a fit's first task imports skw2v (seconds of CPU)."""
+    import skw2v._fitting.parallel  # noqa: F401
+
+    return True
+
+
+def _nothing(x):
+    return x
+
+
+def empty_rounds(client, n_rounds, n_tasks):
+    """CPU and wall time of rounds of ``n_tasks`` tasks that do nothing, per round.
+
+    Once as a :class:`joblib.Parallel` call through joblib's dask backend (how
+    skw2v runs a round), once through Dask's futures (``Client.map`` and
+    ``Client.gather``). CPU is the client's process (with a ``LocalCluster``'s
+    scheduler) plus every worker's.
+    """
+    from joblib import Parallel, delayed, parallel_config
+
+    out = {}
+    for how in ("joblib-dask", "dask-futures"):
+        def one_round(how=how):
+            if how == "joblib-dask":
+                with parallel_config(backend="dask"):
+                    Parallel(n_jobs=-1)(delayed(_nothing)(i) for i in range(n_tasks))
+            else:
+                client.gather(client.map(_nothing, range(n_tasks), pure=False))
+
+        for _ in range(10):
+            one_round()
+        w0, c0, t0 = client.run(process_cpu_seconds), process_cpu_seconds(), time.perf_counter()
+        for _ in range(n_rounds):
+            one_round()
+        t1, c1, w1 = time.perf_counter(), process_cpu_seconds(), client.run(process_cpu_seconds)
+        out[how] = dict(rounds=n_rounds, tasks=n_tasks, wall_ms=1e3 * (t1 - t0) / n_rounds,
+                        client_cpu_ms=1e3 * (c1 - c0) / n_rounds,
+                        workers_cpu_ms=1e3 * sum(w1[k] - w0[k] for k in w1) / n_rounds)
+    return out
+
+
+def cpu_budget(one, two, target=1.7, cores=None):
+    """What ``target`` times the 1-worker words/s allows the 2-worker fit to spend, per round.
+
+    On ``cores`` cores (the client, the scheduler and both workers share
+    them), the 2-worker fit takes at least its total CPU over ``cores``
+    seconds. It reaches ``target`` only if its total CPU is at most
+    ``cores * fit_seconds(1 worker) / target``; what it may spend beyond the
+    1-worker fit's own CPU, shared among its rounds, is its allowance per
+    round. A negative allowance means the target is out of reach on this
+    machine however little a round costs.
+    """
+    cores = cores or os.cpu_count()
+    allowed = cores * one["fit_seconds"] / target
+    cpu_one, cpu_two = one["client_cpu_seconds"] + sum(one["workers_cpu_seconds"].values()), \
+        two["client_cpu_seconds"] + sum(two["workers_cpu_seconds"].values())
+    return dict(cores=cores, target=target, allowed_cpu_seconds=allowed,
+                cpu_one_worker=cpu_one, cpu_two_workers=cpu_two,
+                allowance_per_round_ms=1e3 * (allowed - cpu_one) / two["n_rounds"],
+                spent_per_round_ms=1e3 * (cpu_two - cpu_one) / two["n_rounds"],
+                ratio=two["words_per_second"] / one["words_per_second"])
+
+
 def peak_rss_mb():
     """This process's peak resident set so far, MB (Linux ru_maxrss is in KB)."""
     import resource
@@ -169,6 +245,11 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, nargs="+", default=[2],
                     help="LocalCluster sizes (1 thread each); the fit always has 2 shards")
     ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--empty-rounds", type=int, default=0,
+                    help="also time this many rounds of tasks that do nothing on each cluster")
+    ap.add_argument("--no-warm", action="store_true",
+                    help="do not import skw2v on the workers before the fits (their first "
+                         "task then does, inside the timed fit)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
 
@@ -182,7 +263,7 @@ def main(argv=None):
 
     syncs_values = [v if v == "auto" else int(v) for v in args.syncs]
     work = tempfile.mkdtemp(prefix="bench-dask-rounds-")
-    rows, local = [], {}
+    rows, local, empties = [], {}, []
 
     def params(syncs, spill):
         return dict(input="filename", n_components=100, window=5, n_negatives=5,
@@ -204,7 +285,13 @@ def main(argv=None):
             cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1,
                                                processes=True, host="127.0.0.1",
                                                dashboard_address="127.0.0.1:0")
-            with distributed.Client(cluster):
+            with distributed.Client(cluster) as client:
+                if not args.no_warm:
+                    client.run(import_skw2v)
+                if args.empty_rounds:
+                    empty = empty_rounds(client, args.empty_rounds, 2)
+                    empties.append(dict(n_workers=n_workers, **empty))
+                    print(json.dumps(empties[-1]), flush=True)
                 for syncs in syncs_values:
                     for mode in args.modes:
                         rec = Recorder(parallel)
@@ -213,11 +300,13 @@ def main(argv=None):
                             parallel.share_with_cluster = lambda ids, offsets: (None, "forced")
                         rec.install()
                         try:
+                            w0, c0 = client.run(process_cpu_seconds), process_cpu_seconds()
                             t0 = time.perf_counter()
                             with parallel_config(backend="dask"):
                                 est = SkipGramVectorizer(**params(syncs, spill),
                                                          n_jobs=-1).fit(files)
                             seconds = time.perf_counter() - t0
+                            c1, w1 = process_cpu_seconds(), client.run(process_cpu_seconds)
                         finally:
                             rec.uninstall()
                             parallel.share_with_cluster = share
@@ -226,6 +315,8 @@ def main(argv=None):
                         row.update(n_workers=n_workers, epochs=args.epochs,
                                    words_per_second=n_tokens * args.epochs / seconds,
                                    client_peak_rss_mb=peak_rss_mb(),
+                                   client_cpu_seconds=c1 - c0,
+                                   workers_cpu_seconds={k: w1[k] - w0.get(k, 0.0) for k in w1},
                                    same_vectors_as_local_fit=bool(
                                        np.array_equal(est.vectors_, local[syncs][0])))
                         rows.append(row)
@@ -256,10 +347,43 @@ def main(argv=None):
               f"{r['combine_seconds_median']:.3f} "
               f"| {r['fit_seconds']:.1f} | {r['words_per_second']:,.0f} "
               f"| {r['same_vectors_as_local_fit']} | {r['load_average'][0]:.1f} |")
+    print("\nCPU seconds of each fit (the client's process holds the scheduler)")
+    print("| workers | syncs/epoch | corpus travels as | fit s | client CPU s | workers CPU s |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['n_workers']} | {r['syncs_per_epoch']} | {r['mode']} | {r['fit_seconds']:.1f} "
+              f"| {r['client_cpu_seconds']:.1f} "
+              f"| {sum(r['workers_cpu_seconds'].values()):.1f} |")
+    budgets = []
+    for two in (r for r in rows if r["n_workers"] == 2):
+        one = next((r for r in rows if r["n_workers"] == 1 and r["mode"] == two["mode"]
+                    and r["syncs_per_epoch"] == two["syncs_per_epoch"]), None)
+        if one is not None:
+            budgets.append(dict(syncs_per_epoch=two["syncs_per_epoch"], mode=two["mode"],
+                                **cpu_budget(one, two)))
+    if budgets:
+        print(f"\nWhat 1.7x of one worker allows on {os.cpu_count()} cores: the 2-worker fit's "
+              "CPU beyond the 1-worker fit's, per round")
+        print("| syncs/epoch | corpus travels as | 2 workers / 1 | allowed ms per round "
+              "| spent ms per round |")
+        print("|---|---|---|---|---|")
+        for b in budgets:
+            print(f"| {b['syncs_per_epoch']} | {b['mode']} | {b['ratio']:.2f}x "
+                  f"| {b['allowance_per_round_ms']:.1f} | {b['spent_per_round_ms']:.1f} |")
+    if empties:
+        print("\nRounds of 2 tasks that do nothing, per round")
+        print("| workers | through | wall ms | client CPU ms | workers CPU ms |")
+        print("|---|---|---|---|---|")
+        for e in empties:
+            for how in ("joblib-dask", "dask-futures"):
+                x = e[how]
+                print(f"| {e['n_workers']} | {how} | {x['wall_ms']:.1f} | {x['client_cpu_ms']:.1f} "
+                      f"| {x['workers_cpu_ms']:.1f} |")
     if args.out:
         with open(args.out, "w") as fh:
-            json.dump({"args": vars(args), "skw2v": skw2v.__version__, "rows": rows}, fh,
-                      indent=1)
+            json.dump({"args": vars(args), "skw2v": skw2v.__version__, "rows": rows,
+                       "cpu_budget": budgets, "empty_rounds": empties,
+                       "cpu_count": os.cpu_count()}, fh, indent=1)
         print(f"wrote {args.out}")
 
 
