@@ -245,6 +245,8 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, nargs="+", default=[2],
                     help="LocalCluster sizes (1 thread each); the fit always has 2 shards")
     ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="fit on every cluster size this many times, the sizes alternating")
     ap.add_argument("--empty-rounds", type=int, default=0,
                     help="also time this many rounds of tasks that do nothing on each cluster")
     ap.add_argument("--no-warm", action="store_true",
@@ -281,61 +283,64 @@ def main(argv=None):
             local[syncs] = (est.vectors_, time.perf_counter() - t0)
             print(f"local synced fit, syncs_per_epoch={syncs}: {local[syncs][1]:.1f} s",
                   flush=True)
-        for n_workers in args.workers:
-            cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1,
-                                               processes=True, host="127.0.0.1",
-                                               dashboard_address="127.0.0.1:0")
-            with distributed.Client(cluster) as client:
-                if not args.no_warm:
-                    client.run(import_skw2v)
-                if args.empty_rounds:
-                    empty = empty_rounds(client, args.empty_rounds, 2)
-                    empties.append(dict(n_workers=n_workers, **empty))
-                    print(json.dumps(empties[-1]), flush=True)
-                for syncs in syncs_values:
-                    for mode in args.modes:
-                        rec = Recorder(parallel)
-                        share = parallel.share_with_cluster
-                        if mode == "slices":  # the workers' check answered "no"
-                            parallel.share_with_cluster = lambda ids, offsets: (None, "forced")
-                        rec.install()
-                        try:
-                            w0, c0 = client.run(process_cpu_seconds), process_cpu_seconds()
-                            t0 = time.perf_counter()
-                            with parallel_config(backend="dask"):
-                                est = SkipGramVectorizer(**params(syncs, spill),
-                                                         n_jobs=-1).fit(files)
-                            seconds = time.perf_counter() - t0
-                            c1, w1 = process_cpu_seconds(), client.run(process_cpu_seconds)
-                        finally:
-                            rec.uninstall()
-                            parallel.share_with_cluster = share
-                        row = summarise(rec.rounds, syncs, mode, seconds, n_tokens,
-                                        len(est.index_to_key_))
-                        row.update(n_workers=n_workers, epochs=args.epochs,
-                                   words_per_second=n_tokens * args.epochs / seconds,
-                                   client_peak_rss_mb=peak_rss_mb(),
-                                   client_cpu_seconds=c1 - c0,
-                                   workers_cpu_seconds={k: w1[k] - w0.get(k, 0.0) for k in w1},
-                                   same_vectors_as_local_fit=bool(
-                                       np.array_equal(est.vectors_, local[syncs][0])))
-                        rows.append(row)
-                        print(json.dumps({k: v for k, v in row.items() if k != "rounds"}),
-                              flush=True)
-            cluster.close()
+        for repeat in range(args.repeats):  # cluster sizes alternate within a repetition
+            for n_workers in args.workers:
+                cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1,
+                                                   processes=True, host="127.0.0.1",
+                                                   dashboard_address="127.0.0.1:0")
+                with distributed.Client(cluster) as client:
+                    if not args.no_warm:
+                        client.run(import_skw2v)
+                    if args.empty_rounds and repeat == 0:
+                        empty = empty_rounds(client, args.empty_rounds, 2)
+                        empties.append(dict(n_workers=n_workers, **empty))
+                        print(json.dumps(empties[-1]), flush=True)
+                    for syncs in syncs_values:
+                        for mode in args.modes:
+                            rec = Recorder(parallel)
+                            share = parallel.share_with_cluster
+                            if mode == "slices":  # the workers' check answered "no"
+                                parallel.share_with_cluster = lambda ids, offsets: (None, "forced")
+                            rec.install()
+                            try:
+                                w0, c0 = client.run(process_cpu_seconds), process_cpu_seconds()
+                                t0 = time.perf_counter()
+                                with parallel_config(backend="dask"):
+                                    est = SkipGramVectorizer(**params(syncs, spill),
+                                                             n_jobs=-1).fit(files)
+                                seconds = time.perf_counter() - t0
+                                c1, w1 = process_cpu_seconds(), client.run(process_cpu_seconds)
+                            finally:
+                                rec.uninstall()
+                                parallel.share_with_cluster = share
+                            row = summarise(rec.rounds, syncs, mode, seconds, n_tokens,
+                                            len(est.index_to_key_))
+                            row.update(n_workers=n_workers, repeat=repeat, epochs=args.epochs,
+                                       words_per_second=n_tokens * args.epochs / seconds,
+                                       client_peak_rss_mb=peak_rss_mb(),
+                                       client_cpu_seconds=c1 - c0,
+                                       workers_cpu_seconds={k: w1[k] - w0.get(k, 0.0) for k in w1},
+                                       same_vectors_as_local_fit=bool(
+                                           np.array_equal(est.vectors_, local[syncs][0])))
+                            rows.append(row)
+                            print(json.dumps({k: v for k, v in row.items() if k != "rounds"}),
+                                  flush=True)
+                cluster.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"\ncorpus={args.corpus} max_tokens={args.max_tokens} n_shards=2, {args.epochs} "
           "epoch(s), LocalCluster processes x 1 thread; medians over rounds and tasks")
-    print("| workers | syncs/epoch | rounds | corpus travels as | tokens per shard and round "
+    print("| workers | repetition | syncs/epoch | rounds | corpus travels as "
+          "| tokens per shard and round "
           "| W_in+W_out MB sent per task (first round) "
           "| corpus bytes per task | returned MB per shard (dense MB) | round s "
           "| of which: making tasks / cluster / combining s | fit s | words/s "
           "| same as local | load avg |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['n_workers']} | {r['syncs_per_epoch']} | {r['n_rounds']} | {r['mode']} "
+        print(f"| {r['n_workers']} | {r['repeat']} | {r['syncs_per_epoch']} | {r['n_rounds']} "
+              f"| {r['mode']} "
               f"| {r['tokens_per_task']:,.0f} "
               f"| {r['model_bytes_per_round'] / 1e6:.2f} "
               f"({r['model_bytes_first_round'] / 1e6:.1f}) "
@@ -348,28 +353,35 @@ def main(argv=None):
               f"| {r['fit_seconds']:.1f} | {r['words_per_second']:,.0f} "
               f"| {r['same_vectors_as_local_fit']} | {r['load_average'][0]:.1f} |")
     print("\nCPU seconds of each fit (the client's process holds the scheduler)")
-    print("| workers | syncs/epoch | corpus travels as | fit s | client CPU s | workers CPU s |")
-    print("|---|---|---|---|---|---|")
+    print("| workers | repetition | syncs/epoch | corpus travels as | fit s | client CPU s "
+          "| workers CPU s |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['n_workers']} | {r['syncs_per_epoch']} | {r['mode']} | {r['fit_seconds']:.1f} "
+        print(f"| {r['n_workers']} | {r['repeat']} | {r['syncs_per_epoch']} | {r['mode']} "
+              f"| {r['fit_seconds']:.1f} "
               f"| {r['client_cpu_seconds']:.1f} "
               f"| {sum(r['workers_cpu_seconds'].values()):.1f} |")
     budgets = []
     for two in (r for r in rows if r["n_workers"] == 2):
         one = next((r for r in rows if r["n_workers"] == 1 and r["mode"] == two["mode"]
-                    and r["syncs_per_epoch"] == two["syncs_per_epoch"]), None)
+                    and r["syncs_per_epoch"] == two["syncs_per_epoch"]
+                    and r["repeat"] == two["repeat"]), None)
         if one is not None:
             budgets.append(dict(syncs_per_epoch=two["syncs_per_epoch"], mode=two["mode"],
-                                **cpu_budget(one, two)))
+                                repeat=two["repeat"], **cpu_budget(one, two)))
     if budgets:
         print(f"\nWhat 1.7x of one worker allows on {os.cpu_count()} cores: the 2-worker fit's "
               "CPU beyond the 1-worker fit's, per round")
-        print("| syncs/epoch | corpus travels as | 2 workers / 1 | allowed ms per round "
-              "| spent ms per round |")
-        print("|---|---|---|---|---|")
+        print("| syncs/epoch | corpus travels as | repetition | 2 workers / 1 "
+              "| allowed ms per round | spent ms per round |")
+        print("|---|---|---|---|---|---|")
         for b in budgets:
-            print(f"| {b['syncs_per_epoch']} | {b['mode']} | {b['ratio']:.2f}x "
+            print(f"| {b['syncs_per_epoch']} | {b['mode']} | {b['repeat']} | {b['ratio']:.2f}x "
                   f"| {b['allowance_per_round_ms']:.1f} | {b['spent_per_round_ms']:.1f} |")
+        for key in sorted({(b["syncs_per_epoch"], b["mode"]) for b in budgets}, key=str):
+            ratios = [b["ratio"] for b in budgets if (b["syncs_per_epoch"], b["mode"]) == key]
+            print(f"syncs_per_epoch={key[0]}, {key[1]}: 2 workers / 1, median of "
+                  f"{len(ratios)}: {statistics.median(ratios):.2f}x")
     if empties:
         print("\nRounds of 2 tasks that do nothing, per round")
         print("| workers | through | wall ms | client CPU ms | workers CPU ms |")

@@ -108,3 +108,23 @@ def test_design_ceiling_text_steps_train_skipgram():
         np.add.at(expected, batch["in_words"][batch["local"]], -0.1 * grad_v)
         assert step(a, b, batch, lr=0.1) == pytest.approx(loss, rel=1e-9)
         np.testing.assert_allclose(a, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_dask_rounds_cpu_budget_is_what_two_cores_allow_beyond_one_worker():
+    """``bench_dask_rounds.cpu_budget``: at 1.7x of a 10 s one-worker fit, 2 cores give the
+    2-worker fit at most 2 * 10 / 1.7 = 11.76 s of CPU; beyond the one-worker fit's 10.5 s
+    that leaves 1.26 s, shared by its 100 rounds (worked out by hand here)."""
+    import bench_dask_rounds as bench
+    import pytest
+
+    one = dict(fit_seconds=10.0, client_cpu_seconds=10.0, workers_cpu_seconds={"a": 0.5},
+               words_per_second=100.0, n_rounds=100)
+    two = dict(fit_seconds=7.0, client_cpu_seconds=3.0,
+               workers_cpu_seconds={"a": 5.0, "b": 6.0}, words_per_second=150.0, n_rounds=100)
+    b = bench.cpu_budget(one, two, target=1.7, cores=2)
+    assert b["allowed_cpu_seconds"] == pytest.approx(20 / 1.7)
+    assert b["cpu_one_worker"] == pytest.approx(10.5)
+    assert b["cpu_two_workers"] == pytest.approx(14.0)
+    assert b["allowance_per_round_ms"] == pytest.approx(1e3 * (20 / 1.7 - 10.5) / 100)
+    assert b["spent_per_round_ms"] == pytest.approx(35.0)
+    assert b["ratio"] == pytest.approx(1.5)
