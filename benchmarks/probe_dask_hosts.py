@@ -119,15 +119,23 @@ def free_port(host):
         return s.getsockname()[1]
 
 
-def start_cluster(hosts, log_dir):
-    """A scheduler on the bridge's address and one worker (with nanny) per host."""
+def start_cluster(hosts, log_dir, worker_ttl=None):
+    """A scheduler on the bridge's address and one worker (with nanny) per host.
+
+    ``worker_ttl`` sets the scheduler's ``distributed.scheduler.worker-ttl``
+    (how long a worker may stay silent before it is removed; Dask's default
+    is 5 minutes).
+    """
     port = free_port(f"{SUBNET}.1")
     address = f"tcp://{SUBNET}.1:{port}"
     procs = []
+    env = dict(os.environ)
+    if worker_ttl:
+        env["DASK_DISTRIBUTED__SCHEDULER__WORKER_TTL"] = worker_ttl
     log = open(os.path.join(log_dir, "scheduler.log"), "ab")
     procs.append(subprocess.Popen(
         ["dask", "scheduler", "--host", f"{SUBNET}.1", "--port", str(port),
-         "--no-dashboard"], stdout=log, stderr=log, start_new_session=True))
+         "--no-dashboard"], stdout=log, stderr=log, start_new_session=True, env=env))
     for i in range(hosts.n):
         log = open(os.path.join(log_dir, f"worker{i}.log"), "ab")
         procs.append(subprocess.Popen(
@@ -146,7 +154,8 @@ def stop(procs):
         p.wait()
 
 
-def one_fault(fault, at, files, spill, local_vectors, n_hosts, log_dir, syncs, timeout):
+def one_fault(fault, at, files, spill, local_vectors, n_hosts, log_dir, syncs, timeout,
+              worker_ttl=None):
     import threading
 
     import numpy as np
@@ -156,7 +165,7 @@ def one_fault(fault, at, files, spill, local_vectors, n_hosts, log_dir, syncs, t
     from skw2v import SkipGramVectorizer
 
     with Hosts(n_hosts) as hosts:
-        address, procs = start_cluster(hosts, log_dir)
+        address, procs = start_cluster(hosts, log_dir, worker_ttl)
         try:
             client = Client(address, timeout=60)
             client.wait_for_workers(n_hosts, timeout=120)
@@ -231,6 +240,9 @@ def main(argv=None):
     ap.add_argument("--syncs", default="auto", help='syncs_per_epoch: an integer or "auto"')
     ap.add_argument("--timeout", type=float, default=600.0,
                     help="give up on a fit after this many seconds (counted as a hang)")
+    ap.add_argument("--worker-ttl", default=None,
+                    help="the scheduler's distributed.scheduler.worker-ttl, e.g. 15s "
+                         "(Dask's default: 5 minutes)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
@@ -261,9 +273,9 @@ def main(argv=None):
             for fault in args.faults:
                 for at in (args.at if fault != "none" else [0.0]):
                     row = one_fault(fault, at, files, spill, local, args.hosts, work, syncs,
-                                    args.timeout)
+                                    args.timeout, args.worker_ttl)
                     row.update(repeat=rep, n_tokens=n_tokens, hosts=args.hosts,
-                               syncs_per_epoch=syncs)
+                               syncs_per_epoch=syncs, worker_ttl=args.worker_ttl)
                     rows.append(row)
                     print(json.dumps(row), flush=True)
     finally:
@@ -271,7 +283,8 @@ def main(argv=None):
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"\n{args.hosts} hosts (network namespaces on a bridge), n_shards=2, "
-          f"syncs_per_epoch={syncs}, 1 epoch, first {args.max_tokens:,} tokens")
+          f"syncs_per_epoch={syncs}, 1 epoch, first {args.max_tokens:,} tokens, "
+          f"worker-ttl {args.worker_ttl or 'Dask default'}")
     print("| fault | injected at s | outcome | fit s | same vectors as the local fit |")
     print("|---|---|---|---|---|")
     for r in rows:
