@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import glob
 import gzip
+import json
 import os
 import resource
 import shutil
@@ -45,6 +46,15 @@ def load_tokens(path, max_tokens=None):
     with opener(path, "rt", encoding="utf-8") as fh:
         toks = fh.read().split()
     return toks[:max_tokens] if max_tokens else toks
+
+
+def write_json(path, payload):
+    """Write a benchmark's results to ``path`` (nothing when ``path`` is None) and say so."""
+    if not path:
+        return
+    with open(path, "w") as fh:
+        json.dump(payload, fh, indent=1)
+    print(f"wrote {path}")
 
 
 def write_corpus(docs, path):

@@ -30,6 +30,7 @@ import shutil
 import tempfile
 import time
 
+from _anchors import write_json
 from _run_memory import Phases, peak_rss_mb, read_status
 
 
@@ -151,10 +152,7 @@ def main(argv=None):
     print("|---|---|---|---|---|---|")
     print(f"| {row['n_tokens']:,} | {row['text_mb']:.0f} | {row['encoded_mb']:.0f} "
           f"| {row['vocab']:,} | {row['vectors_mb']:.0f} | {row['client_peak_rss_mb']:.0f} |")
-    if args.out:
-        with open(args.out, "w") as fh:
-            json.dump({"args": vars(args), "row": row}, fh, indent=1)
-        print(f"wrote {args.out}")
+    write_json(args.out, {"args": vars(args), "row": row})
 
 
 if __name__ == "__main__":

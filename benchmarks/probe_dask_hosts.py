@@ -249,6 +249,7 @@ def main(argv=None):
         sys.exit("probe_dask_hosts.py makes network namespaces: run it as root")
 
     sys.path.insert(0, HERE)
+    from _anchors import write_json
     from bench_dask_rounds import write_documents
 
     from skw2v import SkipGramVectorizer
@@ -290,10 +291,7 @@ def main(argv=None):
     for r in rows:
         print(f"| {r['fault']} | {r['injected_at']} | {r['outcome']} | {r['seconds']:.1f} "
               f"| {r['same_vectors_as_local_fit']} |")
-    if args.out:
-        with open(args.out, "w") as fh:
-            json.dump({"args": vars(args), "rows": rows}, fh, indent=1)
-        print(f"wrote {args.out}")
+    write_json(args.out, {"args": vars(args), "rows": rows})
 
 
 if __name__ == "__main__":
