@@ -128,3 +128,24 @@ def test_dask_rounds_cpu_budget_is_what_two_cores_allow_beyond_one_worker():
     assert b["allowance_per_round_ms"] == pytest.approx(1e3 * (20 / 1.7 - 10.5) / 100)
     assert b["spent_per_round_ms"] == pytest.approx(35.0)
     assert b["ratio"] == pytest.approx(1.5)
+
+
+def test_dask_round_timeline_cuts_rounds_into_their_parts():
+    """``timeline_dask_rounds.split_rounds``: the first round (dense send) is left out; a
+    round whose two shard computations ran from 1.05 to 1.70 and 1.10 to 1.75, inside a
+    call from 1.00 to 1.80 and combined from 1.80 to 1.85, waited 0.05 before, 0.05 of
+    skew and 0.05 after (worked out by hand); a round with one computation is skipped."""
+    import pytest
+    import timeline_dask_rounds as tl
+
+    marks = [(0.0, 0.9, 0.9, 0.95), (1.0, 1.8, 1.8, 1.85), (2.0, 2.5, 2.5, 2.6)]
+    computes = [(0.1, 0.8), (0.2, 0.85), (1.05, 1.7), (1.1, 1.75), (2.1, 2.4)]
+    rounds = tl.split_rounds(marks, computes)
+    assert len(rounds) == 1
+    r = rounds[0]
+    assert r["round"] == pytest.approx(0.8)
+    assert r["before"] == pytest.approx(0.05)
+    assert r["compute"] == pytest.approx([0.65, 0.65])
+    assert r["skew"] == pytest.approx(0.05)
+    assert r["after"] == pytest.approx(0.05)
+    assert r["combine"] == pytest.approx(0.05)
