@@ -34,6 +34,7 @@ from threadpoolctl import threadpool_limits
 from skw2v import SkipGramVectorizer
 path, epochs, max_tokens = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 share = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+shards = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 from _run_one import load_corpus  # the fit runs in benchmarks/
 docs, n_tokens = load_corpus(path, max_tokens if max_tokens > 0 else None)
 with threadpool_limits(1):
@@ -41,6 +42,8 @@ with threadpool_limits(1):
     if share:
         from skw2v.losses import NegativeSamplingLoss
         extra["loss"] = NegativeSamplingLoss(shared_windows=share)
+    if shards:
+        extra["n_shards"] = shards  # synchronised shards, run one after the other
     est = SkipGramVectorizer(analyzer=list, epochs=epochs, random_state=0, **extra)
     t0, w0 = time.process_time(), time.perf_counter()
     est.fit(docs)
@@ -50,15 +53,17 @@ print("RESULT " + json.dumps({"cpu": cpu, "wall": wall, "tokens": n_tokens,
 """
 
 
-def run(pythonpath, corpus, epochs, max_tokens=0, shared_windows=0):
+def run(pythonpath, corpus, epochs, max_tokens=0, shared_windows=0, shards=0):
     env = dict(os.environ, PYTHONPATH=pythonpath)
     # run from a folder without a skw2v package, so PYTHONPATH decides
     # the fit runs in this script's folder: a corpus path relative to the caller's
     # folder must be made absolute first
     cmd = [sys.executable, "-c", ONE_FIT, os.path.abspath(corpus), str(epochs),
            str(max_tokens or 0)]
-    if shared_windows:
+    if shared_windows or shards:
         cmd.append(str(shared_windows))
+    if shards:
+        cmd.append(str(shards))
     return result_of(cmd, env, cwd=HERE)
 
 
@@ -73,6 +78,8 @@ def main(argv=None):
     ap.add_argument("--shared-windows", type=int, default=0,
                     help="the current side trains with "
                          "loss=NegativeSamplingLoss(shared_windows=N) (0: the default loss)")
+    ap.add_argument("--shards", type=int, default=0,
+                    help="both sides fit with n_shards=N (synchronised shards, n_jobs=1)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     runs = {"baseline": [], "current": []}
@@ -81,7 +88,7 @@ def main(argv=None):
         for name in runs:
             current = name == "current"
             rec = run(args.current if current else args.baseline, args.corpus, args.epochs,
-                      args.max_tokens, args.shared_windows if current else 0)
+                      args.max_tokens, args.shared_windows if current else 0, args.shards)
             runs[name].append(rec["cpu"])
             curves[name] = rec["loss_curve"]
             print(f"rep {rep} {name:>8}: {rec['cpu']:.2f} s CPU ({rec['wall']:.2f} s wall)",

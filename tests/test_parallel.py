@@ -736,3 +736,22 @@ def test_short_rounds_combine_with_the_saturation_of_their_step(monkeypatch):
     assert max(seen) == parallel.SATURATION  # the step starts above 0.025
     assert min(seen) < 0.05 * parallel.SATURATION  # and ends near 0
     assert seen == sorted(seen, reverse=True)
+
+
+def test_union_rows_is_the_sorted_union_of_the_shards_rows():
+    """``_union_rows`` marks rows in a mask instead of sorting their concatenation: the
+    result must be the increasing, duplicate-free union, as int32, also with a shard
+    that changed no row."""
+    from skw2v._fitting.parallel import RowDelta, _union_rows
+
+    rng = np.random.default_rng(3)
+    n = 500
+    deltas = []
+    for k in (120, 0, 300):
+        rows = np.sort(rng.choice(n, k, replace=False))
+        deltas.append(RowDelta.of(rng.normal(size=(k, 3)).astype(np.float32), rows, n))
+    union = _union_rows(deltas)
+    expected = np.unique(np.concatenate([d.rows for d in deltas]))
+    assert union.dtype == np.int32
+    np.testing.assert_array_equal(union, expected)
+    assert union.size < 420  # the two shards' rows overlap

@@ -940,8 +940,16 @@ class ClientGarbage:
 
 
 def _union_rows(deltas):
-    """The increasing union of the rows of some :class:`RowDelta`."""
-    return np.unique(np.concatenate([d.rows for d in deltas])).astype(np.int32)
+    """The increasing union of the rows of some :class:`RowDelta` (of one matrix).
+
+    Marks the rows in a mask of the matrix's rows instead of sorting their
+    concatenation: the same rows, in about a third of the time when the
+    shards changed a good part of the vocabulary (a default round does).
+    """
+    mask = np.zeros(deltas[0].n_rows, dtype=bool)
+    for d in deltas:
+        mask[d.rows] = True
+    return np.flatnonzero(mask).astype(np.int32)
 
 
 def _combine_round(W_in, W_out, results, sizes, noise, settings, loss, n_pairs, progress,
