@@ -17,7 +17,8 @@ unknown words) print a single ``skw2v: error: <reason>`` line and exit with a
 non-zero status; ``--debug`` shows the full traceback instead.
 
 Exit status: 0 on success, 1 on an error (or an unknown word for
-``neighbors``), 2 on invalid command-line usage, 130 when interrupted.
+``neighbors``), 2 on invalid command-line usage, 130 when interrupted (Ctrl-C),
+143 when terminated (SIGTERM) during training.
 """
 
 from __future__ import annotations
@@ -829,7 +830,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     status : int
         0 on success, 1 on an error, 2 on invalid usage (raised as
-        :class:`SystemExit` by argparse), 130 when interrupted.
+        :class:`SystemExit` by argparse), 130 when interrupted (Ctrl-C), 143 when
+        terminated (SIGTERM) during training.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -842,9 +844,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
         return 141
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if args.debug:
             raise
+        if isinstance(exc, SystemExit) and isinstance(exc.code, int):
+            # SIGTERM during a fit: the fit raised it with 128 + the signal's number
+            print("skw2v: terminated", file=sys.stderr)
+            return exc.code
         print("skw2v: interrupted", file=sys.stderr)
         return 130
     except (ValueError, TypeError, OSError, KeyError, EOFError, MemoryError,

@@ -834,3 +834,39 @@ def test_directory_denied_by_os_access_fails_before_training(own_corpus, tmp_pat
     assert_one_line_error(err, "cannot create files in the directory", str(ro))
     assert "epoch" not in err
     assert os.listdir(ro) == [] and not (d / "v.txt").exists()
+
+
+def test_sigterm_ends_train_with_the_status_sigterm_asks_and_no_output(tmp_path):
+    """SIGTERM during ``skw2v train`` ends it with 128 + 15 = 143 (as a shell and a
+    process manager expect of a terminated program), says so, and leaves no output
+    file; it used to report "interrupted" and 130, the status of Ctrl-C."""
+    import random
+    import signal
+    import subprocess
+
+    rng = random.Random(0)
+    words = [f"w{i}" for i in range(300)]
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(" ".join(rng.choice(words) for _ in range(1000))
+                                for _ in range(100)))
+    out = tmp_path / "vectors.txt"
+    proc = subprocess.Popen([sys.executable, "-m", "skw2v", "train", str(corpus), "-o",
+                             str(out), "--epochs", "500"], stderr=subprocess.PIPE, text=True,
+                            cwd=tmp_path)
+    try:
+        seen = ""
+        while "epoch 1/" not in seen:  # training has started
+            chunk = proc.stderr.read(1)
+            assert chunk, seen
+            seen += chunk
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.stderr.read()
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stderr.close()
+    assert proc.returncode == 143, rest[-500:]
+    assert "skw2v: terminated" in rest
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.txt"]
