@@ -121,9 +121,18 @@ def _float_in(lo, hi=math.inf, lo_open=False):
 def _auto_or(parse_number):
     """Parse ``"auto"`` as itself and anything else with ``parse_number``."""
     def parse(text):
-        return "auto" if text == "auto" else parse_number(text)
+        if text == "auto":
+            return "auto"
+        try:
+            return parse_number(text)
+        except argparse.ArgumentTypeError as exc:  # say that 'auto' is allowed too
+            message = str(exc)
+            for start in ("expected ", "must be "):
+                if message.startswith(start):
+                    message = f"{start}'auto' or {message[len(start):]}"
+            raise argparse.ArgumentTypeError(message) from None
 
-    parse.__name__ = "'auto' or float"
+    parse.__name__ = f"'auto' or {parse_number.__name__}"
     return parse
 
 
@@ -317,7 +326,16 @@ def _add_train_model(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "--n-jobs", dest="jobs", type=_nonzero_int, default=None,
                         metavar="N",
                         help="parallel jobs for tokenising and training (-1: all cores; default: "
-                             "1). With several jobs results vary slightly between runs")
+                             "1). With several jobs results vary slightly between runs, unless "
+                             "--n-shards is given")
+    parser.add_argument("--n-shards", type=_int_at_least(1), default=None, metavar="N",
+                        help="train N synchronised shards instead of sharing memory: the same "
+                             "vectors for any --n-jobs, at some speed (default: shared memory)")
+    parser.add_argument("--syncs-per-epoch", type=_auto_or(_int_at_least(1)), default="auto",
+                        metavar="N",
+                        help="with --n-shards, how many times per epoch the shards combine "
+                             "their changes ('auto', the default: short rounds, which keep the "
+                             "quality of one job)")
     parser.add_argument("--seed", "--random-state", dest="seed", type=_int_at_least(0),
                         default=None, metavar="N",
                         help="random seed; with one job the output is then reproducible "
@@ -607,7 +625,8 @@ def _estimator_for(args):
         min_count=args.min_count, subsample=args.subsample, epochs=args.epochs,
         learning_rate=args.learning_rate, min_learning_rate=min_lr,
         batch_size=args.batch_size, lowercase=args.lowercase, **text,
-        n_jobs=args.jobs, random_state=args.seed, verbose=0 if args.quiet else 1,
+        n_jobs=args.jobs, n_shards=args.n_shards, syncs_per_epoch=args.syncs_per_epoch,
+        random_state=args.seed, verbose=0 if args.quiet else 1,
         spill_threshold=args.spill_threshold, temp_folder=args.temp_folder)
 
 

@@ -321,7 +321,7 @@ PYTHON_NAMED_OPTIONS = {
     "--learning-rate": ("0.05", 0.05), "--min-learning-rate": ("0.001", 0.001),
     "--batch-size": ("64", 64), "--n-jobs": ("1", 1), "--random-state": ("3", 3),
     "--loss": ("negative_sampling", "negative_sampling"), "--token-pattern": (r"\w+", r"\w+"),
-    "--spill-threshold": ("1G", 1 << 30),
+    "--spill-threshold": ("1G", 1 << 30), "--n-shards": ("2", 2), "--syncs-per-epoch": ("3", 3),
 }
 #: The other spellings of the same options (word2vec's and the CLI's older names).
 ALIASES = {"--dim": "--n-components", "--negative": "--n-negatives", "--iter": "--epochs",
@@ -421,6 +421,11 @@ def test_debug_shows_traceback(tmp_path):
     (["--spill-threshold", "lots"], ["--spill-threshold"], 2),
     (["--spill-threshold", "-5"], ["--spill-threshold"], 2),
     (["--temp-folder", "/no/such/dir"], ["--temp-folder"], 2),
+    (["--n-shards", "0"], ["--n-shards"], 2),
+    (["--syncs-per-epoch", "often"], ["--syncs-per-epoch", "expected 'auto' or an integer"], 2),
+    (["--syncs-per-epoch", "0"], ["--syncs-per-epoch", "must be 'auto' or >= 1"], 2),
+    (["--learning-rate", "fast"], ["--learning-rate", "expected 'auto' or a number"], 2),
+    (["--n-shards", "3", "--syncs-per-epoch", "100000"], ["syncs_per_epoch"], 1),
 ])
 def test_invalid_training_options(corpus, tmp_path, capsys, argv, fragments, status):
     d, _ = corpus
@@ -870,3 +875,16 @@ def test_sigterm_ends_train_with_the_status_sigterm_asks_and_no_output(tmp_path)
     assert "skw2v: terminated" in rest
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.txt"]
+
+
+def test_shards_give_the_same_vectors_for_any_number_of_jobs(corpus, tmp_path):
+    """``--n-shards`` makes the output independent of ``--n-jobs``, bit for bit (shared
+    memory with 2 jobs does not promise that)."""
+    d, _ = corpus
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"v{jobs}.txt"
+        assert main(["train", str(d / "c.txt"), "-o", str(out), "-q", "--dim", "8",
+                     "--epochs", "2", "--seed", "0", "--n-shards", "2", "--n-jobs", jobs]) == 0
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
