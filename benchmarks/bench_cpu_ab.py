@@ -33,8 +33,7 @@ import json, sys, time
 from threadpoolctl import threadpool_limits
 from skw2v import SkipGramVectorizer
 path, epochs, max_tokens = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-share = int(sys.argv[4]) if len(sys.argv) > 4 else 0
-shards = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+share, shards = int(sys.argv[4]), int(sys.argv[5])
 from _run_one import load_corpus  # the fit runs in benchmarks/
 docs, n_tokens = load_corpus(path, max_tokens if max_tokens > 0 else None)
 with threadpool_limits(1):
@@ -59,11 +58,7 @@ def run(pythonpath, corpus, epochs, max_tokens=0, shared_windows=0, shards=0):
     # the fit runs in this script's folder: a corpus path relative to the caller's
     # folder must be made absolute first
     cmd = [sys.executable, "-c", ONE_FIT, os.path.abspath(corpus), str(epochs),
-           str(max_tokens or 0)]
-    if shared_windows or shards:
-        cmd.append(str(shared_windows))
-    if shards:
-        cmd.append(str(shards))
+           str(max_tokens or 0), str(shared_windows), str(shards)]
     return result_of(cmd, env, cwd=HERE)
 
 

@@ -42,11 +42,13 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from bench_dask_roundtrip import empty_rounds, process_cpu_seconds  # noqa: E402
 
 
 def write_documents(folder, max_tokens, corpus):
     """The corpus as files of 10k tokens (one document each); their paths and the tokens."""
-    sys.path.insert(0, HERE)
     from _run_one import load_corpus
 
     docs, n_tokens = load_corpus(corpus, max_tokens)
@@ -151,18 +153,6 @@ def summarise(rounds, syncs, mode, fit_seconds, n_tokens, vocab):
         fit_seconds=fit_seconds, rounds=rounds)
 
 
-def process_cpu_seconds():
-    """CPU seconds (user and system) this process has used so far.
-
-    On a ``LocalCluster`` the scheduler runs in the client's process, so the
-    client's figure includes the scheduler's work.
-    """
-    import resource
-
-    use = resource.getrusage(resource.RUSAGE_SELF)
-    return use.ru_utime + use.ru_stime
-
-
 def import_skw2v():
     """Run on every worker before timing: a fit's first task imports skw2v (seconds of CPU)."""
     import skw2v._fitting.parallel  # noqa: F401
@@ -170,39 +160,9 @@ def import_skw2v():
     return True
 
 
-def _nothing(x):
-    return x
-
-
-def empty_rounds(client, n_rounds, n_tasks):
-    """CPU and wall time of rounds of ``n_tasks`` tasks that do nothing, per round.
-
-    Once as a :class:`joblib.Parallel` call through joblib's dask backend (how
-    skw2v runs a round), once through Dask's futures (``Client.map`` and
-    ``Client.gather``). CPU is the client's process (with a ``LocalCluster``'s
-    scheduler) plus every worker's.
-    """
-    from joblib import Parallel, delayed, parallel_config
-
-    out = {}
-    for how in ("joblib-dask", "dask-futures"):
-        def one_round(how=how):
-            if how == "joblib-dask":
-                with parallel_config(backend="dask"):
-                    Parallel(n_jobs=-1)(delayed(_nothing)(i) for i in range(n_tasks))
-            else:
-                client.gather(client.map(_nothing, range(n_tasks), pure=False))
-
-        for _ in range(10):
-            one_round()
-        w0, c0, t0 = client.run(process_cpu_seconds), process_cpu_seconds(), time.perf_counter()
-        for _ in range(n_rounds):
-            one_round()
-        t1, c1, w1 = time.perf_counter(), process_cpu_seconds(), client.run(process_cpu_seconds)
-        out[how] = dict(rounds=n_rounds, tasks=n_tasks, wall_ms=1e3 * (t1 - t0) / n_rounds,
-                        client_cpu_ms=1e3 * (c1 - c0) / n_rounds,
-                        workers_cpu_ms=1e3 * sum(w1[k] - w0[k] for k in w1) / n_rounds)
-    return out
+def total_cpu_seconds(row):
+    """A fit's CPU seconds: the client's process (with the scheduler) and every worker's."""
+    return row["client_cpu_seconds"] + sum(row["workers_cpu_seconds"].values())
 
 
 def cpu_budget(one, two, target=1.7, cores=None):
@@ -218,8 +178,7 @@ def cpu_budget(one, two, target=1.7, cores=None):
     """
     cores = cores or os.cpu_count()
     allowed = cores * one["fit_seconds"] / target
-    cpu_one, cpu_two = one["client_cpu_seconds"] + sum(one["workers_cpu_seconds"].values()), \
-        two["client_cpu_seconds"] + sum(two["workers_cpu_seconds"].values())
+    cpu_one, cpu_two = total_cpu_seconds(one), total_cpu_seconds(two)
     return dict(cores=cores, target=target, allowed_cpu_seconds=allowed,
                 cpu_one_worker=cpu_one, cpu_two_workers=cpu_two,
                 allowance_per_round_ms=1e3 * (allowed - cpu_one) / two["n_rounds"],

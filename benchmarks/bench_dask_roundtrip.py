@@ -31,6 +31,49 @@ def _echo(x, payload=None):
     return x
 
 
+def process_cpu_seconds():
+    """CPU seconds (user and system) this process has used so far.
+
+    On a ``LocalCluster`` the scheduler runs in the client's process, so the
+    client's figure includes the scheduler's work.
+    """
+    import resource
+
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
+def empty_rounds(client, n_rounds, n_tasks):
+    """CPU and wall time of rounds of ``n_tasks`` tasks that do nothing, per round.
+
+    Once as a :class:`joblib.Parallel` call through joblib's dask backend (how
+    skw2v runs a round), once through Dask's futures (``Client.map`` and
+    ``Client.gather``). CPU is the client's process (with a ``LocalCluster``'s
+    scheduler) plus every worker's.
+    """
+    from joblib import Parallel, delayed, parallel_config
+
+    out = {}
+    for how in ("joblib-dask", "dask-futures"):
+        def one_round(how=how):
+            if how == "joblib-dask":
+                with parallel_config(backend="dask"):
+                    Parallel(n_jobs=-1)(delayed(_echo)(i) for i in range(n_tasks))
+            else:
+                client.gather(client.map(_echo, range(n_tasks), pure=False))
+
+        for _ in range(10):
+            one_round()
+        w0, c0, t0 = client.run(process_cpu_seconds), process_cpu_seconds(), time.perf_counter()
+        for _ in range(n_rounds):
+            one_round()
+        t1, c1, w1 = time.perf_counter(), process_cpu_seconds(), client.run(process_cpu_seconds)
+        out[how] = dict(rounds=n_rounds, tasks=n_tasks, wall_ms=1e3 * (t1 - t0) / n_rounds,
+                        client_cpu_ms=1e3 * (c1 - c0) / n_rounds,
+                        workers_cpu_ms=1e3 * sum(w1[k] - w0[k] for k in w1) / n_rounds)
+    return out
+
+
 def _time(call, calls, warmup):
     times = []
     for k in range(warmup + calls):

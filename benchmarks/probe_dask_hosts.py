@@ -132,16 +132,16 @@ def start_cluster(hosts, log_dir, worker_ttl=None):
     env = dict(os.environ)
     if worker_ttl:
         env["DASK_DISTRIBUTED__SCHEDULER__WORKER_TTL"] = worker_ttl
-    log = open(os.path.join(log_dir, "scheduler.log"), "ab")
-    procs.append(subprocess.Popen(
-        ["dask", "scheduler", "--host", f"{SUBNET}.1", "--port", str(port),
-         "--no-dashboard"], stdout=log, stderr=log, start_new_session=True, env=env))
-    for i in range(hosts.n):
-        log = open(os.path.join(log_dir, f"worker{i}.log"), "ab")
-        procs.append(subprocess.Popen(
-            ["ip", "netns", "exec", f"{PREFIX}{i}", "dask", "worker", address, "--nthreads",
-             "1", "--host", hosts.address(i), "--name", f"host{i}", "--no-dashboard"],
-            stdout=log, stderr=log, start_new_session=True))
+    commands = [("scheduler", ["dask", "scheduler", "--host", f"{SUBNET}.1", "--port",
+                               str(port), "--no-dashboard"])]
+    commands += [(f"worker{i}", ["ip", "netns", "exec", f"{PREFIX}{i}", "dask", "worker",
+                                 address, "--nthreads", "1", "--host", hosts.address(i),
+                                 "--name", f"host{i}", "--no-dashboard"])
+                 for i in range(hosts.n)]
+    for name, cmd in commands:
+        with open(os.path.join(log_dir, f"{name}.log"), "ab") as log:  # the child keeps it
+            procs.append(subprocess.Popen(cmd, stdout=log, stderr=log, start_new_session=True,
+                                          env=env))
     return address, procs
 
 

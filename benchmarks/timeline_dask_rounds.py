@@ -34,12 +34,6 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def import_skw2v():
-    import skw2v._fitting.parallel  # noqa: F401
-
-    return True
-
-
 def split_rounds(marks, computes):
     """Per round (after the first): its parts, from the client's marks and the workers' spans.
 
@@ -72,6 +66,7 @@ def main(argv=None):
     import joblib
     from _anchors import write_json
     from _run_one import load_corpus
+    from bench_dask_rounds import import_skw2v
     from distributed import Client, LocalCluster, get_task_stream
 
     import skw2v._fitting.parallel as parallel

@@ -845,15 +845,11 @@ def test_sigterm_ends_train_with_the_status_sigterm_asks_and_no_output(tmp_path)
     """SIGTERM during ``skw2v train`` ends it with 128 + 15 = 143 (as a shell and a
     process manager expect of a terminated program), says so, and leaves no output
     file; it used to report "interrupted" and 130, the status of Ctrl-C."""
-    import random
     import signal
     import subprocess
 
-    rng = random.Random(0)
-    words = [f"w{i}" for i in range(300)]
     corpus = tmp_path / "c.txt"
-    corpus.write_text("\n".join(" ".join(rng.choice(words) for _ in range(1000))
-                                for _ in range(100)))
+    corpus.write_text("\n".join(corpus_lines(n_docs=10_000)) + "\n")
     out = tmp_path / "vectors.txt"
     proc = subprocess.Popen([sys.executable, "-m", "skw2v", "train", str(corpus), "-o",
                              str(out), "--epochs", "500"], stderr=subprocess.PIPE, text=True,
